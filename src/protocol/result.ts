@@ -52,6 +52,10 @@ export function isMergeable(value: unknown): boolean {
 }
 
 function mismatch(a: unknown, b: unknown, path: readonly string[]): MergeTypeError {
+  if (a === EMPTY) {
+    const at = path.length === 0 ? '' : ` at key path ${path.map((k) => JSON.stringify(k)).join(' → ')}`;
+    return new MergeTypeError(`Cannot merge ${describeType(b)}${at}: expected a number, bigint, record, Map, Set, array or an object with add()`, path);
+  }
   const where = path.length === 0 ? 'at the top level' : `at key path ${path.map((k) => JSON.stringify(k)).join(' → ')}`;
   return new MergeTypeError(`Cannot merge ${describeType(b)} into ${describeType(a)} ${where}`, path);
 }
@@ -123,4 +127,72 @@ export function mergeAll<T>(values: Iterable<T | Empty>): T | Empty {
   let acc: T | Empty = EMPTY;
   for (const value of values) acc = merge(acc, value);
   return acc;
+}
+
+/**
+ * Throws {@link MergeTypeError} if `b` cannot merge into `a`, without changing either. The runtime
+ * checks before merging in place, so a bad result never leaves an accumulator half-merged.
+ */
+export function assertMergeable(a: unknown, b: unknown, path: string[] = []): void {
+  if (typeof a === 'number' && typeof b === 'number') return;
+  if (a === EMPTY) {
+    if (!isMergeable(b)) throw mismatch(a, b, path);
+    return;
+  }
+  if (b === EMPTY) return;
+  if (typeof a === 'bigint' && typeof b === 'bigint') return;
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) throw mismatch(a, b, path);
+  if (isAddable(a)) {
+    if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) throw mismatch(a, b, path);
+    return;
+  }
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b)) throw mismatch(a, b, path);
+    return;
+  }
+  if (a instanceof Set) {
+    if (!(b instanceof Set)) throw mismatch(a, b, path);
+    return;
+  }
+  if (a instanceof Map) {
+    if (!(b instanceof Map)) throw mismatch(a, b, path);
+    for (const [key, value] of b) {
+      path.push(String(key));
+      if (a.has(key)) assertMergeable(a.get(key), value, path);
+      else if (!isMergeable(value)) throw mismatch(EMPTY, value, path);
+      path.pop();
+    }
+    return;
+  }
+  if (isPlainRecord(a)) {
+    if (!isPlainRecord(b)) throw mismatch(a, b, path);
+    for (const key of Object.keys(b)) {
+      path.push(key);
+      if (Object.hasOwn(a, key)) assertMergeable(a[key], b[key], path);
+      else if (!isMergeable(b[key])) throw mismatch(EMPTY, b[key], path);
+      path.pop();
+    }
+    return;
+  }
+  throw mismatch(a, b, path);
+}
+
+/**
+ * A deep copy of a result, so a snapshot handed to the user is not changed by later merges.
+ * Class instances use their `clone()` method when they have one.
+ */
+export function cloneResult<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const v = value as unknown;
+  if (typeof (v as { clone?: unknown }).clone === 'function') return (v as { clone(): T }).clone();
+  if (Array.isArray(v)) return v.map((x) => cloneResult(x)) as T;
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, cloneResult(x)])) as T;
+  if (v instanceof Set) return new Set(v) as T;
+  if (ArrayBuffer.isView(v)) return (v as unknown as { slice(): T }).slice();
+  if (isPlainRecord(v)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(v)) out[key] = cloneResult(v[key]);
+    return out as T;
+  }
+  return Object.assign(Object.create(Object.getPrototypeOf(v) as object) as object, structuredClone({ ...(v as object) })) as T;
 }

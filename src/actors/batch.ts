@@ -1,0 +1,151 @@
+import type { WorkElement } from '../protocol/computable.ts';
+import { BadResultError } from '../protocol/errors.ts';
+import type { Processor, ProcessorFn } from '../protocol/processor.ts';
+import { formatRange, type Range } from '../protocol/range.ts';
+import { EMPTY, assertMergeable, isMergeable, merge, type Empty } from '../protocol/result.ts';
+
+/** One element of a batch, with the attempt it is on (1 = first try). */
+export interface BatchItem {
+  readonly element: WorkElement;
+  readonly attempt: number;
+}
+
+/** A batch of elements dispatched to one lane in one round trip. */
+export interface BatchJob {
+  readonly id: number;
+  readonly items: readonly BatchItem[];
+}
+
+/** What one element cost, for the chunk sizer and progress. */
+export interface ElementStats {
+  readonly range: Range;
+  readonly entries: number;
+  readonly ms: number;
+  readonly group?: string;
+  readonly bytes?: number;
+  readonly peakMemory?: number;
+}
+
+/** A failed element of a batch: `index` into `BatchJob.items`. */
+export interface ItemFailure {
+  readonly index: number;
+  readonly error: unknown;
+}
+
+/** The merged outcome of a batch: results per group, the ranges they cover, and failures. */
+export interface BatchOutcome {
+  readonly jobId: number;
+  /** Merged results, one per group (`undefined` = ungrouped). */
+  readonly results: Map<string | undefined, unknown>;
+  /** Completed ranges, coalesced where adjacent. */
+  readonly completed: Range[];
+  readonly failures: ItemFailure[];
+  /** Elements completed. */
+  readonly elements: number;
+  /** Entries completed. */
+  readonly entries: number;
+  /** Per-element costs, when the job asked for them. */
+  readonly stats?: ElementStats[];
+}
+
+/** Resolves a processor to a callable function (loading its module when needed). */
+export type ProcessorResolver = (processor: Processor) => ProcessorFn<unknown, unknown> | Promise<ProcessorFn<unknown, unknown>>;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Options of {@link runBatch}. */
+export interface RunBatchOptions {
+  readonly signal?: AbortSignal;
+  readonly resolve: ProcessorResolver;
+  /** Record per-element timings. @defaultValue false */
+  readonly collectStats?: boolean;
+  /** A clock for timings. @defaultValue performance.now */
+  readonly now?: () => number;
+}
+
+/**
+ * Runs a batch of elements one after another, merging their results per group as it goes. A
+ * failing element (a throw, or a result that cannot merge) is recorded and the batch goes on.
+ * When `signal` aborts, the batch stops between elements and returns what it has.
+ *
+ * Elements that load and compute synchronously never touch a promise: that keeps a step at well
+ * under a microsecond of runtime overhead.
+ */
+export async function runBatch(job: BatchJob, options: RunBatchOptions): Promise<BatchOutcome> {
+  const results = new Map<string | undefined, unknown>();
+  const completed: Array<[number, number]> = [];
+  const failures: ItemFailure[] = [];
+  const stats: ElementStats[] | undefined = options.collectStats ? [] : undefined;
+  const now = options.now ?? (() => performance.now());
+  const { signal } = options;
+  let elements = 0;
+  let entries = 0;
+  let lastProcessor: Processor | undefined;
+  let lastFn: ProcessorFn<unknown, unknown> | undefined;
+
+  const items = job.items;
+  for (let index = 0; index < items.length; index++) {
+    if (signal?.aborted) break;
+    const { element } = items[index]!;
+    const started = stats ? now() : 0;
+    let value: unknown;
+    try {
+      if (element.processor !== lastProcessor) {
+        const resolved = options.resolve(element.processor);
+        lastFn = isThenable(resolved) ? await resolved : resolved;
+        lastProcessor = element.processor;
+      }
+      let input = element.data.load(signal);
+      if (isThenable(input)) input = await input;
+      value = lastFn!(input);
+      if (isThenable(value)) value = await value;
+      const group = element.group;
+      if (typeof value !== 'number' && (value === EMPTY || !isMergeable(value))) {
+        throw new BadResultError(
+          `The processor returned ${describeValue(value)} for element ${formatRange(element.range)}; ` +
+            'expected a result that merges: a number, bigint, record, Map, Set, array, or an object with add()',
+        );
+      }
+      const previous = results.get(group);
+      if (previous === undefined) results.set(group, value);
+      else {
+        if (typeof previous !== 'number' || typeof value !== 'number') assertMergeable(previous, value);
+        results.set(group, merge(previous as Empty, value as Empty));
+      }
+    } catch (error) {
+      failures.push({ index, error: annotate(error, element.range) });
+      continue;
+    }
+    elements++;
+    const [start, stop] = element.range;
+    const n = element.entries ?? stop - start;
+    entries += n;
+    const last = completed[completed.length - 1];
+    if (last !== undefined && last[1] === start) last[1] = stop;
+    else completed.push([start, stop]);
+    if (stats) {
+      const stat: ElementStats = { range: element.range, entries: n, ms: now() - started };
+      stats.push(element.group === undefined ? stat : { ...stat, group: element.group });
+    }
+  }
+  const outcome: BatchOutcome = { jobId: job.id, results, completed, failures, elements, entries };
+  return stats ? { ...outcome, stats } : outcome;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === EMPTY) return 'EMPTY';
+  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
+  if (typeof value === 'function') return 'a function';
+  return typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'null-prototype object'}` : `a ${typeof value}`;
+}
+
+/** Wraps a merge mismatch so the error names the element's range; other errors pass as they are. */
+function annotate(error: unknown, range: Range): unknown {
+  if (error instanceof TypeError && (error as { code?: unknown }).code === 'E_MERGE_TYPE') {
+    return new BadResultError(`The result of element ${formatRange(range)} cannot merge with the others: ${error.message}`, { cause: error });
+  }
+  return error;
+}

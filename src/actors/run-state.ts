@@ -1,0 +1,165 @@
+import type { Computable, StepGenerator } from '../protocol/computable.ts';
+import { decide, type ErrorPolicy } from '../protocol/policy.ts';
+import { RangeSet } from '../protocol/range.ts';
+import type { Failure, Progress, TaskStatus } from '../protocol/task.ts';
+import type { BatchItem, BatchJob, BatchOutcome } from './batch.ts';
+import type { BatchSizer } from './batch-sizer.ts';
+import type { ChunkSizer } from './chunk-sizer.ts';
+
+/** A retry the policy asked for: run `item` again after `delayMs`. */
+export interface RetryRequest {
+  readonly item: BatchItem;
+  readonly delayMs: number;
+}
+
+/** What the supervisor learned from one batch. */
+export interface Absorbed {
+  readonly retries: RetryRequest[];
+  /** Results to hand to reducers, per group. */
+  readonly results: Map<string | undefined, unknown>;
+}
+
+/** Settings of a run. */
+export interface RunSettings {
+  readonly computable: Computable;
+  readonly policy: ErrorPolicy;
+  readonly batchSizer: BatchSizer;
+  readonly chunkSizer?: ChunkSizer | undefined;
+  readonly random: () => number;
+  readonly now: () => number;
+}
+
+/**
+ * The supervisor's bookkeeping, as plain data: no actor per element. Elements waiting for a lane,
+ * retries due, completed ranges, failures and counters. The supervisor machine owns one and
+ * changes it only in its actions.
+ */
+export class RunState {
+  readonly settings: RunSettings;
+  readonly completed = new RangeSet();
+  readonly failures: Failure[] = [];
+  /** Retries whose delay has passed. */
+  readonly ready: BatchItem[] = [];
+  scheduledRetries = 0;
+  inFlight = 0;
+  exhausted = false;
+  fatal: { error: unknown } | undefined;
+  cancelReason: unknown;
+  elementsDone = 0;
+  elementsKnown = 0;
+  entriesDone = 0;
+  retries = 0;
+  readonly startedAt: number;
+  #gen: StepGenerator<unknown> | undefined;
+  #nextJobId = 0;
+  #batchStarted = new Map<number, number>();
+
+  constructor(settings: RunSettings) {
+    this.settings = settings;
+    this.startedAt = settings.now();
+  }
+
+  /** Takes up to the batch sizer's count of elements: due retries first, then new ones. */
+  nextBatch(): BatchJob | undefined {
+    const want = this.settings.batchSizer.next();
+    const items: BatchItem[] = this.ready.splice(0, want);
+    while (items.length < want && !this.exhausted && this.fatal === undefined) {
+      const element = this.#pull();
+      if (element === undefined) break;
+      items.push({ element, attempt: 1 });
+    }
+    if (items.length === 0) return undefined;
+    const job: BatchJob = { id: this.#nextJobId++, items };
+    this.inFlight++;
+    this.#batchStarted.set(job.id, this.settings.now());
+    return job;
+  }
+
+  #pull() {
+    try {
+      this.#gen ??= this.settings.computable.steps() as StepGenerator<unknown>;
+      const next = this.#gen.next(this.settings.chunkSizer?.propose());
+      if (next.done) {
+        this.exhausted = true;
+        return undefined;
+      }
+      this.elementsKnown++;
+      return next.value;
+    } catch (error) {
+      this.exhausted = true;
+      this.fatal = { error };
+      return undefined;
+    }
+  }
+
+  /** Records a batch's outcome and applies the error policy to its failures. */
+  absorb(job: BatchJob, outcome: BatchOutcome): Absorbed {
+    this.#settle(job, outcome.elements);
+    for (const range of outcome.completed) this.completed.add(range);
+    this.elementsDone += outcome.elements;
+    this.entriesDone += outcome.entries;
+    if (outcome.stats && this.settings.chunkSizer) this.settings.chunkSizer.observe(outcome.stats);
+    const retries: RetryRequest[] = [];
+    for (const failure of outcome.failures) {
+      const item = job.items[failure.index];
+      if (item !== undefined) this.#fail(item, failure.error, retries);
+    }
+    return { retries, results: outcome.results };
+  }
+
+  /** A whole batch was lost (its lane's executor rejected): every element in it failed. */
+  lose(job: BatchJob, error: unknown): Absorbed {
+    this.#settle(job, 0);
+    const retries: RetryRequest[] = [];
+    for (const item of job.items) this.#fail(item, error, retries);
+    return { retries, results: new Map() };
+  }
+
+  #settle(job: BatchJob, elements: number): void {
+    this.inFlight--;
+    const started = this.#batchStarted.get(job.id);
+    this.#batchStarted.delete(job.id);
+    if (started !== undefined && elements > 0) this.settings.batchSizer.observe(elements, this.settings.now() - started);
+  }
+
+  #fail(item: BatchItem, error: unknown, retries: RetryRequest[]): void {
+    if (this.fatal !== undefined || this.cancelReason !== undefined) return;
+    const decision = decide(this.settings.policy, error, item.attempt, this.settings.random);
+    switch (decision.action) {
+      case 'retry':
+        this.retries++;
+        retries.push({ item: { element: item.element, attempt: item.attempt + 1 }, delayMs: decision.delayMs });
+        break;
+      case 'continue': {
+        const { range, group } = item.element;
+        this.failures.push(group === undefined ? { range, error, attempts: item.attempt } : { range, error, attempts: item.attempt, group });
+        this.elementsDone++;
+        break;
+      }
+      case 'cancel':
+        this.fatal = { error };
+        break;
+    }
+  }
+
+  /** Whether everything has been dispatched and nothing is in flight or waiting. */
+  get finished(): boolean {
+    return this.exhausted && this.ready.length === 0 && this.scheduledRetries === 0 && this.inFlight === 0;
+  }
+
+  /** A progress report for `status`. */
+  progress(status: TaskStatus): Progress {
+    const elapsedMs = Math.max(0, this.settings.now() - this.startedAt);
+    return {
+      status,
+      elementsDone: this.elementsDone,
+      elementsTotal: this.elementsKnown,
+      entriesDone: this.entriesDone,
+      entriesTotal: this.settings.computable.size,
+      failures: this.failures.length,
+      retries: this.retries,
+      rate: elapsedMs > 0 ? (this.entriesDone * 1000) / elapsedMs : 0,
+      elapsedMs,
+    };
+  }
+}

@@ -1,0 +1,198 @@
+import { BehaviorSubject, type Observable } from 'rxjs';
+import { createActor, type Actor, type ActorOptions, type InspectionEvent, type Observer } from 'xstate';
+import { restrict, type Computable } from '../protocol/computable.ts';
+import { TaskCancelledError, TaskIncompleteError } from '../protocol/errors.ts';
+import { formatRange } from '../protocol/range.ts';
+import { EMPTY, cloneResult, merge, type Empty } from '../protocol/result.ts';
+import type { PartialResult, Progress, TaskStatus } from '../protocol/task.ts';
+import { supervisorMachine, statusOf, type SupervisorInput } from './supervisor.ts';
+
+/** An inspector as xstate takes it: a function or an observer of inspection events. */
+export type Inspector = ((event: InspectionEvent) => void) | Observer<InspectionEvent>;
+
+/** How a task is run; made by a backend from the user's options. */
+export interface TaskSettings extends Omit<SupervisorInput, 'publish' | 'computable'> {
+  readonly signal?: AbortSignal | undefined;
+  readonly inspect?: Inspector | undefined;
+  readonly clock?: ActorOptions<typeof supervisorMachine>['clock'] | undefined;
+}
+
+/**
+ * A handle on a running computation. `compute()` returns it at once; `result()` waits for the
+ * merged result, `partial()` shows what is done so far without waiting, `cancel()` stops it and
+ * keeps everything merged so far.
+ *
+ * @example
+ * ```ts
+ * const task = backend.compute(squares);
+ * task.progress$.subscribe((p) => console.log(p.elementsDone, '/', p.elementsTotal));
+ * const total = await task.result(); // typed as the processor's return type
+ * ```
+ */
+export class Task<R> {
+  /** The supervisor actor, for inspection. Its state is the task's state. */
+  readonly actor: Actor<typeof supervisorMachine>;
+  /** Progress reports: elements and entries done/total, failures, retries, rate. Completes when the task ends. */
+  readonly progress$: Observable<Progress>;
+  readonly #computable: Computable<R>;
+  readonly #progress: BehaviorSubject<Progress>;
+  readonly #ended: Promise<void>;
+  #crash: { error: unknown } | undefined;
+  #final: PartialResult<R> | undefined;
+  #unlisten: (() => void) | undefined;
+
+  constructor(computable: Computable<R>, settings: TaskSettings) {
+    this.#computable = computable;
+    const { signal, inspect, clock, ...input } = settings;
+    this.#progress = new BehaviorSubject<Progress>({
+      status: 'pending',
+      elementsDone: 0,
+      elementsTotal: 0,
+      entriesDone: 0,
+      entriesTotal: computable.size,
+      failures: 0,
+      retries: 0,
+      rate: 0,
+      elapsedMs: 0,
+    });
+    this.progress$ = this.#progress.asObservable();
+    this.actor = createActor(supervisorMachine, {
+      input: { ...input, computable, publish: (p) => this.#progress.next(p) },
+      ...(inspect === undefined ? {} : { inspect }),
+      ...(clock === undefined ? {} : { clock }),
+    });
+    this.#ended = new Promise<void>((resolve) => {
+      this.actor.subscribe({
+        next: (snapshot) => {
+          if (snapshot.status === 'done') resolve();
+        },
+        error: (error) => {
+          this.#crash = { error };
+          resolve();
+        },
+      });
+    }).then(() => this.#end());
+    if (signal !== undefined) {
+      const onAbort = () => this.cancel(signal.reason);
+      if (signal.aborted) queueMicrotask(onAbort);
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.#unlisten = () => signal.removeEventListener('abort', onAbort);
+      }
+    }
+  }
+
+  /** Starts the supervisor. Backends call this; it does not block. */
+  start(): this {
+    this.actor.start();
+    this.actor.send({ type: 'START' });
+    return this;
+  }
+
+  /** Where the task stands. */
+  get status(): TaskStatus {
+    if (this.#crash) return 'cancelled';
+    return statusOf(this.actor.getSnapshot().value);
+  }
+
+  /** Whether the task has ended (complete, incomplete or cancelled). */
+  get done(): boolean {
+    const status = this.status;
+    return status === 'complete' || status === 'incomplete' || status === 'cancelled';
+  }
+
+  /** Stops dispatching at once; work in flight is asked to stop; everything merged so far is kept. */
+  cancel(reason?: unknown): void {
+    if (this.actor.getSnapshot().status !== 'active') return;
+    this.actor.send(reason === undefined ? { type: 'CANCEL' } : { type: 'CANCEL', reason });
+  }
+
+  /** Waits for the end, whatever the status, and returns the partial result. Never rejects. */
+  async wait(): Promise<PartialResult<R>> {
+    await this.#ended;
+    return this.partial();
+  }
+
+  /**
+   * The merged result. Rejects with {@link TaskIncompleteError} when elements were skipped and
+   * with {@link TaskCancelledError} when the task was cancelled; `partial()` still has everything.
+   */
+  async result(): Promise<R> {
+    const partial = await this.wait();
+    const status = this.status;
+    if (status === 'complete') return partial.result as R;
+    if (status === 'incomplete') {
+      const first = partial.failed[0]!;
+      throw new TaskIncompleteError(
+        `The task finished incomplete: ${partial.failed.length} element(s) were skipped under the error policy ` +
+          `(first: ${describeError(first.error)} in ${formatRange(first.range)} after ${first.attempts} attempt(s)). ` +
+          `task.partial().result holds the merged result of the ${partial.processed} completed entries, ` +
+          `task.partial().failed lists what was skipped and why, and task.partial().remaining() is a computable over ` +
+          `exactly the missing ranges: compute it and merge the two results for the full answer.`,
+        { cause: first.error },
+      );
+    }
+    const cause = partial.error ?? this.actor.getSnapshot().context.run.cancelReason;
+    throw new TaskCancelledError(
+      `The task was cancelled${partial.error !== undefined ? ` by a fatal error: ${describeError(partial.error)}` : cause !== undefined ? `: ${describeError(cause)}` : ''}. ` +
+        `task.partial() holds everything merged before that (${partial.processed} entries); ` +
+        `task.partial().remaining() computes the rest.`,
+      { cause },
+    );
+  }
+
+  /** Everything done so far; never blocks. While running, the result is a snapshot copy. */
+  partial(): PartialResult<R> {
+    if (this.#final) return this.#final;
+    return this.#snapshot(true);
+  }
+
+  #snapshot(copy: boolean): PartialResult<R> {
+    const context = this.actor.getSnapshot().context;
+    const { run } = context;
+    const groups = new Map<string | undefined, unknown>();
+    for (const [group, reducer] of context.reducers) {
+      const { acc, buffer } = reducer.getSnapshot().context;
+      let value = (copy ? cloneResult(acc) : acc) as Empty;
+      for (const item of buffer) value = merge(value, (copy ? cloneResult(item) : item) as Empty);
+      groups.set(group, value);
+    }
+    let result: unknown = EMPTY;
+    if (this.#computable.grouped) {
+      const record: Record<string, unknown> = {};
+      for (const [group, value] of groups) record[group ?? ''] = value;
+      result = record;
+    } else {
+      result = groups.get(undefined) ?? EMPTY;
+    }
+    const completed = run.completed.toArray();
+    const computable = this.#computable;
+    const error = run.fatal?.error ?? this.#crash?.error;
+    const missing = run.completed.complement(computable.size).toArray();
+    const partial: PartialResult<R> = {
+      result: result as R | Empty,
+      completed,
+      failed: run.failures.slice(),
+      processed: run.completed.length,
+      remaining: () => restrict(computable, missing),
+      ...(error === undefined ? {} : { error }),
+    };
+    return partial;
+  }
+
+  #end(): void {
+    this.#unlisten?.();
+    this.#final = this.#snapshot(false);
+    if (this.#crash) this.#progress.next({ ...this.#progress.getValue(), status: 'cancelled' });
+    this.#progress.complete();
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const name = error.name === "Error" && error.constructor.name !== "Error" ? error.constructor.name : error.name;
+    return `${name}${typeof code === 'string' ? ` [${code}]` : ''}: ${error.message}`;
+  }
+  return String(error);
+}

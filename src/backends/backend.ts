@@ -1,0 +1,90 @@
+import { adaptiveBatchSizer, fixedBatchSizer } from '../actors/batch-sizer.ts';
+import type { Executor } from '../actors/executor.ts';
+import { Task } from '../actors/task.ts';
+import type { Computable } from '../protocol/computable.ts';
+import { BackendDisposedError } from '../protocol/errors.ts';
+import type { PartialResult } from '../protocol/task.ts';
+import { batchSizerFor, resolveComputeOptions, type ComputeOptions } from './options.ts';
+
+/**
+ * Owns the resources that run work (the calling thread, worker threads, queue connections).
+ * `compute()` returns a {@link Task} without blocking; `run()` waits for it. Dispose it with
+ * `await using`: disposal waits for running tasks (or cancels them with `cancelOnDispose`).
+ */
+export interface Backend extends AsyncDisposable {
+  readonly name: string;
+  /** Starts computing; returns the task at once. Throws if the backend was disposed. */
+  compute<R>(computable: Computable<R>, options?: ComputeOptions): Task<R>;
+  /** Computes and waits; resolves with the partial result whatever the end (never rejects for failed elements). */
+  run<R>(computable: Computable<R>, options?: ComputeOptions): Promise<PartialResult<R>>;
+  /** Waits for (or cancels) running tasks and releases resources. */
+  dispose(): Promise<void>;
+  readonly disposed: boolean;
+}
+
+/** Options every backend takes. */
+export interface BackendOptions {
+  /** Cancel running tasks on disposal instead of waiting for them. @defaultValue false */
+  cancelOnDispose?: boolean;
+}
+
+/** The shared part of every backend: task tracking, option checks, disposal. */
+export abstract class BaseBackend implements Backend {
+  abstract readonly name: string;
+  readonly #tasks = new Set<Task<unknown>>();
+  readonly #cancelOnDispose: boolean;
+  #disposed = false;
+
+  constructor(options: BackendOptions = {}) {
+    this.#cancelOnDispose = options.cancelOnDispose ?? false;
+  }
+
+  /** The executor a new task runs on. */
+  protected abstract executor(options: ReturnType<typeof resolveComputeOptions>): Executor;
+  /** Releases the backend's own resources once every task has ended. */
+  protected abstract release(): Promise<void>;
+  /** A chance to reject a computable the backend cannot run (e.g. closures across threads). */
+  protected check(_computable: Computable<unknown>): void {}
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  compute<R>(computable: Computable<R>, options: ComputeOptions = {}): Task<R> {
+    if (this.#disposed) throw new BackendDisposedError(this.name);
+    const resolved = resolveComputeOptions(options);
+    this.check(computable as Computable<unknown>);
+    const task = new Task<R>(computable, {
+      executor: this.executor(resolved),
+      policy: resolved.errorPolicy,
+      mergeEvery: resolved.mergeEvery,
+      batchSizer: batchSizerFor(resolved, (targetMs) => adaptiveBatchSizer({ targetMs }), fixedBatchSizer),
+      chunkSizer: resolved.chunkSizer,
+      random: resolved.random ?? Math.random,
+      now: resolved.now ?? (() => performance.now()),
+      signal: resolved.signal,
+      inspect: resolved.inspect,
+      clock: resolved.clock,
+    });
+    this.#tasks.add(task as Task<unknown>);
+    void task.wait().then(() => this.#tasks.delete(task as Task<unknown>));
+    return task.start();
+  }
+
+  async run<R>(computable: Computable<R>, options?: ComputeOptions): Promise<PartialResult<R>> {
+    return this.compute(computable, options).wait();
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const tasks = [...this.#tasks];
+    if (this.#cancelOnDispose) for (const task of tasks) task.cancel(new Error(`the ${this.name} backend was disposed`));
+    await Promise.all(tasks.map((task) => task.wait()));
+    await this.release();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
+}

@@ -1,0 +1,65 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { runBatch, type BatchJob, type BatchOutcome } from '../actors/batch.ts';
+import type { Executor } from '../actors/executor.ts';
+import { InvalidOptionsError } from '../protocol/errors.ts';
+import { BaseBackend, type BackendOptions } from './backend.ts';
+import type { ResolvedComputeOptions } from './options.ts';
+import { resolveProcessor } from './resolve-processor.ts';
+
+/** Options of {@link inline}. */
+export interface InlineOptions extends BackendOptions {
+  /**
+   * Batches in flight at once. More than one helps when elements wait on I/O (loading files):
+   * one loads while another computes. @defaultValue 1
+   */
+  concurrency?: number;
+}
+
+class InlineBackend extends BaseBackend {
+  readonly name = 'inline';
+  readonly #concurrency: number;
+
+  constructor(options: InlineOptions) {
+    super(options);
+    const concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new InvalidOptionsError(`Expected \`concurrency\` to be an integer from 1 and up, got \`${String(concurrency)}\` (${typeof concurrency})`);
+    }
+    this.#concurrency = concurrency;
+  }
+
+  protected executor(options: ResolvedComputeOptions): Executor {
+    const collectStats = options.chunkSizer !== undefined;
+    const now = options.now;
+    return {
+      name: 'inline',
+      slots: this.#concurrency,
+      collectStats,
+      async runBatch(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
+        // Never run a batch inside the event that dispatched it: compute() must not block, and
+        // timers, cancellation and progress need the event loop between batches.
+        await yieldToEventLoop();
+        return runBatch(job, { signal, resolve: resolveProcessor, collectStats, ...(now ? { now } : {}) });
+      },
+    };
+  }
+
+  protected async release(): Promise<void> {}
+}
+
+/**
+ * The inline backend: runs work on the calling thread. Accepts plain functions (closures) as
+ * processors; the embedded default and the reference for every other backend.
+ *
+ * @example
+ * ```ts
+ * import { fromFunction, inline } from 'cortado';
+ *
+ * await using backend = inline();
+ * const squares = fromFunction((x: number) => x * x, Array.from({ length: 100 }, (_, i) => i));
+ * const total = await backend.compute(squares).result(); // 328350, typed as number
+ * ```
+ */
+export function inline(options: InlineOptions = {}): BaseBackend {
+  return new InlineBackend(options);
+}

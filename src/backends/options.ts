@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import type { BatchSizer } from '../actors/batch-sizer.ts';
+import type { ChunkSizer } from '../actors/chunk-sizer.ts';
+import type { Inspector, TaskSettings } from '../actors/task.ts';
+import { InvalidOptionsError } from '../protocol/errors.ts';
+import { formatIssues, resolveErrorPolicy, type ErrorPolicyInput } from '../protocol/policy.ts';
+
+/** Options of `backend.compute()` and `backend.run()`. */
+export interface ComputeOptions {
+  /** What to do when an element fails. @defaultValue retry 3 times, then skip I/O errors and cancel on others */
+  errorPolicy?: ErrorPolicyInput;
+  /** Partials a reducer buffers before folding them in (bounded fan-in). @defaultValue 16 */
+  mergeEvery?: number;
+  /** Aborting it cancels the task. */
+  signal?: AbortSignal;
+  /** An xstate inspector: sees the supervisor, lane and reducer actors. */
+  inspect?: Inspector;
+  /** Elements per batch sent to a lane, or `'auto'` to aim for `targetBatchMs`. @defaultValue 'auto' */
+  batchSize?: number | 'auto';
+  /** With `batchSize: 'auto'`, the aimed-for batch duration. @defaultValue 20 */
+  targetBatchMs?: number;
+  /** Proposes chunk sizes to the computable (adaptive chunking). */
+  chunkSizer?: ChunkSizer;
+  /** The actor clock (xstate's `SimulatedClock` in tests). Backoff delays run on it. */
+  clock?: TaskSettings['clock'];
+  /** Current time in ms, for timings and rates. @defaultValue performance.now */
+  now?: () => number;
+  /** Random source for backoff jitter. @defaultValue Math.random */
+  random?: () => number;
+}
+
+const schema = z.strictObject({
+  errorPolicy: z.unknown().optional(),
+  mergeEvery: z.number().int().min(2).default(16),
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'an AbortSignal').optional(),
+  inspect: z.custom<Inspector>((v) => typeof v === 'function' || (typeof v === 'object' && v !== null), 'a function or an observer').optional(),
+  batchSize: z.union([z.number().int().min(1), z.literal('auto')]).default('auto'),
+  targetBatchMs: z.number().positive().default(20),
+  chunkSizer: z.custom<ChunkSizer>((v) => typeof v === 'object' && v !== null && 'propose' in v, 'a ChunkSizer').optional(),
+  clock: z.custom<NonNullable<TaskSettings['clock']>>((v) => typeof v === 'object' && v !== null && 'setTimeout' in v, 'a clock with setTimeout/clearTimeout').optional(),
+  now: z.custom<() => number>((v) => typeof v === 'function', 'a function').optional(),
+  random: z.custom<() => number>((v) => typeof v === 'function', 'a function').optional(),
+});
+
+/** Options after validation and defaults. */
+export type ResolvedComputeOptions = z.output<typeof schema> & { errorPolicy: ReturnType<typeof resolveErrorPolicy> };
+
+/**
+ * Validates compute options, with a message that says what was expected and what came.
+ *
+ * @example
+ * ```ts
+ * resolveComputeOptions({ mergeEvery: 0 }); // throws: `mergeEvery`: expected a number >= 2, got 0 (number)
+ * ```
+ */
+export function resolveComputeOptions(options: ComputeOptions = {}): ResolvedComputeOptions {
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) throw new InvalidOptionsError(`Invalid compute options: ${formatIssues('', parsed.error, options)}`);
+  return { ...parsed.data, errorPolicy: resolveErrorPolicy(options.errorPolicy) };
+}
+
+/** The batch sizer the options ask for. */
+export function batchSizerFor(options: ResolvedComputeOptions, create: (targetMs: number) => BatchSizer, fixed: (n: number) => BatchSizer): BatchSizer {
+  return options.batchSize === 'auto' ? create(options.targetBatchMs) : fixed(options.batchSize);
+}
