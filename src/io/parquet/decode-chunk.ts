@@ -1,0 +1,326 @@
+import type { ColumnMetaData, Compressors, DataReader, PageHeader } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { decompressPage } from 'hyparquet/src/datapage.js';
+import { deltaBinaryUnpack } from 'hyparquet/src/delta.js';
+import { byteStreamSplit, readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
+import type { NumericArray } from '../columns.ts';
+import type { LeafColumn, PhysicalType } from './schema.ts';
+
+/** Raw values of one physical type, before the logical type (uint8, uint32 …) is applied. */
+export type RawArray = Uint8Array | Int32Array | BigInt64Array | Float32Array | Float64Array;
+
+/** A decoded column chunk restricted to rows `[selectStart, selectEnd)` of its row group. */
+export interface DecodedChunk {
+  /** Values of the selected rows, physical type, in an exactly-sized buffer of their own. */
+  readonly values: RawArray;
+  /** For list columns: `rows + 1` offsets into `values`. */
+  readonly offsets?: Int32Array;
+}
+
+/** A failure to decode page data: the caller turns it into an `IoError` with the file's path. */
+export class ChunkDecodeError extends Error {
+  readonly kind: 'malformed' | 'decompress' | 'unsupported';
+  constructor(kind: 'malformed' | 'decompress' | 'unsupported', message: string, options?: { cause: unknown }) {
+    super(message, options);
+    this.kind = kind;
+  }
+}
+
+const WIDTH: Record<Exclude<PhysicalType, 'BOOLEAN'>, number> = { INT32: 4, INT64: 8, FLOAT: 4, DOUBLE: 8 };
+
+export function allocRaw(physical: PhysicalType, n: number): RawArray {
+  switch (physical) {
+    case 'BOOLEAN':
+      return new Uint8Array(n);
+    case 'INT32':
+      return new Int32Array(n);
+    case 'INT64':
+      return new BigInt64Array(n);
+    case 'FLOAT':
+      return new Float32Array(n);
+    case 'DOUBLE':
+      return new Float64Array(n);
+  }
+}
+
+function bitWidth(max: number): number {
+  return 32 - Math.clz32(max);
+}
+
+// Mutable state of a chunk being decoded page by page.
+interface ChunkState {
+  values: RawArray;
+  valueCount: number;
+  rep: Uint8Array | undefined;
+  def: Uint8Array | undefined;
+  levelCount: number;
+  dictionary: RawArray | undefined;
+}
+
+/**
+ * Decodes the pages of one column chunk into typed arrays and keeps rows `[selectStart, selectEnd)`.
+ * Levels and values go straight into typed arrays (no per-row objects); flat pages before the
+ * selection are skipped without decompressing them, and decoding stops after it.
+ */
+export function decodeChunk(
+  bytes: Uint8Array,
+  leaf: LeafColumn,
+  meta: ColumnMetaData,
+  selectStart: number,
+  selectEnd: number,
+  compressors: Compressors,
+): DecodedChunk {
+  const total = Number(meta.num_values);
+  const state: ChunkState = {
+    values: allocRaw(leaf.physical, total),
+    valueCount: 0,
+    rep: leaf.maxRep > 0 ? new Uint8Array(total) : undefined,
+    def: leaf.maxDef > 0 ? new Uint8Array(total) : undefined,
+    levelCount: 0,
+    dictionary: undefined,
+  };
+  const reader: DataReader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+  // Rows skipped before the first decoded level (whole pages before the selection).
+  let skippedRows = 0;
+  const flat = leaf.maxRep === 0;
+  while (reader.offset < bytes.byteLength && state.levelCount < total) {
+    if (flat && skippedRows + state.levelCount >= selectEnd) break;
+    let header: PageHeader;
+    try {
+      header = parquetHeader(reader);
+    } catch (cause) {
+      throw new ChunkDecodeError('malformed', `a page header of column ${leaf.key} could not be parsed`, { cause });
+    }
+    const page = bytes.subarray(reader.offset, reader.offset + header.compressed_page_size);
+    if (page.byteLength !== header.compressed_page_size) {
+      throw new ChunkDecodeError('malformed', `a page of column ${leaf.key} runs past the end of its column chunk`);
+    }
+    reader.offset += header.compressed_page_size;
+    if (header.type === 'DICTIONARY_PAGE') {
+      const n = header.dictionary_page_header?.num_values ?? 0;
+      const plain = decompress(page, header.uncompressed_page_size, meta, compressors, leaf);
+      state.dictionary = allocRaw(leaf.physical, n);
+      decodePlain(plain, 0, leaf.physical, state.dictionary, 0, n);
+    } else if (header.type === 'DATA_PAGE' && header.data_page_header) {
+      const n = header.data_page_header.num_values;
+      if (flat && state.levelCount === 0 && skippedRows + n <= selectStart) {
+        skippedRows += n;
+        continue;
+      }
+      const plain = decompress(page, header.uncompressed_page_size, meta, compressors, leaf);
+      const r: DataReader = { view: new DataView(plain.buffer, plain.byteOffset, plain.byteLength), offset: 0 };
+      if (state.rep) readRleBitPackedHybrid(r, bitWidth(leaf.maxRep), state.rep.subarray(state.levelCount, state.levelCount + n));
+      if (state.def) readRleBitPackedHybrid(r, bitWidth(leaf.maxDef), state.def.subarray(state.levelCount, state.levelCount + n));
+      const present = countPresent(state.def, state.levelCount, n, leaf.maxDef);
+      decodeValues(plain, r.offset, header.data_page_header.encoding, present, state, leaf);
+      state.levelCount += n;
+    } else if (header.type === 'DATA_PAGE_V2' && header.data_page_header_v2) {
+      const h = header.data_page_header_v2;
+      const n = h.num_values;
+      if (state.levelCount === 0 && skippedRows + h.num_rows <= selectStart) {
+        skippedRows += h.num_rows;
+        continue;
+      }
+      const repLength = h.repetition_levels_byte_length;
+      const defLength = h.definition_levels_byte_length;
+      const levels: DataReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
+      if (state.rep) readRleBitPackedHybrid(levels, bitWidth(leaf.maxRep), state.rep.subarray(state.levelCount, state.levelCount + n), repLength);
+      levels.offset = repLength;
+      if (state.def) readRleBitPackedHybrid(levels, bitWidth(leaf.maxDef), state.def.subarray(state.levelCount, state.levelCount + n), defLength);
+      const body = page.subarray(repLength + defLength);
+      const plain = h.is_compressed === false
+        ? body
+        : decompress(body, header.uncompressed_page_size - repLength - defLength, meta, compressors, leaf);
+      const present = n - h.num_nulls;
+      decodeValues(plain, 0, h.encoding, present, state, leaf);
+      state.levelCount += n;
+    }
+    // Index pages and unknown page types carry no values: skip them.
+  }
+  return select(state, leaf, selectStart - skippedRows, selectEnd - skippedRows);
+}
+
+function decompress(page: Uint8Array, size: number, meta: ColumnMetaData, compressors: Compressors, leaf: LeafColumn): Uint8Array {
+  try {
+    return decompressPage(page, size, meta.codec, compressors);
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const kind = /unsupported compression/.test(message) ? 'unsupported' : 'decompress';
+    throw new ChunkDecodeError(kind, `a ${meta.codec} page of column ${leaf.key} could not be decompressed: ${message}`, {
+      cause,
+    });
+  }
+}
+
+function countPresent(def: Uint8Array | undefined, start: number, n: number, maxDef: number): number {
+  if (def === undefined) return n;
+  let present = 0;
+  for (let i = start, end = start + n; i < end; i++) if (def[i] === maxDef) present++;
+  return present;
+}
+
+function decodeValues(
+  page: Uint8Array,
+  offset: number,
+  encoding: string,
+  n: number,
+  state: ChunkState,
+  leaf: LeafColumn,
+): void {
+  const out = state.values;
+  const at = state.valueCount;
+  if (at + n > out.length) {
+    throw new ChunkDecodeError('malformed', `column ${leaf.key} holds more values than its metadata's ${out.length}`);
+  }
+  const reader: DataReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset };
+  if (encoding === 'PLAIN') {
+    decodePlain(page, offset, leaf.physical, out, at, n);
+  } else if (encoding === 'RLE' && leaf.physical === 'BOOLEAN') {
+    readRleBitPackedHybrid(reader, 1, out.subarray(at, at + n) as Uint8Array);
+  } else if (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') {
+    const dictionary = state.dictionary;
+    if (dictionary === undefined) {
+      throw new ChunkDecodeError('malformed', `column ${leaf.key} has dictionary-encoded values but no dictionary page`);
+    }
+    const width = page[offset] ?? 0;
+    reader.offset = offset + 1;
+    const indexes = new Int32Array(n);
+    if (width > 0) readRleBitPackedHybrid(reader, width, indexes, page.byteLength - reader.offset);
+    gather(dictionary, indexes, out, at, leaf);
+  } else if (encoding === 'BYTE_STREAM_SPLIT') {
+    out.set(byteStreamSplit(reader, n, leaf.physical, undefined) as never, at);
+  } else if (encoding === 'DELTA_BINARY_PACKED' && (leaf.physical === 'INT32' || leaf.physical === 'INT64')) {
+    deltaBinaryUnpack(reader, n, out.subarray(at, at + n) as Int32Array | BigInt64Array);
+  } else {
+    throw new ChunkDecodeError('unsupported', `column ${leaf.key} uses the ${encoding} encoding, which cortado does not decode`);
+  }
+  state.valueCount = at + n;
+}
+
+function gather(dictionary: RawArray, indexes: Int32Array, out: RawArray, at: number, leaf: LeafColumn): void {
+  const size = dictionary.length;
+  // Same-typed arrays: the casts only tell TypeScript what allocRaw made.
+  const src = dictionary as Float64Array;
+  const dst = out as Float64Array;
+  for (let i = 0; i < indexes.length; i++) {
+    const k = indexes[i]!;
+    if (k >= size) throw new ChunkDecodeError('malformed', `column ${leaf.key} refers to dictionary entry ${k} of ${size}`);
+    dst[at + i] = src[k]!;
+  }
+}
+
+/** Decodes `n` PLAIN values of `physical` type at `page[offset]` into `out[at…]`. */
+export function decodePlain(page: Uint8Array, offset: number, physical: PhysicalType, out: RawArray, at: number, n: number): void {
+  if (physical === 'BOOLEAN') {
+    const bits = out as Uint8Array;
+    if (offset + Math.ceil(n / 8) > page.byteLength) throw new ChunkDecodeError('malformed', 'a boolean page is shorter than its value count');
+    for (let i = 0; i < n; i++) bits[at + i] = (page[offset + (i >> 3)]! >> (i & 7)) & 1;
+    return;
+  }
+  const width = WIDTH[physical];
+  const bytes = n * width;
+  if (offset + bytes > page.byteLength) {
+    throw new ChunkDecodeError('malformed', `a page holds ${page.byteLength - offset} value bytes, expected ${bytes}`);
+  }
+  // Parquet PLAIN is little-endian, as are the hosts Node runs on: a byte copy is the decode.
+  new Uint8Array(out.buffer, out.byteOffset + at * width, bytes).set(page.subarray(offset, offset + bytes));
+}
+
+// Restricts decoded levels/values to rows [start, stop) of what was decoded, filling nulls with 0/NaN.
+function select(state: ChunkState, leaf: LeafColumn, start: number, stop: number): DecodedChunk {
+  const { values, def, rep, levelCount } = state;
+  const fill = leaf.physical === 'FLOAT' || leaf.physical === 'DOUBLE' ? NaN : 0;
+  if (leaf.maxRep === 0) {
+    if (levelCount < stop) throw new ChunkDecodeError('malformed', `column ${leaf.key} holds ${levelCount} rows, expected ${stop}`);
+    if (def === undefined) return { values: values.slice(start, stop) };
+    const out = allocRaw(leaf.physical, stop - start);
+    let v = 0;
+    for (let i = 0; i < start; i++) if (def[i] === leaf.maxDef) v++;
+    scatter(values, def, leaf.maxDef, v, out, start, stop, fill);
+    return { values: out };
+  }
+  const repLevels = rep!;
+  const rows = stop - start;
+  const offsets = new Int32Array(rows + 1);
+  let row = -1;
+  let elements = 0;
+  let valueStart = -1;
+  let valueIndex = 0;
+  let nulls = false;
+  const maxDef = leaf.maxDef;
+  const elementDef = leaf.elementDef;
+  for (let i = 0; i < levelCount; i++) {
+    if (repLevels[i] === 0) {
+      row++;
+      if (row >= stop) break;
+      if (row >= start) offsets[row - start] = elements;
+    }
+    const d = def === undefined ? maxDef : def[i]!;
+    if (row >= start) {
+      if (d >= elementDef) {
+        if (valueStart < 0) valueStart = valueIndex;
+        elements++;
+        if (d !== maxDef) nulls = true;
+      }
+    }
+    if (d === maxDef) valueIndex++;
+  }
+  if (row + 1 < stop) throw new ChunkDecodeError('malformed', `column ${leaf.key} holds ${row + 1} rows, expected ${stop}`);
+  offsets[rows] = elements;
+  if (valueStart < 0) valueStart = 0;
+  if (!nulls) return { values: values.slice(valueStart, valueStart + elements), offsets };
+  // Null list elements (rare outside NanoAOD): place values where elements are defined.
+  const out = allocRaw(leaf.physical, elements);
+  let k = 0;
+  let v = valueStart;
+  row = -1;
+  for (let i = 0; i < levelCount && k < elements; i++) {
+    if (repLevels[i] === 0) row++;
+    const d = def === undefined ? maxDef : def[i]!;
+    if (row >= start && d >= elementDef) {
+      (out as Float64Array)[k++] = d === maxDef ? (values as Float64Array)[v++]! : fill;
+    } else if (d === maxDef) {
+      v++;
+    }
+  }
+  return { values: out, offsets };
+}
+
+function scatter(
+  values: RawArray,
+  def: Uint8Array,
+  maxDef: number,
+  v: number,
+  out: RawArray,
+  start: number,
+  stop: number,
+  fill: number,
+): void {
+  const src = values as Float64Array;
+  const dst = out as Float64Array;
+  const isBig = values instanceof BigInt64Array;
+  for (let i = start; i < stop; i++) {
+    if (def[i] === maxDef) dst[i - start] = src[v++]!;
+    else dst[i - start] = (isBig ? 0n : fill) as number;
+  }
+}
+
+/** Converts raw physical values to the typed array of a column kind (uint32 reinterprets, uint8 narrows). */
+export function toKind(raw: RawArray, kind: LeafColumn['kind']): NumericArray {
+  switch (kind) {
+    case 'int8':
+      return new Int8Array(raw as Int32Array);
+    case 'uint8':
+      return new Uint8Array(raw as Int32Array);
+    case 'int16':
+      return new Int16Array(raw as Int32Array);
+    case 'uint16':
+      return new Uint16Array(raw as Int32Array);
+    case 'uint32':
+      return new Uint32Array(raw.buffer, raw.byteOffset, raw.length);
+    case 'uint64':
+      return new BigUint64Array(raw.buffer, raw.byteOffset, raw.length);
+    default:
+      return raw;
+  }
+}

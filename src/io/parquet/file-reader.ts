@@ -1,0 +1,122 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { IoError } from '../errors.ts';
+
+/** A byte range `[start, end)` of a file. */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Random-access reads over one open file handle. Reads only the ranges asked for, never the
+ * whole file, and owns the handle: `close()` releases it (idempotent).
+ *
+ * @example
+ * ```ts
+ * const file = await FileReader.open('nano_dy.parquet');
+ * try { const tail = await file.read(file.size - 8, file.size); } finally { await file.close(); }
+ * ```
+ */
+export class FileReader {
+  readonly path: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  #handle: FileHandle | undefined;
+
+  private constructor(path: string, handle: FileHandle, size: number, mtimeMs: number) {
+    this.path = path;
+    this.#handle = handle;
+    this.size = size;
+    this.mtimeMs = mtimeMs;
+  }
+
+  /** Opens `path` for reading; a missing file rejects with an `IoError` of code `ENOENT`. */
+  static async open(path: string): Promise<FileReader> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        throw new IoError('ENOENT', `Expected a Parquet file at ${path}, got no such file`, { path }, { cause: error });
+      }
+      throw error;
+    }
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) {
+        throw new IoError('E_IO_MALFORMED', `Expected a Parquet file at ${path}, got a directory or special file`, { path });
+      }
+      return new FileReader(path, handle, stat.size, stat.mtimeMs);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  /** Reads bytes `[start, end)` into a fresh (unpooled, aligned) buffer. */
+  async read(start: number, end: number): Promise<Uint8Array> {
+    const handle = this.#handle;
+    if (handle === undefined) throw new Error(`FileReader for ${this.path} is closed`);
+    if (start < 0 || end > this.size || start > end) {
+      throw new IoError(
+        'E_IO_TRUNCATED',
+        `Expected bytes [${start}, ${end}) inside ${this.path} (${this.size} bytes), got a range past its end`,
+        { path: this.path },
+      );
+    }
+    const length = end - start;
+    const bytes = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await handle.read(bytes, done, length - done, start + done);
+      if (bytesRead === 0) {
+        throw new IoError('E_IO_TRUNCATED', `Expected ${length} bytes at offset ${start} of ${this.path}, got ${done}`, {
+          path: this.path,
+        });
+      }
+      done += bytesRead;
+    }
+    return bytes;
+  }
+
+  /**
+   * Reads several ranges, coalescing neighbours closer than `gap` bytes into one read.
+   * Returns one view per asked range, in the order asked.
+   */
+  async readRanges(ranges: readonly ByteRange[], gap = 64 * 1024): Promise<Uint8Array[]> {
+    const order = ranges.map((_, i) => i).sort((a, b) => ranges[a]!.start - ranges[b]!.start);
+    const out = new Array<Uint8Array>(ranges.length);
+    const reads: Promise<void>[] = [];
+    let i = 0;
+    while (i < order.length) {
+      const first = ranges[order[i]!]!;
+      let end = first.end;
+      let j = i + 1;
+      while (j < order.length && ranges[order[j]!]!.start - end <= gap) {
+        end = Math.max(end, ranges[order[j]!]!.end);
+        j++;
+      }
+      const members = order.slice(i, j);
+      const start = first.start;
+      reads.push(
+        this.read(start, end).then((bytes) => {
+          for (const m of members) {
+            const r = ranges[m]!;
+            out[m] = bytes.subarray(r.start - start, r.end - start);
+          }
+        }),
+      );
+      i = j;
+    }
+    await Promise.all(reads);
+    return out;
+  }
+
+  /** Closes the file handle; safe to call more than once. */
+  async close(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    await handle?.close();
+  }
+}
