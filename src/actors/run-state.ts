@@ -1,5 +1,5 @@
 import type { Computable, StepGenerator } from '../protocol/computable.ts';
-import { decide, type ErrorPolicy } from '../protocol/policy.ts';
+import { decide, isExhaustion, type ErrorPolicy } from '../protocol/policy.ts';
 import { RangeSet } from '../protocol/range.ts';
 import type { Failure, Progress, TaskStatus } from '../protocol/task.ts';
 import type { BatchItem, BatchJob, BatchOutcome } from './batch.ts';
@@ -49,6 +49,7 @@ export class RunState {
   elementsKnown = 0;
   entriesDone = 0;
   retries = 0;
+  splits = 0;
   readonly startedAt: number;
   #gen: StepGenerator<unknown> | undefined;
   #nextJobId = 0;
@@ -124,6 +125,18 @@ export class RunState {
 
   #fail(item: BatchItem, error: unknown, retries: RetryRequest[]): void {
     if (this.fatal !== undefined || this.cancelReason !== undefined) return;
+    if (isExhaustion(error)) {
+      const { element } = item;
+      this.settings.chunkSizer?.exhausted?.({ entries: element.entries ?? element.range[1] - element.range[0], ...(element.group === undefined ? {} : { group: element.group }) });
+      const halves = element.split?.();
+      if (halves !== undefined) {
+        // A split is not a retry: each half starts with the attempts the whole had used.
+        this.splits++;
+        this.elementsKnown++;
+        for (const half of halves) this.ready.push({ element: half, attempt: item.attempt });
+        return;
+      }
+    }
     const decision = decide(this.settings.policy, error, item.attempt, this.settings.random);
     switch (decision.action) {
       case 'retry':

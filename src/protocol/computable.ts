@@ -14,6 +14,11 @@ export interface WorkElement<R = unknown> {
   readonly group?: string;
   /** Entries (events) covered; defaults to the range's length. */
   readonly entries?: number;
+  /**
+   * Splits the element in two halves covering the same range, when it can be split (more than one
+   * entry). The runtime splits an element that ran out of memory or time instead of retrying it.
+   */
+  split?(): readonly [WorkElement<R>, WorkElement<R>] | undefined;
 }
 
 /** A generator of work elements; `next(n)` may send a new chunk size in entries. */

@@ -126,6 +126,14 @@ export function matchesError(error: unknown, matchers: readonly ErrorMatcher[]):
   return false;
 }
 
+/** Codes of resource exhaustion: the element is split in halves instead of retried. */
+export const EXHAUSTION_CODES: readonly string[] = ['E_WORKER_OOM', 'E_ELEMENT_TIMEOUT'];
+
+/** Whether an error (or its cause chain) says the element ran out of memory or time. */
+export function isExhaustion(error: unknown): boolean {
+  return matchesError(error, [(e) => EXHAUSTION_CODES.includes((e as { code?: string } | null)?.code ?? '')]);
+}
+
 /** What to do about a failed element. */
 export type PolicyDecision = { action: 'retry'; delayMs: number } | { action: 'continue' } | { action: 'cancel' };
 

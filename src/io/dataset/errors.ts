@@ -1,0 +1,40 @@
+import { CortadoError, type CortadoErrorOptions } from '../../protocol/errors.ts';
+
+/**
+ * A dataset's files lack the entry counts that chunking needs: run `prepare()` (or `preprocess()`)
+ * first, or give `entries` in each file.
+ */
+export class DatasetNotPreparedError extends CortadoError {
+  readonly dataset: string;
+  readonly path: string;
+
+  constructor(dataset: string, path: string, options?: CortadoErrorOptions) {
+    super(
+      'E_DATASET_NOT_PREPARED',
+      `Expected file "${path}" of dataset "${dataset}" to have \`entries\` (or \`steps\`), got neither: ` +
+        `run \`await preprocess(backend, data)\` (or compute \`prepare(data)\` and \`applyPreparation\`) first, ` +
+        `or give \`{ entries }\` in the file`,
+      options,
+    );
+    this.dataset = dataset;
+    this.path = path;
+  }
+}
+
+/**
+ * A processor read a column that the chunk did not load (columns learnt from earlier chunks did not
+ * include it). The column is remembered, so a retry of the element loads it.
+ */
+export class ColumnNotLoadedError extends CortadoError {
+  readonly column: string;
+
+  constructor(column: string, options?: CortadoErrorOptions) {
+    super(
+      'E_COLUMN_NOT_LOADED',
+      `Column "${column}" was not loaded for this chunk (earlier chunks did not read it); it is now ` +
+        `remembered and a retry loads it. Declare it up front with the \`columns\` option to avoid the retry`,
+      options,
+    );
+    this.column = column;
+  }
+}

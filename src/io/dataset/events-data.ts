@@ -1,0 +1,125 @@
+import { registerDataKind, type DataDescriptor, type DataElement } from '../../protocol/data.ts';
+import { Events } from '../events/index.ts';
+import { openSource } from '../open.ts';
+import type { EventSource } from '../source.ts';
+import { columnMemory, watchedColumnSet, type ColumnMemory } from './column-memory.ts';
+import type { EventsInput } from './context.ts';
+import type { Metadata } from './schema.ts';
+
+/** The serializable description of a chunk of events: what a worker needs to load it again. */
+export interface EventsDescriptor extends DataDescriptor {
+  readonly kind: 'events';
+  readonly path: string;
+  readonly treename: string;
+  /** First entry (of the file). */
+  readonly start: number;
+  /** One past the last entry. */
+  readonly stop: number;
+  /** Columns to read; when left out, learnt per computation (see {@link ColumnMemory}). */
+  readonly columns?: readonly string[];
+  readonly dataset: string;
+  readonly metadata: Metadata;
+  readonly uuid?: string;
+  /** Key under which the columns a processor reads are learnt (the computable's key). */
+  readonly memory?: string;
+}
+
+/** How {@link EventsData} opens files; replaceable for tests and custom storage. */
+export type SourceOpener = (path: string, treename: string) => Promise<EventSource>;
+
+/** Options of {@link EventsData} that stay in this process (they are not serialized). */
+export interface EventsDataOptions {
+  /** Opens the file. @defaultValue `openSource` */
+  open?: SourceOpener;
+  /** Where learnt columns are kept. @defaultValue the process-wide memory */
+  memory?: ColumnMemory;
+}
+
+/** The loaded input, with a way to load it again with more columns (used by the column fallback). */
+export const RELOAD: unique symbol = Symbol('cortado.events.reload');
+
+/** What {@link EventsData.load} returns. */
+export type LoadedEvents = EventsInput<Metadata> & { readonly [RELOAD]?: (signal?: AbortSignal) => Promise<LoadedEvents> };
+
+/**
+ * A chunk of events: entries `[start, stop)` of one tree. `load()` opens the file, reads the needed
+ * columns, closes it, and returns `{ events, context }` for the processor.
+ *
+ * Which columns: those given in `columns` plus any learnt, or, on the first chunk of a computation
+ * that declared none, every column (a processor's accesses are then remembered, so later chunks read
+ * only what it touched).
+ *
+ * @example
+ * ```ts
+ * const data = new EventsData({ path: 'nano_dy.root', treename: 'Events', start: 0, stop: 10, dataset: 'DY', metadata: {} });
+ * const { events, context } = await data.load();
+ * ```
+ */
+export class EventsData implements DataElement<LoadedEvents> {
+  readonly descriptor: EventsDescriptor;
+  readonly #open: SourceOpener;
+  readonly #memory: ColumnMemory;
+
+  constructor(descriptor: Omit<EventsDescriptor, 'kind'>, options: EventsDataOptions = {}) {
+    this.descriptor = { ...descriptor, kind: 'events' };
+    this.#open = options.open ?? openSource;
+    this.#memory = options.memory ?? columnMemory;
+  }
+
+  /** Entries covered: `stop − start`. */
+  get entries(): number {
+    return this.descriptor.stop - this.descriptor.start;
+  }
+
+  toDescriptor(): EventsDescriptor {
+    return this.descriptor;
+  }
+
+  async load(signal?: AbortSignal): Promise<LoadedEvents> {
+    signal?.throwIfAborted();
+    const d = this.descriptor;
+    const source = await this.#open(d.path, d.treename);
+    let columns: import('../columns.ts').ColumnSet;
+    let available: string[];
+    try {
+      available = source.branches.map((b) => b.name);
+      const wanted = this.#columnsToRead(available);
+      columns = await source.read(wanted, d.start, d.stop, signal);
+    } finally {
+      await source.close();
+    }
+    const key = d.memory ?? `${d.dataset}:${d.path}`;
+    const watched = watchedColumnSet(columns, available, key, this.#memory);
+    const input: LoadedEvents = {
+      events: new Events(watched, d.stop - d.start),
+      context: {
+        dataset: d.dataset,
+        file: d.uuid === undefined ? { path: d.path, treename: d.treename } : { path: d.path, treename: d.treename, uuid: d.uuid },
+        range: { start: d.start, stop: d.stop },
+        metadata: d.metadata,
+      },
+    };
+    Object.defineProperty(input, RELOAD, { value: (s?: AbortSignal) => this.load(s), enumerable: false });
+    return input;
+  }
+
+  #columnsToRead(available: readonly string[]): string[] {
+    const d = this.descriptor;
+    const key = d.memory ?? `${d.dataset}:${d.path}`;
+    const learnt = this.#memory.columns(key);
+    if (d.columns === undefined && learnt === undefined) {
+      this.#memory.begin(key);
+      return [...available];
+    }
+    const has = new Set(available);
+    const wanted = new Set<string>();
+    for (const c of d.columns ?? []) wanted.add(c);
+    for (const c of learnt ?? []) if (has.has(c)) wanted.add(c);
+    return [...wanted];
+  }
+}
+
+registerDataKind('events', (d) => {
+  const { kind: _kind, ...rest } = d as EventsDescriptor;
+  return new EventsData(rest);
+});

@@ -1,0 +1,123 @@
+import type { Computable, StepGenerator, WorkElement } from '../../protocol/computable.ts';
+import { isProcessorRef, type Processor } from '../../protocol/processor.ts';
+import { RangeSet, type Range } from '../../protocol/range.ts';
+import type { EventsInput } from './context.ts';
+import { EventsData } from './events-data.ts';
+import { withColumnFallback } from './fallback.ts';
+import { processorIdentity, processorName, stableHash } from './key.ts';
+import { resolveMapStepsOptions, type MapStepsOptions, type MapStepsOptionsInput } from './options.ts';
+import { makeTilers, planFiles, traverse, type FilePlan } from './plan.ts';
+import type { DataGroupSpec, DatasetSpec, Metadata } from './schema.ts';
+import { intersect } from './tiler.ts';
+
+/**
+ * A computable that runs `processor` over steps (entry ranges) of every file of a dataset.
+ *
+ * The index space is the files' entries one after another: file k occupies
+ * `[offset_k, offset_k + entries_k)`, so ranges count events. Files must know their `entries`
+ * (run `preprocess()` first), else this throws `DatasetNotPreparedError`. The generator honours a
+ * chunk size sent with `gen.next(n)` by cutting everything not yet yielded into steps of `n`, and
+ * `restrict(ranges)` re-tiles exactly `ranges` (what `partial().remaining()` uses).
+ *
+ * The processor receives `{ events, context }`, where `context` holds the dataset's name and typed
+ * metadata, the file, and the entry range within the file.
+ *
+ * @example
+ * ```ts
+ * const ds = dataset('DY', [{ path: 'nano_dy.root', treename: 'Events', entries: 40 }], { xsec: 6077 });
+ * const c = mapSteps(ds, ({ events, context }) => events.length * context.metadata.xsec, { stepSize: 10 });
+ * const { result } = await inline().run(c);
+ * ```
+ */
+export function mapSteps<M extends object, R>(
+  data: DatasetSpec<M>,
+  processor: Processor<EventsInput<M>, R>,
+  options?: MapStepsOptionsInput,
+): Computable<Awaited<R>>;
+/**
+ * Over a data group: one computable over every dataset's files, `grouped`, with each element's
+ * `group` set to its dataset's name, so the result is a record keyed by dataset name.
+ */
+export function mapSteps<M extends object, R>(
+  data: DataGroupSpec<M>,
+  processor: Processor<EventsInput<M>, R>,
+  options?: MapStepsOptionsInput,
+): Computable<Record<string, Awaited<R>>>;
+export function mapSteps(
+  data: DatasetSpec<object> | DataGroupSpec<object>,
+  processor: Processor<EventsInput<any>, unknown>,
+  input: MapStepsOptionsInput = {},
+): Computable<unknown> {
+  const options = resolveMapStepsOptions(input);
+  const grouped = 'datasets' in data;
+  const datasets = grouped ? data.datasets : [data];
+  const plans = planFiles(datasets, options);
+  const size = plans.reduce((n, p) => n + p.extent, 0);
+  const key = `mapSteps(${processorName(processor)})#${stableHash({
+    processor: processorIdentity(processor),
+    files: datasets.map((d) => ({ name: d.name, files: d.files })),
+    options: { ...options, columns: options.columns ?? null },
+    grouped,
+  })}`;
+  const columns = options.columns ?? (isProcessorRef(processor) ? processor.options.columns : undefined);
+  const run = typeof processor === 'function' ? withColumnFallback(processor) : processor;
+  return stepsComputable({ plans, size, key, options, columns, processor: run, grouped }, undefined, '');
+}
+
+interface StepsSetup {
+  readonly plans: readonly FilePlan[];
+  readonly size: number;
+  readonly key: string;
+  readonly options: MapStepsOptions;
+  readonly columns: readonly string[] | undefined;
+  readonly processor: Processor<EventsInput<any>, unknown>;
+  readonly grouped: boolean;
+}
+
+function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Range[]> | undefined, suffix: string): Computable<unknown> {
+  const { plans, size, key, options, columns, processor, grouped } = setup;
+  return {
+    key: key + suffix,
+    size,
+    grouped,
+    *steps(): StepGenerator<unknown> {
+      const walk = traverse(makeTilers(plans, options, segments), options);
+      let sent: number | undefined;
+      for (;;) {
+        const next = walk.next(sent);
+        if (next.done) return;
+        const { index, step } = next.value;
+        const plan = plans[index]!;
+        const element: WorkElement<unknown> = {
+          range: [plan.offset + step[0], plan.offset + step[1]],
+          data: new EventsData({
+            path: plan.file.path,
+            treename: plan.file.treename,
+            start: step[0],
+            stop: step[1],
+            dataset: plan.dataset.name,
+            metadata: plan.dataset.metadata as Metadata,
+            memory: key,
+            ...(plan.file.uuid === undefined ? {} : { uuid: plan.file.uuid }),
+            ...(columns === undefined ? {} : { columns }),
+          }),
+          processor,
+          entries: step[1] - step[0],
+          ...(grouped ? { group: plan.dataset.name } : {}),
+        };
+        sent = yield element;
+      }
+    },
+    restrict(ranges: readonly Range[]): Computable<unknown> {
+      const wanted = new RangeSet(ranges).toArray();
+      // Local ranges of each file, inside what this computable already covers (when restricted).
+      const local = plans.map((p, i) => {
+        const mine = intersect(wanted, [p.offset, p.offset + p.extent]).map(([a, b]): Range => [a - p.offset, b - p.offset]);
+        const current = segments?.[i];
+        return current === undefined ? mine : mine.flatMap((r) => intersect(current, r));
+      });
+      const tag = wanted.map(([a, b]) => `${a}-${b}`).join(',');
+      return stepsComputable(setup, local, `${suffix}#restricted(${tag.length > 200 ? stableHash(wanted) : tag})`);
+    },
+  };
+}

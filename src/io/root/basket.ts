@@ -1,0 +1,93 @@
+import { decompressRoot } from '../decompress/blocks.ts';
+import { IoError } from '../errors.ts';
+import type { RootFileHandle } from './handle.ts';
+import type { BasketRef, BranchLayout } from './layout.ts';
+
+/** A basket's entries, decompressed. */
+export interface BasketData {
+  /** The entry data (big-endian values), without the key and the entry-offset array. */
+  readonly data: Uint8Array;
+  /** Byte offset of each entry in `data`, plus the end: `entries + 1` values (jagged branches). */
+  readonly offsets: Int32Array | undefined;
+  /** Decompressed bytes (for throughput figures). */
+  readonly size: number;
+}
+
+function skipTString(bytes: Uint8Array, pos: number): number {
+  const n = bytes[pos]!;
+  return n === 255 ? pos + 5 + ((bytes[pos + 1]! << 24) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 8) | bytes[pos + 4]!) : pos + 1 + n;
+}
+
+/** The TKey + TBasket header fields of a basket record. */
+interface BasketHeader {
+  readonly nbytes: number;
+  readonly objlen: number;
+  readonly keylen: number;
+  readonly nevbuf: number;
+  readonly last: number;
+}
+
+function parseHeader(raw: Uint8Array, view: DataView): BasketHeader {
+  const nbytes = view.getInt32(0);
+  const keyVersion = view.getInt16(4);
+  const objlen = view.getInt32(6);
+  const keylen = view.getUint16(14);
+  // fNbytes(4) fVersion(2) fObjlen(4) fDatime(4) fKeylen(2) fCycle(2), then two seeks of 4 or 8 bytes
+  let pos = 18 + (keyVersion > 1000 ? 16 : 8);
+  pos = skipTString(raw, pos); // class name
+  pos = skipTString(raw, pos); // name
+  pos = skipTString(raw, pos); // title
+  // TBasket: version(2) fBufferSize(4) fNevBufSize(4) fNevBuf(4) fLast(4) flag(1)
+  const nevbuf = view.getInt32(pos + 10);
+  const last = view.getInt32(pos + 14);
+  return { nbytes, objlen, keylen, nevbuf, last };
+}
+
+/**
+ * Reads and decompresses one basket of `layout` from disk (or takes it from the tree record when
+ * embedded): the key header gives the sizes, the body is a sequence of compression blocks, and
+ * jagged branches carry an entry-offset array after the data (`fLast - fKeylen` onwards).
+ */
+export async function readBasket(handle: RootFileHandle, layout: BranchLayout, ref: BasketRef, index: number):
+Promise<BasketData> {
+  if (ref.embedded) {
+    return { data: ref.embedded.data, offsets: ref.embedded.offsets, size: ref.embedded.data.length };
+  }
+  const where = `basket ${index} of branch ${layout.name} (entries ${ref.start}–${ref.stop}) in ${handle.path}`;
+  const raw = handle.read(ref.seek, ref.bytes, where);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const header = parseHeader(raw, view);
+  if (header.nbytes !== ref.bytes || header.keylen >= ref.bytes || header.objlen < header.last - header.keylen) {
+    throw new IoError('E_IO_MALFORMED', `Expected a basket key of ${ref.bytes} bytes for ${where}, got fNbytes=` +
+      `${header.nbytes}, fKeylen=${header.keylen}, fObjlen=${header.objlen}`, { path: handle.path, branch: layout.name });
+  }
+  const entries = ref.stop - ref.start;
+  if (header.nevbuf !== entries) {
+    throw new IoError('E_IO_MALFORMED', `Expected ${entries} entries in ${where}, its header says ${header.nevbuf}`,
+      { path: handle.path, branch: layout.name });
+  }
+  let payload: Uint8Array;
+  try {
+    const result = decompressRoot(raw.subarray(header.keylen), header.objlen);
+    payload = result instanceof Uint8Array ? result : await result;
+  } catch (error) {
+    if (error instanceof IoError) {
+      throw new IoError(error.code as 'E_IO_DECOMPRESS', `Could not decompress ${where}: ${error.message}`,
+        { path: handle.path, branch: layout.name }, { cause: error });
+    }
+    throw error;
+  }
+  const border = header.last - header.keylen;
+  const data = payload.subarray(0, border);
+  if (!layout.hasEntryOffsets) return { data, offsets: undefined, size: payload.length };
+  const pview = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const count = border + 4 <= payload.length ? pview.getInt32(border) : -1;
+  if (count < entries || border + 4 + 4 * entries > payload.length) {
+    throw new IoError('E_IO_MALFORMED', `Expected an entry-offset array of ${entries} values after the data of ${where}, ` +
+      `got ${count < 0 ? 'none' : `${count} values`}`, { path: handle.path, branch: layout.name });
+  }
+  const offsets = new Int32Array(entries + 1);
+  for (let i = 0; i < entries; i++) offsets[i] = pview.getInt32(border + 4 + 4 * i) - header.keylen;
+  offsets[entries] = border;
+  return { data, offsets, size: payload.length };
+}

@@ -1,0 +1,111 @@
+import type { BranchInfo, ColumnKind } from '../source.ts';
+import { leafKind } from './kinds.ts';
+
+/**
+ * A basket kept inside the TTree record itself instead of on its own (ROOT writes the last,
+ * unfilled basket of each branch this way when a file is closed without a final flush).
+ */
+export interface EmbeddedBasket {
+  /** The entry data, `fLast - fKeylen` bytes. */
+  readonly data: Uint8Array;
+  /** Byte offsets of each entry in `data` plus the end (`entries + 1` values), for jagged branches. */
+  readonly offsets: Int32Array | undefined;
+}
+
+/** Where one basket of a branch lies and which entries it holds. */
+export interface BasketRef {
+  readonly seek: number;
+  readonly bytes: number;
+  /** First entry (inclusive) and last entry (exclusive) in the basket. */
+  readonly start: number;
+  readonly stop: number;
+  readonly embedded?: EmbeddedBasket;
+}
+
+/** Everything needed to read one branch without jsroot: its decoded type and basket map. */
+export interface BranchLayout {
+  readonly name: string;
+  /** The decoded type, or undefined when the branch cannot be read as numbers. */
+  readonly kind: ColumnKind | undefined;
+  /** Why the branch cannot be read (e.g. `TLeafC (a string)`), when `kind` is undefined. */
+  readonly unsupported?: string;
+  readonly jagged: boolean;
+  readonly counter?: string;
+  /** Values per entry of a flat branch (1, or `n` for a fixed-size array `x[n]`). */
+  readonly fixed: number;
+  /** Whether baskets carry an entry-offset array after the data (`fEntryOffsetLen > 0`). */
+  readonly hasEntryOffsets: boolean;
+  readonly baskets: readonly BasketRef[];
+  readonly info: BranchInfo | undefined;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- jsroot objects are untyped */
+
+function toOffsets(entryOffset: ArrayLike<number> | undefined, keylen: number, nev: number, border: number):
+Int32Array | undefined {
+  if (!entryOffset || entryOffset.length < nev) return undefined;
+  const out = new Int32Array(nev + 1);
+  for (let i = 0; i < nev; i++) out[i] = entryOffset[i]! - keylen;
+  out[nev] = border;
+  return out;
+}
+
+function embeddedBaskets(branch: any, firstEntry: number): BasketRef[] {
+  const refs: BasketRef[] = [];
+  let start = firstEntry;
+  for (const basket of branch.fBaskets?.arr ?? []) {
+    if (!basket?.fBufferRef?.arr) continue;
+    const view: DataView = basket.fBufferRef.arr;
+    const border = basket.fLast - basket.fKeylen;
+    const data = new Uint8Array(view.buffer, view.byteOffset, Math.min(border, view.byteLength));
+    const nev: number = basket.fNevBuf;
+    refs.push({
+      seek: 0, bytes: 0, start, stop: start + nev,
+      embedded: { data, offsets: toOffsets(basket.fEntryOffset, basket.fKeylen, nev, border) },
+    });
+    start += nev;
+  }
+  return refs;
+}
+
+/**
+ * Describes a jsroot `TBranch` object as a {@link BranchLayout}: leaf type, jaggedness (a leaf
+ * count such as `nMuon`), and the basket map (`fBasketSeek`, `fBasketBytes`, `fBasketEntry` for
+ * the `fWriteBasket` baskets on disk, then any baskets embedded in the tree record).
+ */
+export function branchLayout(branch: any): BranchLayout {
+  const name: string = branch.fName;
+  const leaves: any[] = branch.fLeaves?.arr ?? [];
+  const entries = Number(branch.fEntries);
+  const baskets: BasketRef[] = [];
+  const written: number = branch.fWriteBasket ?? 0;
+  for (let k = 0; k < written; k++) {
+    const start = Number(branch.fBasketEntry[k]);
+    const stop = k + 1 < written ? Number(branch.fBasketEntry[k + 1]) : Math.max(Number(branch.fBasketEntry[k + 1] ?? entries), start);
+    const bytes = Number(branch.fBasketBytes[k]);
+    if (bytes > 0 && stop > start) baskets.push({ seek: Number(branch.fBasketSeek[k]), bytes, start, stop });
+  }
+  const onDisk = baskets.at(-1)?.stop ?? 0;
+  if (onDisk < entries) baskets.push(...embeddedBaskets(branch, onDisk));
+
+  const base = { name, baskets, hasEntryOffsets: (branch.fEntryOffsetLen ?? 0) > 0 };
+  const unsupported = (reason: string): BranchLayout =>
+    ({ ...base, kind: undefined, unsupported: reason, jagged: false, fixed: 1, info: undefined });
+
+  if (branch._typename !== 'TBranch') return unsupported(`a ${branch._typename} (an object or STL branch)`);
+  if ((branch.fBranches?.arr?.length ?? 0) > 0) return unsupported('a branch with sub-branches');
+  if (leaves.length !== 1) return unsupported(`a leaf list of ${leaves.length} leaves (${branch.fTitle})`);
+  const leaf = leaves[0];
+  const kind = leafKind(leaf._typename, Boolean(leaf.fIsUnsigned));
+  if (kind === undefined) {
+    const why = leaf._typename === 'TLeafC' ? 'TLeafC (a string)' : leaf._typename;
+    return unsupported(`a ${why} leaf`);
+  }
+  const counter: string | undefined = leaf.fLeafCount?.fName;
+  const fixed = Math.max(1, Number(leaf.fLen) || 1);
+  const jagged = counter !== undefined || fixed > 1;
+  const info: BranchInfo = counter === undefined ? { name, kind, jagged } : { name, kind, jagged, counter };
+  return counter === undefined
+    ? { ...base, kind, jagged, fixed, info }
+    : { ...base, kind, jagged, counter, fixed, info };
+}
