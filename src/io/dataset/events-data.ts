@@ -6,9 +6,8 @@ import { columnMemory, watchedColumnSet, type ColumnMemory } from './column-memo
 import type { EventsInput } from './context.ts';
 import type { Metadata } from './schema.ts';
 
-/** The serializable description of a chunk of events: what a worker needs to load it again. */
-export interface EventsDescriptor extends DataDescriptor {
-  readonly kind: 'events';
+/** Which chunk of events: entries `[start, stop)` of one tree, and whose they are. */
+export type EventsChunk = {
   readonly path: string;
   readonly treename: string;
   /** First entry (of the file). */
@@ -22,7 +21,10 @@ export interface EventsDescriptor extends DataDescriptor {
   readonly uuid?: string;
   /** Key under which the columns a processor reads are learnt (the computable's key). */
   readonly memory?: string;
-}
+};
+
+/** The serializable description of a chunk of events: what a worker needs to load it again. */
+export type EventsDescriptor = EventsChunk & { readonly kind: 'events' };
 
 /** How {@link EventsData} opens files; replaceable for tests and custom storage. */
 export type SourceOpener = (path: string, treename: string) => Promise<EventSource>;
@@ -60,7 +62,7 @@ export class EventsData implements DataElement<LoadedEvents> {
   readonly #open: SourceOpener;
   readonly #memory: ColumnMemory;
 
-  constructor(descriptor: Omit<EventsDescriptor, 'kind'>, options: EventsDataOptions = {}) {
+  constructor(descriptor: EventsChunk, options: EventsDataOptions = {}) {
     this.descriptor = { ...descriptor, kind: 'events' };
     this.#open = options.open ?? openSource;
     this.#memory = options.memory ?? columnMemory;
