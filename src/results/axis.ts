@@ -72,8 +72,8 @@ export function checkBinCount(n: unknown, what: string, axisName: string): numbe
 
 /** Compares the name and label of two axes; returns what differed, or `null`. */
 export function compareNameAndLabel(a: AxisBase, b: AxisBase): { field: string; detail: string } | null {
-  if (a.name !== b.name) return { field: 'name', detail: `name '${a.name}' vs '${b.name}'` };
-  if (a.label !== b.label) return { field: 'label', detail: `label '${a.label}' vs '${b.label}'` };
+  if (a.name !== b.name) return { field: 'name', detail: `'${a.name}' vs '${b.name}'` };
+  if (a.label !== b.label) return { field: 'label', detail: `'${a.label}' vs '${b.label}'` };
   return null;
 }
 

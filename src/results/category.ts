@@ -148,12 +148,12 @@ export class CategoryAxis implements AxisBase {
     if (!(other instanceof CategoryAxis)) return { field: 'type', detail: `category vs ${describeAxis(other)}` };
     const nl = compareNameAndLabel(this, other);
     if (nl) return nl;
-    if (this.growth !== other.growth) return { field: 'growth', detail: `growth ${this.growth} vs ${other.growth}` };
+    if (this.growth !== other.growth) return { field: 'growth', detail: `${this.growth} vs ${other.growth}` };
     if (this.growth) return null;
     const a = this.#categories;
     const b = other.#categories;
     const same = a.length === b.length && a.every((c, i) => c === b[i]);
-    return same ? null : { field: 'categories', detail: `categories ${JSON.stringify(a)} vs ${JSON.stringify(b)}` };
+    return same ? null : { field: 'categories', detail: `${JSON.stringify(a)} vs ${JSON.stringify(b)}` };
   }
 
   clone(): CategoryAxis {

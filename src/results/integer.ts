@@ -82,7 +82,7 @@ export class IntegerAxis implements NumericAxisBase {
     const nl = compareNameAndLabel(this, other);
     if (nl) return nl;
     if (this.start !== other.start || this.stop !== other.stop) {
-      return { field: 'range', detail: `range [${this.start}, ${this.stop}) vs [${other.start}, ${other.stop})` };
+      return { field: 'range', detail: `[${this.start}, ${this.stop}) vs [${other.start}, ${other.stop})` };
     }
     return null;
   }

@@ -102,9 +102,9 @@ export class RegularAxis implements NumericAxisBase {
     if (!(other instanceof RegularAxis)) return { field: 'type', detail: `regular vs ${describeAxis(other)}` };
     const nl = compareNameAndLabel(this, other);
     if (nl) return nl;
-    if (this.bins !== other.bins) return { field: 'bins', detail: `bins ${this.bins} vs ${other.bins}` };
+    if (this.bins !== other.bins) return { field: 'bins', detail: `${this.bins} vs ${other.bins}` };
     if (this.start !== other.start || this.stop !== other.stop) {
-      return { field: 'range', detail: `range [${this.start}, ${this.stop}) vs [${other.start}, ${other.stop})` };
+      return { field: 'range', detail: `[${this.start}, ${this.stop}) vs [${other.start}, ${other.stop})` };
     }
     return null;
   }

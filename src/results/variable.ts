@@ -82,7 +82,7 @@ export class VariableAxis implements NumericAxisBase {
     const nl = compareNameAndLabel(this, other);
     if (nl) return nl;
     const same = this.edges.length === other.edges.length && this.edges.every((x, i) => x === other.edges[i]);
-    return same ? null : { field: 'edges', detail: `edges [${this.edges.join(', ')}] vs [${other.edges.join(', ')}]` };
+    return same ? null : { field: 'edges', detail: `[${this.edges.join(', ')}] vs [${other.edges.join(', ')}]` };
   }
 
   clone(): VariableAxis {
