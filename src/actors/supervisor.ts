@@ -113,12 +113,8 @@ export const supervisorMachine = setup({
         enqueue.raise({ type: 'RETRY.DUE', item }, { delay: delayMs, id: `retry-${context.retrySerial++}` });
       }
     }),
-    flushReducers: enqueueActions(({ context, enqueue }) => {
-      for (const reducer of context.reducers.values()) enqueue.sendTo(reducer, { type: 'FLUSH' });
-    }),
-    publish: ({ context, self }) => {
-      const value = self.getSnapshot()?.value;
-      context.input.publish(context.run.progress(statusOf(value)));
+    publish: ({ context }, params: { status: TaskStatus }) => {
+      context.input.publish(context.run.progress(params.status));
     },
   },
 }).createMachine({
@@ -148,8 +144,8 @@ export const supervisorMachine = setup({
         { guard: 'finished', target: 'finishing' },
       ],
       on: {
-        'LANE.DONE': { actions: ['absorbDone', 'dispatch', 'flush', 'publish'] },
-        'LANE.LOST': { actions: ['absorbLost', 'dispatch', 'flush', 'publish'] },
+        'LANE.DONE': { actions: ['absorbDone', 'dispatch', 'flush', { type: 'publish', params: { status: 'running' } }] },
+        'LANE.LOST': { actions: ['absorbLost', 'dispatch', 'flush', { type: 'publish', params: { status: 'running' } }] },
         'RETRY.DUE': { actions: ['retryDue', 'dispatch', 'flush'] },
         CANCEL: { target: 'cancelling', actions: 'markCancelled' },
       },
@@ -165,9 +161,9 @@ export const supervisorMachine = setup({
     finishing: {
       always: [{ guard: 'skippedSome', target: 'incomplete' }, { target: 'complete' }],
     },
-    complete: { type: 'final', entry: ['flushReducers', 'publish'] },
-    incomplete: { type: 'final', entry: ['flushReducers', 'publish'] },
-    cancelled: { type: 'final', entry: ['cancelRetries', 'flushReducers', 'publish'] },
+    complete: { type: 'final', entry: [{ type: 'publish', params: { status: 'complete' } }] },
+    incomplete: { type: 'final', entry: [{ type: 'publish', params: { status: 'incomplete' } }] },
+    cancelled: { type: 'final', entry: ['cancelRetries', { type: 'publish', params: { status: 'cancelled' } }] },
   },
 });
 

@@ -1,4 +1,4 @@
-import { BehaviorSubject, type Observable } from 'rxjs';
+import { ReplaySubject, type Observable } from 'rxjs';
 import { createActor, type Actor, type ActorOptions, type InspectionEvent, type Observer } from 'xstate';
 import { restrict, type Computable } from '../protocol/computable.ts';
 import { TaskCancelledError, TaskIncompleteError } from '../protocol/errors.ts';
@@ -35,7 +35,8 @@ export class Task<R> {
   /** Progress reports: elements and entries done/total, failures, retries, rate. Completes when the task ends. */
   readonly progress$: Observable<Progress>;
   readonly #computable: Computable<R>;
-  readonly #progress: BehaviorSubject<Progress>;
+  readonly #progress: ReplaySubject<Progress>;
+  #lastProgress: Progress;
   readonly #ended: Promise<void>;
   #crash: { error: unknown } | undefined;
   #final: PartialResult<R> | undefined;
@@ -44,7 +45,9 @@ export class Task<R> {
   constructor(computable: Computable<R>, settings: TaskSettings) {
     this.#computable = computable;
     const { signal, inspect, clock, ...input } = settings;
-    this.#progress = new BehaviorSubject<Progress>({
+    // Replays the latest report, even after the end, so a late subscriber still learns the outcome.
+    this.#progress = new ReplaySubject<Progress>(1);
+    this.#lastProgress = {
       status: 'pending',
       elementsDone: 0,
       elementsTotal: 0,
@@ -54,10 +57,11 @@ export class Task<R> {
       retries: 0,
       rate: 0,
       elapsedMs: 0,
-    });
+    };
+    this.#progress.next(this.#lastProgress);
     this.progress$ = this.#progress.asObservable();
     this.actor = createActor(supervisorMachine, {
-      input: { ...input, computable, publish: (p) => this.#progress.next(p) },
+      input: { ...input, computable, publish: (p) => this.#progress.next((this.#lastProgress = p)) },
       ...(inspect === undefined ? {} : { inspect }),
       ...(clock === undefined ? {} : { clock }),
     });
@@ -183,7 +187,7 @@ export class Task<R> {
   #end(): void {
     this.#unlisten?.();
     this.#final = this.#snapshot(false);
-    if (this.#crash) this.#progress.next({ ...this.#progress.getValue(), status: 'cancelled' });
+    if (this.#crash) this.#progress.next({ ...this.#lastProgress, status: 'cancelled' });
     this.#progress.complete();
   }
 }

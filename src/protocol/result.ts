@@ -23,7 +23,8 @@ export type Empty = typeof EMPTY;
 
 /** Whether `value` has an `add` method. */
 export function isAddable(value: unknown): value is Addable {
-  return typeof value === 'object' && value !== null && typeof (value as { add?: unknown }).add === 'function';
+  // A Set has add() too, but merges by union.
+  return typeof value === 'object' && value !== null && typeof (value as { add?: unknown }).add === 'function' && !(value instanceof Set);
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
