@@ -1,0 +1,67 @@
+import type { BranchInfo } from '../source.ts';
+import type { RootHeader } from './header.ts';
+import type { BranchLayout } from './layout.ts';
+
+/** What cortado keeps of a parsed TTree: enough to read it without jsroot. */
+export interface TreeMeta {
+  readonly name: string;
+  readonly entries: number;
+  readonly clusters: readonly number[];
+  readonly layouts: ReadonlyMap<string, BranchLayout>;
+  /** Readable branches, in file order. */
+  readonly branches: readonly BranchInfo[];
+}
+
+/** A key in the file's top directory. */
+export interface RootKeyInfo {
+  readonly name: string;
+  readonly className: string;
+  readonly cycle: number;
+}
+
+/** What cortado keeps of a parsed ROOT file. */
+export interface FileMeta {
+  readonly header: RootHeader;
+  readonly keys: readonly RootKeyInfo[];
+  readonly trees: Map<string, TreeMeta>;
+}
+
+/**
+ * Parsed metadata of recently opened files, keyed by file identity (device, inode, size, mtime),
+ * so that reopening a file (one open per chunk of a dataset) skips jsroot's TTree streaming
+ * (~30–50 ms for a NanoAOD tree of 1,500 branches, measured). Least recently used files go first.
+ */
+export class MetaCache {
+  readonly #entries = new Map<string, FileMeta>();
+  readonly #capacity: number;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  get(identity: string): FileMeta | undefined {
+    const meta = this.#entries.get(identity);
+    if (meta) {
+      this.#entries.delete(identity);
+      this.#entries.set(identity, meta);
+    }
+    return meta;
+  }
+
+  set(identity: string, meta: FileMeta): void {
+    this.#entries.delete(identity);
+    this.#entries.set(identity, meta);
+    while (this.#entries.size > this.#capacity) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.#entries.delete(oldest);
+    }
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+/** The process-wide metadata cache of the ROOT reader. */
+export const metaCache = new MetaCache(64);

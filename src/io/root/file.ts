@@ -1,0 +1,200 @@
+import type { JsrootFile } from 'jsroot/io';
+import { z } from 'zod';
+import { InvalidOptionsError } from '../../protocol/errors.ts';
+import { IoError } from '../errors.ts';
+import type { EventSource } from '../source.ts';
+import { metaCache, type FileMeta, type TreeMeta } from './cache.ts';
+import { RootFileHandle } from './handle.ts';
+import { HEADER_READ_SIZE, parseRootHeader } from './header.ts';
+import { openJsroot, readTreeMeta } from './metadata.ts';
+import { RootTree } from './tree.ts';
+
+const openOptionsSchema = z.object({
+  /** A signal that aborts the open. */
+  signal: z.instanceof(AbortSignal).optional(),
+  /**
+   * Reuse parsed metadata of a file opened before (same device, inode, size and mtime).
+   * @defaultValue true
+   */
+  metadataCache: z.boolean().default(true),
+});
+
+/** Options of {@link openRootFile} and {@link openRootTree}. */
+export type RootOpenOptions = z.input<typeof openOptionsSchema>;
+
+function resolveOpenOptions(options: RootOpenOptions | undefined): z.output<typeof openOptionsSchema> {
+  const parsed = openOptionsSchema.safeParse(options ?? {});
+  if (!parsed.success) {
+    throw new InvalidOptionsError(`Expected ROOT open options {signal?, metadataCache?}, got ${parsed.error.message}`);
+  }
+  return parsed.data;
+}
+
+const RNTUPLE = /RNTuple/;
+
+/** A tree of a ROOT file and its entry count. */
+export interface RootTreeEntry {
+  readonly name: string;
+  readonly entries: number;
+}
+
+/**
+ * An opened ROOT file: lists its trees and opens them for reading. Owns one descriptor, closed by
+ * {@link close} (or `await using`). jsroot parses the metadata only when this file's metadata is
+ * not already cached.
+ */
+export class RootFile implements AsyncDisposable {
+  readonly path: string;
+  /** The file's UUID from its header, as 32 hex digits. */
+  readonly uuid: string;
+  readonly #handle: RootFileHandle;
+  readonly #meta: FileMeta;
+  readonly #useCache: boolean;
+  #jsroot: Promise<JsrootFile> | undefined;
+
+  private constructor(handle: RootFileHandle, meta: FileMeta, useCache: boolean, jsroot?: JsrootFile) {
+    this.path = handle.path;
+    this.uuid = meta.header.uuid;
+    this.#handle = handle;
+    this.#meta = meta;
+    this.#useCache = useCache;
+    this.#jsroot = jsroot && Promise.resolve(jsroot);
+  }
+
+  /** @internal Use {@link openRootFile}. */
+  static async open(path: string, options?: RootOpenOptions): Promise<RootFile> {
+    const { signal, metadataCache } = resolveOpenOptions(options);
+    signal?.throwIfAborted();
+    const handle = RootFileHandle.open(path);
+    try {
+      const cached = metadataCache ? metaCache.get(handle.identity) : undefined;
+      if (cached) return new RootFile(handle, cached, metadataCache);
+      const header = parseRootHeader(handle.read(0, Math.min(HEADER_READ_SIZE, handle.size), 'the file header'), path);
+      if (header.end > handle.size) {
+        throw new IoError('E_IO_TRUNCATED', `Expected ${header.end} bytes in ${path} (the header's fEND), got a file of ` +
+          `${handle.size} bytes: it is truncated`, { path });
+      }
+      const jsroot = await openJsroot(handle);
+      signal?.throwIfAborted();
+      const keys = jsroot.fKeys.map((k) => ({ name: k.fName, className: k.fClassName, cycle: k.fCycle }));
+      const meta: FileMeta = { header, keys, trees: new Map() };
+      if (metadataCache) metaCache.set(handle.identity, meta);
+      return new RootFile(handle, meta, metadataCache, jsroot);
+    } catch (error) {
+      handle.close();
+      throw error;
+    }
+  }
+
+  /** Names of the TTrees in the top directory (one per name, whatever the cycles). */
+  get treeNames(): string[] {
+    return [...new Set(this.#meta.keys.filter((k) => k.className === 'TTree').map((k) => k.name))];
+  }
+
+  /** The trees of the file with their entry counts. */
+  async trees(): Promise<RootTreeEntry[]> {
+    const out: RootTreeEntry[] = [];
+    for (const name of this.treeNames) out.push({ name, entries: (await this.#treeMeta(name)).entries });
+    return out;
+  }
+
+  /**
+   * Opens tree `name`. A name that is no TTree throws `E_IO_TREE_NOT_FOUND` listing the trees
+   * present; an RNTuple throws `E_IO_UNSUPPORTED`. The tree reads through this file's
+   * descriptor: close the file after its trees.
+   */
+  async tree(name: string, options?: { signal?: AbortSignal }): Promise<RootTree> {
+    return this.#openTree(name, options?.signal, false);
+  }
+
+  async #openTree(name: string, signal: AbortSignal | undefined, owning: boolean): Promise<RootTree> {
+    signal?.throwIfAborted();
+    this.#assertOpen();
+    const meta = await this.#treeMeta(name);
+    signal?.throwIfAborted();
+    let released = false;
+    return new RootTree(this.#handle, meta, this.uuid, () => {
+      if (released) return;
+      released = true;
+      if (owning) void this.close();
+    });
+  }
+
+  /** @internal Opens a tree that closes this file when it is closed. */
+  async ownedTree(name: string, signal?: AbortSignal): Promise<RootTree> {
+    return this.#openTree(name, signal, true);
+  }
+
+  async #treeMeta(name: string): Promise<TreeMeta> {
+    const known = this.#meta.trees.get(name);
+    if (known) return known;
+    const key = this.#meta.keys.find((k) => k.name === name);
+    if (!key || key.className !== 'TTree') {
+      const trees = this.treeNames;
+      if (key && RNTUPLE.test(key.className)) {
+        throw new IoError('E_IO_UNSUPPORTED', `Expected ${name} in ${this.path} to be a TTree, got an RNTuple ` +
+          `(${key.className}); cortado reads TTrees only` + (trees.length ? ` (trees here: ${trees.join(', ')})` : ''),
+        { path: this.path, treename: name, available: trees });
+      }
+      const what = key ? `a ${key.className}` : 'nothing';
+      throw new IoError('E_IO_TREE_NOT_FOUND', `Expected a TTree named ${JSON.stringify(name)} in ${this.path}, got ` +
+        `${what}; trees present: ${trees.length ? trees.join(', ') : 'none'}`,
+      { path: this.path, treename: name, available: trees });
+    }
+    this.#assertOpen();
+    this.#jsroot ??= openJsroot(this.#handle);
+    const meta = await readTreeMeta(await this.#jsroot, name, this.path);
+    if (this.#useCache) this.#meta.trees.set(name, meta);
+    return meta;
+  }
+
+  #assertOpen(): void {
+    if (this.#handle.closed) {
+      throw new IoError('E_IO_MALFORMED', `Expected ${this.path} to be open, got it closed`, { path: this.path });
+    }
+  }
+
+  /** Closes the descriptor. Trees opened from this file cannot read afterwards. */
+  async close(): Promise<void> {
+    this.#jsroot = undefined;
+    this.#handle.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/**
+ * Opens a ROOT file to list and open its trees.
+ *
+ * @example
+ * ```ts
+ * await using file = await openRootFile('nano_dy.root');
+ * console.log(await file.trees()); // [{ name: 'Events', entries: 40 }, { name: 'Runs', entries: 1 }]
+ * ```
+ */
+export async function openRootFile(path: string, options?: RootOpenOptions): Promise<RootFile> {
+  return RootFile.open(path, options);
+}
+
+/**
+ * Opens TTree `treename` of the ROOT file at `path` as an {@link EventSource}; closing it
+ * closes the file. Missing file: `ENOENT`; missing tree: `E_IO_TREE_NOT_FOUND`; truncated file:
+ * `E_IO_TRUNCATED`; RNTuple: `E_IO_UNSUPPORTED`.
+ *
+ * @example
+ * ```ts
+ * await using events = await openRootTree('nano_dy.root', 'Events');
+ * const { Muon_pt } = await events.read(['Muon_pt'], 0, events.entries);
+ * ```
+ */
+export async function openRootTree(path: string, treename: string, options?: RootOpenOptions): Promise<EventSource> {
+  const file = await RootFile.open(path, options);
+  try {
+    return await file.ownedTree(treename, options?.signal);
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
+}

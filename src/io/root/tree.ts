@@ -1,0 +1,109 @@
+import type { ColumnSet } from '../columns.ts';
+import { IoError } from '../errors.ts';
+import type { BranchInfo, EventSource } from '../source.ts';
+import type { BasketData } from './basket.ts';
+import type { TreeMeta } from './cache.ts';
+import { readColumn, type BasketCache, type ReadStats } from './column.ts';
+import type { RootFileHandle } from './handle.ts';
+import { closeNames } from './suggest.ts';
+
+/** One basket kept per branch between reads (see `readColumn`). */
+class LastBasketCache implements BasketCache {
+  readonly #last = new Map<string, { index: number; data: BasketData }>();
+
+  get(branch: string, index: number): BasketData | undefined {
+    const hit = this.#last.get(branch);
+    return hit?.index === index ? hit.data : undefined;
+  }
+
+  set(branch: string, index: number, data: BasketData): void {
+    this.#last.set(branch, { index, data });
+  }
+
+  clear(): void {
+    this.#last.clear();
+  }
+}
+
+/**
+ * A ROOT TTree opened for reading columns: the ROOT {@link EventSource}. Get one from
+ * `openRootTree(path, name)` (it then owns the file and closes it) or `RootFile.tree(name)`.
+ */
+export class RootTree implements EventSource {
+  readonly format = 'root' as const;
+  readonly path: string;
+  readonly treename: string;
+  readonly entries: number;
+  readonly branches: readonly BranchInfo[];
+  readonly clusters: readonly number[];
+  readonly uuid: string;
+  /** Baskets and decompressed bytes decoded by this tree's reads so far. */
+  readonly stats: ReadStats = { baskets: 0, bytes: 0 };
+  readonly #handle: RootFileHandle;
+  readonly #meta: TreeMeta;
+  readonly #onClose: (() => void) | undefined;
+  readonly #baskets = new LastBasketCache();
+  #closed = false;
+
+  /** @internal Made by `RootFile.tree()`; `onClose` runs once on {@link close}. */
+  constructor(handle: RootFileHandle, meta: TreeMeta, uuid: string, onClose?: () => void) {
+    this.#handle = handle;
+    this.#meta = meta;
+    this.#onClose = onClose;
+    this.path = handle.path;
+    this.treename = meta.name;
+    this.entries = meta.entries;
+    this.branches = meta.branches;
+    this.clusters = meta.clusters;
+    this.uuid = uuid;
+  }
+
+  /**
+   * Reads `columns` over entries `[start, stop)`. Unknown names throw `E_IO_BRANCH_NOT_FOUND`
+   * listing close names; non-numeric branches throw `E_IO_UNSUPPORTED`.
+   *
+   * @example
+   * ```ts
+   * await using tree = await openRootTree('nano_dy.root', 'Events');
+   * const { nMuon, Muon_pt } = await tree.read(['nMuon', 'Muon_pt'], 0, tree.entries);
+   * ```
+   */
+  async read(columns: readonly string[], start: number, stop: number, signal?: AbortSignal): Promise<ColumnSet> {
+    signal?.throwIfAborted();
+    if (this.#closed) {
+      throw new IoError('E_IO_MALFORMED', `Expected tree ${this.treename} of ${this.path} to be open, got it closed`,
+        { path: this.path, treename: this.treename });
+    }
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(stop) || start < 0 || stop < start || stop > this.entries) {
+      throw new RangeError(`Expected an entry range [start, stop) with 0 <= start <= stop <= ${this.entries} ` +
+        `for tree ${this.treename} of ${this.path}, got [${start}, ${stop})`);
+    }
+    const layouts = columns.map((name) => {
+      const layout = this.#meta.layouts.get(name);
+      if (layout) return layout;
+      const close = closeNames(name, this.#meta.layouts.keys());
+      throw new IoError('E_IO_BRANCH_NOT_FOUND', `Expected a branch named ${JSON.stringify(name)} in tree ` +
+        `${this.treename} of ${this.path}, got none; ` +
+        (close.length ? `close names: ${close.join(', ')}` : `it has ${this.#meta.layouts.size} branches, none close`),
+      { path: this.path, treename: this.treename, branch: name, available: close });
+    });
+    const out: ColumnSet = {};
+    for (const layout of layouts) {
+      signal?.throwIfAborted();
+      out[layout.name] = await readColumn(this.#handle, layout, start, stop, this.#baskets, this.stats);
+    }
+    return out;
+  }
+
+  /** Releases the tree (and the file, when this tree owns it). Closing twice is harmless. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#baskets.clear();
+    this.#onClose?.();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
