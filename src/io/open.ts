@@ -1,0 +1,74 @@
+import { open } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { IoError } from './errors.ts';
+import { openParquet } from './parquet/index.ts';
+import { openRootTree } from './root/index.ts';
+import type { EventSource } from './source.ts';
+
+/** Options of {@link openSource}. */
+export interface OpenSourceOptions {
+  /** Aborts opening; the file is closed again. */
+  signal?: AbortSignal;
+}
+
+/** The event-data formats cortado reads. */
+export type SourceFormat = 'root' | 'parquet';
+
+const PARQUET_MAGIC = 'PAR1';
+const ROOT_MAGIC = 'root';
+
+/**
+ * Tells a file's format from its extension (`.parquet`, `.root`) or, failing that, its first
+ * four bytes (`PAR1` or `root`). Missing file: `IoError` `ENOENT`.
+ *
+ * @example
+ * ```ts
+ * await sniffFormat('nano_dy.parquet'); // 'parquet'
+ * ```
+ */
+export async function sniffFormat(path: string): Promise<SourceFormat> {
+  const extension = extname(path).toLowerCase();
+  if (extension === '.parquet' || extension === '.parq' || extension === '.pq') return 'parquet';
+  if (extension === '.root') return 'root';
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new IoError('ENOENT', `Expected an event-data file at ${path}, got no such file`, { path }, { cause: error });
+    }
+    throw error;
+  }
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    const magic = head.subarray(0, bytesRead).toString('latin1');
+    if (magic === PARQUET_MAGIC) return 'parquet';
+    if (magic === ROOT_MAGIC) return 'root';
+    throw new IoError(
+      'E_IO_UNSUPPORTED',
+      `Expected a ROOT file (starting "root") or a Parquet file (starting "PAR1") at ${path}, got ${JSON.stringify(magic)}`,
+      { path },
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Opens event data as an {@link EventSource}, whichever the format: Parquet files (by extension
+ * or `PAR1` magic) through `openParquet` (the tree name is ignored: a Parquet file is one table),
+ * ROOT files through the ROOT reader's tree `treename`. Close the source when done.
+ *
+ * @example
+ * ```ts
+ * await using source = await openSource('nano_dy.root', 'Events');
+ * const { nMuon } = await source.read(['nMuon'], 0, source.entries);
+ * ```
+ */
+export async function openSource(path: string, treename: string, options: OpenSourceOptions = {}): Promise<EventSource> {
+  options.signal?.throwIfAborted();
+  const format = await sniffFormat(path);
+  const forward = options.signal === undefined ? {} : { signal: options.signal };
+  return format === 'parquet' ? openParquet(path, forward) : openRootTree(path, treename, forward);
+}
