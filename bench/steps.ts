@@ -82,7 +82,8 @@ async function main(): Promise<void> {
     ['1 in 1000 fails, continueOn', failSome],
   ] as const) {
     const computable = stressComputable(processor);
-    const loopMs = median(await timeRuns(runs, () => plainLoop(computable, processor.fn!)));
+    const fn = processor.fn as (s: { start: number; stop: number; index: number }) => number;
+    const loopMs = median(await timeRuns(runs, () => plainLoop(computable, fn)));
     console.log(`\n${label}`);
     console.log(`  plain loop          ${fmt(ELEMENTS / (loopMs / 1000)).padStart(12)} steps/s  (${fmt(loopMs, 1)} ms)`);
     for (const name of which) {
