@@ -30,3 +30,13 @@ declare module 'jsroot/io' {
   }
   export function openFile(arg: string | FileProxy | ArrayBuffer): Promise<JsrootFile>;
 }
+
+/** The part of jsroot's `tree` module that cortado's tests and benchmark use. */
+declare module 'jsroot/tree' {
+  export class TSelector {
+    addBranch(branch: string, name?: string): number;
+    Process(entry?: number): void;
+    tgtobj: Record<string, unknown>;
+  }
+  export function treeProcess(tree: any, selector: TSelector, args?: { firstentry?: number; numentries?: number }): Promise<TSelector>;
+}

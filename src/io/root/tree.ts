@@ -1,10 +1,11 @@
 import type { ColumnSet } from '../columns.ts';
 import { IoError } from '../errors.ts';
 import type { BranchInfo, EventSource } from '../source.ts';
-import type { BasketData } from './basket.ts';
+import { readBasket, type BasketData } from './basket.ts';
 import type { TreeMeta } from './cache.ts';
 import { readColumn, type BasketCache, type ReadStats } from './column.ts';
 import type { RootFileHandle } from './handle.ts';
+import type { BranchLayout } from './layout.ts';
 import { closeNames } from './suggest.ts';
 
 /** One basket kept per branch between reads (see `readColumn`). */
@@ -92,6 +93,31 @@ export class RootTree implements EventSource {
       signal?.throwIfAborted();
       out[layout.name] = await readColumn(this.#handle, layout, start, stop, this.#baskets, this.stats);
     }
+    return out;
+  }
+
+  /**
+   * @internal The basket map and decoded type of a branch (readable or not), for tests and
+   * benchmarks that look at baskets directly.
+   */
+  layout(branch: string): BranchLayout | undefined {
+    return this.#meta.layouts.get(branch);
+  }
+
+  /** @internal Every branch name of the tree, readable or not, in file order. */
+  allBranchNames(): string[] {
+    return [...this.#meta.layouts.keys()];
+  }
+
+  /**
+   * @internal Reads and decompresses every basket of `branch` (readable or not) and returns the
+   * entry data of each: what the compression test compares across algorithms.
+   */
+  async basketData(branch: string): Promise<Uint8Array[]> {
+    const layout = this.#meta.layouts.get(branch);
+    if (!layout) throw new IoError('E_IO_BRANCH_NOT_FOUND', `Expected a branch named ${branch}, got none`, { path: this.path, branch });
+    const out: Uint8Array[] = [];
+    for (let k = 0; k < layout.baskets.length; k++) out.push((await readBasket(this.#handle, layout, layout.baskets[k]!, k)).data);
     return out;
   }
 
