@@ -1,4 +1,4 @@
-import { ReplaySubject, type Observable } from 'rxjs';
+import { ReplaySubject, Subject, type Observable } from 'rxjs';
 import { createActor, type Actor, type ActorOptions, type InspectionEvent, type Observer } from 'xstate';
 import { restrict, type Computable } from '../protocol/computable.ts';
 import { TaskCancelledError, TaskIncompleteError } from '../protocol/errors.ts';
@@ -15,6 +15,13 @@ export interface TaskSettings extends Omit<SupervisorInput, 'publish' | 'computa
   readonly signal?: AbortSignal | undefined;
   readonly inspect?: Inspector | undefined;
   readonly clock?: ActorOptions<typeof supervisorMachine>['clock'] | undefined;
+  readonly onGroupComplete?: ((group: string, result: unknown) => void) | undefined;
+}
+
+/** A group (dataset) whose every range is complete, handed out before the task ends. */
+export interface GroupResult<R> {
+  readonly group: string;
+  readonly result: R extends Record<string, infer G> ? G : unknown;
 }
 
 /**
@@ -34,6 +41,11 @@ export class Task<R> {
   readonly actor: Actor<typeof supervisorMachine>;
   /** Progress reports: elements and entries done/total, failures, retries, rate. Completes when the task ends. */
   readonly progress$: Observable<Progress>;
+  /** Each group (dataset) of a grouped computable, as soon as all of it is complete. Completes when the task ends. */
+  readonly groups$: Observable<GroupResult<R>>;
+  readonly #groups = new Subject<GroupResult<R>>();
+  readonly #groupsHandedOut = new Set<string>();
+  readonly #onGroupComplete: ((group: string, result: unknown) => void) | undefined;
   readonly #computable: Computable<R>;
   readonly #progress: ReplaySubject<Progress>;
   #lastProgress: Progress;
@@ -44,7 +56,9 @@ export class Task<R> {
 
   constructor(computable: Computable<R>, settings: TaskSettings) {
     this.#computable = computable;
-    const { signal, inspect, clock, ...input } = settings;
+    const { signal, inspect, clock, onGroupComplete, ...input } = settings;
+    this.#onGroupComplete = onGroupComplete;
+    this.groups$ = this.#groups.asObservable();
     // Replays the latest report, even after the end, so a late subscriber still learns the outcome.
     this.#progress = new ReplaySubject<Progress>(1);
     this.#lastProgress = {
@@ -61,7 +75,14 @@ export class Task<R> {
     this.#progress.next(this.#lastProgress);
     this.progress$ = this.#progress.asObservable();
     this.actor = createActor(supervisorMachine, {
-      input: { ...input, computable, publish: (p) => this.#progress.next((this.#lastProgress = p)) },
+      input: {
+        ...input,
+        computable,
+        publish: (p) => {
+          this.#progress.next((this.#lastProgress = p));
+          if (computable.groups !== undefined) queueMicrotask(() => this.#handOutGroups());
+        },
+      },
       ...(inspect === undefined ? {} : { inspect }),
       ...(clock === undefined ? {} : { clock }),
     });
@@ -184,11 +205,33 @@ export class Task<R> {
     return partial;
   }
 
+  /** Hands out every group whose range is now complete, once each. */
+  #handOutGroups(): void {
+    const groups = this.#computable.groups;
+    if (groups === undefined || this.#final !== undefined) return;
+    const { run, reducers } = this.actor.getSnapshot().context;
+    for (const { name, range } of groups) {
+      if (this.#groupsHandedOut.has(name) || !run.completed.covers(range)) continue;
+      this.#groupsHandedOut.add(name);
+      const reducer = reducers.get(name);
+      let value: unknown = EMPTY;
+      if (reducer !== undefined) {
+        const { acc, buffer } = reducer.getSnapshot().context;
+        value = cloneResult(acc);
+        for (const item of buffer) value = merge(value as Empty, cloneResult(item) as Empty);
+      }
+      this.#groups.next({ group: name, result: value } as GroupResult<R>);
+      this.#onGroupComplete?.(name, value);
+    }
+  }
+
   #end(): void {
     this.#unlisten?.();
+    this.#handOutGroups();
     this.#final = this.#snapshot(false);
     if (this.#crash) this.#progress.next({ ...this.#lastProgress, status: 'cancelled' });
     this.#progress.complete();
+    this.#groups.complete();
   }
 }
 

@@ -65,6 +65,7 @@ export abstract class BaseBackend implements Backend {
       signal: resolved.signal,
       inspect: resolved.inspect,
       clock: resolved.clock,
+      onGroupComplete: resolved.onGroupComplete,
     });
     this.#tasks.add(task as Task<unknown>);
     void task.wait().then(() => this.#tasks.delete(task as Task<unknown>));

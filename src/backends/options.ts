@@ -27,6 +27,8 @@ export interface ComputeOptions {
   now?: () => number;
   /** Random source for backoff jitter. @defaultValue Math.random */
   random?: () => number;
+  /** Called with a group's (dataset's) result as soon as all of it is complete, before the task ends. */
+  onGroupComplete?: (group: string, result: unknown) => void;
 }
 
 const schema = z.strictObject({
@@ -40,6 +42,7 @@ const schema = z.strictObject({
   clock: z.custom<NonNullable<TaskSettings['clock']>>((v) => typeof v === 'object' && v !== null && 'setTimeout' in v, 'a clock with setTimeout/clearTimeout').optional(),
   now: z.custom<() => number>((v) => typeof v === 'function', 'a function').optional(),
   random: z.custom<() => number>((v) => typeof v === 'function', 'a function').optional(),
+  onGroupComplete: z.custom<(group: string, result: unknown) => void>((v) => typeof v === 'function', 'a function').optional(),
 });
 
 /** Options after validation and defaults. */

@@ -42,6 +42,11 @@ export interface Computable<R = unknown> {
   restrict?(ranges: readonly Range[]): Computable<R>;
   /** When set, results are kept per `WorkElement.group` and `result()` is a record of groups. */
   readonly grouped?: boolean;
+  /**
+   * Where each group lies in the index space, when known: the runtime hands a group's result out
+   * (`task.groups$`, `onGroupComplete`) as soon as its range is complete.
+   */
+  readonly groups?: ReadonlyArray<{ readonly name: string; readonly range: Range }>;
 }
 
 /** The result type of a computable. */
