@@ -54,10 +54,12 @@ function embeddedBaskets(branch: any, firstEntry: number): BasketRef[] {
   const refs: BasketRef[] = [];
   let start = firstEntry;
   for (const basket of branch.fBaskets?.arr ?? []) {
-    if (!basket?.fBufferRef?.arr) continue;
-    const view: DataView = basket.fBufferRef.arr;
+    if (!basket || !(basket.fNevBuf > 0)) continue;
     const border = basket.fLast - basket.fKeylen;
-    const data = new Uint8Array(view.buffer, view.byteOffset, Math.min(border, view.byteLength));
+    // jsroot keeps no buffer for a basket without data bytes (a jagged branch of empty entries)
+    const view: DataView | undefined = basket.fBufferRef?.arr;
+    if (!view && border > 0) continue;
+    const data = view ? new Uint8Array(view.buffer, view.byteOffset, Math.min(border, view.byteLength)) : new Uint8Array(0);
     const nev: number = basket.fNevBuf;
     refs.push({
       seek: 0, bytes: 0, start, stop: start + nev,
