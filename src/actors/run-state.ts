@@ -52,6 +52,8 @@ export class RunState {
   splits = 0;
   readonly startedAt: number;
   #gen: StepGenerator<unknown> | undefined;
+  /** Group of the element pulled last: the chunk sizer's best guess for the next one's. */
+  #group: string | undefined;
   #nextJobId = 0;
   #batchStarted = new Map<number, number>();
 
@@ -79,11 +81,12 @@ export class RunState {
   #pull() {
     try {
       this.#gen ??= this.settings.computable.steps() as StepGenerator<unknown>;
-      const next = this.#gen.next(this.settings.chunkSizer?.propose());
+      const next = this.#gen.next(this.settings.chunkSizer?.propose(this.#group));
       if (next.done) {
         this.exhausted = true;
         return undefined;
       }
+      this.#group = next.value.group;
       this.elementsKnown++;
       return next.value;
     } catch (error) {
