@@ -87,3 +87,17 @@ describe('merging results', () => {
     expect(copy.c.n).toBe(2);
   });
 });
+
+describe('copying class results', () => {
+  it('copies a Hist through its codec, so the copy does not change with the original', async () => {
+    const { Hist } = await import('../src/results/hist.ts');
+    const { regular } = await import('../src/results/regular.ts');
+    const h = new Hist(regular(4, 0, 4, { name: 'x', label: 'x' }));
+    h.fill({ x: new Float64Array([0.5, 1.5]) });
+    const copy = cloneResult(h);
+    h.fill({ x: new Float64Array([0.5]) });
+    expect(copy).toBeInstanceOf(Hist);
+    expect(copy.sum()).toBe(2);
+    expect(h.sum()).toBe(3);
+  });
+});

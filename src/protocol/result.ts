@@ -1,3 +1,4 @@
+import { codecFor } from './codec.ts';
 import { MergeTypeError, describeType } from './errors.ts';
 
 /**
@@ -180,7 +181,7 @@ export function assertMergeable(a: unknown, b: unknown, path: string[] = []): vo
 
 /**
  * A deep copy of a result, so a snapshot handed to the user is not changed by later merges.
- * Class instances use their `clone()` method when they have one.
+ * Class instances use their `clone()` method or their registered codec when they have one.
  */
 export function cloneResult<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
@@ -195,5 +196,7 @@ export function cloneResult<T>(value: T): T {
     for (const key of Object.keys(v)) out[key] = cloneResult(v[key]);
     return out as T;
   }
+  const codec = codecFor(v);
+  if (codec !== undefined) return codec.decode(structuredClone(codec.encode(v, []))) as T;
   return Object.assign(Object.create(Object.getPrototypeOf(v) as object) as object, structuredClone({ ...(v as object) })) as T;
 }
