@@ -1,4 +1,4 @@
-import type { Events } from '../events/index.ts';
+import type { Events } from '../events/events.ts';
 import type { FileSpec, Metadata } from './schema.ts';
 
 /** The file a chunk comes from, as a processor sees it. */

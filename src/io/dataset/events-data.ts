@@ -1,8 +1,9 @@
 import { registerDataKind, type DataDescriptor, type DataElement } from '../../protocol/data.ts';
-import { Events } from '../events/index.ts';
+import type { ColumnSet } from '../columns.ts';
+import { Events } from '../events/events.ts';
 import { openSource } from '../open.ts';
 import type { EventSource } from '../source.ts';
-import { columnMemory, watchedColumnSet, type ColumnMemory } from './column-memory.ts';
+import { columnMemory, type ColumnMemory } from './column-memory.ts';
 import type { EventsInput } from './context.ts';
 import type { Metadata } from './schema.ts';
 
@@ -81,7 +82,7 @@ export class EventsData implements DataElement<LoadedEvents> {
     signal?.throwIfAborted();
     const d = this.descriptor;
     const source = await this.#open(d.path, d.treename);
-    let columns: import('../columns.ts').ColumnSet;
+    let columns: ColumnSet;
     let available: string[];
     try {
       available = source.branches.map((b) => b.name);
@@ -90,10 +91,11 @@ export class EventsData implements DataElement<LoadedEvents> {
     } finally {
       await source.close();
     }
-    const key = d.memory ?? `${d.dataset}:${d.path}`;
-    const watched = watchedColumnSet(columns, available, key, this.#memory);
+    const key = this.#memoryKey();
+    const events = new Events({ length: d.stop - d.start, columns, names: available, load: this.#memory.missLoader(key) });
+    this.#memory.watch(key, events.accessed);
     const input: LoadedEvents = {
-      events: new Events(watched, d.stop - d.start),
+      events,
       context: {
         dataset: d.dataset,
         file: d.uuid === undefined ? { path: d.path, treename: d.treename } : { path: d.path, treename: d.treename, uuid: d.uuid },
@@ -105,9 +107,13 @@ export class EventsData implements DataElement<LoadedEvents> {
     return input;
   }
 
+  #memoryKey(): string {
+    return this.descriptor.memory ?? `${this.descriptor.dataset}:${this.descriptor.path}`;
+  }
+
   #columnsToRead(available: readonly string[]): string[] {
     const d = this.descriptor;
-    const key = d.memory ?? `${d.dataset}:${d.path}`;
+    const key = this.#memoryKey();
     const learnt = this.#memory.columns(key);
     if (d.columns === undefined && learnt === undefined) {
       this.#memory.begin(key);
