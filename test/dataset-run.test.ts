@@ -63,6 +63,13 @@ describeWithData('running datasets', () => {
     expect((first.result as number) + second).toBe(await backend.compute(ds.mapSteps(flaky, { stepSize: 10 })).result());
   });
 
+  it('refuses a file whose uuid differs from the prepared one', async () => {
+    await using backend = inline();
+    const stale = dataset('DY', [{ path: nano('nano_dy.root'), treename: 'Events', entries: 40, uuid: 'not-this-file' }]);
+    const partial = await backend.run(stale.mapSteps(({ events }) => events.length, { stepSize: 40 }), { errorPolicy: { continueOn: ['E_FILE_CHANGED'] } });
+    expect(partial.failed.map((f) => (f.error as { code?: string }).code)).toEqual(['E_FILE_CHANGED']);
+  });
+
   it('runs a freshly preprocessed dataset end to end', async () => {
     await using backend = inline();
     const ds = await preprocess(backend, dataset('DY', [nano('nano_dy.root'), nano('nano_dy_empty.root'), nano('nano_dimuon.root')]), { stepSize: 16 });

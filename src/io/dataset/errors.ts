@@ -38,3 +38,20 @@ export class ColumnNotLoadedError extends CortadoError {
     this.column = column;
   }
 }
+
+/**
+ * A file's contents are not those that were prepared (its uuid differs): its entry counts and steps
+ * may no longer hold. Prepare the dataset again.
+ */
+export class FileChangedError extends CortadoError {
+  readonly path: string;
+
+  constructor(path: string, expected: string, got: string, options?: CortadoErrorOptions) {
+    super(
+      'E_FILE_CHANGED',
+      `Expected ${path} to have uuid ${expected} (as prepared), got ${got}: the file changed since preparation; prepare the dataset again`,
+      options,
+    );
+    this.path = path;
+  }
+}

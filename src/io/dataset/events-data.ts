@@ -4,6 +4,7 @@ import { Events } from '../events/events.ts';
 import { openSource } from '../open.ts';
 import type { EventSource } from '../source.ts';
 import { columnMemory, type ColumnMemory } from './column-memory.ts';
+import { FileChangedError } from './errors.ts';
 import type { EventsInput } from './context.ts';
 import type { Metadata } from './schema.ts';
 
@@ -25,10 +26,14 @@ export type EventsChunk = {
 };
 
 /** The serializable description of a chunk of events: what a worker needs to load it again. */
-export type EventsDescriptor = EventsChunk & { readonly kind: 'events' };
+export type EventsDescriptor = EventsChunk & {
+  readonly kind: 'events';
+  /** The module that registers this kind (`registerDataKind('events', …)`), for a worker to import. */
+  readonly module?: string;
+};
 
 /** How {@link EventsData} opens files; replaceable for tests and custom storage. */
-export type SourceOpener = (path: string, treename: string) => Promise<EventSource>;
+export type SourceOpener = (path: string, treename: string, options?: { signal?: AbortSignal }) => Promise<EventSource>;
 
 /** Options of {@link EventsData} that stay in this process (they are not serialized). */
 export interface EventsDataOptions {
@@ -74,17 +79,19 @@ export class EventsData implements DataElement<LoadedEvents> {
     return this.descriptor.stop - this.descriptor.start;
   }
 
+  /** The descriptor, with `module`: where a worker finds the loader of kind `events` to import. */
   toDescriptor(): EventsDescriptor {
-    return this.descriptor;
+    return { ...this.descriptor, module: import.meta.url };
   }
 
   async load(signal?: AbortSignal): Promise<LoadedEvents> {
     signal?.throwIfAborted();
     const d = this.descriptor;
-    const source = await this.#open(d.path, d.treename);
+    const source = await this.#open(d.path, d.treename, signal === undefined ? {} : { signal });
     let columns: ColumnSet;
     let available: string[];
     try {
+      if (d.uuid !== undefined && source.uuid !== d.uuid) throw new FileChangedError(d.path, d.uuid, source.uuid);
       available = source.branches.map((b) => b.name);
       const wanted = this.#columnsToRead(available);
       columns = await source.read(wanted, d.start, d.stop, signal);
@@ -128,6 +135,6 @@ export class EventsData implements DataElement<LoadedEvents> {
 }
 
 registerDataKind('events', (d) => {
-  const { kind: _kind, ...rest } = d as EventsDescriptor;
+  const { kind: _kind, module: _module, ...rest } = d as EventsDescriptor;
   return new EventsData(rest);
 });

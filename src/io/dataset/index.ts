@@ -16,4 +16,4 @@ export type { EventsContext, EventsInput, FileContext, FileInput, FileGroupInput
 export { EventsData } from './events-data.ts';
 export type { EventsChunk, EventsDescriptor, EventsDataOptions, SourceOpener, LoadedEvents } from './events-data.ts';
 export { ColumnMemory, columnMemory } from './column-memory.ts';
-export { DatasetNotPreparedError, ColumnNotLoadedError } from './errors.ts';
+export { DatasetNotPreparedError, ColumnNotLoadedError, FileChangedError } from './errors.ts';
