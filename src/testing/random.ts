@@ -1,0 +1,20 @@
+/**
+ * A seeded pseudo-random source (mulberry32) in `[0, 1)`: the same seed gives the same sequence,
+ * so backoff jitter in a scripted run is the same every time.
+ *
+ * @example
+ * ```ts
+ * const random = seededRandom(42);
+ * random(); // the same number on every run
+ * ```
+ */
+export function seededRandom(seed = 1): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
