@@ -72,7 +72,7 @@ describeWithData('Parquet reader on the NanoAOD samples', () => {
     const a = all.Muon_eta as JaggedColumn;
     const p = part.Muon_eta as JaggedColumn;
     expect(p.offsets[0]).toBe(0);
-    expect(Array.from(p.values)).toEqual(Array.from(a.values.subarray(a.offsets[11]!, a.offsets[23]!)));
+    expect(Array.from(p.values as Float32Array)).toEqual(Array.from((a.values as Float32Array).subarray(a.offsets[11]!, a.offsets[23]!)));
     expect(Array.from(p.offsets, (o) => o + a.offsets[11]!)).toEqual(Array.from(a.offsets.subarray(11, 24)));
   });
 
