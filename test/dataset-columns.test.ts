@@ -8,6 +8,7 @@ import { ColumnNotLoadedError } from '../src/io/dataset/errors.ts';
 import { EventsData, type SourceOpener } from '../src/io/dataset/events-data.ts';
 import { withColumnFallback } from '../src/io/dataset/fallback.ts';
 import { openSource } from '../src/io/open.ts';
+import { defineProcessor } from '../src/protocol/processor.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
 
 const path = join(DATA_DIR, 'nanoaod', 'nano_dy.root');
@@ -45,6 +46,11 @@ async function run<R>(fn: (input: EventsInput) => R, options: { columns?: string
 }
 
 const muons = ({ events }: EventsInput) => events.Muon.counts.reduce((a, b) => a + b, 0);
+
+/** Touches `nElectron` only on the chunk that starts at entry 20. */
+export const lateColumn = defineProcessor(import.meta.url, 'lateColumn', ({ events, context }: EventsInput) =>
+  context.range.start === 20 ? events.flat('nElectron').length : events.flat('nMuon').length,
+);
 
 describeWithData('column preloading', () => {
   it('reads every branch for the first chunk, then only the branches the processor touched', async () => {
@@ -104,5 +110,13 @@ describeWithData('column preloading', () => {
     const declared = await backend.compute(ds.mapSteps(muons, { stepSize: 10, columns: ['nMuon'] })).result();
     expect(learnt).toBe(declared);
     expect(learnt).toBeGreaterThan(0);
+  });
+
+  it('lets a processor reference touch a new column on a later chunk on the inline runtime', async () => {
+    await using backend = inline();
+    const ds = dataset('DY', [{ path, treename: 'Events', entries: 40 }]);
+    const task = backend.compute(ds.mapSteps(lateColumn, { stepSize: 10 }));
+    expect(await task.result()).toBe(40);
+    expect(task.partial().failed).toEqual([]);
   });
 });

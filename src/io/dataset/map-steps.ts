@@ -1,5 +1,5 @@
 import type { Computable, StepGenerator, WorkElement } from '../../protocol/computable.ts';
-import { isProcessorRef, type Processor } from '../../protocol/processor.ts';
+import { defineProcessor, isProcessorRef, type Processor } from '../../protocol/processor.ts';
 import { RangeSet, type Range } from '../../protocol/range.ts';
 import type { EventsInput } from './context.ts';
 import { EventsData } from './events-data.ts';
@@ -60,7 +60,14 @@ export function mapSteps(
     grouped,
   })}`;
   const columns = options.columns ?? (isProcessorRef(processor) ? processor.options.columns : undefined);
-  const run = typeof processor === 'function' ? withColumnFallback(processor) : processor;
+  // Functions (and references, where run in this realm through their `fn`) reload a chunk in place
+  // when they touch a column it did not read; in a worker, a reference relies on the runtime's retry.
+  const run =
+    typeof processor === 'function'
+      ? withColumnFallback(processor)
+      : processor.fn === undefined
+        ? processor
+        : defineProcessor(processor.module, processor.exportName, withColumnFallback(processor.fn), processor.options);
   return stepsComputable({ plans, size, key, options, columns, processor: run, grouped }, undefined, '');
 }
 
