@@ -179,6 +179,13 @@ describe.each(BACKENDS)('backend behaviour: %s', (_name, create) => {
     expect(last.rate).toBeGreaterThan(0);
   });
 
+  it('keeps the result of a computable with a single element', async () => {
+    make();
+    const partial = await backend.run(fromFunction(recordOf, [7]));
+    expect(partial.completed).toEqual([[0, 1]]);
+    expect(partial.result).toEqual({ n: 1, sum: 7, parity: new Map([['odd', 1]]), seen: new Set([1]) });
+  });
+
   it('gives EMPTY for an empty computable', async () => {
     make();
     const task = backend.compute(fromFunction(square, []));

@@ -1,4 +1,4 @@
-import { assign, setup } from 'xstate';
+import { assign, sendParent, setup } from 'xstate';
 import { EMPTY, merge, type Empty } from '../protocol/result.ts';
 
 /** Events a reducer receives. */
@@ -21,7 +21,9 @@ function fold(context: ReducerContext): unknown {
 /**
  * A reducer: merges the outcomes of one group. Partials wait in a buffer of at most `mergeEvery`
  * and are folded into the accumulator together, which bounds both the fan-in and the memory held.
- * One reducer per group, so a finished group (a dataset) can be handed out on its own.
+ * One reducer per group, so a finished group (a dataset) can be handed out on its own. `FLUSH`
+ * folds everything and answers `REDUCER.FLUSHED`: the supervisor ends only after every reducer has
+ * answered, so no partial still in a mailbox is lost.
  */
 export const reducerMachine = setup({
   types: {
@@ -45,6 +47,8 @@ export const reducerMachine = setup({
         actions: assign(({ context, event }) => ({ buffer: [...context.buffer, event.value], merged: context.merged + 1 })),
       },
     ],
-    FLUSH: { actions: assign(({ context }) => ({ acc: fold(context), buffer: [] })) },
+    FLUSH: {
+      actions: [assign(({ context }) => ({ acc: fold(context), buffer: [] })), sendParent({ type: 'REDUCER.FLUSHED' })],
+    },
   },
 });

@@ -11,6 +11,7 @@ export type SupervisorEvent =
   | { type: 'START' }
   | { type: 'CANCEL'; reason?: unknown }
   | { type: 'RETRY.DUE'; item: BatchItem }
+  | { type: 'REDUCER.FLUSHED' }
   | LaneReport;
 
 /** What the supervisor is created with. */
@@ -36,6 +37,8 @@ export interface SupervisorContext {
   outbox: Array<{ to: LaneRef | ReducerRef; event: { type: string; [k: string]: unknown } }>;
   delayed: Array<{ item: BatchItem; delayMs: number }>;
   retrySerial: number;
+  /** Reducers that have not yet answered FLUSH. */
+  unflushed: number;
 }
 
 /**
@@ -56,6 +59,8 @@ export const supervisorMachine = setup({
     finished: ({ context }) => context.run.finished,
     drained: ({ context }) => context.run.inFlight === 0,
     skippedSome: ({ context }) => context.run.failures.length > 0,
+    stopped: ({ context }) => context.run.fatal !== undefined || context.run.cancelReason !== undefined,
+    flushed: ({ context }) => context.unflushed === 0,
   },
   actions: {
     spawnLanes: assign(({ context, spawn }) => {
@@ -113,6 +118,11 @@ export const supervisorMachine = setup({
         enqueue.raise({ type: 'RETRY.DUE', item }, { delay: delayMs, id: `retry-${context.retrySerial++}` });
       }
     }),
+    flushReducers: enqueueActions(({ context, enqueue }) => {
+      context.unflushed = context.reducers.size;
+      for (const reducer of context.reducers.values()) enqueue.sendTo(reducer, { type: 'FLUSH' });
+    }),
+    reducerFlushed: assign(({ context }) => ({ unflushed: context.unflushed - 1 })),
     publish: ({ context }, params: { status: TaskStatus }) => {
       context.input.publish(context.run.progress(params.status));
     },
@@ -128,6 +138,7 @@ export const supervisorMachine = setup({
     outbox: [],
     delayed: [],
     retrySerial: 0,
+    unflushed: 0,
   }),
   initial: 'pending',
   states: {
@@ -141,7 +152,7 @@ export const supervisorMachine = setup({
       entry: ['spawnLanes', 'dispatch', 'flush'],
       always: [
         { guard: 'failed', target: 'cancelling' },
-        { guard: 'finished', target: 'finishing' },
+        { guard: 'finished', target: 'flushing' },
       ],
       on: {
         'LANE.DONE': { actions: ['absorbDone', 'dispatch', 'flush', { type: 'publish', params: { status: 'running' } }] },
@@ -152,14 +163,22 @@ export const supervisorMachine = setup({
     },
     cancelling: {
       entry: ['abortLanes', 'cancelRetries'],
-      always: { guard: 'drained', target: 'cancelled' },
+      always: { guard: 'drained', target: 'flushing' },
       on: {
         'LANE.DONE': { actions: ['absorbDone', 'flush'] },
         'LANE.LOST': { actions: ['absorbLost', 'flush'] },
       },
     },
+    flushing: {
+      entry: 'flushReducers',
+      always: {
+        guard: 'flushed',
+        target: 'finishing',
+      },
+      on: { 'REDUCER.FLUSHED': { actions: 'reducerFlushed' } },
+    },
     finishing: {
-      always: [{ guard: 'skippedSome', target: 'incomplete' }, { target: 'complete' }],
+      always: [{ guard: 'stopped', target: 'cancelled' }, { guard: 'skippedSome', target: 'incomplete' }, { target: 'complete' }],
     },
     complete: { type: 'final', entry: [{ type: 'publish', params: { status: 'complete' } }] },
     incomplete: { type: 'final', entry: [{ type: 'publish', params: { status: 'incomplete' } }] },
