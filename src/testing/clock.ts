@@ -18,11 +18,14 @@ export class TestClock extends SimulatedClock {
 
   override setTimeout(fn: (...args: any[]) => void, timeout: number): number {
     let id = -1;
+    const due = this.now() + Math.max(0, timeout);
+    // The base clock fires when `now - start >= timeout`; in floating point `(start + t) - start`
+    // can fall short of `t`, so it gets the exact difference that setting the clock to `due` gives.
     id = super.setTimeout(() => {
       this.#due.delete(id);
       fn();
-    }, timeout);
-    this.#due.set(id, this.now() + Math.max(0, timeout));
+    }, due - this.now());
+    this.#due.set(id, due);
     return id;
   }
 
