@@ -120,6 +120,15 @@ describeWithData('Parquet reader on the NanoAOD samples', () => {
     await expect(openParquet(nano('nano_dy.parquet'), { signal: AbortSignal.abort() })).rejects.toThrow();
   });
 
+  it('finishes a read in flight before closing, and refuses reads after close', async () => {
+    const source = await openParquet(nano('nano_dy.parquet'));
+    const reading = source.read(['nMuon', 'Muon_pt'], 0, 40);
+    await source.close();
+    expect(((await reading).nMuon as Uint32Array).length).toBe(40);
+    await expect(source.read(['nMuon'], 0, 1)).rejects.toThrow(/closed/);
+    await source.close();
+  });
+
   it('gives the same uuid for the same file and a different one for another file', async () => {
     const ids = [];
     for (const file of ['nano_dy.parquet', 'nano_dy.parquet', 'nano_dimuon.parquet']) {

@@ -44,6 +44,8 @@ class ParquetSource implements EventSource {
   #unsupported: ReadonlyMap<string, UnsupportedColumn>;
   #counters: ReadonlyMap<string, SyntheticCounter>;
   #groups: readonly RowGroupSpan[];
+  #pending = new Set<Promise<ColumnSet>>();
+  #closed = false;
 
   constructor(file: FileReader, metadata: FileMetaData, uuid: string) {
     this.path = file.path;
@@ -99,7 +101,19 @@ class ParquetSource implements EventSource {
     this.clusters = clusters;
   }
 
-  async read(columns: readonly string[], start: number, stop: number, signal?: AbortSignal): Promise<ColumnSet> {
+  read(columns: readonly string[], start: number, stop: number, signal?: AbortSignal): Promise<ColumnSet> {
+    if (this.#closed) {
+      return Promise.reject(new Error(`Expected an open source to read from, got ${this.path} closed already`));
+    }
+    // close() waits for reads in flight, so `return source.read(…)` inside `await using` is safe.
+    const pending = this.#read(columns, start, stop, signal);
+    this.#pending.add(pending);
+    const forget = () => this.#pending.delete(pending);
+    pending.then(forget, forget);
+    return pending;
+  }
+
+  async #read(columns: readonly string[], start: number, stop: number, signal?: AbortSignal): Promise<ColumnSet> {
     signal?.throwIfAborted();
     if (!Number.isInteger(start) || !Number.isInteger(stop) || start < 0 || stop > this.entries || start > stop) {
       throw new RangeError(
@@ -190,6 +204,8 @@ class ParquetSource implements EventSource {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#pending]);
     await this.#file.close();
   }
 
