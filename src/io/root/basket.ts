@@ -1,6 +1,6 @@
 import { decompressRoot } from '../decompress/blocks.ts';
 import { IoError } from '../errors.ts';
-import type { RootFileHandle } from './handle.ts';
+import type { ByteSource } from './prefetch.ts';
 import type { BasketRef, BranchLayout } from './layout.ts';
 
 /** A basket's entries, decompressed. */
@@ -48,7 +48,7 @@ function parseHeader(raw: Uint8Array, view: DataView): BasketHeader {
  * embedded): the key header gives the sizes, the body is a sequence of compression blocks, and
  * jagged branches carry an entry-offset array after the data (`fLast - fKeylen` onwards).
  */
-export async function readBasket(handle: RootFileHandle, layout: BranchLayout, ref: BasketRef, index: number):
+export async function readBasket(handle: ByteSource, layout: BranchLayout, ref: BasketRef, index: number):
 Promise<BasketData> {
   if (ref.embedded) {
     return { data: ref.embedded.data, offsets: ref.embedded.offsets, size: ref.embedded.data.length };

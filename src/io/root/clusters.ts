@@ -4,15 +4,19 @@ import type { BranchLayout } from './layout.ts';
 
 function fromBaskets(layouts: Iterable<BranchLayout>, entries: number): number[] {
   // Entry boundaries where every readable branch starts a basket: chunks cut there decode each
-  // basket once.
-  let common: Set<number> | undefined;
+  // basket once. Counted in one map rather than intersecting a set per branch (2,000 branches).
+  const counts = new Map<number, number>();
+  let readable = 0;
   for (const layout of layouts) {
     if (layout.kind === undefined) continue;
-    const starts = new Set(layout.baskets.map((b) => b.start));
-    if (common === undefined) common = starts;
-    else for (const s of common) if (!starts.has(s)) common.delete(s);
+    readable++;
+    for (const basket of layout.baskets) {
+      if (basket.start > 0 && basket.start < entries) counts.set(basket.start, (counts.get(basket.start) ?? 0) + 1);
+    }
   }
-  const bounds = [...(common ?? [0])].filter((s) => s > 0 && s < entries).sort((a, b) => a - b);
+  const bounds: number[] = [];
+  for (const [start, n] of counts) if (n === readable) bounds.push(start);
+  bounds.sort((a, b) => a - b);
   return [0, ...bounds, entries];
 }
 

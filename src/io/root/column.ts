@@ -2,7 +2,7 @@ import type { Column, NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
 import { readBasket, type BasketData } from './basket.ts';
 import { copyBigEndian } from './decode.ts';
-import type { RootFileHandle } from './handle.ts';
+import type { ByteSource } from './prefetch.ts';
 import { KIND_CODECS } from './kinds.ts';
 import type { BasketRef, BranchLayout } from './layout.ts';
 
@@ -20,7 +20,7 @@ export interface ReadStats {
 }
 
 /** Index of the first basket whose entries reach past `entry` (baskets are sorted). */
-function firstBasket(baskets: readonly BasketRef[], entry: number): number {
+export function firstBasket(baskets: readonly BasketRef[], entry: number): number {
   let lo = 0;
   let hi = baskets.length;
   while (lo < hi) {
@@ -31,7 +31,7 @@ function firstBasket(baskets: readonly BasketRef[], entry: number): number {
   return lo;
 }
 
-async function load(handle: RootFileHandle, layout: BranchLayout, index: number, stop: number,
+async function load(handle: ByteSource, layout: BranchLayout, index: number, stop: number,
   cache: BasketCache | undefined, stats: ReadStats | undefined): Promise<BasketData> {
   const hit = cache?.get(layout.name, index);
   if (hit) return hit;
@@ -47,7 +47,7 @@ async function load(handle: RootFileHandle, layout: BranchLayout, index: number,
   return data;
 }
 
-function malformed(handle: RootFileHandle, layout: BranchLayout, message: string): IoError {
+function malformed(handle: ByteSource, layout: BranchLayout, message: string): IoError {
   return new IoError('E_IO_MALFORMED', `${message} (branch ${layout.name} in ${handle.path})`,
     { path: handle.path, branch: layout.name });
 }
@@ -58,7 +58,7 @@ function malformed(handle: RootFileHandle, layout: BranchLayout, message: string
  * a fixed-size array `x[n]` gets offsets `0, n, 2n, …`). Each basket is read and decompressed
  * once, then decoded straight from its big-endian bytes into the output.
  */
-export async function readColumn(handle: RootFileHandle, layout: BranchLayout, start: number, stop: number,
+export async function readColumn(handle: ByteSource, layout: BranchLayout, start: number, stop: number,
   cache?: BasketCache, stats?: ReadStats): Promise<Column> {
   if (layout.kind === undefined) {
     throw new IoError('E_IO_UNSUPPORTED', `Expected a branch of numbers (bool, integers, floats, or jagged arrays of ` +

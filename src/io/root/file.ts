@@ -22,7 +22,10 @@ const openOptionsSchema = z.object({
 /** Options of {@link openRootFile} and {@link openRootTree}. */
 export type RootOpenOptions = z.input<typeof openOptionsSchema>;
 
+const DEFAULT_OPEN_OPTIONS: z.output<typeof openOptionsSchema> = { metadataCache: true };
+
 function resolveOpenOptions(options: RootOpenOptions | undefined): z.output<typeof openOptionsSchema> {
+  if (options === undefined) return DEFAULT_OPEN_OPTIONS; // the per-chunk reopen path: skip parsing
   const parsed = openOptionsSchema.safeParse(options ?? {});
   if (!parsed.success) {
     throw new InvalidOptionsError(`Expected ROOT open options {signal?, metadataCache?}, got ${parsed.error.message}`);

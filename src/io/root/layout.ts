@@ -77,37 +77,44 @@ function embeddedBaskets(branch: any, firstEntry: number): BasketRef[] {
  */
 export function branchLayout(branch: any): BranchLayout {
   const name: string = branch.fName;
-  const leaves: any[] = branch.fLeaves?.arr ?? [];
   const entries = Number(branch.fEntries);
   const baskets: BasketRef[] = [];
   const written: number = branch.fWriteBasket ?? 0;
+  const basketEntry: ArrayLike<number> = branch.fBasketEntry;
+  const basketBytes: ArrayLike<number> = branch.fBasketBytes;
+  const basketSeek: ArrayLike<number> = branch.fBasketSeek;
   for (let k = 0; k < written; k++) {
-    const start = Number(branch.fBasketEntry[k]);
-    const stop = k + 1 < written ? Number(branch.fBasketEntry[k + 1]) : Math.max(Number(branch.fBasketEntry[k + 1] ?? entries), start);
-    const bytes = Number(branch.fBasketBytes[k]);
-    if (bytes > 0 && stop > start) baskets.push({ seek: Number(branch.fBasketSeek[k]), bytes, start, stop });
+    const start = Number(basketEntry[k]);
+    const stop = k + 1 < written ? Number(basketEntry[k + 1]) : Math.max(Number(basketEntry[k + 1] ?? entries), start);
+    const bytes = Number(basketBytes[k]);
+    if (bytes > 0 && stop > start) baskets.push({ seek: Number(basketSeek[k]), bytes, start, stop });
   }
-  const onDisk = baskets.at(-1)?.stop ?? 0;
-  if (onDisk < entries) baskets.push(...embeddedBaskets(branch, onDisk));
+  const onDisk = baskets.length ? baskets[baskets.length - 1]!.stop : 0;
+  if (onDisk < entries) for (const ref of embeddedBaskets(branch, onDisk)) baskets.push(ref);
+  const hasEntryOffsets = (branch.fEntryOffsetLen ?? 0) > 0;
 
-  const base = { name, baskets, hasEntryOffsets: (branch.fEntryOffsetLen ?? 0) > 0 };
-  const unsupported = (reason: string): BranchLayout =>
-    ({ ...base, kind: undefined, unsupported: reason, jagged: false, fixed: 1, info: undefined });
-
-  if (branch._typename !== 'TBranch') return unsupported(`a ${branch._typename} (an object or STL branch)`);
-  if ((branch.fBranches?.arr?.length ?? 0) > 0) return unsupported('a branch with sub-branches');
-  if (leaves.length !== 1) return unsupported(`a leaf list of ${leaves.length} leaves (${branch.fTitle})`);
-  const leaf = leaves[0];
-  const kind = leafKind(leaf._typename, Boolean(leaf.fIsUnsigned));
-  if (kind === undefined) {
-    const why = leaf._typename === 'TLeafC' ? 'TLeafC (a string)' : leaf._typename;
-    return unsupported(`a ${why} leaf`);
+  const reason = unsupportedReason(branch);
+  if (reason !== undefined) {
+    return { name, kind: undefined, unsupported: reason, jagged: false, fixed: 1, hasEntryOffsets, baskets, info: undefined };
   }
+  const leaf = branch.fLeaves.arr[0];
+  const kind = leafKind(leaf._typename, Boolean(leaf.fIsUnsigned))!;
   const counter: string | undefined = leaf.fLeafCount?.fName;
   const fixed = Math.max(1, Number(leaf.fLen) || 1);
   const jagged = counter !== undefined || fixed > 1;
-  const info: BranchInfo = counter === undefined ? { name, kind, jagged } : { name, kind, jagged, counter };
-  return counter === undefined
-    ? { ...base, kind, jagged, fixed, info }
-    : { ...base, kind, jagged, counter, fixed, info };
+  if (counter === undefined) {
+    return { name, kind, jagged, fixed, hasEntryOffsets, baskets, info: { name, kind, jagged } };
+  }
+  return { name, kind, jagged, counter, fixed, hasEntryOffsets, baskets, info: { name, kind, jagged, counter } };
+}
+
+/** Why a branch cannot be read as numbers, or undefined when it can. */
+function unsupportedReason(branch: any): string | undefined {
+  if (branch._typename !== 'TBranch') return `a ${branch._typename} (an object or STL branch)`;
+  if ((branch.fBranches?.arr?.length ?? 0) > 0) return 'a branch with sub-branches';
+  const leaves: any[] = branch.fLeaves?.arr ?? [];
+  if (leaves.length !== 1) return `a leaf list of ${leaves.length} leaves (${branch.fTitle})`;
+  const leaf = leaves[0];
+  if (leafKind(leaf._typename, Boolean(leaf.fIsUnsigned)) !== undefined) return undefined;
+  return `a ${leaf._typename === 'TLeafC' ? 'TLeafC (a string)' : leaf._typename} leaf`;
 }

@@ -3,9 +3,10 @@ import { IoError } from '../errors.ts';
 import type { BranchInfo, EventSource } from '../source.ts';
 import { readBasket, type BasketData } from './basket.ts';
 import type { TreeMeta } from './cache.ts';
-import { readColumn, type BasketCache, type ReadStats } from './column.ts';
+import { firstBasket, readColumn, type BasketCache, type ReadStats } from './column.ts';
 import type { RootFileHandle } from './handle.ts';
 import type { BranchLayout } from './layout.ts';
+import { PrefetchedBytes, type ByteRange } from './prefetch.ts';
 import { closeNames } from './suggest.ts';
 
 /** One basket kept per branch between reads (see `readColumn`). */
@@ -88,12 +89,28 @@ export class RootTree implements EventSource {
         (close.length ? `close names: ${close.join(', ')}` : `it has ${this.#meta.layouts.size} branches, none close`),
       { path: this.path, treename: this.treename, branch: name, available: close });
     });
+    const bytes = new PrefetchedBytes(this.#handle, this.#neededRanges(layouts, start, stop));
     const out: ColumnSet = {};
     for (const layout of layouts) {
       signal?.throwIfAborted();
-      out[layout.name] = await readColumn(this.#handle, layout, start, stop, this.#baskets, this.stats);
+      out[layout.name] = await readColumn(bytes, layout, start, stop, this.#baskets, this.stats);
     }
     return out;
+  }
+
+  /** The on-disk baskets that reading `layouts` over `[start, stop)` will fetch. */
+  #neededRanges(layouts: readonly BranchLayout[], start: number, stop: number): ByteRange[] {
+    const ranges: ByteRange[] = [];
+    if (stop <= start) return ranges;
+    for (const layout of layouts) {
+      if (layout.kind === undefined) continue;
+      const baskets = layout.baskets;
+      for (let k = firstBasket(baskets, start); k < baskets.length && baskets[k]!.start < stop; k++) {
+        const ref = baskets[k]!;
+        if (!ref.embedded && !this.#baskets.get(layout.name, k)) ranges.push({ position: ref.seek, length: ref.bytes });
+      }
+    }
+    return ranges;
   }
 
   /**

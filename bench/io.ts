@@ -1,0 +1,214 @@
+/**
+ * Event-data reading throughput. For every NanoAOD sample, and for a dataset that lists
+ * `nano_tt_v15.root` 200 times, reads `nMuon, Muon_pt, Muon_eta, Muon_phi, Muon_mass,
+ * Muon_charge` over all entries and prints events/s and decompressed MB/s (median of 5 runs),
+ * side by side in one run with:
+ *   - cortado, warm: metadata cached from an earlier open of the same file (the default; how a
+ *     runtime reopens a file once per chunk), and cold: every open parses the TTree with jsroot;
+ *   - jsroot's own `treeProcess` on the same branches (the baseline cortado must beat ≥ 10×);
+ *   - bare `node:zlib`: read the same baskets' bytes and inflate them, nothing else (the limit).
+ * Then events/s of Parquet on a generated 1,000,000-event file.
+ *
+ *   npx tsx bench/io.ts [--runs 5] [--copies 200]
+ */
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
+import { generateDemoParquet } from '../src/io/demo/generate.ts';
+import { openParquet } from '../src/io/parquet/index.ts';
+import { openRootFile, openRootTree } from '../src/io/root/index.ts';
+import { readWithJsroot } from '../test/fixtures/root/jsroot-reference.ts';
+import { DATA_DIR } from '../test/helpers/data.ts';
+
+const BRANCHES = ['nMuon', 'Muon_pt', 'Muon_eta', 'Muon_phi', 'Muon_mass', 'Muon_charge'];
+const SAMPLES = ['nano_dy.root', 'nano_dimuon.root', 'nano_tt_v12.root', 'nano_tt_v15.root',
+  'nanoAOD_2015_CMS_Open_Data_ttbar.root'];
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const RUNS = arg('runs', 5);
+const COPIES = arg('copies', 200);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+async function timeMedian(fn: () => Promise<unknown> | unknown): Promise<number> {
+  await fn(); // warm-up: JIT, module loading, page cache
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    await fn();
+    times.push((performance.now() - t) / 1000);
+  }
+  return median(times);
+}
+
+/** Where the baskets of the benchmark branches lie in a file, and what they decompress to. */
+interface BasketPlan {
+  readonly path: string;
+  readonly entries: number;
+  readonly baskets: { seek: number; bytes: number }[];
+  /** Decompressed bytes of the baskets (embedded ones included). */
+  readonly bytes: number;
+}
+
+async function plan(path: string): Promise<BasketPlan> {
+  await using file = await openRootFile(path);
+  const tree = await file.tree('Events');
+  const fd = openSync(path, 'r');
+  const header = Buffer.alloc(10);
+  const baskets: { seek: number; bytes: number }[] = [];
+  let bytes = 0;
+  try {
+    for (const name of BRANCHES) {
+      for (const ref of tree.layout(name)?.baskets ?? []) {
+        if (ref.embedded) {
+          bytes += ref.embedded.data.length;
+          continue;
+        }
+        readSync(fd, header, 0, 10, ref.seek);
+        bytes += header.readInt32BE(6); // fObjlen
+        baskets.push({ seek: ref.seek, bytes: ref.bytes });
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { path, entries: tree.entries, baskets, bytes };
+}
+
+async function readCortado(paths: readonly string[], metadataCache: boolean): Promise<number> {
+  let muons = 0;
+  for (const path of paths) {
+    const events = await openRootTree(path, 'Events', { metadataCache });
+    const columns = await events.read(BRANCHES, 0, events.entries);
+    const pt = columns.Muon_pt;
+    if (pt && 'offsets' in pt) muons += pt.values.length;
+    await events.close();
+  }
+  return muons;
+}
+
+async function readJsroot(paths: readonly string[]): Promise<number> {
+  let entries = 0;
+  for (const path of paths) entries += (await readWithJsroot(path, 'Events', BRANCHES, 0, undefined, false)).entries;
+  return entries;
+}
+
+/** Reads each basket and inflates its blocks with node:zlib: no metadata, no decoding. */
+function inflateBare(plans: readonly BasketPlan[]): number {
+  let out = 0;
+  for (const p of plans) {
+    const fd = openSync(p.path, 'r');
+    try {
+      for (const b of p.baskets) {
+        const raw = Buffer.allocUnsafeSlow(b.bytes);
+        readSync(fd, raw, 0, b.bytes, b.seek);
+        const keylen = raw.readUInt16BE(14);
+        const objlen = raw.readInt32BE(6);
+        if (b.bytes - keylen === objlen) {
+          out += objlen;
+          continue;
+        }
+        for (let s = keylen; s < b.bytes;) {
+          const csize = raw[s + 3]! | (raw[s + 4]! << 8) | (raw[s + 5]! << 16);
+          out += inflateSync(raw.subarray(s + 9, s + 9 + csize)).length;
+          s += 9 + csize;
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return out;
+}
+
+const fmt = (x: number, digits = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+interface Row {
+  name: string;
+  events: number;
+  mb: number;
+  seconds: Record<string, number>;
+}
+
+function printRows(rows: Row[]): void {
+  const methods = ['cortado warm', 'cortado cold', 'jsroot', 'bare zlib'];
+  console.log(`${'dataset'.padEnd(40)} ${'events'.padStart(7)} ${'MB'.padStart(6)}  ` +
+    methods.map((m) => `${m.padStart(14)} ev/s ${'MB/s'.padStart(7)}`).join('  '));
+  for (const r of rows) {
+    const cells = methods.map((m) => {
+      const s = r.seconds[m];
+      if (s === undefined) return `${'—'.padStart(19)} ${''.padStart(7)}`;
+      return `${fmt(r.events / s).padStart(19)} ${fmt(r.mb / s, 1).padStart(7)}`;
+    });
+    console.log(`${r.name.padEnd(40)} ${String(r.events).padStart(7)} ${fmt(r.mb, 2).padStart(6)}  ${cells.join('  ')}`);
+  }
+  console.log('\nratios (time of the other / time of cortado):');
+  for (const r of rows) {
+    const warm = r.seconds['cortado warm']!;
+    const cold = r.seconds['cortado cold']!;
+    const jsroot = r.seconds.jsroot!;
+    const bare = r.seconds['bare zlib']!;
+    console.log(`  ${r.name.padEnd(40)} vs jsroot: warm ${fmt(jsroot / warm, 1)}x, cold ${fmt(jsroot / cold, 1)}x;` +
+      `  bare zlib / cortado warm: ${fmt((100 * bare) / warm)}% of the limit`);
+  }
+}
+
+/**
+ * Events/s of reading the muon columns of a Parquet file (all row groups): the figure to compare
+ * ROOT with. Takes the path of a file such as the generated 1,000,000-event demo file.
+ */
+async function parquetEventsPerSecond(path: string): Promise<{ events: number; seconds: number }> {
+  let events = 0;
+  const seconds = await timeMedian(async () => {
+    await using source = await openParquet(path);
+    events = source.entries;
+    const bounds = source.clusters;
+    for (let i = 0; i + 1 < bounds.length; i++) await source.read(BRANCHES, bounds[i]!, bounds[i + 1]!);
+  });
+  return { events, seconds };
+}
+
+async function main(): Promise<void> {
+  console.log(`cortado I/O benchmark — median of ${RUNS} runs; branches ${BRANCHES.join(', ')}\n`);
+  const rows: Row[] = [];
+  const datasets: { name: string; paths: string[] }[] = [
+    ...SAMPLES.map((s) => ({ name: s, paths: [join(DATA_DIR, 'nanoaod', s)] })),
+    { name: `nano_tt_v15.root × ${COPIES}`, paths: Array.from({ length: COPIES }, () => join(DATA_DIR, 'nanoaod', 'nano_tt_v15.root')) },
+  ];
+  const plans = new Map<string, BasketPlan>();
+  for (const s of SAMPLES) plans.set(join(DATA_DIR, 'nanoaod', s), await plan(join(DATA_DIR, 'nanoaod', s)));
+  for (const d of datasets) {
+    const ps = d.paths.map((p) => plans.get(p)!);
+    const events = ps.reduce((a, p) => a + p.entries, 0);
+    const mb = ps.reduce((a, p) => a + p.bytes, 0) / 1e6;
+    const seconds: Record<string, number> = {};
+    seconds['cortado warm'] = await timeMedian(() => readCortado(d.paths, true));
+    seconds['cortado cold'] = await timeMedian(() => readCortado(d.paths, false));
+    seconds.jsroot = await timeMedian(() => readJsroot(d.paths));
+    seconds['bare zlib'] = await timeMedian(() => inflateBare(ps));
+    rows.push({ name: d.name, events, mb, seconds });
+    process.stderr.write(`  measured ${d.name}\n`);
+  }
+  console.log('');
+  printRows(rows);
+
+  // ---- Parquet events/s on a generated 1,000,000-event file ----
+  const dir = mkdtempSync(join(tmpdir(), 'cortado-bench-io-'));
+  try {
+    const path = join(dir, 'demo-1M.parquet');
+    await generateDemoParquet(path, { events: 1_000_000 });
+    const { events, seconds } = await parquetEventsPerSecond(path);
+    console.log(`\nParquet (generated, ${fmt(events)} events, same muon columns): ${fmt(events / seconds)} events/s`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
