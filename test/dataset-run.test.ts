@@ -40,6 +40,22 @@ describeWithData('running datasets', () => {
     expect(await backend.compute(weighted).result()).toEqual({ DY: 160, Dimuon: 120 });
   });
 
+  it('hands each dataset of a group out as soon as all of its files are done', async () => {
+    await using backend = inline();
+    const group = dataGroup([
+      dataset('DY', [prepared('nano_dy.root'), prepared('nano_dy.parquet')], { xsec: 2 }),
+      dataset('Dimuon', [prepared('nano_dimuon.root')], { xsec: 3 }),
+    ]);
+    const handedOut: Array<[string, unknown, number]> = [];
+    const task = backend.compute(group.mapSteps(({ events }) => events.length, { stepSize: 10 }), {
+      batchSize: 1,
+      onGroupComplete: (name, result) => handedOut.push([name, result, task.partial().processed]),
+    });
+    await task.result();
+    expect(handedOut.map(([name, result]) => [name, result])).toEqual([['DY', 80], ['Dimuon', 40]]);
+    expect(handedOut[0]![2]).toBeLessThan(120);
+  });
+
   it('computes the remaining ranges of an incomplete run, and the two results add up to the full one', async () => {
     await using backend = inline();
     const ds = dataset('DY', [prepared('nano_dy.root'), prepared('nano_dimuon.root')]);

@@ -87,6 +87,9 @@ function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Ran
     key: key + suffix,
     size,
     grouped,
+    // Each dataset's files are contiguous in the index space, so a dataset is one range; a
+    // restricted computable covers only parts of datasets, so it hands none out early.
+    ...(grouped && segments === undefined ? { groups: groupRanges(plans) } : {}),
     *steps(): StepGenerator<unknown> {
       const walk = traverse(makeTilers(plans, options, segments), options);
       let sent: number | undefined;
@@ -127,4 +130,16 @@ function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Ran
       return stepsComputable(setup, local, `${suffix}#restricted(${tag.length > 200 ? stableHash(wanted) : tag})`);
     },
   };
+}
+
+/** The range of the index space each dataset occupies. */
+function groupRanges(plans: readonly FilePlan[]): Array<{ name: string; range: Range }> {
+  const ranges = new Map<string, [number, number]>();
+  for (const plan of plans) {
+    const range = ranges.get(plan.dataset.name);
+    const stop = plan.offset + plan.extent;
+    if (range === undefined) ranges.set(plan.dataset.name, [plan.offset, stop]);
+    else range[1] = Math.max(range[1], stop);
+  }
+  return [...ranges].map(([name, range]) => ({ name, range }));
 }
