@@ -1,0 +1,109 @@
+/**
+ * cortado: chunked map-reduce over event data (ROOT TTrees, Parquet) on an actor runtime.
+ *
+ * @example
+ * ```ts
+ * import { fromFunction, inline } from 'cortado';
+ *
+ * await using backend = inline();
+ * const task = backend.compute(fromFunction((x: number) => x * x, [1, 2, 3]));
+ * console.log(await task.result()); // 14
+ * ```
+ * @packageDocumentation
+ */
+
+// Protocol: results, ranges, computables, processors, errors, the error policy.
+export { EMPTY, merge, mergeAll, isMergeable, cloneResult } from './protocol/result.ts';
+export type { Addable, Empty } from './protocol/result.ts';
+export { RangeSet, formatRange, subtractRanges } from './protocol/range.ts';
+export type { Range } from './protocol/range.ts';
+export { fromFunction, restrict } from './protocol/computable.ts';
+export type { Computable, ComputableResult, WorkElement, StepGenerator, FromFunctionOptions } from './protocol/computable.ts';
+export { ValueData, registerDataKind, dataFromDescriptor } from './protocol/data.ts';
+export type { DataElement, DataDescriptor } from './protocol/data.ts';
+export { defineProcessor, isProcessorRef } from './protocol/processor.ts';
+export type { Processor, ProcessorFn, ProcessorRef, ProcessorOptions, ProcessorResult, ProcessorInput } from './protocol/processor.ts';
+export { registerCodec } from './protocol/codec.ts';
+export type { Codec } from './protocol/codec.ts';
+export { resolveErrorPolicy, matchesError, isIoError, IO_ERROR_CODES } from './protocol/policy.ts';
+export type { ErrorPolicy, ErrorPolicyInput, ErrorMatcher, BackoffOptions } from './protocol/policy.ts';
+export {
+  CortadoError,
+  MergeTypeError,
+  RangeOverlapError,
+  InvalidOptionsError,
+  BadResultError,
+  BackendDisposedError,
+  TaskIncompleteError,
+  TaskCancelledError,
+  ElementTimeoutError,
+  WorkerCrashError,
+} from './protocol/errors.ts';
+export type { TaskStatus, PartialResult, Failure, Progress } from './protocol/task.ts';
+
+// The runtime and backends.
+export { Task } from './actors/task.ts';
+export type { GroupResult, Inspector } from './actors/task.ts';
+export type { ChunkSizer } from './actors/chunk-sizer.ts';
+export { inline } from './backends/inline.ts';
+export type { InlineOptions } from './backends/inline.ts';
+export type { Backend, BackendOptions } from './backends/backend.ts';
+export type { ComputeOptions } from './backends/options.ts';
+
+// Event data.
+export { openSource } from './io/open.ts';
+export type { OpenSourceOptions } from './io/open.ts';
+export { openRootFile, openRootTree } from './io/root/index.ts';
+export { openParquet } from './io/parquet/index.ts';
+export type { EventSource, BranchInfo, ColumnKind } from './io/source.ts';
+export type { Column, ColumnSet, JaggedColumn, NumericArray } from './io/columns.ts';
+export { isJagged } from './io/columns.ts';
+export { IoError } from './io/errors.ts';
+export type { IoErrorCode } from './io/errors.ts';
+export { Events, pairs, filterPairs, oppositeCharge, invariantMass, pairMass, pairP4, mask, filter, counts, countTrue, selectEvents } from './io/events/index.ts';
+export type { Collection, Pairs } from './io/events/index.ts';
+export {
+  dataset,
+  dataGroup,
+  file,
+  Dataset,
+  DataGroup,
+  mapSteps,
+  mapFiles,
+  mapFilesBy,
+  saveDataGroup,
+  loadDataGroup,
+  saveDataset,
+  loadDataset,
+  fromCoffeaFileset,
+  loadCoffeaFileset,
+  DatasetNotPreparedError,
+  ColumnNotLoadedError,
+} from './io/dataset/index.ts';
+export type {
+  EventsInput,
+  EventsContext,
+  FileInput,
+  FileGroupInput,
+  FileSpec,
+  DatasetSpec,
+  DataGroupSpec,
+  MapStepsOptionsInput,
+} from './io/dataset/index.ts';
+export { prepare, applyPreparation, preprocess, PreparationFailedError } from './io/prepare/index.ts';
+export type { PrepareOptionsInput, PreprocessOptions } from './io/prepare/index.ts';
+export { generateDemoParquet, generateDemoFileset } from './io/demo/generate.ts';
+
+// Results.
+export { Hist } from './results/hist.ts';
+export { regular } from './results/regular.ts';
+export { variable } from './results/variable.ts';
+export { integer } from './results/integer.ts';
+export { category } from './results/category.ts';
+export { HistError } from './results/errors.ts';
+export { serializeResult, deserializeResult } from './results/serialize.ts';
+export { renderSvg } from './results/plot/svg.ts';
+export { renderPng } from './results/plot/png.ts';
+export type { SvgOptions } from './results/plot/svg.ts';
+export type { PngOptions } from './results/plot/png.ts';
+export { writePlots, plotResultFile } from './results/plot/write.ts';
