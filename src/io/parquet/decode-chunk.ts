@@ -28,6 +28,7 @@ export class ChunkDecodeError extends Error {
 
 const WIDTH: Record<Exclude<PhysicalType, 'BOOLEAN'>, number> = { INT32: 4, INT64: 8, FLOAT: 4, DOUBLE: 8 };
 
+/** A zeroed array of `n` raw values of a physical type. */
 export function allocRaw(physical: PhysicalType, n: number): RawArray {
   switch (physical) {
     case 'BOOLEAN':
