@@ -1,7 +1,9 @@
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { deflateSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
 import type { Column } from '../src/io/columns.ts';
-import { rootCompressionOf } from '../src/io/decompress/index.ts';
+import { decompressRoot, lz4DecodeBlock, rootCompressionOf } from '../src/io/decompress/index.ts';
+import type { IoError } from '../src/io/errors.ts';
 import { openRootFile, type RootTree } from '../src/io/root/index.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
 
@@ -54,3 +56,68 @@ describeWithData('ROOT compression', () => {
     }
   }
 });
+
+function block(tag: string, body: Uint8Array, usize: number): Uint8Array {
+  const header = new Uint8Array(9);
+  header[0] = tag.charCodeAt(0);
+  header[1] = tag.charCodeAt(1);
+  header[2] = 1;
+  header.set([body.length & 0xff, (body.length >> 8) & 0xff, body.length >> 16], 3);
+  header.set([usize & 0xff, (usize >> 8) & 0xff, usize >> 16], 6);
+  return Buffer.concat([header, body]);
+}
+
+describe('ROOT compression blocks', () => {
+  const text = new TextEncoder().encode('cortado reads ROOT baskets natively. '.repeat(40));
+
+  it('decompresses a payload made of several blocks of different algorithms', () => {
+    const half = text.length / 2;
+    const a = text.subarray(0, half);
+    const b = text.subarray(half);
+    const payload = Buffer.concat([block('ZL', deflateSync(a), a.length), block('ZS', zstdLiteral(b), b.length)]);
+    expect(Buffer.from(decompressRoot(payload, text.length) as Uint8Array)).toEqual(Buffer.from(text));
+  });
+
+  it('decodes an LZ4 block with overlapping matches', () => {
+    // literals "abc", then a match of 9 bytes at offset 3: "abcabcabcabc"
+    const lz4 = new Uint8Array([0x35, 0x61, 0x62, 0x63, 0x03, 0x00, 0x00]);
+    const out = new Uint8Array(12);
+    expect(lz4DecodeBlock(lz4, 0, 6, out, 0, 12)).toBe(12);
+    expect(new TextDecoder().decode(out)).toBe('abcabcabcabc');
+    const payload = block('L4', Buffer.concat([new Uint8Array(8), lz4.subarray(0, 6)]), 12);
+    expect(new TextDecoder().decode(decompressRoot(payload, 12) as Uint8Array)).toBe('abcabcabcabc');
+  });
+
+  it('returns a payload as is when it already has the expected size (stored raw)', () => {
+    expect(decompressRoot(text, text.length)).toBe(text);
+  });
+
+  it('rejects an unknown block tag, a short payload and corrupt zlib with E_IO_DECOMPRESS', () => {
+    const code = (fn: () => unknown): unknown => {
+      try {
+        fn();
+      } catch (error) {
+        return (error as IoError).code;
+      }
+      return 'no error';
+    };
+    expect(code(() => decompressRoot(block('QQ', new Uint8Array(4), 8), 8))).toBe('E_IO_DECOMPRESS');
+    expect(code(() => decompressRoot(block('ZL', deflateSync(text), text.length).subarray(0, 20), text.length)))
+      .toBe('E_IO_DECOMPRESS');
+    const bad = block('ZL', deflateSync(text), text.length);
+    bad.fill(0x55, 12, 30);
+    expect(code(() => decompressRoot(bad, text.length))).toBe('E_IO_DECOMPRESS');
+    expect(code(() => lz4DecodeBlock(new Uint8Array([0x10, 0x61, 0x09, 0x00]), 0, 4, new Uint8Array(8), 0, 8)))
+      .not.toBe('no error');
+  });
+});
+
+/** A ZSTD frame holding `data` as one raw block (no compression), built by hand. */
+function zstdLiteral(data: Uint8Array): Uint8Array {
+  // magic, frame header: single segment, 2-byte content size (FCS field size flag 1 → size - 256)
+  const fhd = 0b0110_0000; // FCS flag 1 (2 bytes), single segment
+  const size = data.length - 256;
+  const header = [0x28, 0xb5, 0x2f, 0xfd, fhd, size & 0xff, size >> 8];
+  const blockHeader = ((data.length << 3) | (0 << 1) | 1) >>> 0; // last block, raw
+  return Buffer.concat([new Uint8Array(header), new Uint8Array([blockHeader & 0xff, (blockHeader >> 8) & 0xff, blockHeader >> 16]), data]);
+}

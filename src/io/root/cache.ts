@@ -64,4 +64,4 @@ export class MetaCache {
 }
 
 /** The process-wide metadata cache of the ROOT reader. */
-export const metaCache = new MetaCache(64);
+export const metaCache = new MetaCache(16);
