@@ -1,0 +1,90 @@
+import { Piscina } from 'piscina';
+import type { Executor } from '../../actors/executor.ts';
+import type { Computable } from '../../protocol/computable.ts';
+import { BaseBackend } from '../backend.ts';
+import type { ResolvedComputeOptions } from '../options.ts';
+import { NotTransferableError, closureMessage } from './errors.ts';
+import { threadsExecutor } from './executor.ts';
+import { resolveThreadsOptions, type ResolvedThreadsOptions, type ThreadsOptions } from './options.ts';
+
+const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url).href;
+
+class ThreadsBackend extends BaseBackend {
+  readonly name = 'threads';
+  readonly options: ResolvedThreadsOptions;
+  #pool: Piscina | undefined;
+
+  constructor(options: ResolvedThreadsOptions) {
+    super({ cancelOnDispose: options.cancelOnDispose });
+    this.options = options;
+  }
+
+  /** The pool, started on first use: a backend that never computes starts no thread. */
+  get #workers(): Piscina {
+    if (this.#pool === undefined) {
+      const { workers, maxMemoryMb } = this.options;
+      this.#pool = new Piscina({
+        filename: WORKER_ENTRY,
+        minThreads: workers,
+        maxThreads: workers,
+        idleTimeout: Number.POSITIVE_INFINITY,
+        ...(maxMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: maxMemoryMb } }),
+      });
+      // A worker that dies between tasks (a stray timer) has no task to fail; the pool replaces it.
+      this.#pool.on('error', () => {});
+    }
+    return this.#pool;
+  }
+
+  protected override check(computable: Computable<unknown>): void {
+    let first;
+    try {
+      const steps = computable.steps();
+      const next = steps.next();
+      steps.return(undefined);
+      if (next.done) return;
+      first = next.value;
+    } catch {
+      return; // the computable's own error surfaces when the task pulls it
+    }
+    if (typeof first.processor === 'function') throw new NotTransferableError(closureMessage(first.processor));
+  }
+
+  protected executor(options: ResolvedComputeOptions): Executor {
+    return threadsExecutor({
+      pool: this.#workers,
+      slots: this.options.workers * this.options.maxInFlight,
+      collectStats: options.chunkSizer !== undefined,
+      elementTimeoutMs: this.options.elementTimeoutMs,
+      maxMemoryMb: this.options.maxMemoryMb,
+    });
+  }
+
+  protected async release(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.destroy();
+  }
+}
+
+/**
+ * The threads backend: runs work elements on a pool of worker threads (piscina), with the same
+ * `Backend` and `Task` API as {@link inline}. Processors cross as module references made with
+ * `defineProcessor(import.meta.url, 'name', fn)` (TypeScript modules included), data as
+ * descriptors, results through codecs (a `Hist` comes back a `Hist`; typed-array buffers are moved,
+ * not copied), errors with their class name, `code`, `cause` and stack. A worker that crashes, runs
+ * out of memory or past `elementTimeoutMs` costs the element it was running one attempt; the pool
+ * replaces the worker and the task goes on.
+ *
+ * @example
+ * ```ts
+ * // square.ts
+ * export const square = defineProcessor(import.meta.url, 'square', (x: number) => x * x);
+ * // main.ts
+ * await using backend = threads({ workers: 4 });
+ * const total = await backend.compute(fromFunction(square, [1, 2, 3])).result(); // 14
+ * ```
+ */
+export function threads(options: ThreadsOptions = {}): BaseBackend {
+  return new ThreadsBackend(resolveThreadsOptions(options));
+}

@@ -1,0 +1,103 @@
+import type { BatchJob, BatchOutcome, ElementStats, ItemFailure } from '../../actors/batch.ts';
+import { BadResultError } from '../../protocol/errors.ts';
+import { formatRange, type Range } from '../../protocol/range.ts';
+import { assertMergeable, merge, type Empty } from '../../protocol/result.ts';
+import { decodeResult } from '../codec/decode.ts';
+import { deserializeError } from '../errors/serialize.ts';
+import { DONE, type WireOutcome } from './wire.ts';
+
+/**
+ * Gathers the outcome of one batch from the rounds it took: usually one, more when a worker died
+ * and the rest of the batch ran again. Builds the {@link BatchOutcome} the runtime expects, in the
+ * job's own indices.
+ */
+export class OutcomeBuilder {
+  readonly #job: BatchJob;
+  readonly #results = new Map<string | undefined, unknown>();
+  readonly #failures: ItemFailure[] = [];
+  readonly #completed: number[] = [];
+  readonly #ms: number[] | undefined;
+  #rounds = 0;
+
+  constructor(job: BatchJob, collectStats: boolean) {
+    this.#job = job;
+    this.#ms = collectStats ? [] : undefined;
+  }
+
+  /** Records a failure of the job's item `index`. */
+  fail(index: number, error: unknown): void {
+    this.#failures.push({ index, error });
+  }
+
+  /** Adds a worker's outcome for the items `sent` (position in the wire batch → job index). */
+  absorb(sent: readonly number[], groups: readonly string[], wire: WireOutcome): void {
+    this.#rounds++;
+    const { status, ms } = wire;
+    const lost = new Set<number>();
+    for (const [groupIndex, data] of wire.results) {
+      const group = groupIndex < 0 ? undefined : groups[groupIndex];
+      try {
+        const value = decodeResult(data);
+        const previous = this.#results.get(group);
+        if (previous === undefined) this.#results.set(group, value);
+        else {
+          assertMergeable(previous, value);
+          this.#results.set(group, merge(previous as Empty, value as Empty));
+        }
+      } catch (error) {
+        // This group's result is unusable: its elements fail with the reason.
+        for (let k = 0; k < sent.length; k++) {
+          if (status[k] === DONE && this.#job.items[sent[k]!]!.element.group === group) {
+            lost.add(k);
+            this.fail(sent[k]!, wrap(error, this.#job.items[sent[k]!]!.element.range));
+          }
+        }
+      }
+    }
+    for (const failure of wire.failures) this.fail(sent[failure.index]!, deserializeError(failure.error));
+    for (let k = 0; k < status.length; k++) {
+      if (status[k] !== DONE || lost.has(k)) continue;
+      this.#completed.push(sent[k]!);
+      this.#ms?.push(ms === null ? 0 : ms[k]!);
+    }
+  }
+
+  /** The outcome, in the form the supervisor absorbs. */
+  build(): BatchOutcome {
+    const items = this.#job.items;
+    let order = this.#completed.map((_, k) => k);
+    if (this.#rounds > 1) order = order.sort((a, b) => items[this.#completed[a]!]!.element.range[0] - items[this.#completed[b]!]!.element.range[0]);
+    const completed: Array<[number, number]> = [];
+    const stats: ElementStats[] | undefined = this.#ms ? [] : undefined;
+    let entries = 0;
+    for (const k of order) {
+      const element = items[this.#completed[k]!]!.element;
+      const [start, stop] = element.range;
+      const n = element.entries ?? stop - start;
+      entries += n;
+      const last = completed[completed.length - 1];
+      if (last !== undefined && last[1] === start) last[1] = stop;
+      else completed.push([start, stop]);
+      if (stats) {
+        const stat: ElementStats = { range: element.range, entries: n, ms: this.#ms![k]! };
+        stats.push(element.group === undefined ? stat : { ...stat, group: element.group });
+      }
+    }
+    const outcome: BatchOutcome = {
+      jobId: this.#job.id,
+      results: this.#results,
+      completed,
+      failures: this.#failures,
+      elements: order.length,
+      entries,
+    };
+    return stats ? { ...outcome, stats } : outcome;
+  }
+}
+
+function wrap(error: unknown, range: Range): unknown {
+  if (error instanceof TypeError && (error as { code?: unknown }).code === 'E_MERGE_TYPE') {
+    return new BadResultError(`The result of element ${formatRange(range)} cannot merge with the others: ${error.message}`, { cause: error });
+  }
+  return error;
+}

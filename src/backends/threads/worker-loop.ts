@@ -1,0 +1,137 @@
+import { deserialize } from 'node:v8';
+import { BadResultError } from '../../protocol/errors.ts';
+import type { ProcessorFn } from '../../protocol/processor.ts';
+import { formatRange, type Range } from '../../protocol/range.ts';
+import { EMPTY, assertMergeable, isMergeable, merge, type Empty } from '../../protocol/result.ts';
+import { encodeResult } from '../codec/encode.ts';
+import { serializeError } from '../errors/serialize.ts';
+import { loadProcessor } from '../resolve-processor.ts';
+import { loadDataElement, tryDataElement } from './known-kinds.ts';
+import { CANCEL, CURRENT, FINISHED } from './progress.ts';
+import { DONE, FAILED, type WireBatch, type WireData, type WireOutcome, type WireProcessor } from './wire.ts';
+
+const functions = new Map<string, ProcessorFn<unknown, unknown>>();
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+async function processorFn(ref: WireProcessor): Promise<ProcessorFn<unknown, unknown>> {
+  const key = `${ref.module}#${ref.exportName}`;
+  let fn = functions.get(key);
+  if (fn === undefined) {
+    fn = await loadProcessor(ref);
+    functions.set(key, fn);
+  }
+  return fn;
+}
+
+/**
+ * Runs a {@link WireBatch} in a worker thread: element after element, merging results per group
+ * as it goes, exactly as the inline backend's `runBatch` does (a throw or a result that cannot
+ * merge fails that element and the batch goes on). Before each element it records its position
+ * in the shared progress slot and checks the cancel flag; nothing else crosses until the end.
+ * Returns the outcome and the buffers to move back with it.
+ */
+export async function runWireBatch(batch: WireBatch): Promise<{ outcome: WireOutcome; transfer: ArrayBuffer[] }> {
+  const progress = new Int32Array(batch.progress);
+  const { ranges, groupIndex, processorIndex } = batch;
+  const n = ranges.length / 2;
+  const status = new Uint8Array(n);
+  const ms = batch.collectStats ? new Float64Array(n).fill(Number.NaN) : null;
+  const failures: Array<{ index: number; error: ReturnType<typeof serializeError> }> = [];
+  const results = new Map<number, unknown>();
+  const fns: Array<ProcessorFn<unknown, unknown> | undefined> = [];
+  const data = deserialize(batch.data) as WireData;
+  const values = 'values' in data ? data.values : undefined;
+  const descriptors = 'descriptors' in data ? data.descriptors : undefined;
+
+  for (let i = 0; i < n; i++) {
+    if (Atomics.load(progress, CANCEL) !== 0) break;
+    Atomics.store(progress, CURRENT, i + 1);
+    const started = ms === null ? 0 : performance.now();
+    try {
+      const p = processorIndex === null ? 0 : processorIndex[i]!;
+      const fn = fns[p] ?? (fns[p] = await processorFn(batch.processors[p]!));
+      let input: unknown;
+      if (values !== undefined) input = values[i];
+      else {
+        const descriptor = descriptors![i]!;
+        const element = tryDataElement(descriptor) ?? (await loadDataElement(descriptor));
+        input = element.load();
+        if (isThenable(input)) input = await input;
+      }
+      let value = fn(input);
+      if (isThenable(value)) value = await value;
+      if (typeof value !== 'number' && (value === EMPTY || !isMergeable(value))) {
+        throw new BadResultError(
+          `The processor returned ${describeValue(value)} for element ${formatRange(rangeAt(ranges, i))}; ` +
+            'expected a result that merges: a number, bigint, record, Map, Set, array, or an object with add()',
+        );
+      }
+      const group = groupIndex === null ? -1 : groupIndex[i]!;
+      const previous = results.get(group);
+      if (previous === undefined) results.set(group, value);
+      else {
+        if (typeof previous !== 'number' || typeof value !== 'number') assertMergeable(previous, value);
+        results.set(group, merge(previous as Empty, value as Empty));
+      }
+      status[i] = DONE;
+    } catch (error) {
+      status[i] = FAILED;
+      failures.push({ index: i, error: serializeError(annotate(error, rangeAt(ranges, i))) });
+    }
+    if (ms !== null) ms[i] = performance.now() - started;
+  }
+  Atomics.store(progress, CURRENT, FINISHED);
+  return encodeOutcome(results, status, failures, ms, groupIndex, ranges);
+}
+
+function encodeOutcome(
+  results: Map<number, unknown>,
+  status: Uint8Array,
+  failures: Array<{ index: number; error: ReturnType<typeof serializeError> }>,
+  ms: Float64Array | null,
+  groupIndex: Int32Array | null,
+  ranges: Float64Array,
+): { outcome: WireOutcome; transfer: ArrayBuffer[] } {
+  const transfer = new Set<ArrayBuffer>([status.buffer as ArrayBuffer]);
+  if (ms !== null) transfer.add(ms.buffer as ArrayBuffer);
+  const encoded: Array<readonly [number, unknown]> = [];
+  for (const [group, value] of results) {
+    try {
+      const { data, transfer: buffers } = encodeResult(value);
+      encoded.push([group, data]);
+      for (const buffer of buffers) transfer.add(buffer);
+    } catch (error) {
+      // The merged result of this group cannot cross: every element that went into it fails.
+      for (let i = 0; i < status.length; i++) {
+        if (status[i] === DONE && (groupIndex === null ? -1 : groupIndex[i]) === group) {
+          status[i] = FAILED;
+          failures.push({ index: i, error: serializeError(annotate(error, rangeAt(ranges, i))) });
+        }
+      }
+    }
+  }
+  return { outcome: { results: encoded, status, failures, ms }, transfer: [...transfer] };
+}
+
+function rangeAt(ranges: Float64Array, i: number): Range {
+  return [ranges[2 * i]!, ranges[2 * i + 1]!];
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === EMPTY) return 'EMPTY';
+  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
+  if (typeof value === 'function') return 'a function';
+  return typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'null-prototype object'}` : `a ${typeof value}`;
+}
+
+/** Wraps a merge mismatch so the error names the element's range, as the inline backend does. */
+function annotate(error: unknown, range: Range): unknown {
+  if (error instanceof TypeError && (error as { code?: unknown }).code === 'E_MERGE_TYPE') {
+    return new BadResultError(`The result of element ${formatRange(range)} cannot merge with the others: ${error.message}`, { cause: error });
+  }
+  return error;
+}
