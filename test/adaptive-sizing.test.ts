@@ -71,7 +71,13 @@ describe('adaptive chunk sizing', () => {
       { name: 'a2', entries: 100_000, group: 'A' },
       { name: 'b2', entries: 100_000, group: 'B' },
     ];
-    const { sizer, partial } = await adaptiveRun(files, { overheadMs: 10, msPerEntry: (e) => (e.group === 'A' ? 0.05 : 0.5) }, { grouped: true });
+    const { sizer, partial, attempts, durations } = await adaptiveRun(files, { overheadMs: 10, msPerEntry: (e) => (e.group === 'A' ? 0.05 : 0.5) }, { grouped: true });
+    // Back in a dataset it has seen, every element is sized for that dataset from the first one on
+    // (the computable asks for each group's size as it cuts), but each file's short tail.
+    for (const from of [200_000, 300_000]) {
+      const inFile = attempts.map((a, i) => ({ a, ms: durations[i]! })).filter(({ a }) => a.range[0] >= from && a.range[1] <= from + 100_000);
+      expect(inFile.slice(0, -1).filter(({ ms }) => !within20(ms))).toEqual([]);
+    }
     expect(Object.keys(partial.result as object).sort()).toEqual(['A', 'B']);
     expect(sizer.model('A').msPerEntry).toBeCloseTo(0.05, 6);
     expect(sizer.model('B').msPerEntry).toBeCloseTo(0.5, 6);

@@ -54,6 +54,8 @@ export class RunState {
   #gen: StepGenerator<unknown> | undefined;
   /** Group of the element pulled last: the chunk sizer's best guess for the next one's. */
   #group: string | undefined;
+  /** Whether the computable asks for sizes per group itself (then `gen.next(n)` sends none). */
+  #askedPerGroup = false;
   #nextJobId = 0;
   #batchStarted = new Map<number, number>();
 
@@ -80,8 +82,16 @@ export class RunState {
 
   #pull() {
     try {
-      this.#gen ??= this.settings.computable.steps() as StepGenerator<unknown>;
-      const next = this.#gen.next(this.settings.chunkSizer?.propose(this.#group));
+      const sizer = this.settings.chunkSizer;
+      this.#gen ??= this.settings.computable.steps(
+        sizer === undefined
+          ? undefined
+          : (group) => {
+              this.#askedPerGroup = true;
+              return sizer.propose(group);
+            },
+      ) as StepGenerator<unknown>;
+      const next = this.#gen.next(this.#askedPerGroup ? undefined : sizer?.propose(this.#group));
       if (next.done) {
         this.exhausted = true;
         return undefined;

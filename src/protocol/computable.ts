@@ -25,6 +25,13 @@ export interface WorkElement<R = unknown> {
 export type StepGenerator<R> = Generator<WorkElement<R>, void, number | undefined>;
 
 /**
+ * The runtime's chunk size (entries) for the next element of `group`, or `undefined` to keep the
+ * computable's own. Offered to `steps()` so that a computable cutting several groups (datasets)
+ * can ask for the right group's size exactly when it cuts a step.
+ */
+export type ChunkSizeFor = (group: string | undefined) => number | undefined;
+
+/**
  * Anything cortado can compute: an identity, a size (its index space is `[0, size)`), and a
  * generator of work elements that tile that space.
  */
@@ -33,8 +40,13 @@ export interface Computable<R = unknown> {
   readonly key: string;
   /** The index space is `[0, size)`. */
   readonly size: number;
-  /** Yields the work elements; the runtime may send a new chunk size with `gen.next(n)`. */
-  steps(): StepGenerator<R>;
+  /**
+   * Yields the work elements; the runtime may send a new chunk size with `gen.next(n)`. With a
+   * chunk sizer, the runtime also passes `sizeFor`: a computable that calls it (once per element,
+   * with the group of the element it is about to cut) gets a size per group, and from its first
+   * call on the runtime stops sending sizes with `gen.next(n)`.
+   */
+  steps(sizeFor?: ChunkSizeFor): StepGenerator<R>;
   /**
    * A computable over just `ranges` of this one. Optional: without it, {@link restrict} keeps the
    * elements that lie inside `ranges`.

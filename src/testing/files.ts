@@ -1,4 +1,4 @@
-import type { Computable, StepGenerator, WorkElement } from '../protocol/computable.ts';
+import type { ChunkSizeFor, Computable, StepGenerator, WorkElement } from '../protocol/computable.ts';
 import type { DataDescriptor, DataElement } from '../protocol/data.ts';
 import { InvalidOptionsError } from '../protocol/errors.ts';
 import type { Processor } from '../protocol/processor.ts';
@@ -80,7 +80,7 @@ export interface TestFilesOptions<R> {
 /**
  * A computable over pretend files, for tests and benchmarks of the runtime: the index space is
  * the files' entries one after another, elements are entry ranges within one file, a size sent
- * with `gen.next(n)` re-tiles the rest, every element can `split()` in halves, and `restrict()`
+ * with `gen.next(n)` (or given per group by the runtime's `sizeFor`) re-tiles the rest, every element can `split()` in halves, and `restrict()`
  * re-tiles exactly the ranges asked for (so `partial().remaining()` works).
  *
  * @example
@@ -126,13 +126,16 @@ export function testFiles<R = EntryCount>(files: readonly TestFile[], options: T
     key: key + suffix,
     size,
     grouped,
-    *steps(): StepGenerator<R> {
+    *steps(sizeFor?: ChunkSizeFor): StepGenerator<R> {
       let step = chunkSize;
       for (const [from, to] of segments) {
         for (let index = 0; index < files.length; index++) {
           const begin = Math.max(from, offsets[index]!);
           const end = Math.min(to, offsets[index]! + files[index]!.entries);
+          const group = grouped ? (files[index]!.group ?? files[index]!.name) : undefined;
           for (let at = begin; at < end; ) {
+            const asked = sizeFor?.(group);
+            if (asked !== undefined && Number.isFinite(asked) && asked >= 1) step = Math.floor(asked);
             const stop = Math.min(end, at + step);
             const sent = yield element(index, at - offsets[index]!, stop - offsets[index]!);
             if (sent !== undefined && Number.isFinite(sent) && sent >= 1) step = Math.floor(sent);
