@@ -1,0 +1,55 @@
+import { InvalidArgumentError, Option } from 'commander';
+
+/**
+ * A commander argument parser for integers from `min` up; a bad value gives commander's one-line
+ * error: ``option '--workers <n>' argument 'x' is invalid. Expected an integer from 1 up, got `x` ``.
+ *
+ * @example
+ * ```ts
+ * command.option('--workers <n>', 'worker threads', integerFrom(1));
+ * ```
+ */
+export function integerFrom(min: number): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`Expected an integer from ${min} up, got \`${value}\`.`);
+    }
+    return n;
+  };
+}
+
+/** Collects error codes given as repeated options or comma-separated lists: `--continue-on ENOENT,E_IO_MALFORMED`. */
+export function collectCodes(value: string, previous: readonly string[] = []): string[] {
+  const codes = value.split(',').map((c) => c.trim()).filter((c) => c.length > 0);
+  if (codes.length === 0) throw new InvalidArgumentError(`Expected an error code or class name such as ENOENT, got \`${value}\`.`);
+  return [...previous, ...codes];
+}
+
+/** The backends the CLI can run on. */
+export const BACKENDS = ['inline', 'threads'] as const;
+/** A backend the CLI can run on. */
+export type BackendName = (typeof BACKENDS)[number];
+
+/** What every computing command accepts about where and how to run. */
+export interface BackendArgs {
+  backend: BackendName;
+  workers?: number;
+}
+
+/** The `--backend` and `--workers` options. */
+export function backendOptions(): Option[] {
+  return [
+    new Option('--backend <name>', 'where to run: the calling thread or worker threads').choices(BACKENDS).default('inline'),
+    new Option('--workers <n>', 'worker threads (with --backend threads) [default: CPU cores - 1]').argParser(integerFrom(1)),
+  ];
+}
+
+/** How progress is shown. */
+export type ProgressMode = 'auto' | 'bar' | 'lines' | 'none';
+/** The `--progress` option: a bar on a terminal, periodic lines otherwise. */
+export function progressOption(): Option {
+  return new Option('--progress <mode>', 'progress on stderr: auto (a bar on a terminal, else a line every 2 s), bar, lines, none')
+    .choices(['auto', 'bar', 'lines', 'none'])
+    .default('auto');
+}

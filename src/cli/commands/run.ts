@@ -1,0 +1,72 @@
+import { Command } from 'commander';
+import { backendOptions, collectCodes, integerFrom, progressOption, type BackendName, type ProgressMode } from '../args.ts';
+import { executeRun } from '../execute.ts';
+import type { CommandContext } from '../context.ts';
+
+interface RunFlags {
+  fileset?: string;
+  export?: string;
+  backend: BackendName;
+  workers?: number;
+  stepSize?: number;
+  maxChunks?: number;
+  out?: string;
+  plots?: string;
+  continueOn?: string[];
+  retries?: number;
+  resume?: string;
+  progress: ProgressMode;
+}
+
+/**
+ * `cortado run <processor> --fileset <json>`: runs a processor module over a fileset, shows progress,
+ * writes the result file (and plots), and prints a summary; an incomplete or interrupted run prints
+ * the command that resumes it.
+ */
+export function runCommand(context: CommandContext): Command {
+  const command = new Command('run')
+    .description('run a processor module over a fileset and write the result (and plots)')
+    .argument('[processor]', 'module (.ts or .js) exporting a processor made with defineProcessor(import.meta.url, name, fn)')
+    .option('-f, --fileset <json>', 'coffea fileset or cortado data group (from `cortado prepare`)')
+    .option('-e, --export <name>', 'export of the module to run [default: the default export, else the only processor]')
+    .option('-o, --out <file>', 'result file to write [default: result.json, or the --resume file]')
+    .option('--plots <dir>', 'write an SVG and a PNG of every histogram in the result into <dir>')
+    .option('--step-size <n>', 'events per chunk [default: prepared steps, else 100000]', integerFrom(1))
+    .option('--max-chunks <n>', 'process at most <n> chunks per dataset (a quick look)', integerFrom(1))
+    .option('--continue-on <code>', 'skip a chunk or file at once when it fails with this error code or class (repeat or comma-separate)', collectCodes)
+    .option('--retries <n>', 'retries of a failing chunk before it is skipped (I/O errors) or cancels the run [default: 3]', integerFrom(0))
+    .option('--resume <result.json>', 'compute only what this earlier result left (missing ranges, unopened files) and merge into it');
+  for (const option of backendOptions()) command.addOption(option);
+  command.addOption(progressOption());
+  command.addHelpText(
+    'after',
+    `
+Exit codes: 0 complete, 1 bad arguments or inputs, 2 incomplete (some chunks or files skipped),
+3 cancelled by a fatal error, 130 interrupted by Ctrl-C (143 by SIGTERM). In the last three cases
+the partial result is written and the command that resumes the rest is printed.
+
+Examples:
+  $ cortado run examples/dimuon.ts --fileset fileset.json --out result.json --plots plots/
+  $ cortado run analysis.ts -f fileset.json --backend threads --workers 8 --continue-on ENOENT
+  $ cortado run --resume result.json`,
+  );
+  command.action(async (processor: string | undefined, flags: RunFlags) => {
+    const outcome = await executeRun({
+      processor,
+      exportName: flags.export,
+      fileset: flags.fileset,
+      backend: { backend: flags.backend, ...(flags.workers === undefined ? {} : { workers: flags.workers }) },
+      stepSize: flags.stepSize,
+      maxChunks: flags.maxChunks,
+      out: flags.out,
+      plots: flags.plots,
+      continueOn: flags.continueOn ?? [],
+      retries: flags.retries,
+      resume: flags.resume,
+      progress: flags.progress,
+      program: context.program,
+    });
+    context.setExitCode(outcome.exitCode);
+  });
+  return command;
+}

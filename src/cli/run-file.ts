@@ -1,0 +1,144 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { dataGroupSchema, type DataGroupSpec } from '../io/dataset/schema.ts';
+import { formatIssues } from '../protocol/policy.ts';
+import type { TaskStatus } from '../protocol/task.ts';
+import type { SerializedResult } from '../results/serialize.ts';
+import { CliUsageError } from './errors.ts';
+
+/** An error as saved in a run file. */
+export interface SavedError {
+  readonly name: string;
+  readonly code?: string;
+  readonly message: string;
+}
+
+/** Something skipped: a chunk that failed (`stage: 'run'`) or a file that could not be prepared (`stage: 'prepare'`). */
+export interface SavedFailure {
+  readonly stage: 'run' | 'prepare';
+  /** The chunk's range in the run's index space (runs only). */
+  readonly range?: readonly [number, number];
+  readonly dataset?: string;
+  /** The file, when known. */
+  readonly file?: string;
+  readonly treename?: string;
+  readonly attempts: number;
+  readonly error: SavedError;
+}
+
+/**
+ * What `cortado run --out result.json` writes: the result and everything needed to resume.
+ *
+ * - `status`: `complete`, `incomplete` (some chunks or files skipped) or `cancelled` (Ctrl-C or a fatal error).
+ * - `completed`: ranges of the index space done (events, file after file, part after part).
+ * - `failed`: what was skipped, with the error's name, code and message.
+ * - `parts`: the prepared data groups the index space is made of (a resume that prepares files which
+ *   failed before adds a part at the end).
+ * - `result`: the merged result of `completed`, as `serializeResult` writes it.
+ */
+export interface RunFile {
+  readonly type: 'cortado.Run';
+  readonly version: 1;
+  readonly status: TaskStatus;
+  readonly processor: { readonly module: string; readonly exportName: string };
+  /** The fileset the run started from (absolute). */
+  readonly fileset: string | null;
+  readonly options: { readonly stepSize?: number; readonly maxChunks?: number };
+  /** Key of the computable (checked on resume). */
+  readonly key: string;
+  /** Size of the index space (events). */
+  readonly size: number;
+  readonly completed: ReadonlyArray<readonly [number, number]>;
+  /** Entries in `completed`. */
+  readonly processed: number;
+  readonly failed: readonly SavedFailure[];
+  /** The fatal error that cancelled the run, if one did. */
+  readonly error?: SavedError;
+  readonly parts: readonly DataGroupSpec[];
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** Wall time of the invocation that wrote the file. */
+  readonly elapsedMs: number;
+  readonly result: SerializedResult;
+}
+
+const range = z.tuple([z.number().int().min(0), z.number().int().min(0)]);
+const savedError = z.object({ name: z.string(), code: z.string().optional(), message: z.string() });
+const runFileSchema = z.object({
+  type: z.literal('cortado.Run'),
+  version: z.literal(1),
+  status: z.enum(['pending', 'running', 'complete', 'incomplete', 'cancelled']),
+  processor: z.object({ module: z.string().min(1), exportName: z.string().min(1) }),
+  fileset: z.string().nullable(),
+  options: z.object({ stepSize: z.number().int().min(1).optional(), maxChunks: z.number().int().min(1).optional() }),
+  key: z.string(),
+  size: z.number().int().min(0),
+  completed: z.array(range),
+  processed: z.number().int().min(0),
+  failed: z.array(
+    z.object({
+      stage: z.enum(['run', 'prepare']),
+      range: range.optional(),
+      dataset: z.string().optional(),
+      file: z.string().optional(),
+      treename: z.string().optional(),
+      attempts: z.number().int().min(0),
+      error: savedError,
+    }),
+  ),
+  error: savedError.optional(),
+  parts: z.array(dataGroupSchema).min(1),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  elapsedMs: z.number().min(0),
+  result: z.object({ type: z.literal('cortado.Result'), version: z.literal(1), value: z.unknown() }),
+});
+
+/** Writes a run file atomically (a half-written file never replaces a good one, even on Ctrl-C). */
+export async function writeRunFile(path: string, run: RunFile): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(run, null, 1)}\n`);
+  await rename(temporary, path);
+}
+
+/**
+ * Reads and validates a run file written by `cortado run` (for `--resume` and `cortado plot`).
+ *
+ * @example
+ * ```ts
+ * const saved = await readRunFile('result.json');
+ * saved.status; // 'incomplete'
+ * ```
+ */
+export async function readRunFile(path: string): Promise<RunFile> {
+  const json = await readJsonFile(path, 'a result file written by `cortado run`');
+  const parsed = runFileSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new CliUsageError(`Expected ${path} to be a result file written by \`cortado run\`: ${formatIssues('', parsed.error, json)}`);
+  }
+  return parsed.data as RunFile;
+}
+
+/** Whether a parsed JSON value looks like a run file (for `cortado plot`, which also takes bare results). */
+export function isRunFile(json: unknown): json is { type: 'cortado.Run'; result: unknown } {
+  return typeof json === 'object' && json !== null && (json as { type?: unknown }).type === 'cortado.Run';
+}
+
+/** Reads a JSON file; problems become one-line {@link CliUsageError}s. */
+export async function readJsonFile(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliUsageError(
+      code === 'ENOENT' ? `Expected ${what} at ${path}, got no such file` : `Could not read ${path}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new CliUsageError(`Expected ${path} to hold JSON (${what}), got text that does not parse: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,0 +1,101 @@
+import type { Progress } from '../protocol/task.ts';
+import { formatCount, formatDuration } from './format.ts';
+import type { RunFile, SavedFailure } from './run-file.ts';
+import { reasonOf } from './saved-error.ts';
+
+/** Skipped work that shares one reason (an error code, else a class name). */
+export interface SkipReason {
+  readonly reason: string;
+  readonly name: string;
+  readonly files: number;
+  readonly chunks: number;
+  /** Entries in the skipped chunks (files that could not be prepared have no known size). */
+  readonly entries: number;
+  /** The first message, as an example. */
+  readonly message: string;
+}
+
+/** Groups what was skipped by reason, largest first. */
+export function groupFailures(failed: readonly SavedFailure[]): SkipReason[] {
+  const byReason = new Map<string, { reason: string; name: string; files: Set<string>; chunks: number; entries: number; message: string }>();
+  for (const f of failed) {
+    const reason = reasonOf(f.error);
+    let entry = byReason.get(reason);
+    if (entry === undefined) {
+      entry = { reason, name: f.error.name, files: new Set(), chunks: 0, entries: 0, message: f.error.message };
+      byReason.set(reason, entry);
+    }
+    if (f.stage === 'prepare') entry.files.add(`${f.file}#${f.treename}`);
+    else {
+      entry.chunks++;
+      if (f.range !== undefined) entry.entries += f.range[1] - f.range[0];
+    }
+  }
+  return [...byReason.values()]
+    .map((e) => ({ reason: e.reason, name: e.name, files: e.files.size, chunks: e.chunks, entries: e.entries, message: e.message }))
+    .sort((a, b) => b.files + b.chunks - (a.files + a.chunks));
+}
+
+/** What the summary needs besides the run file. */
+export interface SummaryInput {
+  readonly run: RunFile;
+  /** Entries processed by this invocation (a resume adds to earlier ones). */
+  readonly processedNow: number;
+  /** The run task's last progress report. */
+  readonly progress: Progress | undefined;
+  /** Wall time of the whole invocation. */
+  readonly elapsedMs: number;
+  /** Where the result went, as the user named it. */
+  readonly out: string;
+  readonly plots: readonly string[];
+  readonly plotsDir?: string | undefined;
+  /** The fatal error or interruption, as one line. */
+  readonly stopped?: string | undefined;
+  /** The command that resumes, when there is something left. */
+  readonly resume?: string | undefined;
+}
+
+/**
+ * The lines printed when a run ends: status, events processed, time and throughput, what was skipped
+ * grouped by reason, where the result and plots are, and how to resume.
+ */
+export function summaryLines(input: SummaryInput): string[] {
+  const { run, progress } = input;
+  const lines: string[] = [];
+  const runMs = progress?.elapsedMs ?? input.elapsedMs;
+  const rate = runMs > 0 ? (input.processedNow / runMs) * 1000 : 0;
+  const chunks = progress === undefined ? '' : ` in ${formatCount(progress.elementsDone - progress.failures)} chunks`;
+  lines.push(
+    `cortado run: ${run.status}. Processed ${formatCount(run.processed)} of ${formatCount(run.size)} events` +
+      `${input.processedNow !== run.processed ? ` (${formatCount(input.processedNow)} in this run)` : ''}${chunks}; ` +
+      `time ${formatDuration(input.elapsedMs)}, throughput ${formatCount(Math.round(rate))} events/s.`,
+  );
+  if (input.stopped !== undefined) lines.push(`Stopped: ${input.stopped}`);
+  const reasons = groupFailures(run.failed);
+  if (reasons.length > 0) {
+    const files = reasons.reduce((n, r) => n + r.files, 0);
+    const chunksSkipped = reasons.reduce((n, r) => n + r.chunks, 0);
+    const events = reasons.reduce((n, r) => n + r.entries, 0);
+    const parts = [
+      ...(files > 0 ? [`${formatCount(files)} file${files === 1 ? '' : 's'} that could not be opened`] : []),
+      ...(chunksSkipped > 0 ? [`${formatCount(chunksSkipped)} chunk${chunksSkipped === 1 ? '' : 's'} (${formatCount(events)} events)`] : []),
+    ];
+    lines.push(`Skipped ${parts.join(' and ')}:`);
+    for (const r of reasons) {
+      const what = [
+        ...(r.files > 0 ? [`${r.files} file${r.files === 1 ? '' : 's'}`] : []),
+        ...(r.chunks > 0 ? [`${r.chunks} chunk${r.chunks === 1 ? '' : 's'}`] : []),
+      ].join(', ');
+      lines.push(`  ${r.reason} (${r.name}) × ${what}: ${r.message}`);
+    }
+  } else if (run.status === 'complete') {
+    lines.push('Skipped: nothing.');
+  }
+  lines.push(`Result: ${input.out}`);
+  if (input.plotsDir !== undefined) lines.push(`Plots: ${input.plotsDir} (${input.plots.length} files)`);
+  if (input.resume !== undefined) {
+    lines.push('Resume the rest (only the missing ranges are computed, then merged into the saved result) with:');
+    lines.push(`  ${input.resume}`);
+  }
+  return lines;
+}
