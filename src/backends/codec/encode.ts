@@ -35,7 +35,10 @@ class Encoder {
 
   /** Returns `value` itself when nothing under it changed, else a copy with envelopes in place. */
   walk(value: unknown, path: string[]): unknown {
-    if (typeof value !== 'object' || value === null) return value;
+    if (typeof value !== 'object' || value === null) {
+      if (typeof value === 'function' || typeof value === 'symbol') throw notCloneable(value, path);
+      return value;
+    }
     if (ArrayBuffer.isView(value)) {
       this.#move(value.buffer, value.byteOffset, value.byteLength);
       return value;
@@ -77,7 +80,10 @@ class Encoder {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
-      if (typeof item !== 'object' || item === null) continue;
+      if (typeof item !== 'object' || item === null) {
+        if (typeof item === 'function' || typeof item === 'symbol') throw notCloneable(item, [...path, String(i)]);
+        continue;
+      }
       path.push(String(i));
       const encoded = this.walk(item, path);
       path.pop();
@@ -90,7 +96,10 @@ class Encoder {
     let out: Record<string, unknown> | undefined;
     for (const key of Object.keys(value)) {
       const item = value[key];
-      if (typeof item !== 'object' || item === null) continue;
+      if (typeof item !== 'object' || item === null) {
+        if (typeof item === 'function' || typeof item === 'symbol') throw notCloneable(item, [...path, key]);
+        continue;
+      }
       path.push(key);
       const encoded = this.walk(item, path);
       path.pop();
@@ -144,5 +153,15 @@ function noCodec(value: object, path: readonly string[]): CodecError {
       `In the module that defines ${name} (or the processor's module, which every worker imports), call ` +
       `registerCodec({ tag: 'my.${name}', is: (v) => v instanceof ${name}, encode: (v, transfer) => data, decode: (data) => new ${name}(...) }), ` +
       `or return plain records, Maps, Sets, arrays and numbers instead.`,
+  );
+}
+
+function notCloneable(value: unknown, path: readonly string[]): CodecError {
+  const what = typeof value === 'function' ? 'function' : 'symbol';
+  return new CodecError(
+    what,
+    [...path],
+    `Cannot send a ${what} across threads${formatPath(path)}: results must be data (numbers, records, Maps, Sets, arrays, ` +
+      `typed arrays) or class instances with a registered codec.`,
   );
 }

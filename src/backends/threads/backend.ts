@@ -28,6 +28,7 @@ class ThreadsBackend extends BaseBackend {
         minThreads: workers,
         maxThreads: workers,
         idleTimeout: Number.POSITIVE_INFINITY,
+        concurrentTasksPerWorker: this.options.maxInFlight,
         ...(maxMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: maxMemoryMb } }),
       });
       // A worker that dies between tasks (a stray timer) has no task to fail; the pool replaces it.

@@ -10,6 +10,8 @@ import { encodeBatch, type WireOutcome } from './wire.ts';
 
 /** How long a cancelled batch may take to stop between elements before its worker is stopped. */
 const CANCEL_GRACE_MS = 250;
+/** Losses of a batch that no element can be blamed for, before all its elements are charged. */
+const MAX_UNEXPLAINED_LOSSES = 2;
 
 /** Settings of a {@link threadsExecutor}. */
 export interface ThreadsExecutorSettings {
@@ -44,8 +46,8 @@ export function threadsExecutor(settings: ThreadsExecutorSettings): Executor {
 async function runBatchOnPool(settings: ThreadsExecutorSettings, job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
   const builder = new OutcomeBuilder(job, settings.collectStats);
   let pending = job.items.map((_, i) => i);
-  // A loss that no element can be blamed for (the worker died before starting or after finishing)
-  // is retried once with the same elements, then charged to all of them.
+  // A loss that no element can be blamed for (the worker died before starting the batch, or after
+  // finishing it) runs the same elements again a few times, then charges all of them.
   let unexplained = 0;
   while (pending.length > 0 && !signal.aborted) {
     const round = await runRound(settings, job, pending, signal, builder);
@@ -61,7 +63,7 @@ async function runBatchOnPool(settings: ThreadsExecutorSettings, job: BatchJob, 
       builder.fail(culprit, lostError(settings, round.error, range));
       pending = sent.filter((index) => index !== culprit);
       unexplained = 0;
-    } else if (++unexplained > 1) {
+    } else if (++unexplained > MAX_UNEXPLAINED_LOSSES) {
       for (const index of sent) builder.fail(index, lostError(settings, round.error, undefined));
       break;
     } else {
