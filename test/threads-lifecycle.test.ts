@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Backend } from '../src/backends/backend.ts';
+import { threads } from '../src/backends/threads.ts';
+import { fromFunction } from '../src/protocol/computable.ts';
+import { busyFor } from './fixtures/threads/faults.ts';
+
+const fixture = fileURLToPath(new URL('./fixtures/threads/exits-by-itself.ts', import.meta.url));
+
+/** Runs the fixture in a fresh Node process; resolves with its exit code, output and duration. */
+function runChild(args: string[], limitMs: number): Promise<{ code: number | null; stdout: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the child process did not exit by itself within ${limitMs} ms; stderr: ${stderr}`));
+    }, limitMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, ms: performance.now() - started });
+    });
+  });
+}
+
+describe('threads backend: cancellation and disposal', () => {
+  let backend: Backend | undefined;
+  afterEach(async () => {
+    await backend?.dispose();
+    backend = undefined;
+  });
+
+  it('cancel() stops a worker in the middle of a long element instead of waiting for it', async () => {
+    backend = threads({ workers: 2 });
+    const task = backend.compute(fromFunction(busyFor, [30_000, 30_000]), { batchSize: 1 });
+    // Let the workers start and pick up the 30-second elements.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const cancelledAt = performance.now();
+    task.cancel();
+    await task.wait();
+    expect(task.status).toBe('cancelled');
+    expect(performance.now() - cancelledAt).toBeLessThan(5000);
+  });
+
+  it('cancel() lets a worker finish its current element and keeps what the batch completed', async () => {
+    backend = threads({ workers: 1, maxInFlight: 1 });
+    const task = backend.compute(fromFunction(busyFor, Array(400).fill(5)), { batchSize: 200 });
+    // Once the first batch is in, the second (1 s of work) is running: cancel it 100 ms later.
+    await new Promise<void>((resolve) => {
+      const sub = task.progress$.subscribe((p) => {
+        if (p.elementsDone >= 200) {
+          queueMicrotask(() => sub.unsubscribe());
+          resolve();
+        }
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    task.cancel();
+    const partial = await task.wait();
+    expect(task.status).toBe('cancelled');
+    expect(partial.processed).toBeGreaterThan(200);
+    expect(partial.processed).toBeLessThan(400);
+    expect(partial.result).toBe(partial.processed);
+  });
+
+  it('disposal terminates the pool: compute() then throws', async () => {
+    const local = threads({ workers: 2 });
+    await local.run(fromFunction(busyFor, [1, 1]));
+    await local.dispose();
+    expect(local.disposed).toBe(true);
+    expect(() => local.compute(fromFunction(busyFor, [1]))).toThrow(/disposed/);
+  });
+
+  it('lets the process exit by itself, with code 0, after disposal', async () => {
+    const { code, stdout, ms } = await runChild([], 20_000);
+    expect(stdout).toContain('result 328350');
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(20_000);
+  });
+
+  it('lets the process exit by itself even when the backend was never disposed', async () => {
+    const { code, stdout } = await runChild(['--no-dispose'], 20_000);
+    expect(stdout).toContain('result 328350');
+    expect(code).toBe(0);
+  });
+});
