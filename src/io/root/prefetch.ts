@@ -31,11 +31,16 @@ export class PrefetchedBytes implements ByteSource {
     let start = ranges[0]!.position;
     let end = start + ranges[0]!.length;
     const flush = (): void => {
-      // Past the end of the file the direct reads report the truncation, basket by basket.
-      if (end <= handle.size) {
-        this.#starts.push(start);
-        this.#buffers.push(handle.read(start, end - start, 'baskets'));
+      // A range that cannot be read (past the end of a file cut while open) is left to the
+      // direct reads, which report the truncation naming the basket and branch.
+      let bytes: Uint8Array;
+      try {
+        bytes = handle.read(start, end - start, 'baskets');
+      } catch {
+        return;
       }
+      this.#starts.push(start);
+      this.#buffers.push(bytes);
     };
     for (let i = 1; i < ranges.length; i++) {
       const r = ranges[i]!;
