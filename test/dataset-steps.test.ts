@@ -119,3 +119,23 @@ describe('mapSteps', () => {
     ]);
   });
 });
+
+describe('mapSteps and the chunk sizer', () => {
+  it('cuts each dataset’s next step at the size the runtime asks for that dataset', () => {
+    const group = dataGroup([
+      dataset('cheap', [{ path: 'a.root', treename: 'Events', entries: 100 }]),
+      dataset('costly', [{ path: 'b.root', treename: 'Events', entries: 100 }]),
+    ]);
+    const asked: Array<string | undefined> = [];
+    const computable = mapSteps(group, count, { stepSize: 50, traversal: 'breadth' });
+    const gen = computable.steps((name) => {
+      asked.push(name);
+      return name === 'cheap' ? 40 : 10;
+    });
+    const sizes: Array<[string | undefined, number]> = [];
+    for (let next = gen.next(); !next.done; next = gen.next()) sizes.push([next.value.group, next.value.range[1] - next.value.range[0]]);
+    expect(sizes.filter(([g]) => g === 'cheap').map(([, n]) => n)).toEqual([40, 40, 20]);
+    expect(sizes.filter(([g]) => g === 'costly').map(([, n]) => n)).toEqual(Array(10).fill(10));
+    expect(new Set(asked)).toEqual(new Set(['cheap', 'costly']));
+  });
+});

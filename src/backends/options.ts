@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { BatchSizer } from '../actors/batch-sizer.ts';
 import type { ChunkSizer } from '../actors/chunk-sizer.ts';
+import { adaptiveChunks } from '../actors/chunking/adaptive.ts';
 import type { Inspector, TaskSettings } from '../actors/task.ts';
 import { InvalidOptionsError } from '../protocol/errors.ts';
 import { formatIssues, resolveErrorPolicy, type ErrorPolicyInput } from '../protocol/policy.ts';
@@ -21,6 +22,11 @@ export interface ComputeOptions {
   targetBatchMs?: number;
   /** Proposes chunk sizes to the computable (adaptive chunking). */
   chunkSizer?: ChunkSizer;
+  /**
+   * Aimed-for duration of one work element, in seconds: shorthand for
+   * `chunkSizer: adaptiveChunks({ targetChunkSeconds })`; ignored when `chunkSizer` is given.
+   */
+  targetChunkSeconds?: number;
   /** The actor clock (xstate's `SimulatedClock` in tests). Backoff delays run on it. */
   clock?: TaskSettings['clock'];
   /** Current time in ms, for timings and rates. @defaultValue performance.now */
@@ -38,6 +44,7 @@ const schema = z.strictObject({
   inspect: z.custom<Inspector>((v) => typeof v === 'function' || (typeof v === 'object' && v !== null), 'a function or an observer').optional(),
   batchSize: z.union([z.number().int().min(1), z.literal('auto')]).default('auto'),
   targetBatchMs: z.number().positive().default(20),
+  targetChunkSeconds: z.number().positive().finite().optional(),
   chunkSizer: z.custom<ChunkSizer>((v) => typeof v === 'object' && v !== null && 'propose' in v, 'a ChunkSizer').optional(),
   clock: z.custom<NonNullable<TaskSettings['clock']>>((v) => typeof v === 'object' && v !== null && 'setTimeout' in v, 'a clock with setTimeout/clearTimeout').optional(),
   now: z.custom<() => number>((v) => typeof v === 'function', 'a function').optional(),
@@ -59,7 +66,10 @@ export type ResolvedComputeOptions = z.output<typeof schema> & { errorPolicy: Re
 export function resolveComputeOptions(options: ComputeOptions = {}): ResolvedComputeOptions {
   const parsed = schema.safeParse(options);
   if (!parsed.success) throw new InvalidOptionsError(`Invalid compute options: ${formatIssues('', parsed.error, options)}`);
-  return { ...parsed.data, errorPolicy: resolveErrorPolicy(options.errorPolicy) };
+  const data = parsed.data;
+  // A fresh sizer per task: its model belongs to one computation.
+  const chunkSizer = data.chunkSizer ?? (data.targetChunkSeconds === undefined ? undefined : adaptiveChunks({ targetChunkSeconds: data.targetChunkSeconds }));
+  return { ...data, ...(chunkSizer === undefined ? {} : { chunkSizer }), errorPolicy: resolveErrorPolicy(options.errorPolicy) };
 }
 
 /** The batch sizer the options ask for. */

@@ -1,4 +1,4 @@
-import type { Computable, StepGenerator, WorkElement } from '../../protocol/computable.ts';
+import type { ChunkSizeFor, Computable, StepGenerator, WorkElement } from '../../protocol/computable.ts';
 import { defineProcessor, isProcessorRef, type Processor } from '../../protocol/processor.ts';
 import { RangeSet, type Range } from '../../protocol/range.ts';
 import type { EventsInput } from './context.ts';
@@ -90,8 +90,12 @@ function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Ran
     // Each dataset's files are contiguous in the index space, so a dataset is one range; a
     // restricted computable covers only parts of datasets, so it hands none out early.
     ...(grouped && segments === undefined ? { groups: groupRanges(plans) } : {}),
-    *steps(): StepGenerator<unknown> {
-      const walk = traverse(makeTilers(plans, options, segments), options);
+    *steps(sizeFor?: ChunkSizeFor): StepGenerator<unknown> {
+      const walk = traverse(
+        makeTilers(plans, options, segments),
+        options,
+        sizeFor === undefined ? undefined : (i) => sizeFor(grouped ? plans[i]!.dataset.name : undefined),
+      );
       let sent: number | undefined;
       for (;;) {
         const next = walk.next(sent);

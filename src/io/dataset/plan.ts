@@ -34,15 +34,21 @@ export function makeTilers(plans: readonly FilePlan[], options: MapStepsOptions,
 
 /**
  * Walks tilers in depth (file by file) or breadth (one step of each file per round) order. A number
- * sent with `next(n)` becomes the step size for everything not yet yielded.
+ * sent with `next(n)` becomes the step size for everything not yet yielded; `sizeFor(i)`, when it
+ * answers, sets the size of the next step of file `i` alone.
  */
 export function* traverse(
   tilers: readonly FileTiler[],
   options: MapStepsOptions,
+  sizeFor?: (index: number) => number | undefined,
 ): Generator<{ index: number; step: [number, number] }, void, number | undefined> {
   let size = options.stepSize ?? DEFAULT_STEP_SIZE;
   const take = function* (i: number): Generator<{ index: number; step: [number, number] }, boolean, number | undefined> {
-    const step = tilers[i]!.next(size, options.alignClusters);
+    // The runtime's chunk sizer may ask for a size per dataset, before each step is cut.
+    const asked = sizeFor?.(i);
+    const want = typeof asked === 'number' && Number.isFinite(asked) && asked >= 1 ? Math.floor(asked) : undefined;
+    if (want !== undefined) tilers[i]!.retile();
+    const step = tilers[i]!.next(want ?? size, options.alignClusters);
     if (step === undefined) return false;
     const sent = yield { index: i, step };
     if (typeof sent === 'number' && Number.isFinite(sent) && sent >= 1) {
