@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/steps.ts [--runs 5] [--backends inline,threads] [--workers 2]
  */
+import { isMainThread } from 'node:worker_threads';
 import { inline } from '../src/backends/inline.ts';
 import type { Backend } from '../src/backends/backend.ts';
 import type { Computable, WorkElement } from '../src/protocol/computable.ts';
@@ -107,4 +108,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Workers import this module for its processors: only the main thread runs the benchmark.
+if (isMainThread) await main();

@@ -1,0 +1,117 @@
+/**
+ * Merging many large partial results through the threads backend. Each element returns two
+ * float64 histograms of 30,000 bins (a `Hist` holds sum of weights and of squared weights:
+ * 4 × 30,002 float64 = 0.96 MB per result), which cross threads through the Hist codec (buffers
+ * moved, not copied) and merge in the workers' batches and the main thread's reducers. Each
+ * configuration runs in a fresh process, so peak RSS (main and worker threads together) is its own.
+ * Peak RSS must not grow with the number of partials: the runtime keeps a bounded number of
+ * partials alive (batches in flight + the reducer's `mergeEvery` buffer), never all of them.
+ *
+ *   npx tsx bench/merge.ts [--partials 100,300,1000] [--runs 3] [--workers 2] [--batch auto|1]
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
+import { threads } from '../src/backends/threads.ts';
+import { fromFunction } from '../src/protocol/computable.ts';
+import { defineProcessor } from '../src/protocol/processor.ts';
+import { Hist } from '../src/results/hist.ts';
+import { regular } from '../src/results/regular.ts';
+import { arg, fmt, median } from './stats.ts';
+
+const BINS = 30_000;
+const FILLS = 1_000;
+/** Bytes of one partial result: two histograms, each with sumw and sumw2 over BINS + 2 flow bins. */
+const RESULT_BYTES = 2 * 2 * (BINS + 2) * 8;
+
+/** Element `seed` → two 30,000-bin histograms with 1,000 pseudo-random entries each. */
+export const twoHists = defineProcessor(import.meta.url, 'twoHists', (seed: number) => {
+  let s = (seed * 2_654_435_761) >>> 0 || 1;
+  const next = () => ((s = (s * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32);
+  const pt = new Float64Array(FILLS);
+  const eta = new Float64Array(FILLS);
+  for (let i = 0; i < FILLS; i++) {
+    pt[i] = next() * 300;
+    eta[i] = next() * 6 - 3;
+  }
+  const hPt = new Hist(regular(BINS, 0, 300, { name: 'pt' })).fill({ pt });
+  const hEta = new Hist(regular(BINS, -3, 3, { name: 'eta' })).fill({ eta });
+  return { pt: hPt, eta: hEta };
+});
+
+interface ChildReport {
+  readonly partials: number;
+  readonly ms: number;
+  readonly baseRss: number;
+  readonly peakRss: number;
+}
+
+/** One configuration, in this (fresh) process: warm up, then merge `partials` results while sampling RSS. */
+async function child(partials: number, workers: number, batch: number | 'auto'): Promise<void> {
+  const backend = threads({ workers });
+  const options = { batchSize: batch };
+  await backend.compute(fromFunction(twoHists, [1, 2, 3, 4]), options).result();
+  globalThis.gc?.();
+  const baseRss = process.memoryUsage.rss();
+  let peakRss = baseRss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 5);
+  const started = performance.now();
+  const result = (await backend.compute(fromFunction(twoHists, Array.from({ length: partials }, (_, i) => i)), options).result()) as { pt: Hist; eta: Hist };
+  const ms = performance.now() - started;
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  await backend.dispose();
+  if (Math.round(result.pt.sum({ flow: true })) !== partials * FILLS) throw new Error(`expected ${partials * FILLS} entries, got ${result.pt.sum({ flow: true })}`);
+  const report: ChildReport = { partials, ms, baseRss, peakRss };
+  console.log(JSON.stringify(report));
+}
+
+function runChild(partials: number, workers: number, batch: string): Promise<ChildReport> {
+  const script = fileURLToPath(import.meta.url);
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', script, '--child', String(partials), '--workers', String(workers), '--batch', batch], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    proc.stdout.on('data', (chunk) => (out += chunk));
+    proc.on('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) reject(new Error(`child for ${partials} partials exited with ${code}: ${out}`));
+      else resolve(JSON.parse(line) as ChildReport);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const childArg = arg('child', '');
+  const workers = Number(arg('workers', '2'));
+  const batch = arg('batch', 'auto');
+  if (childArg !== '') return child(Number(childArg), workers, batch === 'auto' ? 'auto' : Number(batch));
+  const counts = arg('partials', '100,300,1000').split(',').map(Number);
+  const runs = Number(arg('runs', '3'));
+  const mb = (bytes: number) => fmt(bytes / 2 ** 20, 1);
+  console.log(
+    `merge: partial results of two ${fmt(BINS)}-bin float64 histograms (${mb(RESULT_BYTES)} MB each), ${workers} workers, ` +
+      `batchSize ${batch}; median of ${runs} runs, each in a fresh process`,
+  );
+  let first: { peak: number; ms: number; partials: number } | undefined;
+  for (const partials of counts) {
+    const reports: ChildReport[] = [];
+    for (let r = 0; r < runs; r++) reports.push(await runChild(partials, workers, batch));
+    const ms = median(reports.map((r) => r.ms));
+    const peak = median(reports.map((r) => r.peakRss));
+    const growth = median(reports.map((r) => r.peakRss - r.baseRss));
+    first ??= { peak, ms, partials };
+    console.log(
+      `  ${fmt(partials).padStart(5)} partials (${mb(partials * RESULT_BYTES).padStart(6)} MB produced)  ${fmt(ms, 0).padStart(6)} ms  ` +
+        `${fmt((partials / ms) * 1000, 0).padStart(5)} partials/s  peak RSS ${mb(peak).padStart(6)} MB ` +
+        `(+${mb(growth)} MB over idle = ${fmt(growth / RESULT_BYTES, 1)} results)  ` +
+        `peak vs ${fmt(first.partials)} partials ${fmt(peak / first.peak, 2)}×`,
+    );
+  }
+}
+
+// Workers import this module for its processor: only the main thread runs the benchmark.
+if (isMainThread) await main();

@@ -1,0 +1,73 @@
+/**
+ * Scaling of the threads backend with CPU-bound elements of about 2 ms each: the time of a run
+ * on 1, 2, 4… workers, and the speedup over 1 worker measured in the same run (median of runs).
+ * Speedups past the machine's core count are not expected.
+ *
+ *   npx tsx bench/scaling.ts [--workers 1,2,4,8,16] [--elements 1000] [--ms 2] [--runs 3]
+ */
+import { availableParallelism } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
+import { threads } from '../src/backends/threads.ts';
+import { fromFunction } from '../src/protocol/computable.ts';
+import { defineProcessor } from '../src/protocol/processor.ts';
+import { arg, fmt, median, timeRuns } from './stats.ts';
+
+/** A fixed amount of floating-point work: `iterations` steps of a logistic map. */
+function crunch(iterations: number): number {
+  let x = 0.5;
+  let sum = 0;
+  for (let i = 0; i < iterations; i++) {
+    x = 3.99 * x * (1 - x);
+    sum += x;
+  }
+  return sum;
+}
+
+/** One CPU-bound element; returns 1 so the result counts the elements. */
+export const cpuBound = defineProcessor(import.meta.url, 'cpuBound', (iterations: number) => (crunch(iterations) > -1 ? 1 : 0));
+
+/** Iterations that take about `ms` milliseconds on this machine. */
+function calibrate(ms: number): number {
+  let iterations = 100_000;
+  for (;;) {
+    const times: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const t = performance.now();
+      crunch(iterations);
+      times.push(performance.now() - t);
+    }
+    const took = median(times);
+    if (took > 0.5) return Math.round((iterations * ms) / took);
+    iterations *= 4;
+  }
+}
+
+async function main(): Promise<void> {
+  const counts = arg('workers', '1,2,4,8,16').split(',').map(Number);
+  const elements = Number(arg('elements', '1000'));
+  const ms = Number(arg('ms', '2'));
+  const runs = Number(arg('runs', '3'));
+  const iterations = calibrate(ms);
+  const computable = fromFunction(cpuBound, Array(elements).fill(iterations) as number[]);
+  const serialMs = elements * ms;
+  console.log(
+    `scaling: ${fmt(elements)} elements of ~${ms} ms (${fmt(iterations)} iterations), ${fmt(serialMs)} ms of work; ` +
+      `median of ${runs} runs; ${availableParallelism()} cores available`,
+  );
+  let baseline: number | undefined;
+  for (const workers of counts) {
+    const backend = threads({ workers });
+    const times = await timeRuns(runs, async () => {
+      const result = await backend.compute(computable).result();
+      if (result !== elements) throw new Error(`expected ${elements}, got ${String(result)}`);
+    });
+    await backend.dispose();
+    const t = median(times);
+    baseline ??= workers === 1 ? t : undefined;
+    const speedup = baseline === undefined ? '' : `  speedup over 1 worker ${fmt(baseline / t, 2)}×`;
+    console.log(`  ${String(workers).padStart(2)} worker(s)  ${fmt(t, 1).padStart(9)} ms  ${fmt((elements / t) * 1000).padStart(7)} elements/s  efficiency vs serial ${fmt(serialMs / t / workers, 2)}${speedup}`);
+  }
+}
+
+// Workers import this module for its processor: only the main thread runs the benchmark.
+if (isMainThread) await main();
