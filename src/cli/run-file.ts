@@ -5,6 +5,7 @@ import { formatIssues } from '../protocol/policy.ts';
 import type { TaskStatus } from '../protocol/task.ts';
 import type { SerializedResult } from '../results/serialize.ts';
 import { CliUsageError } from './errors.ts';
+import { readJsonFile } from './json-file.ts';
 
 /** An error as saved in a run file. */
 export interface SavedError {
@@ -117,28 +118,4 @@ export async function readRunFile(path: string): Promise<RunFile> {
     throw new CliUsageError(`Expected ${path} to be a result file written by \`cortado run\`: ${formatIssues('', parsed.error, json)}`);
   }
   return parsed.data as RunFile;
-}
-
-/** Whether a parsed JSON value looks like a run file (for `cortado plot`, which also takes bare results). */
-export function isRunFile(json: unknown): json is { type: 'cortado.Run'; result: unknown } {
-  return typeof json === 'object' && json !== null && (json as { type?: unknown }).type === 'cortado.Run';
-}
-
-/** Reads a JSON file; problems become one-line {@link CliUsageError}s. */
-export async function readJsonFile(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliUsageError(
-      code === 'ENOENT' ? `Expected ${what} at ${path}, got no such file` : `Could not read ${path}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new CliUsageError(`Expected ${path} to hold JSON (${what}), got text that does not parse: ${(error as Error).message}`, { cause: error });
-  }
 }

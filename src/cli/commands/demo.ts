@@ -1,10 +1,8 @@
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { generateDemoFileset } from '../../io/demo/generate.ts';
 import { backendOptions, integerFrom, progressOption, type BackendName, type ProgressMode } from '../args.ts';
 import type { CommandContext } from '../context.ts';
-import { executeRun } from '../execute.ts';
 import { formatCount, formatDuration } from '../format.ts';
 
 /** The example analysis the demo runs. */
@@ -38,6 +36,7 @@ export function demoCommand(context: CommandContext): Command {
   command.addOption(progressOption());
   command.addHelpText('after', '\nExample:\n  $ npx cortado demo --events 1000000 --backend threads');
   command.action(async (flags: DemoFlags) => {
+    const [{ generateDemoFileset }, { executeRun }] = await Promise.all([import('../../io/demo/generate.ts'), import('../execute.ts')]);
     const out = resolve(flags.out);
     const data = join(out, 'data');
     const perFile = Math.ceil(flags.events / (2 * flags.files));

@@ -1,10 +1,8 @@
 import { Command, Option } from 'commander';
-import { deserializeResult } from '../../results/serialize.ts';
-import { writePlots } from '../../results/plot/write.ts';
 import { integerFrom } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { CliUsageError, oneLine } from '../errors.ts';
-import { isRunFile, readJsonFile } from '../run-file.ts';
+import { isRunFile, readJsonFile } from '../json-file.ts';
 
 interface PlotFlags {
   out: string;
@@ -29,6 +27,7 @@ export function plotCommand(context: CommandContext): Command {
     .option('--errors', 'draw error bars')
     .addHelpText('after', '\nExample:\n  $ cortado plot result.json --out plots/   # plots/ZJets.mass.png, plots/ZJets.mass.svg, ...')
     .action(async (file: string, flags: PlotFlags) => {
+      const [{ deserializeResult }, { writePlots }] = await Promise.all([import('../../results/serialize.ts'), import('../../results/plot/write.ts')]);
       const json = await readJsonFile(file, 'a result file written by `cortado run`');
       let result: unknown;
       try {

@@ -1,14 +1,10 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { saveDataGroup } from '../../io/dataset/json.ts';
 import { backendOptions, collectCodes, integerFrom, progressOption, type BackendName, type ProgressMode } from '../args.ts';
-import { createBackend } from '../backend.ts';
 import type { CommandContext } from '../context.ts';
 import { CliUsageError, EXIT, oneLine } from '../errors.ts';
-import { readFileset } from '../fileset.ts';
 import { formatCount } from '../format.ts';
 import { watchInterrupts } from '../interrupt.ts';
-import { prepareMissing } from '../prepare-files.ts';
 import { groupFailures } from '../summary.ts';
 
 interface PrepareFlags {
@@ -44,6 +40,12 @@ export function prepareCommand(context: CommandContext): Command {
       'the exit code is then 2. Example:\n  $ cortado prepare --fileset fileset.json --out prepared.json --step-size 50000',
   );
   command.action(async (flags: PrepareFlags) => {
+    const [{ saveDataGroup }, { createBackend }, { readFileset }, { prepareMissing }] = await Promise.all([
+      import('../../io/dataset/json.ts'),
+      import('../backend.ts'),
+      import('../fileset.ts'),
+      import('../prepare-files.ts'),
+    ]);
     const group = await readFileset(flags.fileset);
     using watch = watchInterrupts(() => process.stderr.write('\nInterrupted: nothing written.\n'));
     await using backend = await createBackend({ backend: flags.backend, ...(flags.workers === undefined ? {} : { workers: flags.workers }) });

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { backendOptions, collectCodes, integerFrom, progressOption, type BackendName, type ProgressMode } from '../args.ts';
-import { executeRun } from '../execute.ts';
 import type { CommandContext } from '../context.ts';
 
 interface RunFlags {
@@ -51,6 +50,8 @@ Examples:
   $ cortado run --resume result.json`,
   );
   command.action(async (processor: string | undefined, flags: RunFlags) => {
+    // Loaded here, so that --help and argument errors answer at once.
+    const { executeRun } = await import('../execute.ts');
     const outcome = await executeRun({
       processor,
       exportName: flags.export,

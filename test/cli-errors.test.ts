@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './fixtures/cli/run-cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'cortado-errors-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const good = file('good.json', JSON.stringify({ DY: { files: { 'nano_dy.root': 'Events' } } }));
+const dimuon = 'examples/dimuon.ts';
+
+describe('cortado --help', () => {
+  const cases: Array<[string[], RegExp[]]> = [
+    [['--help'], [/Usage: cortado \[options\] \[command\]/, /run \[options\] \[processor\]/, /prepare/, /plot/, /demo/, /npx cortado demo/]],
+    [['run', '--help'], [/Usage: cortado run/, /--fileset <json>/, /--backend <name>/, /--workers <n>/, /--step-size <n>/, /--max-chunks <n>/, /--continue-on <code>/, /--retries <n>/, /--resume <result\.json>/, /--plots <dir>/, /Exit codes: 0 complete/]],
+    [['prepare', '--help'], [/Usage: cortado prepare/, /--fileset <json>/, /--out <file>/, /--align-clusters/]],
+    [['plot', '--help'], [/Usage: cortado plot \[options\] <result\.json>/, /--out <dir>/, /--format/]],
+    [['demo', '--help'], [/Usage: cortado demo/, /--events <n>/, /--files <n>/, /--out <dir>/, /--backend <name>/]],
+  ];
+  for (const [args, patterns] of cases) {
+    it.concurrent(`\`cortado ${args.join(' ')}\` prints its usage on stdout and exits 0`, async () => {
+      const { code, stdout, stderr } = await runCli(args);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      for (const pattern of patterns) expect(stdout).toMatch(pattern);
+    });
+  }
+});
+
+describe('bad arguments and inputs', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['an unknown backend', ['run', dimuon, '--fileset', good, '--backend', 'gpu'], /argument 'gpu' is invalid\. Allowed choices are inline, threads/],
+    ['a worker count that is not an integer', ['run', dimuon, '--fileset', good, '--backend', 'threads', '--workers', '2.5'], /--workers <n>' argument '2\.5' is invalid\. Expected an integer from 1 up, got `2\.5`/],
+    ['a fileset file that does not exist', ['run', dimuon, '--fileset', join(dir, 'nope.json')], /Expected a fileset JSON file at .*nope\.json, got no such file/],
+    ['a fileset that is not JSON', ['run', dimuon, '--fileset', file('broken.json', '{"DY": {"files": ')], /to hold JSON \(a coffea fileset or a cortado data group\), got text that does not parse/],
+    ['a fileset of the wrong shape', ['run', dimuon, '--fileset', file('shape.json', '{"DY": {"files": 42}}')], /Invalid coffea fileset: `fileset\.DY`.*in .*shape\.json/],
+    ['a fileset without files', ['run', dimuon, '--fileset', file('empty.json', '{}')], /Expected at least one dataset with files in .*empty\.json, got none/],
+    ['a processor module that does not exist', ['run', 'nope.ts', '--fileset', good], /Expected a processor module \(\.ts or \.js\) at nope\.ts, got no such file/],
+    ['an export the module does not have', ['run', dimuon, '--export', 'nope', '--fileset', good], /Expected examples\/dimuon\.ts to export `nope`, got exports .*dimuon \(processor\)/],
+    ['a resume file that is not a result', ['run', '--resume', good], /Expected .*good\.json to be a result file written by `cortado run`/],
+    ['an unknown option', ['run', dimuon, '--fileset', good, '--fast'], /unknown option '--fast'/],
+  ];
+  for (const [what, args, message] of cases) {
+    it.concurrent(`gives one line on stderr and exit code 1 for ${what}`, async () => {
+      const { code, stdout, stderr } = await runCli(args);
+      expect(stderr).toMatch(/^error: [^\n]+\n$/);
+      expect(stderr).toMatch(message);
+      expect(stderr).not.toMatch(/\n\s+at /);
+      expect(stdout).toBe('');
+      expect(code).toBe(1);
+    });
+  }
+});
