@@ -28,7 +28,9 @@ class ThreadsBackend extends BaseBackend {
         minThreads: workers,
         maxThreads: workers,
         idleTimeout: Number.POSITIVE_INFINITY,
-        concurrentTasksPerWorker: this.options.maxInFlight,
+        // One batch at a time per worker: a crash then loses one batch, and the progress slot of
+        // that batch names the culprit. Further batches wait in the pool's queue (maxInFlight).
+        concurrentTasksPerWorker: 1,
         ...(maxMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: maxMemoryMb } }),
       });
       // A worker that dies between tasks (a stray timer) has no task to fail; the pool replaces it.
