@@ -71,6 +71,14 @@ describe('cortado demo', () => {
     expect(values[peak - 40]!).toBeGreaterThan(5 * (values[peak - 60]! + values[peak - 20]!));
   });
 
+  it('gives the same result on worker threads (--backend threads --workers 2)', async () => {
+    const out = join(dir, 'threads.json');
+    const run = await runCli(['run', 'examples/dimuon.ts', '--fileset', join(dir, 'data/fileset.json'), '--backend', 'threads', '--workers', '2', '--step-size', '4000', '--out', out, '--progress', 'none']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('in 8 chunks'); // 4 files of 5,000 events, 2 chunks each
+    expect(cutflows(readJson(out))).toEqual(cutflows(readJson(join(dir, 'result.json'))));
+  });
+
   it('redraws the plots of a result file with `cortado plot`, at the size asked for', async () => {
     const out = join(dir, 'replot');
     const plot = await runCli(['plot', join(dir, 'result.json'), '--out', out, '--format', 'png', '--width', '640', '--height', '480']);

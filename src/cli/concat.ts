@@ -1,11 +1,11 @@
-import { restrict, type Computable, type StepGenerator, type WorkElement } from '../protocol/computable.ts';
+import { restrict, type ChunkSizeFor, type Computable, type StepGenerator, type WorkElement } from '../protocol/computable.ts';
 import type { Range } from '../protocol/range.ts';
 
 /**
  * One computable over several, one after another: part k occupies
  * `[offset_k, offset_k + size_k)` of the index space. A resumed run uses it to add the files that
  * could only be prepared on resume after the parts already computed, without moving their ranges.
- * Chunk sizes sent with `gen.next(n)` go to the part being walked; `restrict` restricts each part.
+ * Chunk sizes (`sizeFor`, or `gen.next(n)`) go to the part being walked; `restrict` restricts each part.
  *
  * @example
  * ```ts
@@ -25,9 +25,9 @@ export function concatComputables<R>(parts: ReadonlyArray<Computable<R>>): Compu
     key: `concat(${parts.map((p) => p.key).join(' + ')})`,
     size,
     ...(grouped ? { grouped } : {}),
-    *steps(): StepGenerator<R> {
+    *steps(sizeFor?: ChunkSizeFor): StepGenerator<R> {
       for (const [k, part] of parts.entries()) {
-        const gen = part.steps();
+        const gen = part.steps(sizeFor);
         let sent: number | undefined;
         for (;;) {
           const next = gen.next(sent);

@@ -64,10 +64,12 @@ export function summaryLines(input: SummaryInput): string[] {
   const lines: string[] = [];
   const runMs = progress?.elapsedMs ?? input.elapsedMs;
   const rate = runMs > 0 ? (input.processedNow / runMs) * 1000 : 0;
-  const chunks = progress === undefined ? '' : ` in ${formatCount(progress.elementsDone - progress.failures)} chunks`;
+  const done = progress === undefined ? 0 : progress.elementsDone - progress.failures;
+  const chunks = progress === undefined ? '' : ` in ${formatCount(done)} chunk${done === 1 ? '' : 's'}`;
+  const unopened = run.failed.some((f) => f.stage === 'prepare') ? ' (files that could not be opened have no known size yet)' : '';
   lines.push(
     `cortado run: ${run.status}. Processed ${formatCount(run.processed)} of ${formatCount(run.size)} events` +
-      `${input.processedNow !== run.processed ? ` (${formatCount(input.processedNow)} in this run)` : ''}${chunks}; ` +
+      `${input.processedNow !== run.processed ? ` (${formatCount(input.processedNow)} in this run)` : ''}${chunks}${unopened}; ` +
       `time ${formatDuration(input.elapsedMs)}, throughput ${formatCount(Math.round(rate))} events/s.`,
   );
   if (input.stopped !== undefined) lines.push(`Stopped: ${input.stopped}`);
