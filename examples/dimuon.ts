@@ -9,12 +9,8 @@
  *
  * or from code: `group.mapSteps(dimuon)` gives `{ [dataset]: DimuonResult }`.
  */
-import type { EventsInput } from '../src/io/dataset/context.ts';
-import { filterPairs, oppositeCharge, pairs } from '../src/io/events/pairs.ts';
-import { pairMass } from '../src/io/events/kinematics.ts';
-import { defineProcessor } from '../src/protocol/processor.ts';
-import { Hist } from '../src/results/hist.ts';
-import { regular } from '../src/results/regular.ts';
+import { defineProcessor, filterPairs, Hist, oppositeCharge, pairMass, pairs, regular } from 'cortado';
+import type { EventsInput } from 'cortado';
 
 /** The NanoAOD columns the analysis reads (declared, so a chunk loads only these). */
 export const DIMUON_COLUMNS = ['nMuon', 'Muon_pt', 'Muon_eta', 'Muon_phi', 'Muon_mass', 'Muon_charge'] as const;

@@ -4,4 +4,12 @@
  */
 import { main } from './program.ts';
 
+// `cortado … | head` closes stdout early: stop quietly instead of throwing EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 process.exitCode = await main();
