@@ -90,7 +90,7 @@ describe('cortado demo', () => {
   it('writes the partial result on Ctrl-C, exits 130, and the printed command resumes just the rest', async () => {
     const out = join(dir, 'interrupted.json');
     const cli = startCli(['run', SLOW, '--export', 'slowDimuon', '--fileset', join(dir, 'data/fileset.json'), '--step-size', '500', '--out', out], {
-      env: { CORTADO_TEST_DELAY_MS: '60', CORTADO_PROGRESS_MS: '50' },
+      env: { CORTADO_TEST_DELAY_MS: '100', CORTADO_PROGRESS_MS: '50' },
     });
     await cli.waitFor(/run [1-9][\d,]*\/20,000 events/);
     cli.child.kill('SIGINT');
