@@ -1,8 +1,7 @@
 import type { WorkElement } from '../protocol/computable.ts';
-import { BadResultError } from '../protocol/errors.ts';
 import type { Processor, ProcessorFn } from '../protocol/processor.ts';
-import { formatRange, type Range } from '../protocol/range.ts';
-import { EMPTY, assertMergeable, isMergeable, merge, type Empty } from '../protocol/result.ts';
+import type { Range } from '../protocol/range.ts';
+import { GroupMerger } from './group-merger.ts';
 
 /** One element of a batch, with the attempt it is on (1 = first try). */
 export interface BatchItem {
@@ -51,7 +50,8 @@ export interface BatchOutcome {
 /** Resolves a processor to a callable function (loading its module when needed). */
 export type ProcessorResolver = (processor: Processor) => ProcessorFn<unknown, unknown> | Promise<ProcessorFn<unknown, unknown>>;
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** Whether `value` is a promise or promise-like. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
@@ -74,7 +74,7 @@ export interface RunBatchOptions {
  * under a microsecond of runtime overhead.
  */
 export async function runBatch(job: BatchJob, options: RunBatchOptions): Promise<BatchOutcome> {
-  const results = new Map<string | undefined, unknown>();
+  const merger = new GroupMerger<string | undefined>();
   const completed: Array<[number, number]> = [];
   const failures: ItemFailure[] = [];
   const stats: ElementStats[] | undefined = options.collectStats ? [] : undefined;
@@ -101,21 +101,9 @@ export async function runBatch(job: BatchJob, options: RunBatchOptions): Promise
       if (isThenable(input)) input = await input;
       value = lastFn!(input);
       if (isThenable(value)) value = await value;
-      const group = element.group;
-      if (typeof value !== 'number' && (value === EMPTY || !isMergeable(value))) {
-        throw new BadResultError(
-          `The processor returned ${describeValue(value)} for element ${formatRange(element.range)}; ` +
-            'expected a result that merges: a number, bigint, record, Map, Set, array, or an object with add()',
-        );
-      }
-      const previous = results.get(group);
-      if (previous === undefined) results.set(group, value);
-      else {
-        if (typeof previous !== 'number' || typeof value !== 'number') assertMergeable(previous, value);
-        results.set(group, merge(previous as Empty, value as Empty));
-      }
+      merger.add(element.group, value, element.range);
     } catch (error) {
-      failures.push({ index, error: annotate(error, element.range) });
+      failures.push({ index, error });
       continue;
     }
     elements++;
@@ -130,22 +118,6 @@ export async function runBatch(job: BatchJob, options: RunBatchOptions): Promise
       stats.push(element.group === undefined ? stat : { ...stat, group: element.group });
     }
   }
-  const outcome: BatchOutcome = { jobId: job.id, results, completed, failures, elements, entries };
+  const outcome: BatchOutcome = { jobId: job.id, results: merger.results, completed, failures, elements, entries };
   return stats ? { ...outcome, stats } : outcome;
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === EMPTY) return 'EMPTY';
-  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
-  if (typeof value === 'function') return 'a function';
-  return typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'null-prototype object'}` : `a ${typeof value}`;
-}
-
-/** Wraps a merge mismatch so the error names the element's range; other errors pass as they are. */
-function annotate(error: unknown, range: Range): unknown {
-  if (error instanceof TypeError && (error as { code?: unknown }).code === 'E_MERGE_TYPE') {
-    return new BadResultError(`The result of element ${formatRange(range)} cannot merge with the others: ${error.message}`, { cause: error });
-  }
-  return error;
 }

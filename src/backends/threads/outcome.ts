@@ -1,7 +1,5 @@
 import type { BatchJob, BatchOutcome, ElementStats, ItemFailure } from '../../actors/batch.ts';
-import { BadResultError } from '../../protocol/errors.ts';
-import { formatRange, type Range } from '../../protocol/range.ts';
-import { assertMergeable, merge, type Empty } from '../../protocol/result.ts';
+import { GroupMerger, badResult } from '../../actors/group-merger.ts';
 import { decodeResult } from '../codec/decode.ts';
 import { deserializeError } from '../errors/serialize.ts';
 import { DONE, type WireOutcome } from './wire.ts';
@@ -13,7 +11,7 @@ import { DONE, type WireOutcome } from './wire.ts';
  */
 export class OutcomeBuilder {
   readonly #job: BatchJob;
-  readonly #results = new Map<string | undefined, unknown>();
+  readonly #merger = new GroupMerger<string | undefined>();
   readonly #failures: ItemFailure[] = [];
   readonly #completed: number[] = [];
   readonly #ms: number[] | undefined;
@@ -37,19 +35,13 @@ export class OutcomeBuilder {
     for (const [groupIndex, data] of wire.results) {
       const group = groupIndex < 0 ? undefined : groups[groupIndex];
       try {
-        const value = decodeResult(data);
-        const previous = this.#results.get(group);
-        if (previous === undefined) this.#results.set(group, value);
-        else {
-          assertMergeable(previous, value);
-          this.#results.set(group, merge(previous as Empty, value as Empty));
-        }
+        this.#merger.add(group, decodeResult(data), this.#job.items[sent[0]!]!.element.range);
       } catch (error) {
         // This group's result is unusable: its elements fail with the reason.
         for (let k = 0; k < sent.length; k++) {
           if (status[k] === DONE && this.#job.items[sent[k]!]!.element.group === group) {
             lost.add(k);
-            this.fail(sent[k]!, wrap(error, this.#job.items[sent[k]!]!.element.range));
+            this.fail(sent[k]!, badResult(error, this.#job.items[sent[k]!]!.element.range));
           }
         }
       }
@@ -85,7 +77,7 @@ export class OutcomeBuilder {
     }
     const outcome: BatchOutcome = {
       jobId: this.#job.id,
-      results: this.#results,
+      results: this.#merger.results,
       completed,
       failures: this.#failures,
       elements: order.length,
@@ -93,11 +85,4 @@ export class OutcomeBuilder {
     };
     return stats ? { ...outcome, stats } : outcome;
   }
-}
-
-function wrap(error: unknown, range: Range): unknown {
-  if (error instanceof TypeError && (error as { code?: unknown }).code === 'E_MERGE_TYPE') {
-    return new BadResultError(`The result of element ${formatRange(range)} cannot merge with the others: ${error.message}`, { cause: error });
-  }
-  return error;
 }

@@ -1,8 +1,8 @@
 import { deserialize } from 'node:v8';
-import { BadResultError } from '../../protocol/errors.ts';
 import type { ProcessorFn } from '../../protocol/processor.ts';
-import { formatRange, type Range } from '../../protocol/range.ts';
-import { EMPTY, assertMergeable, isMergeable, merge, type Empty } from '../../protocol/result.ts';
+import type { Range } from '../../protocol/range.ts';
+import { isThenable } from '../../actors/batch.ts';
+import { GroupMerger, badResult } from '../../actors/group-merger.ts';
 import { encodeResult } from '../codec/encode.ts';
 import { serializeError } from '../errors/serialize.ts';
 import { loadProcessor } from '../resolve-processor.ts';
@@ -11,10 +11,6 @@ import { CANCEL, CURRENT, FINISHED } from './progress.ts';
 import { DONE, FAILED, type WireBatch, type WireData, type WireOutcome, type WireProcessor } from './wire.ts';
 
 const functions = new Map<string, ProcessorFn<unknown, unknown>>();
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
 
 async function processorFn(ref: WireProcessor): Promise<ProcessorFn<unknown, unknown>> {
   const key = `${ref.module}#${ref.exportName}`;
@@ -40,7 +36,7 @@ export async function runWireBatch(batch: WireBatch): Promise<{ outcome: WireOut
   const status = new Uint8Array(n);
   const ms = batch.collectStats ? new Float64Array(n).fill(Number.NaN) : null;
   const failures: Array<{ index: number; error: ReturnType<typeof serializeError> }> = [];
-  const results = new Map<number, unknown>();
+  const merger = new GroupMerger<number>();
   const fns: Array<ProcessorFn<unknown, unknown> | undefined> = [];
   const data = deserialize(batch.data) as WireData;
   const values = 'values' in data ? data.values : undefined;
@@ -63,28 +59,16 @@ export async function runWireBatch(batch: WireBatch): Promise<{ outcome: WireOut
       }
       let value = fn(input);
       if (isThenable(value)) value = await value;
-      if (typeof value !== 'number' && (value === EMPTY || !isMergeable(value))) {
-        throw new BadResultError(
-          `The processor returned ${describeValue(value)} for element ${formatRange(rangeAt(ranges, i))}; ` +
-            'expected a result that merges: a number, bigint, record, Map, Set, array, or an object with add()',
-        );
-      }
-      const group = groupIndex === null ? -1 : groupIndex[i]!;
-      const previous = results.get(group);
-      if (previous === undefined) results.set(group, value);
-      else {
-        if (typeof previous !== 'number' || typeof value !== 'number') assertMergeable(previous, value);
-        results.set(group, merge(previous as Empty, value as Empty));
-      }
+      merger.add(groupIndex === null ? -1 : groupIndex[i]!, value, rangeAt(ranges, i));
       status[i] = DONE;
     } catch (error) {
       status[i] = FAILED;
-      failures.push({ index: i, error: serializeError(annotate(error, rangeAt(ranges, i))) });
+      failures.push({ index: i, error: serializeError(error) });
     }
     if (ms !== null) ms[i] = performance.now() - started;
   }
   Atomics.store(progress, CURRENT, FINISHED);
-  return encodeOutcome(results, status, failures, ms, groupIndex, ranges);
+  return encodeOutcome(merger.results, status, failures, ms, groupIndex, ranges);
 }
 
 function encodeOutcome(
@@ -108,7 +92,7 @@ function encodeOutcome(
       for (let i = 0; i < status.length; i++) {
         if (status[i] === DONE && (groupIndex === null ? -1 : groupIndex[i]) === group) {
           status[i] = FAILED;
-          failures.push({ index: i, error: serializeError(annotate(error, rangeAt(ranges, i))) });
+          failures.push({ index: i, error: serializeError(badResult(error, rangeAt(ranges, i))) });
         }
       }
     }
@@ -118,20 +102,4 @@ function encodeOutcome(
 
 function rangeAt(ranges: Float64Array, i: number): Range {
   return [ranges[2 * i]!, ranges[2 * i + 1]!];
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === EMPTY) return 'EMPTY';
-  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
-  if (typeof value === 'function') return 'a function';
-  return typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'null-prototype object'}` : `a ${typeof value}`;
-}
-
-/** Wraps a merge mismatch so the error names the element's range, as the inline backend does. */
-function annotate(error: unknown, range: Range): unknown {
-  if (error instanceof TypeError && (error as { code?: unknown }).code === 'E_MERGE_TYPE') {
-    return new BadResultError(`The result of element ${formatRange(range)} cannot merge with the others: ${error.message}`, { cause: error });
-  }
-  return error;
 }

@@ -1,0 +1,49 @@
+import { BadResultError } from '../protocol/errors.ts';
+import { formatRange, type Range } from '../protocol/range.ts';
+import { EMPTY, assertMergeable, isMergeable, merge, type Empty } from '../protocol/result.ts';
+
+/**
+ * Merges element results per group as a batch runs, wherever it runs (the calling thread, a
+ * worker, or the main thread gathering a worker's rounds). A result that cannot merge throws a
+ * {@link BadResultError} naming the element's range and leaves the accumulator as it was.
+ */
+export class GroupMerger<K> {
+  readonly results = new Map<K, unknown>();
+
+  /** Merges `value`, the result of the element covering `range`, into `group`'s accumulator. */
+  add(group: K, value: unknown, range: Range): void {
+    if (typeof value !== 'number' && (value === EMPTY || !isMergeable(value))) {
+      throw new BadResultError(
+        `The processor returned ${describeValue(value)} for element ${formatRange(range)}; ` +
+          'expected a result that merges: a number, bigint, record, Map, Set, array, or an object with add()',
+      );
+    }
+    const previous = this.results.get(group);
+    if (previous === undefined) {
+      this.results.set(group, value);
+      return;
+    }
+    try {
+      if (typeof previous !== 'number' || typeof value !== 'number') assertMergeable(previous, value);
+    } catch (error) {
+      throw badResult(error, range);
+    }
+    this.results.set(group, merge(previous as Empty, value as Empty));
+  }
+}
+
+/** Wraps a merge mismatch so the error names the element's range; other errors pass as they are. */
+export function badResult(error: unknown, range: Range): unknown {
+  if (error instanceof TypeError && (error as { code?: unknown }).code === 'E_MERGE_TYPE') {
+    return new BadResultError(`The result of element ${formatRange(range)} cannot merge with the others: ${error.message}`, { cause: error });
+  }
+  return error;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === EMPTY) return 'EMPTY';
+  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
+  if (typeof value === 'function') return 'a function';
+  return typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'null-prototype object'}` : `a ${typeof value}`;
+}
