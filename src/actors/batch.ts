@@ -45,6 +45,11 @@ export interface BatchOutcome {
   readonly entries: number;
   /** Per-element costs, when the job asked for them. */
   readonly stats?: ElementStats[];
+  /**
+   * Milliseconds the batch actually ran, when the executor knows it (a worker measures it): the
+   * batch sizer then ignores time spent queued behind other batches.
+   */
+  readonly busyMs?: number;
 }
 
 /** Resolves a processor to a callable function (loading its module when needed). */

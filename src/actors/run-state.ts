@@ -108,7 +108,7 @@ export class RunState {
 
   /** Records a batch's outcome and applies the error policy to its failures. */
   absorb(job: BatchJob, outcome: BatchOutcome): Absorbed {
-    this.#settle(job, outcome.elements);
+    this.#settle(job, outcome.elements, outcome.busyMs);
     for (const range of outcome.completed) this.completed.add(range);
     this.elementsDone += outcome.elements;
     this.entriesDone += outcome.entries;
@@ -129,11 +129,11 @@ export class RunState {
     return { retries, results: new Map() };
   }
 
-  #settle(job: BatchJob, elements: number): void {
+  #settle(job: BatchJob, elements: number, busyMs?: number): void {
     this.inFlight--;
     const started = this.#batchStarted.get(job.id);
     this.#batchStarted.delete(job.id);
-    if (started !== undefined && elements > 0) this.settings.batchSizer.observe(elements, this.settings.now() - started);
+    if (started !== undefined && elements > 0) this.settings.batchSizer.observe(elements, busyMs ?? this.settings.now() - started);
   }
 
   #fail(item: BatchItem, error: unknown, retries: RetryRequest[]): void {

@@ -16,6 +16,7 @@ export class OutcomeBuilder {
   readonly #completed: number[] = [];
   readonly #ms: number[] | undefined;
   #rounds = 0;
+  #busyMs = 0;
 
   constructor(job: BatchJob, collectStats: boolean) {
     this.#job = job;
@@ -30,6 +31,7 @@ export class OutcomeBuilder {
   /** Adds a worker's outcome for the items `sent` (position in the wire batch → job index). */
   absorb(sent: readonly number[], groups: readonly string[], wire: WireOutcome): void {
     this.#rounds++;
+    this.#busyMs += wire.busyMs;
     const { status, ms } = wire;
     const lost = new Set<number>();
     for (const [groupIndex, data] of wire.results) {
@@ -82,6 +84,7 @@ export class OutcomeBuilder {
       failures: this.#failures,
       elements: order.length,
       entries,
+      busyMs: this.#busyMs,
     };
     return stats ? { ...outcome, stats } : outcome;
   }

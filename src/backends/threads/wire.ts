@@ -56,6 +56,8 @@ export interface WireOutcome {
   readonly failures: Array<{ readonly index: number; readonly error: SerializedError }>;
   /** Milliseconds per element when stats were asked for. */
   readonly ms: Float64Array | null;
+  /** Milliseconds the worker spent on the batch. */
+  readonly busyMs: number;
 }
 
 /** A batch ready to post, the buffers to move with it, and the elements that could not be sent. */

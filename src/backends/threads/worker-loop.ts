@@ -30,6 +30,7 @@ async function processorFn(ref: WireProcessor): Promise<ProcessorFn<unknown, unk
  * Returns the outcome and the buffers to move back with it.
  */
 export async function runWireBatch(batch: WireBatch): Promise<{ outcome: WireOutcome; transfer: ArrayBuffer[] }> {
+  const began = performance.now();
   const progress = new Int32Array(batch.progress);
   const { ranges, groupIndex, processorIndex } = batch;
   const n = ranges.length / 2;
@@ -68,7 +69,7 @@ export async function runWireBatch(batch: WireBatch): Promise<{ outcome: WireOut
     if (ms !== null) ms[i] = performance.now() - started;
   }
   Atomics.store(progress, CURRENT, FINISHED);
-  return encodeOutcome(merger.results, status, failures, ms, groupIndex, ranges);
+  return encodeOutcome(merger.results, status, failures, ms, groupIndex, ranges, performance.now() - began);
 }
 
 function encodeOutcome(
@@ -78,6 +79,7 @@ function encodeOutcome(
   ms: Float64Array | null,
   groupIndex: Int32Array | null,
   ranges: Float64Array,
+  busyMs: number,
 ): { outcome: WireOutcome; transfer: ArrayBuffer[] } {
   const transfer = new Set<ArrayBuffer>([status.buffer as ArrayBuffer]);
   if (ms !== null) transfer.add(ms.buffer as ArrayBuffer);
@@ -97,7 +99,7 @@ function encodeOutcome(
       }
     }
   }
-  return { outcome: { results: encoded, status, failures, ms }, transfer: [...transfer] };
+  return { outcome: { results: encoded, status, failures, ms, busyMs }, transfer: [...transfer] };
 }
 
 function rangeAt(ranges: Float64Array, i: number): Range {
