@@ -38,11 +38,18 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
+/** Seconds of one call: wall-clock, and CPU (user + system) of this process. */
+interface Timing {
+  readonly wall: number;
+  readonly cpu: number;
+}
+
 /**
- * Median seconds of one call of `fn` over RUNS runs. Each run repeats `fn` enough times to last
- * ~0.2 s (calibrated during a warm-up of as long), so that a 40-event file is not timed by the clock's noise.
+ * Median seconds of one call of `fn` over RUNS runs, by wall clock and by CPU time (the second
+ * is steadier on a shared machine). Each run repeats `fn` enough times to last ~0.2 s
+ * (calibrated during a warm-up of as long), so that a 40-event file is not timed by clock noise.
  */
-async function timeMedian(fn: () => Promise<unknown> | unknown): Promise<number> {
+async function timeMedian(fn: () => Promise<unknown> | unknown): Promise<Timing> {
   // warm-up for ~0.2 s (at least one call): JIT, module loading, page cache, metadata cache
   const t0 = performance.now();
   let calls = 0;
@@ -52,13 +59,17 @@ async function timeMedian(fn: () => Promise<unknown> | unknown): Promise<number>
   } while (performance.now() - t0 < 200);
   const once = (performance.now() - t0) / 1000 / calls;
   const reps = Math.max(1, Math.min(10_000, Math.ceil(0.2 / Math.max(once, 1e-6))));
-  const times: number[] = [];
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t = performance.now();
+    const c = process.cpuUsage();
     for (let r = 0; r < reps; r++) await fn();
-    times.push((performance.now() - t) / 1000 / reps);
+    const used = process.cpuUsage(c);
+    walls.push((performance.now() - t) / 1000 / reps);
+    cpus.push((used.user + used.system) / 1e6 / reps);
   }
-  return median(times);
+  return { wall: median(walls), cpu: median(cpus) };
 }
 
 /** Where the baskets of the benchmark branches lie in a file, and what they decompress to. */
@@ -147,32 +158,41 @@ interface Row {
   name: string;
   events: number;
   mb: number;
-  seconds: Record<string, number>;
+  seconds: Record<string, Timing>;
   /** Whether any of the baskets lie on their own on disk (else there is nothing to inflate). */
   onDisk: boolean;
 }
 
-function printRows(rows: Row[]): void {
-  const methods = ['cortado warm', 'cortado cold', 'jsroot', 'bare zlib'];
+const METHODS = ['cortado warm', 'cortado cold', 'jsroot', 'bare zlib'] as const;
+
+function printTable(rows: Row[], clock: keyof Timing): void {
   console.log(`${'dataset'.padEnd(40)} ${'events'.padStart(7)} ${'MB'.padStart(6)}  ` +
-    methods.map((m) => `${m.padStart(14)} ev/s ${'MB/s'.padStart(7)}`).join('  '));
+    METHODS.map((m) => `${m.padStart(14)} ev/s ${'MB/s'.padStart(7)}`).join('  '));
   for (const r of rows) {
-    const cells = methods.map((m) => {
-      const s = r.seconds[m];
-      if (s === undefined) return `${'—'.padStart(19)} ${''.padStart(7)}`;
+    const cells = METHODS.map((m) => {
+      const s = r.seconds[m]![clock];
       return `${fmt(r.events / s).padStart(19)} ${fmt(r.mb / s, 1).padStart(7)}`;
     });
     console.log(`${r.name.padEnd(40)} ${String(r.events).padStart(7)} ${fmt(r.mb, 2).padStart(6)}  ${cells.join('  ')}`);
   }
-  console.log('\nratios (time of the other / time of cortado):');
+}
+
+function printRows(rows: Row[]): void {
+  console.log('by wall-clock time:');
+  printTable(rows, 'wall');
+  console.log('\nby CPU time of this process:');
+  printTable(rows, 'cpu');
+  console.log('\nratios, wall-clock (CPU time):');
   for (const r of rows) {
-    const warm = r.seconds['cortado warm']!;
-    const cold = r.seconds['cortado cold']!;
-    const jsroot = r.seconds.jsroot!;
-    const bare = r.seconds['bare zlib']!;
-    const limit = r.onDisk ? `cortado warm runs at ${fmt((100 * bare) / warm)}% of the bare-zlib limit`
-      : 'no bare-zlib limit: these baskets are embedded in the tree record';
-    console.log(`  ${r.name.padEnd(40)} vs jsroot: warm ${fmt(jsroot / warm, 1)}x, cold ${fmt(jsroot / cold, 1)}x;  ${limit}`);
+    const ratio = (other: string, mine: string, percent = false): string => {
+      const w = r.seconds[other]!.wall / r.seconds[mine]!.wall;
+      const c = r.seconds[other]!.cpu / r.seconds[mine]!.cpu;
+      return percent ? `${fmt(100 * w)}% (${fmt(100 * c)}%)` : `${fmt(w, 1)}x (${fmt(c, 1)}x)`;
+    };
+    const limit = r.onDisk ? `cortado warm at ${ratio('bare zlib', 'cortado warm', true)} of the bare-zlib limit`
+      : 'no bare-zlib limit: the baskets are embedded in the tree record';
+    console.log(`  ${r.name.padEnd(40)} faster than jsroot: warm ${ratio('jsroot', 'cortado warm')}, ` +
+      `cold ${ratio('jsroot', 'cortado cold')};  ${limit}`);
   }
 }
 
@@ -180,7 +200,7 @@ function printRows(rows: Row[]): void {
  * Events/s of reading the muon columns of a Parquet file (all row groups): the figure to compare
  * ROOT with. Takes the path of a file such as the generated 1,000,000-event demo file.
  */
-async function parquetEventsPerSecond(path: string): Promise<{ events: number; seconds: number }> {
+async function parquetEventsPerSecond(path: string): Promise<{ events: number; seconds: Timing }> {
   let events = 0;
   const seconds = await timeMedian(async () => {
     await using source = await openParquet(path);
@@ -204,7 +224,7 @@ async function main(): Promise<void> {
     const ps = d.paths.map((p) => plans.get(p)!);
     const events = ps.reduce((a, p) => a + p.entries, 0);
     const mb = ps.reduce((a, p) => a + p.bytes, 0) / 1e6;
-    const seconds: Record<string, number> = {};
+    const seconds: Record<string, Timing> = {};
     seconds['cortado warm'] = await timeMedian(() => readCortado(d.paths, true));
     seconds['cortado cold'] = await timeMedian(() => readCortado(d.paths, false));
     seconds.jsroot = await timeMedian(() => readJsroot(d.paths));
@@ -221,7 +241,8 @@ async function main(): Promise<void> {
     const path = join(dir, 'demo-1M.parquet');
     await generateDemoParquet(path, { events: 1_000_000 });
     const { events, seconds } = await parquetEventsPerSecond(path);
-    console.log(`\nParquet (generated, ${fmt(events)} events, same muon columns): ${fmt(events / seconds)} events/s`);
+    console.log(`\nParquet (generated, ${fmt(events)} events, same muon columns): ${fmt(events / seconds.wall)} events/s ` +
+      `(${fmt(events / seconds.cpu)} by CPU time)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

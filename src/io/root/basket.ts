@@ -1,5 +1,6 @@
 import { decompressRoot } from '../decompress/blocks.ts';
 import { IoError } from '../errors.ts';
+import { copyBigEndian } from './decode.ts';
 import type { ByteSource } from './prefetch.ts';
 import type { BasketRef, BranchLayout } from './layout.ts';
 
@@ -53,17 +54,18 @@ Promise<BasketData> {
   if (ref.embedded) {
     return { data: ref.embedded.data, offsets: ref.embedded.offsets, size: ref.embedded.data.length };
   }
-  const where = `basket ${index} of branch ${layout.name} (entries ${ref.start}–${ref.stop}) in ${handle.path}`;
+  // Built only for an error message: a template per basket is a measurable cost on tiny baskets.
+  const where = (): string => `basket ${index} of branch ${layout.name} (entries ${ref.start}–${ref.stop}) in ${handle.path}`;
   const raw = handle.read(ref.seek, ref.bytes, where);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const header = parseHeader(raw, view);
   if (header.nbytes !== ref.bytes || header.keylen >= ref.bytes || header.objlen < header.last - header.keylen) {
-    throw new IoError('E_IO_MALFORMED', `Expected a basket key of ${ref.bytes} bytes for ${where}, got fNbytes=` +
+    throw new IoError('E_IO_MALFORMED', `Expected a basket key of ${ref.bytes} bytes for ${where()}, got fNbytes=` +
       `${header.nbytes}, fKeylen=${header.keylen}, fObjlen=${header.objlen}`, { path: handle.path, branch: layout.name });
   }
   const entries = ref.stop - ref.start;
   if (header.nevbuf !== entries) {
-    throw new IoError('E_IO_MALFORMED', `Expected ${entries} entries in ${where}, its header says ${header.nevbuf}`,
+    throw new IoError('E_IO_MALFORMED', `Expected ${entries} entries in ${where()}, its header says ${header.nevbuf}`,
       { path: handle.path, branch: layout.name });
   }
   let payload: Uint8Array;
@@ -72,7 +74,7 @@ Promise<BasketData> {
     payload = result instanceof Uint8Array ? result : await result;
   } catch (error) {
     if (error instanceof IoError) {
-      throw new IoError(error.code as 'E_IO_DECOMPRESS', `Could not decompress ${where}: ${error.message}`,
+      throw new IoError(error.code as 'E_IO_DECOMPRESS', `Could not decompress ${where()}: ${error.message}`,
         { path: handle.path, branch: layout.name }, { cause: error });
     }
     throw error;
@@ -80,14 +82,18 @@ Promise<BasketData> {
   const border = header.last - header.keylen;
   const data = payload.subarray(0, border);
   if (!layout.hasEntryOffsets) return { data, offsets: undefined, size: payload.length };
-  const pview = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  const count = border + 4 <= payload.length ? pview.getInt32(border) : -1;
+  const count = border + 4 <= payload.length
+    ? ((payload[border]! << 24) | (payload[border + 1]! << 16) | (payload[border + 2]! << 8) | payload[border + 3]!)
+    : -1;
   if (count < entries || border + 4 + 4 * entries > payload.length) {
-    throw new IoError('E_IO_MALFORMED', `Expected an entry-offset array of ${entries} values after the data of ${where}, ` +
+    throw new IoError('E_IO_MALFORMED', `Expected an entry-offset array of ${entries} values after the data of ${where()}, ` +
       `got ${count < 0 ? 'none' : `${count} values`}`, { path: handle.path, branch: layout.name });
   }
+  // One bulk big-endian copy, then make the offsets relative to the data (they count the key).
   const offsets = new Int32Array(entries + 1);
-  for (let i = 0; i < entries; i++) offsets[i] = pview.getInt32(border + 4 + 4 * i) - header.keylen;
+  copyBigEndian(payload, border + 4, entries, offsets, 0, 4);
+  const keylen = header.keylen;
+  for (let i = 0; i < entries; i++) offsets[i]! -= keylen;
   offsets[entries] = border;
   return { data, offsets, size: payload.length };
 }

@@ -56,15 +56,15 @@ export class RootFileHandle {
    * Reads exactly `length` bytes at `position`. A range past the end of the file throws
    * `IoError` `E_IO_TRUNCATED` saying what was wanted and what the file holds.
    */
-  read(position: number, length: number, what = 'data'): Uint8Array {
+  read(position: number, length: number, what: string | (() => string) = 'data'): Uint8Array {
     const fd = this.#fd;
     if (fd === undefined) throw new IoError('E_IO_MALFORMED', `Expected ${this.path} to be open, got it closed`, { path: this.path });
     if (position < 0 || length < 0 || !Number.isSafeInteger(position + length)) {
       throw new IoError('E_IO_MALFORMED', `Expected a byte range within ${this.path}, got ${length} bytes at ${position}` +
-        ` for ${what}`, { path: this.path });
+        ` for ${typeof what === 'string' ? what : what()}`, { path: this.path });
     }
     if (position + length > this.size) {
-      throw new IoError('E_IO_TRUNCATED', `Expected ${length} bytes of ${what} at byte ${position} of ${this.path}, ` +
+      throw new IoError('E_IO_TRUNCATED', `Expected ${length} bytes of ${typeof what === 'string' ? what : what()} at byte ${position} of ${this.path}, ` +
         `got a file of only ${this.size} bytes (truncated?)`, { path: this.path });
     }
     const bytes = Buffer.allocUnsafeSlow(length);
@@ -72,7 +72,7 @@ export class RootFileHandle {
     while (done < length) {
       const n = readSync(fd, bytes, done, length - done, position + done);
       if (n === 0) {
-        throw new IoError('E_IO_TRUNCATED', `Expected ${length} bytes of ${what} at byte ${position} of ${this.path}, ` +
+        throw new IoError('E_IO_TRUNCATED', `Expected ${length} bytes of ${typeof what === 'string' ? what : what()} at byte ${position} of ${this.path}, ` +
           `got ${done} before the end of the file (truncated?)`, { path: this.path });
       }
       done += n;

@@ -3,7 +3,7 @@ import type { RootFileHandle } from './handle.ts';
 /** Where basket bytes come from: the file, or a range read ahead of time. */
 export interface ByteSource {
   readonly path: string;
-  read(position: number, length: number, what: string): Uint8Array;
+  read(position: number, length: number, what: string | (() => string)): Uint8Array;
 }
 
 /** A byte range of the file. */
@@ -56,7 +56,7 @@ export class PrefetchedBytes implements ByteSource {
     flush();
   }
 
-  read(position: number, length: number, what: string): Uint8Array {
+  read(position: number, length: number, what: string | (() => string)): Uint8Array {
     const starts = this.#starts;
     let lo = 0;
     let hi = starts.length - 1;
