@@ -64,6 +64,17 @@ describe('matching errors', () => {
   });
 });
 
+describe('permanent errors', () => {
+  it('does not retry an error no retry can mend, such as a missing tree', () => {
+    const policy = resolveErrorPolicy({ backoff: false });
+    const missingTree = Object.assign(new Error('no tree Evnts'), { code: 'E_IO_TREE_NOT_FOUND' });
+    expect(decide(policy, missingTree, 1)).toEqual({ action: 'continue' });
+    const wrapped = new Error('load failed', { cause: Object.assign(new Error('bad bytes'), { code: 'E_IO_MALFORMED' }) });
+    expect(decide(resolveErrorPolicy({ continueAfterRetriesOn: [] }), wrapped, 1)).toEqual({ action: 'cancel' });
+    expect(decide(policy, enoent(), 1)).toEqual({ action: 'retry', delayMs: 0 });
+  });
+});
+
 describe('backoff', () => {
   it('grows exponentially, is capped, and jitters downwards', () => {
     const backoff = { initialMs: 100, factor: 2, maxMs: 1000, jitter: 0.5 };

@@ -126,6 +126,22 @@ export function matchesError(error: unknown, matchers: readonly ErrorMatcher[]):
   return false;
 }
 
+/**
+ * Codes of errors that a retry cannot mend (the file is not what it should be): they go straight
+ * to the after-retries decision instead of being retried.
+ */
+export const PERMANENT_ERROR_CODES: readonly string[] = [
+  'E_IO_TREE_NOT_FOUND',
+  'E_IO_BRANCH_NOT_FOUND',
+  'E_IO_MALFORMED',
+  'E_IO_UNSUPPORTED',
+  'E_FILE_CHANGED',
+];
+
+function isPermanent(error: unknown): boolean {
+  return matchesError(error, [(e) => PERMANENT_ERROR_CODES.includes((e as { code?: string } | null)?.code ?? '')]);
+}
+
 /** Codes of resource exhaustion: the element is split in halves instead of retried. */
 export const EXHAUSTION_CODES: readonly string[] = ['E_WORKER_OOM', 'E_ELEMENT_TIMEOUT'];
 
@@ -138,13 +154,16 @@ export function isExhaustion(error: unknown): boolean {
 export type PolicyDecision = { action: 'retry'; delayMs: number } | { action: 'continue' } | { action: 'cancel' };
 
 /**
- * Applies the policy to an element that failed on its `attempts`-th try.
+ * Applies the policy to an element that failed on its `attempts`-th try: `cancelOn` cancels,
+ * `continueOn` skips, otherwise it is retried up to `maxRetries` times (errors with a
+ * {@link PERMANENT_ERROR_CODES | permanent code} are not), and then skipped if it matches
+ * `continueAfterRetriesOn`, else the task is cancelled.
  * `random` is injectable so tests are deterministic.
  */
 export function decide(policy: ErrorPolicy, error: unknown, attempts: number, random: () => number = Math.random): PolicyDecision {
   if (matchesError(error, policy.cancelOn)) return { action: 'cancel' };
   if (matchesError(error, policy.continueOn)) return { action: 'continue' };
-  if (attempts <= policy.maxRetries) return { action: 'retry', delayMs: backoffDelay(policy.backoff, attempts, random) };
+  if (attempts <= policy.maxRetries && !isPermanent(error)) return { action: 'retry', delayMs: backoffDelay(policy.backoff, attempts, random) };
   return matchesError(error, policy.continueAfterRetriesOn) ? { action: 'continue' } : { action: 'cancel' };
 }
 
