@@ -15,6 +15,8 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { inflateSync } from 'node:zlib';
 import { generateDemoParquet } from '../src/io/demo/generate.ts';
 import { openParquet } from '../src/io/parquet/index.ts';
@@ -38,6 +40,11 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
+// A full GC between measurements (jsroot leaves much garbage that would be collected while the
+// next method is timed). `--expose-gc` set at run time, so `npx tsx bench/io.ts` needs no flag.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
 /** Seconds of one call: wall-clock, and CPU (user + system) of this process. */
 interface Timing {
   readonly wall: number;
@@ -50,6 +57,7 @@ interface Timing {
  * (calibrated during a warm-up of as long), so that a 40-event file is not timed by clock noise.
  */
 async function timeMedian(fn: () => Promise<unknown> | unknown): Promise<Timing> {
+  collectGarbage(); // start each method on a clean heap, not on the previous method's garbage
   // warm-up for ~0.2 s (at least one call): JIT, module loading, page cache, metadata cache
   const t0 = performance.now();
   let calls = 0;
