@@ -5,7 +5,8 @@ import type { BranchInfo } from '../source.ts';
 import type { TreeMeta } from './cache.ts';
 import { clusterBoundaries } from './clusters.ts';
 import type { RootFileHandle } from './handle.ts';
-import { branchLayout, type BranchLayout } from './layout.ts';
+import { makeBranchesLazy } from './lazy-branches.ts';
+import { LazyLayouts } from './lazy-layouts.ts';
 import { HandleFileProxy } from './proxy.ts';
 
 /** Turns a jsroot failure into an `IoError` (jsroot rejects with plain messages and no code). */
@@ -18,6 +19,7 @@ export function asIoError(error: unknown, path: string, what: string): IoError {
 /**
  * Opens the file's metadata with jsroot through cortado's handle, and makes jsroot decompress
  * object records (the TTree with its branch list) with native code instead of its pure-JS inflate.
+ * A TTree's branches are read lazily (see `makeBranchesLazy`).
  */
 export async function openJsroot(handle: RootFileHandle): Promise<JsrootFile> {
   let file: JsrootFile;
@@ -32,12 +34,16 @@ export async function openJsroot(handle: RootFileHandle): Promise<JsrootFile> {
     const bytes = result instanceof Uint8Array ? result : await result;
     const buffer = new TBuffer(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, file);
     buffer.fTagOffset = key.fKeylen;
+    if (key.fClassName === 'TTree') makeBranchesLazy(buffer);
     return buffer;
   };
   return file;
 }
 
-/** Reads a TTree record with jsroot and keeps what reading needs (see {@link TreeMeta}). */
+/**
+ * Reads a TTree record with jsroot and keeps what reading needs (see {@link TreeMeta}); each
+ * branch is streamed when its layout is first asked for.
+ */
 export async function readTreeMeta(file: JsrootFile, name: string, path: string): Promise<TreeMeta> {
   let tree: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- a jsroot object
   try {
@@ -49,18 +55,19 @@ export async function readTreeMeta(file: JsrootFile, name: string, path: string)
     throw new IoError('E_IO_UNSUPPORTED', `Expected ${name} in ${path} to be a TTree, got a ${tree?._typename}`,
       { path, treename: name });
   }
-  const layouts = new Map<string, BranchLayout>();
-  const branches: BranchInfo[] = [];
-  for (const branch of tree.fBranches?.arr ?? []) {
-    const layout = branchLayout(branch);
-    layouts.set(layout.name, layout);
-    if (layout.info) branches.push(layout.info);
-  }
+  const layouts = new LazyLayouts(tree.fBranches?.arr ?? []);
+  let clusters: readonly number[] | undefined;
   return {
     name,
     entries: Number(tree.fEntries),
-    clusters: clusterBoundaries(tree, layouts.values()),
+    // without cluster ranges in the header this decodes every branch: done only when asked for
+    get clusters(): readonly number[] {
+      clusters ??= clusterBoundaries(tree, layouts.values());
+      return clusters;
+    },
     layouts,
-    branches,
+    get branches(): readonly BranchInfo[] {
+      return layouts.infos();
+    },
   };
 }

@@ -36,8 +36,6 @@ export class RootTree implements EventSource {
   readonly path: string;
   readonly treename: string;
   readonly entries: number;
-  readonly branches: readonly BranchInfo[];
-  readonly clusters: readonly number[];
   readonly uuid: string;
   /** Baskets and decompressed bytes decoded by this tree's reads so far. */
   readonly stats: ReadStats = { baskets: 0, bytes: 0 };
@@ -55,9 +53,17 @@ export class RootTree implements EventSource {
     this.path = handle.path;
     this.treename = meta.name;
     this.entries = meta.entries;
-    this.branches = meta.branches;
-    this.clusters = meta.clusters;
     this.uuid = uuid;
+  }
+
+  /** Entry boundaries of the tree's clusters, `[0, …, entries]` (computed on first use). */
+  get clusters(): readonly number[] {
+    return this.#meta.clusters;
+  }
+
+  /** Readable branches in file order (decoding every branch's metadata on first use). */
+  get branches(): readonly BranchInfo[] {
+    return this.#meta.branches;
   }
 
   /**
