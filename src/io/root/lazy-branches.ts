@@ -18,6 +18,22 @@ interface BranchStub {
 }
 
 const proto = TBuffer.prototype as any;
+const kIsReferenced = 1 << 4;
+
+/**
+ * Reads a `TNamed` base (its TObject, fName, fTitle) as jsroot's streamer does, without jsroot's
+ * per-call streamer lookup (which rebuilds the TNamed streamer for every object).
+ */
+function readNamed(buf: any, obj: any): void {
+  const named = buf.readVersion();
+  buf.readVersion(); // TObject's version
+  obj.fUniqueID = buf.ntou4();
+  obj.fBits = buf.ntou4();
+  if (obj.fBits & kIsReferenced) buf.ntou2(); // the process id
+  obj.fName = buf.readTString();
+  obj.fTitle = buf.readTString();
+  buf.checkByteCount(named, 'TNamed');
+}
 
 /**
  * Makes a jsroot buffer read `TBranch` objects lazily: only each branch's name (its `TNamed`)
@@ -37,7 +53,7 @@ export function makeBranchesLazy(buffer: TBuffer): void {
       return proto.classStreamer.call(this, obj, classname);
     }
     if (obj._typename === undefined) obj._typename = classname;
-    proto.classStreamer.call(this, obj, 'TNamed');
+    readNamed(this, obj);
     obj[STUB] = { buffer: this, off: ver.off, version: ver.val } satisfies BranchStub;
     this.o = ver.off + ver.bytecnt;
     return obj;
