@@ -55,6 +55,9 @@ export type { ChunkModelSnapshot } from './actors/chunking/model.ts';
 export type { ElementStats } from './actors/batch.ts';
 export { inline } from './backends/inline.ts';
 export type { InlineOptions } from './backends/inline.ts';
+export { threads, NotTransferableError } from './backends/threads.ts';
+export type { ThreadsOptions } from './backends/threads.ts';
+export { registerErrorClass } from './backends/errors/known-classes.ts';
 export type { Backend, BackendOptions } from './backends/backend.ts';
 export type { ComputeOptions } from './backends/options.ts';
 

@@ -1,5 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { dataGroup, dataset } from '../src/io/dataset/dataset.ts';
+import { DataGroup, dataGroup, dataset } from '../src/io/dataset/dataset.ts';
+import { preprocess } from '../src/io/prepare/preprocess.ts';
+import { inline } from '../src/backends/inline.ts';
 import type { EventsContext, EventsInput } from '../src/io/dataset/context.ts';
 import { mapSteps } from '../src/io/dataset/map-steps.ts';
 import type { Computable } from '../src/protocol/computable.ts';
@@ -33,7 +35,22 @@ describe('dataset types', () => {
       expectTypeOf(context).toEqualTypeOf<EventsContext<{ xsec: number } | { run: string }>>();
       return 1;
     });
-    expectTypeOf(c).toEqualTypeOf<Computable<Record<string, number>>>();
+    expectTypeOf(c).toEqualTypeOf<Computable<Record<'DY' | 'Data', number>>>();
+  });
+
+  it('keeps dataset names through preparation, so each dataset’s result is typed', async () => {
+    const group = dataGroup([dataset('ZJets', ['a.root'], { xsec: 1 }), dataset('Data', ['b.root'], { xsec: 2 })]);
+    const backend = inline();
+    const prepared = await preprocess(backend, group);
+    const result = await backend.compute(prepared.mapSteps(({ events }) => events.length)).result();
+    expectTypeOf(result.ZJets).toEqualTypeOf<number>();
+    // @ts-expect-error: no such dataset
+    void result.Nope;
+  });
+
+  it('falls back to string keys for groups loaded from JSON', () => {
+    const loaded = new DataGroup({ datasets: [{ name: 'X', files: [], metadata: {} }] });
+    expectTypeOf(loaded.mapSteps(() => 1)).toEqualTypeOf<Computable<Record<string, number>>>();
   });
 
   it('keeps the result type of a processor reference', () => {

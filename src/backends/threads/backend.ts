@@ -1,6 +1,7 @@
 import { Piscina } from 'piscina';
 import type { Executor } from '../../actors/executor.ts';
 import type { Computable } from '../../protocol/computable.ts';
+import { CortadoError } from '../../protocol/errors.ts';
 import { BaseBackend } from '../backend.ts';
 import type { ResolvedComputeOptions } from '../options.ts';
 import { NotTransferableError, closureMessage } from './errors.ts';
@@ -89,5 +90,15 @@ class ThreadsBackend extends BaseBackend {
  * ```
  */
 export function threads(options: ThreadsOptions = {}): BaseBackend {
+  if ((globalThis as Record<symbol, unknown>)[Symbol.for('cortado.worker')] === true) {
+    // A worker imports the processor's module; if that module also runs the driver code, every
+    // worker would start a pool of its own, and so on without end.
+    throw new CortadoError(
+      'E_THREADS_IN_WORKER',
+      'threads() was called inside a cortado worker thread: the module that exports the processor also runs the code that ' +
+        'starts the computation, so every worker would start a pool of its own. Move the processor into a module of its own, ' +
+        "or run the driver code only in the main thread: `if (isMainThread) { ... }` (from 'node:worker_threads').",
+    );
+  }
   return new ThreadsBackend(resolveThreadsOptions(options));
 }

@@ -4,6 +4,8 @@
 // the main thread got from `tsx app.ts` does not reach worker threads on Node 20.)
 import { register } from 'tsx/esm/api';
 
+// Marks this thread as a cortado worker: threads() refuses to start a pool inside one.
+globalThis[Symbol.for('cortado.worker')] = true;
 register();
 const { default: runTask } = await import('./worker.ts');
 export default runTask;

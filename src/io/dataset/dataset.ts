@@ -13,13 +13,13 @@ export type FileLike = string | FileSpec;
  * A named list of files with typed metadata, and the computables over them. Plain data underneath:
  * `JSON.stringify(dataset)` gives its {@link DatasetSpec}. Made by {@link dataset}.
  */
-export class Dataset<M extends object = Metadata> implements DatasetSpec<M> {
-  readonly name: string;
+export class Dataset<M extends object = Metadata, N extends string = string> implements DatasetSpec<M> {
+  readonly name: N;
   readonly files: readonly FileSpec[];
   readonly metadata: M;
 
   constructor(spec: DatasetSpec<M>) {
-    this.name = spec.name;
+    this.name = spec.name as N;
     this.files = spec.files;
     this.metadata = spec.metadata;
   }
@@ -40,8 +40,8 @@ export class Dataset<M extends object = Metadata> implements DatasetSpec<M> {
   }
 
   /** The same dataset with other files (e.g. prepared ones). */
-  withFiles(files: readonly FileSpec[]): Dataset<M> {
-    return new Dataset({ name: this.name, files, metadata: this.metadata });
+  withFiles(files: readonly FileSpec[]): Dataset<M, N> {
+    return new Dataset<M, N>({ name: this.name, files, metadata: this.metadata });
   }
 
   toJSON(): DatasetSpec<M> {
@@ -50,28 +50,28 @@ export class Dataset<M extends object = Metadata> implements DatasetSpec<M> {
 }
 
 /** Several datasets run together; results come back keyed by dataset name. Made by {@link dataGroup}. */
-export class DataGroup<M extends object = Metadata> implements DataGroupSpec<M> {
-  readonly datasets: ReadonlyArray<Dataset<M>>;
+export class DataGroup<M extends object = Metadata, N extends string = string> implements DataGroupSpec<M> {
+  readonly datasets: ReadonlyArray<Dataset<M, N>>;
   readonly metadata?: Metadata;
 
   constructor(spec: DataGroupSpec<M>) {
-    this.datasets = spec.datasets.map((d) => (d instanceof Dataset ? d : new Dataset(d)));
+    this.datasets = spec.datasets.map((d) => (d instanceof Dataset ? (d as Dataset<M, N>) : new Dataset<M, N>(d)));
     if (spec.metadata !== undefined) this.metadata = spec.metadata;
   }
 
   /** The dataset called `name`, or `undefined`. */
-  dataset(name: string): Dataset<M> | undefined {
+  dataset(name: N): Dataset<M, N> | undefined {
     return this.datasets.find((d) => d.name === name);
   }
 
   /** Runs `processor` over steps of every dataset's files; the result is keyed by dataset name. */
-  mapSteps<R>(processor: Processor<EventsInput<M>, R>, options?: MapStepsOptionsInput): Computable<Record<string, Awaited<R>>> {
-    return mapSteps(this, processor, options);
+  mapSteps<R>(processor: Processor<EventsInput<M>, R>, options?: MapStepsOptionsInput): Computable<Record<N, Awaited<R>>> {
+    return mapSteps(this, processor, options) as Computable<Record<N, Awaited<R>>>;
   }
 
   /** One element per file; the result is keyed by dataset name. */
-  mapFiles<R>(fn: Processor<FileInput<M>, R>): Computable<Record<string, Awaited<R>>> {
-    return mapFiles(this, fn);
+  mapFiles<R>(fn: Processor<FileInput<M>, R>): Computable<Record<N, Awaited<R>>> {
+    return mapFiles(this, fn) as Computable<Record<N, Awaited<R>>>;
   }
 
   /** One element per group of files; the result is keyed by group key. */
@@ -94,13 +94,13 @@ export class DataGroup<M extends object = Metadata> implements DataGroupSpec<M> 
  * dy.mapSteps(({ events, context }) => context.metadata.xsec * events.length); // xsec is a number
  * ```
  */
-export function dataset<M extends object = Metadata>(name: string, files: readonly FileLike[], metadata?: M): Dataset<M> {
+export function dataset<M extends object = Metadata, const N extends string = string>(name: N, files: readonly FileLike[], metadata?: M): Dataset<M, N> {
   const spec = parseDataset({
     name,
     files: files.map((f) => (typeof f === 'string' ? { path: f, treename: 'Events' } : f)),
     metadata: metadata ?? {},
   });
-  return new Dataset({ name: spec.name, files: spec.files, metadata: spec.metadata as M });
+  return new Dataset<M, N>({ name: spec.name, files: spec.files, metadata: spec.metadata as M });
 }
 
 /**
@@ -113,11 +113,14 @@ export function dataset<M extends object = Metadata>(name: string, files: readon
  * const c = group.mapSteps(process); // result: { DYJets: …, TTbar: … }
  * ```
  */
-export function dataGroup<D extends Dataset<any>>(datasets: readonly D[], metadata?: Metadata): DataGroup<D extends Dataset<infer M> ? M : never> {
+export function dataGroup<D extends Dataset<any, string>>(
+  datasets: readonly D[],
+  metadata?: Metadata,
+): DataGroup<D extends Dataset<infer M, string> ? M : never, D['name']> {
   const spec = parseDataGroup({ datasets: datasets.map((d) => d.toJSON()), ...(metadata === undefined ? {} : { metadata }) });
-  type M = D extends Dataset<infer X> ? X : never;
-  return new DataGroup<M>({
-    datasets: datasets.map((d, i) => new Dataset<M>({ name: d.name, files: spec.datasets[i]!.files, metadata: d.metadata as M })),
+  type M = D extends Dataset<infer X, string> ? X : never;
+  return new DataGroup<M, D['name']>({
+    datasets: datasets.map((d, i) => new Dataset<M, D['name']>({ name: d.name, files: spec.datasets[i]!.files, metadata: d.metadata as M })),
     ...(spec.metadata === undefined ? {} : { metadata: spec.metadata }),
   });
 }

@@ -45,8 +45,16 @@ export interface CollectionBase {
   field(field: string): JaggedColumn;
 }
 
-/** A collection whose fields `F` are typed properties: `events.Muon.pt`. */
-export type Collection<F extends string = KinematicField> = CollectionBase & { readonly [K in F]: JaggedColumn };
+/** Floating-point values, as NanoAOD stores kinematics. */
+export type FloatArray = Float32Array | Float64Array;
+
+/**
+ * A collection whose fields `F` are typed properties: `events.Muon.pt`. Kinematic fields (pt, eta,
+ * phi, mass) are floating point, so they fill a `Hist` directly.
+ */
+export type Collection<F extends string = KinematicField> = CollectionBase & {
+  readonly [K in F]: K extends KinematicField ? JaggedColumn<FloatArray> : JaggedColumn;
+};
 
 /** A per-event record of flat columns (`MET_pt`, `MET_phi`): `events.MET.pt`. */
 export interface RecordBase {

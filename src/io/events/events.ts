@@ -44,6 +44,8 @@ export interface EventsInit {
  * events.accessed;      // Set { 'nMuon', 'Muon_pt' }
  * ```
  */
+const KINEMATIC = new Set(['pt', 'eta', 'phi', 'mass']);
+
 export class Events {
   /** Number of events. */
   readonly length: number;
@@ -210,7 +212,13 @@ class EventsCollection implements CollectionBase {
   }
 
   field(field: string): JaggedColumn {
-    return this._events.jagged(`${this.name}_${field}`);
+    const column = this._events.jagged(`${this.name}_${field}`);
+    if (KINEMATIC.has(field) && !(column.values instanceof Float32Array || column.values instanceof Float64Array)) {
+      // Kinematics are typed as floating point (they fill histograms and four-vectors); a file that
+      // stores them otherwise is converted once, here.
+      return { offsets: column.offsets, values: Float64Array.from(column.values as ArrayLike<number>) };
+    }
+    return column;
   }
 
   get counts(): Int32Array {

@@ -65,6 +65,8 @@ export function makeSteps(entries: number, stepSize: number, clusters?: readonly
  * const prepared = applyPreparation(group, info, { stepSize: 50_000, alignClusters: true });
  * ```
  */
+export function applyPreparation<M extends object, N extends string>(data: Dataset<M, N>, preparation: Preparation, options?: PrepareOptionsInput): Dataset<M, N>;
+export function applyPreparation<M extends object, N extends string>(data: DataGroup<M, N>, preparation: Preparation, options?: PrepareOptionsInput): DataGroup<M, N>;
 export function applyPreparation<M extends object>(data: DatasetSpec<M>, preparation: Preparation, options?: PrepareOptionsInput): Dataset<M>;
 export function applyPreparation<M extends object>(data: DataGroupSpec<M>, preparation: Preparation, options?: PrepareOptionsInput): DataGroup<M>;
 export function applyPreparation<M extends object>(

@@ -41,6 +41,8 @@ export class PreparationFailedError extends CortadoError {
  * await saveDataGroup('prepared.json', prepared);
  * ```
  */
+export async function preprocess<M extends object, N extends string, O>(backend: RunsComputables<O>, data: Dataset<M, N>, options?: PreprocessOptions<O>): Promise<Dataset<M, N>>;
+export async function preprocess<M extends object, N extends string, O>(backend: RunsComputables<O>, data: DataGroup<M, N>, options?: PreprocessOptions<O>): Promise<DataGroup<M, N>>;
 export async function preprocess<M extends object, O>(backend: RunsComputables<O>, data: DatasetSpec<M>, options?: PreprocessOptions<O>): Promise<Dataset<M>>;
 export async function preprocess<M extends object, O>(backend: RunsComputables<O>, data: DataGroupSpec<M>, options?: PreprocessOptions<O>): Promise<DataGroup<M>>;
 export async function preprocess<M extends object, O>(
