@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dataGroup, dataset, file, DataGroup, Dataset } from '../src/io/dataset/dataset.ts';
 import { fromCoffeaFileset, loadCoffeaFileset } from '../src/io/dataset/coffea.ts';
 import { loadDataGroup, loadDataset, saveDataGroup, saveDataset } from '../src/io/dataset/json.ts';
-import { parseDataGroup, parseFile } from '../src/io/dataset/schema.ts';
+import { parseFile } from '../src/io/dataset/schema.ts';
 import { InvalidOptionsError } from '../src/protocol/errors.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'cortado-dataset-'));

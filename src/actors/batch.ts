@@ -1,7 +1,7 @@
 import type { WorkElement } from '../protocol/computable.ts';
 import type { Processor, ProcessorFn } from '../protocol/processor.ts';
 import type { Range } from '../protocol/range.ts';
-import { GroupMerger } from './group-merger.ts';
+import { CompletionTally, GroupMerger, type CompletedStat } from './group-merger.ts';
 
 /** One element of a batch, with the attempt it is on (1 = first try). */
 export interface BatchItem {
@@ -16,11 +16,7 @@ export interface BatchJob {
 }
 
 /** What one element cost, for the chunk sizer and progress. */
-export interface ElementStats {
-  readonly range: Range;
-  readonly entries: number;
-  readonly ms: number;
-  readonly group?: string;
+export interface ElementStats extends CompletedStat {
   readonly bytes?: number;
   readonly peakMemory?: number;
 }
@@ -80,13 +76,11 @@ export interface RunBatchOptions {
  */
 export async function runBatch(job: BatchJob, options: RunBatchOptions): Promise<BatchOutcome> {
   const merger = new GroupMerger<string | undefined>();
-  const completed: Array<[number, number]> = [];
+  const tally = new CompletionTally(options.collectStats ?? false);
   const failures: ItemFailure[] = [];
-  const stats: ElementStats[] | undefined = options.collectStats ? [] : undefined;
   const now = options.now ?? (() => performance.now());
   const { signal } = options;
-  let elements = 0;
-  let entries = 0;
+  const timed = tally.stats !== undefined;
   let lastProcessor: Processor | undefined;
   let lastFn: ProcessorFn<unknown, unknown> | undefined;
 
@@ -94,7 +88,7 @@ export async function runBatch(job: BatchJob, options: RunBatchOptions): Promise
   for (let index = 0; index < items.length; index++) {
     if (signal?.aborted) break;
     const { element } = items[index]!;
-    const started = stats ? now() : 0;
+    const started = timed ? now() : 0;
     let value: unknown;
     try {
       if (element.processor !== lastProcessor) {
@@ -111,18 +105,9 @@ export async function runBatch(job: BatchJob, options: RunBatchOptions): Promise
       failures.push({ index, error });
       continue;
     }
-    elements++;
-    const [start, stop] = element.range;
-    const n = element.entries ?? stop - start;
-    entries += n;
-    const last = completed[completed.length - 1];
-    if (last !== undefined && last[1] === start) last[1] = stop;
-    else completed.push([start, stop]);
-    if (stats) {
-      const stat: ElementStats = { range: element.range, entries: n, ms: now() - started };
-      stats.push(element.group === undefined ? stat : { ...stat, group: element.group });
-    }
+    tally.add(element, timed ? now() - started : 0);
   }
+  const { completed, elements, entries, stats } = tally;
   const outcome: BatchOutcome = { jobId: job.id, results: merger.results, completed, failures, elements, entries };
   return stats ? { ...outcome, stats } : outcome;
 }

@@ -1,3 +1,4 @@
+import type { WorkElement } from '../protocol/computable.ts';
 import { BadResultError } from '../protocol/errors.ts';
 import { formatRange, type Range } from '../protocol/range.ts';
 import { EMPTY, assertMergeable, isMergeable, merge, type Empty } from '../protocol/result.ts';
@@ -29,6 +30,44 @@ export class GroupMerger<K> {
       throw badResult(error, range);
     }
     this.results.set(group, merge(previous as Empty, value as Empty));
+  }
+}
+
+/** Per-element costs as the chunk sizer learns from them. */
+export interface CompletedStat {
+  readonly range: Range;
+  readonly entries: number;
+  readonly ms: number;
+  readonly group?: string;
+}
+
+/**
+ * Tallies the elements a batch completed: their ranges (coalesced where adjacent, so completed
+ * elements in order cost one range), entries, and per-element timings when asked for.
+ */
+export class CompletionTally {
+  readonly completed: Array<[number, number]> = [];
+  readonly stats: CompletedStat[] | undefined;
+  elements = 0;
+  entries = 0;
+
+  constructor(collectStats: boolean) {
+    this.stats = collectStats ? [] : undefined;
+  }
+
+  /** Records that `element` completed, taking `ms`. */
+  add(element: Pick<WorkElement, 'range' | 'entries' | 'group'>, ms: number): void {
+    const [start, stop] = element.range;
+    const n = element.entries ?? stop - start;
+    this.elements++;
+    this.entries += n;
+    const last = this.completed[this.completed.length - 1];
+    if (last !== undefined && last[1] === start) last[1] = stop;
+    else this.completed.push([start, stop]);
+    if (this.stats) {
+      const stat: CompletedStat = { range: element.range, entries: n, ms };
+      this.stats.push(element.group === undefined ? stat : { ...stat, group: element.group });
+    }
   }
 }
 

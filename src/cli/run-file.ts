@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { dataGroupSchema, type DataGroupSpec } from '../io/dataset/schema.ts';
 import { formatIssues } from '../protocol/policy.ts';

@@ -1,5 +1,5 @@
-import type { BatchJob, BatchOutcome, ElementStats, ItemFailure } from '../../actors/batch.ts';
-import { GroupMerger, badResult } from '../../actors/group-merger.ts';
+import type { BatchJob, BatchOutcome, ItemFailure } from '../../actors/batch.ts';
+import { CompletionTally, GroupMerger, badResult } from '../../actors/group-merger.ts';
 import { decodeResult } from '../codec/decode.ts';
 import { deserializeError } from '../errors/serialize.ts';
 import { DONE, type WireOutcome } from './wire.ts';
@@ -61,28 +61,15 @@ export class OutcomeBuilder {
     const items = this.#job.items;
     let order = this.#completed.map((_, k) => k);
     if (this.#rounds > 1) order = order.sort((a, b) => items[this.#completed[a]!]!.element.range[0] - items[this.#completed[b]!]!.element.range[0]);
-    const completed: Array<[number, number]> = [];
-    const stats: ElementStats[] | undefined = this.#ms ? [] : undefined;
-    let entries = 0;
-    for (const k of order) {
-      const element = items[this.#completed[k]!]!.element;
-      const [start, stop] = element.range;
-      const n = element.entries ?? stop - start;
-      entries += n;
-      const last = completed[completed.length - 1];
-      if (last !== undefined && last[1] === start) last[1] = stop;
-      else completed.push([start, stop]);
-      if (stats) {
-        const stat: ElementStats = { range: element.range, entries: n, ms: this.#ms![k]! };
-        stats.push(element.group === undefined ? stat : { ...stat, group: element.group });
-      }
-    }
+    const tally = new CompletionTally(this.#ms !== undefined);
+    for (const k of order) tally.add(items[this.#completed[k]!]!.element, this.#ms?.[k] ?? 0);
+    const { completed, entries, stats } = tally;
     const outcome: BatchOutcome = {
       jobId: this.#job.id,
       results: this.#merger.results,
       completed,
       failures: this.#failures,
-      elements: order.length,
+      elements: tally.elements,
       entries,
       busyMs: this.#busyMs,
     };

@@ -1,4 +1,4 @@
-import { registerDataKind, type DataDescriptor, type DataElement } from '../../protocol/data.ts';
+import { registerDataKind, type DataElement } from '../../protocol/data.ts';
 import type { ColumnSet } from '../columns.ts';
 import { Events } from '../events/events.ts';
 import { openSource } from '../open.ts';

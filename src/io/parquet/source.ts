@@ -4,7 +4,7 @@ import { IoError } from '../errors.ts';
 import type { BranchInfo, EventSource } from '../source.ts';
 import { closeNames } from '../events/close-names.ts';
 import { parquetCompressors } from './compressors.ts';
-import { ChunkDecodeError, decodeChunk, toKind, type DecodedChunk } from './decode-chunk.ts';
+import { ChunkDecodeError, allocRaw, decodeChunk, toKind, type DecodedChunk } from './decode-chunk.ts';
 import { FileReader, type ByteRange } from './file-reader.ts';
 import { readFooter } from './footer.ts';
 import { counterNameOf, parquetLayout, type LeafColumn, type UnsupportedColumn } from './schema.ts';
@@ -237,7 +237,7 @@ function joinPieces(pieces: readonly DecodedChunk[], leaf: LeafColumn): Column {
 function concatValues(pieces: readonly DecodedChunk[], leaf: LeafColumn): DecodedChunk['values'] {
   let n = 0;
   for (const p of pieces) n += p.values.length;
-  const out = allocLike(leaf, n);
+  const out = allocRaw(leaf.physical, n);
   let at = 0;
   for (const p of pieces) {
     (out as Float64Array).set(p.values as Float64Array, at);
@@ -246,20 +246,6 @@ function concatValues(pieces: readonly DecodedChunk[], leaf: LeafColumn): Decode
   return out;
 }
 
-function allocLike(leaf: LeafColumn, n: number): DecodedChunk['values'] {
-  switch (leaf.physical) {
-    case 'BOOLEAN':
-      return new Uint8Array(n);
-    case 'INT32':
-      return new Int32Array(n);
-    case 'INT64':
-      return new BigInt64Array(n);
-    case 'FLOAT':
-      return new Float32Array(n);
-    case 'DOUBLE':
-      return new Float64Array(n);
-  }
-}
 
 // A NanoAOD counter column (`nMuon`, UInt_t in ROOT) from a list column's offsets.
 function countsOf(column: { offsets: Int32Array }): NumericArray {
