@@ -43,7 +43,7 @@ describe('Events', () => {
   it('types collection fields as jagged columns', () => {
     const events = Events.fromColumns(columns);
     expectTypeOf(events.Muon.pt).toEqualTypeOf<JaggedColumn<Float32Array | Float64Array>>();
-    expectTypeOf(events.Muon.charge).toEqualTypeOf<JaggedColumn>();
+    expectTypeOf<(typeof events)['Muon']['charge']>().toEqualTypeOf<JaggedColumn>();
     expectTypeOf(events.Muon.counts).toEqualTypeOf<Int32Array>();
     expectTypeOf(events.column('MET_pt')).toEqualTypeOf<Column>();
   });
