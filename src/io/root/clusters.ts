@@ -2,29 +2,55 @@ import type { BranchLayout } from './layout.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- jsroot objects are untyped */
 
-function fromBaskets(layouts: Iterable<BranchLayout>, entries: number): number[] {
-  // Entry boundaries where every readable branch starts a basket: chunks cut there decode each
-  // basket once. Counted in one map rather than intersecting a set per branch (2,000 branches).
+/**
+ * The branches of a tree as cluster boundaries need them: names, basket starts (cheap) and layouts
+ * (which may stream the branch). `LazyLayouts` is one.
+ */
+export interface BasketStartsSource {
+  keys(): Iterable<string>;
+  basketStarts(name: string): readonly number[] | undefined;
+  get(name: string): BranchLayout | undefined;
+}
+
+/**
+ * Entry boundaries where every readable branch starts a basket: chunks cut there decode each
+ * basket once. Readability needs a branch's streamed layout, so only branches that miss one of
+ * the starts some branch has are streamed (none in a tree whose branches all share their basket
+ * starts, as NanoAOD's do), plus one branch to learn that some branch is readable at all.
+ */
+function fromBaskets(source: BasketStartsSource, entries: number): number[] {
+  // Counted in one map rather than intersecting a set per branch (2,000 branches).
   const counts = new Map<number, number>();
-  let readable = 0;
-  for (const layout of layouts) {
-    if (layout.kind === undefined) continue;
-    readable++;
-    for (const basket of layout.baskets) {
-      if (basket.start > 0 && basket.start < entries) counts.set(basket.start, (counts.get(basket.start) ?? 0) + 1);
+  const perBranch: [string, Set<number>][] = [];
+  for (const name of source.keys()) {
+    const starts = new Set<number>();
+    for (const start of source.basketStarts(name) ?? []) {
+      if (start > 0 && start < entries && !starts.has(start)) {
+        starts.add(start);
+        counts.set(start, (counts.get(start) ?? 0) + 1);
+      }
     }
+    perBranch.push([name, starts]);
+  }
+  const readable = (name: string): boolean => source.get(name)?.kind !== undefined;
+  // A readable branch holding every start constrains nothing; those missing some do.
+  const missing = perBranch.filter(([, starts]) => starts.size < counts.size);
+  const binding = missing.filter(([name]) => readable(name)).map(([, starts]) => starts);
+  if (binding.length === 0 && !perBranch.some(([name, starts]) => starts.size === counts.size && readable(name))) {
+    return [0, entries]; // no readable branch
   }
   const bounds: number[] = [];
-  for (const [start, n] of counts) if (n === readable) bounds.push(start);
+  for (const start of counts.keys()) if (binding.every((starts) => starts.has(start))) bounds.push(start);
   bounds.sort((a, b) => a - b);
   return [0, ...bounds, entries];
 }
 
 /**
  * Cluster boundaries `[0, …, entries]` of a TTree: from its cluster ranges and `fAutoFlush` when
- * it was filled with an entry-count flush, else the entries where all branches start a basket.
+ * it was filled with an entry-count flush, else the entries where all readable branches start a
+ * basket.
  */
-export function clusterBoundaries(tree: any, layouts: Iterable<BranchLayout>): number[] {
+export function clusterBoundaries(tree: any, branches: BasketStartsSource): number[] {
   const entries = Number(tree.fEntries);
   if (entries <= 0) return [0];
   const autoFlush = Number(tree.fAutoFlush ?? 0);
@@ -44,8 +70,8 @@ export function clusterBoundaries(tree: any, layouts: Iterable<BranchLayout>): n
   for (let i = 0; i < nRanges; i++) {
     const end = Math.min(Number(ends[i]) + 1, entries);
     const size = Number(sizes[i] ?? 0) || autoFlush;
-    if (!step(end, size)) return fromBaskets(layouts, entries);
+    if (!step(end, size)) return fromBaskets(branches, entries);
   }
-  if (!step(entries, autoFlush)) return fromBaskets(layouts, entries);
+  if (!step(entries, autoFlush)) return fromBaskets(branches, entries);
   return bounds;
 }

@@ -10,7 +10,7 @@ const MIN_LAZY_VERSION = 10;
 
 const STUB = Symbol('cortado.branchStub');
 
-interface BranchStub {
+export interface BranchStub {
   readonly buffer: any;
   /** Where the TBranch members start (after its byte count and version). */
   readonly off: number;
@@ -85,6 +85,14 @@ export function makeBranchesLazy(buffer: TBuffer): void {
       this.o = o;
     }
   };
+}
+
+/**
+ * Where the skipped members of a stub branch lie (its buffer, the offset after its byte count and
+ * version, and that version), or undefined when `branch` is not a stub.
+ */
+export function stubPosition(branch: any): BranchStub | undefined {
+  return branch?.[STUB];
 }
 
 /** Whether `branch` is a stub left by a lazy buffer (see {@link makeBranchesLazy}). */

@@ -1,4 +1,5 @@
 import type { BranchInfo } from '../source.ts';
+import { stubBasketStarts } from './basket-entries.ts';
 import { resolveBranch } from './lazy-branches.ts';
 import { branchLayout, type BranchLayout } from './layout.ts';
 
@@ -45,6 +46,19 @@ export class LazyLayouts implements ReadonlyMap<string, BranchLayout> {
     this.#layouts.set(name, layout);
     this.#branches.set(name, undefined); // the jsroot object is no longer needed
     return layout;
+  }
+
+  /**
+   * First entry of each basket of branch `name` (as in its layout's `baskets`), read without
+   * streaming the branch when it is still a stub; undefined for an unknown name.
+   */
+  basketStarts(name: string): readonly number[] | undefined {
+    const branch = this.#branches.get(name);
+    if (branch !== undefined && !this.#layouts.has(name)) {
+      const raw = stubBasketStarts(branch);
+      if (raw) return raw.starts;
+    }
+    return this.get(name)?.baskets.map((basket) => basket.start);
   }
 
   keys(): MapIterator<string> {

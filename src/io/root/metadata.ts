@@ -60,9 +60,9 @@ export async function readTreeMeta(file: JsrootFile, name: string, path: string)
   return {
     name,
     entries: Number(tree.fEntries),
-    // without cluster ranges in the header this decodes every branch: done only when asked for
+    // without cluster ranges in the header this reads every branch's basket starts: done only when asked for
     get clusters(): readonly number[] {
-      clusters ??= clusterBoundaries(tree, layouts.values());
+      clusters ??= clusterBoundaries(tree, layouts);
       return clusters;
     },
     layouts,
