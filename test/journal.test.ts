@@ -70,7 +70,7 @@ describe('journal checkpoint', () => {
     await recorded(path, 5, { compactRecords: 1000 });
     const log = join(path, 'journal.log');
     const bytes = readFileSync(log);
-    bytes[bytes.length - 2] ^= 0xff;
+    bytes[bytes.length - 2] = bytes[bytes.length - 2]! ^ 0xff;
     writeFileSync(log, bytes);
     const journal = JournalCheckpoint.open({ path }, computable);
     expect(journal.restored?.completed).toEqual([[0, 4]]);
