@@ -2,7 +2,7 @@
  * The reference design's own tests, in TypeScript, run against every backend in BACKENDS:
  * elements 0..99, function x → x².
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { firstValueFrom, filter, lastValueFrom, toArray } from 'rxjs';
 import type { Backend } from '../src/backends/backend.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
@@ -15,8 +15,15 @@ const inputs = Array.from({ length: 100 }, (_, i) => i);
 const FULL = 328_350;
 const noBackoff = { backoff: false } as const;
 
-describe.each(BACKENDS)('backend behaviour: %s', (_name, create) => {
+describe.each(BACKENDS)('backend behaviour: %s', (_name, { create, setup }) => {
   let backend: Backend;
+  let teardown: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    teardown = await setup?.();
+  }, 30_000);
+  afterAll(async () => {
+    await teardown?.();
+  }, 30_000);
   afterEach(async () => {
     await backend?.dispose();
   });
