@@ -2,28 +2,23 @@
  * The reference design's own tests, in TypeScript, run against every backend in BACKENDS:
  * elements 0..99, function x → x².
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, filter, lastValueFrom, toArray } from 'rxjs';
 import type { Backend } from '../src/backends/backend.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
 import { BackendDisposedError, TaskCancelledError, TaskIncompleteError } from '../src/protocol/errors.ts';
 import { EMPTY, merge } from '../src/protocol/result.ts';
-import { BACKENDS } from './helpers/backends.ts';
+import { BACKENDS, useBackendSetup } from './helpers/backends.ts';
 import { ValueError, badReturns, recordOf, slowSquare, square, squareExcept42, squareMissingFile42 } from './fixtures/processors.ts';
 
 const inputs = Array.from({ length: 100 }, (_, i) => i);
 const FULL = 328_350;
 const noBackoff = { backoff: false } as const;
 
-describe.each(BACKENDS)('backend behaviour: %s', (_name, { create, setup }) => {
+describe.each(BACKENDS)('backend behaviour: %s', (_name, entry) => {
+  useBackendSetup(entry);
+  const { create } = entry;
   let backend: Backend;
-  let teardown: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    teardown = await setup?.();
-  }, 30_000);
-  afterAll(async () => {
-    await teardown?.();
-  }, 30_000);
   afterEach(async () => {
     await backend?.dispose();
   });

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import type { Backend } from '../../src/backends/backend.ts';
 import { cluster } from '../../src/backends/cluster.ts';
 import { inline } from '../../src/backends/inline.ts';
@@ -42,3 +43,14 @@ export const BACKENDS: ReadonlyArray<readonly [name: string, entry: BackendEntry
       ]
     : (console.warn('[skip] backend behaviour on cluster(): redis-server is not installed (apt-get install redis-server)'), [])),
 ];
+
+/** Registers `beforeAll`/`afterAll` hooks that start and stop what a backend entry needs. */
+export function useBackendSetup(entry: BackendEntry): void {
+  let teardown: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    teardown = await entry.setup?.();
+  }, 30_000);
+  afterAll(async () => {
+    await teardown?.();
+  }, 30_000);
+}
