@@ -76,14 +76,14 @@ export class RootDirectory {
       throw new IoError('E_IO_TRUNCATED', `Expected the top directory record at byte ${at} of ${source.path}, got a file ` +
         `of ${source.size} bytes (truncated?)`, { path: source.path });
     }
-    const record = readDirectoryRecord(await source.read(at, length, 'the top directory'), source.path, 'the top directory');
+    const record = readDirectoryRecord(await source.read(at, length), source.path, 'the top directory');
     return RootDirectory.#load(source, '', record);
   }
 
   static async #load(source: RootByteSource, path: string, record: DirectoryRecord): Promise<RootDirectory> {
     const where = path === '' ? 'the top directory' : `directory ${path}`;
     if (record.seekKeys === 0 || record.nbytesKeys <= 0) return new RootDirectory(path, []);
-    const bytes = await source.read(record.seekKeys, record.nbytesKeys, `the key list of ${where}`);
+    const bytes = await source.read(record.seekKeys, record.nbytesKeys);
     const keys = parseRecord(source.path, `the key list of ${where}`, () => {
       const c = new RootCursor(bytes);
       readKey(c); // the key of the key list itself

@@ -195,7 +195,7 @@ export class RootFile implements AsyncDisposable {
   /** Reads `length` raw bytes at `position` of the file (an RNTuple page, a basket). */
   async readBytes(position: number, length: number): Promise<Uint8Array> {
     this.#assertOpen();
-    return this.#source.read(position, length, `${length} bytes at ${position}`);
+    return this.#source.read(position, length);
   }
 
   /**
@@ -214,7 +214,7 @@ export class RootFile implements AsyncDisposable {
       const { seekInfo, nbytesInfo } = meta.header;
       meta.streamers = (async () => {
         if (seekInfo <= 0 || nbytesInfo <= 0) return new Map<string, StreamerInfo>();
-        const keyBytes = await source.read(seekInfo, nbytesInfo, 'the streamer-info record');
+        const keyBytes = await source.read(seekInfo, nbytesInfo);
         const key = parseRecord(source.path, 'the streamer-info key', () => readKey(new RootCursor(keyBytes)));
         const bytes = await readKeyObject(source, key);
         return parseRecord(source.path, 'the streamer-info record', () => parseStreamerInfos(bytes, key.keylen));
@@ -277,7 +277,7 @@ export class RootFile implements AsyncDisposable {
 
   #assertOpen(): void {
     if (this.#handle.closed) {
-      throw new IoError('E_IO_MALFORMED', `Expected ${this.path} to be open, got it closed`, { path: this.path });
+      throw new IoError('E_IO_CLOSED', `Expected ${this.path} to be open, got it closed`, { path: this.path });
     }
   }
 

@@ -21,7 +21,7 @@ export async function readKeyObject(source: RootByteSource, key: RootKey): Promi
     throw new IoError('E_IO_MALFORMED', `Expected a key with fNbytes ≥ fKeylen and fObjlen ≥ 0 for ${what} in ` +
       `${source.path}, got fNbytes=${key.nbytes}, fKeylen=${key.keylen}, fObjlen=${key.objlen}`, { path: source.path });
   }
-  const body = await source.read(key.seekKey + key.keylen, key.nbytes - key.keylen, what);
+  const body = await source.read(key.seekKey + key.keylen, key.nbytes - key.keylen);
   try {
     const result = decompressRoot(body, key.objlen);
     return result instanceof Uint8Array ? result : await result;
