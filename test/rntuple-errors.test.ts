@@ -59,7 +59,7 @@ describeWithData('RNTuple reader errors', () => {
       expect(page!.checksum).toBe(true);
       offset = page!.locator.offset + Math.floor(page!.locator.size / 2);
     }
-    const path = corrupted('page.root', (b) => { b[offset] ^= 0x10; });
+    const path = corrupted('page.root', (b) => { b[offset] = b[offset]! ^ 0x10; });
     await using events = await openRNTuple(path, 'Events');
     const error = await failure(events.read(['Muon_pt'], 0, 40));
     expect(error.code).toBe('E_IO_MALFORMED');
@@ -75,14 +75,14 @@ describeWithData('RNTuple reader errors', () => {
     // The last 8 bytes of the anchor object are the XXH3 of its fields, as ROOT wrote it.
     const anchorEnd = bytes.indexOf(Buffer.from('34302b125921c738', 'hex')) + 8;
     expect(anchorEnd).toBeGreaterThan(8);
-    const path = corrupted('anchor.root', (b) => { b[anchorEnd - 1] ^= 0xff; });
+    const path = corrupted('anchor.root', (b) => { b[anchorEnd - 1] = b[anchorEnd - 1]! ^ 0xff; });
     const error = await failure(openRNTuple(path, 'Events'));
     expect(error.code).toBe('E_IO_MALFORMED');
     expect(error.message).toMatch(/anchor checksum/);
   });
 
   it('verifies envelopes: a corrupt header is a coded error, never a schema', async () => {
-    const path = corrupted('header.root', (b) => { for (let i = 400; i < 420; i++) b[i] ^= 0x5a; });
+    const path = corrupted('header.root', (b) => { for (let i = 400; i < 420; i++) b[i] = b[i]! ^ 0x5a; });
     const error = await failure(openRNTuple(path, 'Events'));
     expect(['E_IO_MALFORMED', 'E_IO_DECOMPRESS']).toContain(error.code);
     expect(error.path).toBe(path);
