@@ -7,6 +7,7 @@ import { CortadoError, type CortadoErrorOptions } from '../protocol/errors.ts';
 export type IoErrorCode =
   | 'ENOENT'
   | 'E_IO_TREE_NOT_FOUND'
+  | 'E_IO_KEY_NOT_FOUND'
   | 'E_IO_BRANCH_NOT_FOUND'
   | 'E_IO_MALFORMED'
   | 'E_IO_TRUNCATED'
