@@ -67,7 +67,7 @@ export class ColumnarParquetWriter {
    * `compress` (e.g. `parquetPageCompressors.ZSTD`); `'UNCOMPRESSED'` needs none.
    */
   constructor(path: string, specs: readonly ColumnSpec[], options: {
-    pageSize?: number; createdBy?: string; codec?: string; compress?: (bytes: Uint8Array) => Uint8Array;
+    pageSize?: number; createdBy?: string; codec?: string; compress?: ((bytes: Uint8Array) => Uint8Array) | undefined;
   } = {}) {
     this.#specs = specs;
     this.#schema = schemaOf(specs);
