@@ -4,7 +4,8 @@ import { EMPTY, merge, type Empty } from '../protocol/result.ts';
 /** Events a reducer receives. */
 export type ReducerEvent = { type: 'PARTIAL'; value: unknown } | { type: 'FLUSH' };
 
-interface ReducerContext {
+/** The actor's context (exported so that declarations of the machines that spawn it can name it). */
+export interface ReducerContext {
   readonly group: string | undefined;
   readonly mergeEvery: number;
   acc: unknown;

@@ -37,6 +37,12 @@ export interface ComputeOptions {
   onGroupComplete?: (group: string, result: unknown) => void;
 }
 
+/** The actor clock's interface (xstate's `Clock`, which xstate does not export by name). */
+export interface ActorClock {
+  setTimeout(fn: (...args: any[]) => void, timeout: number): any; // eslint-disable-line @typescript-eslint/no-explicit-any -- xstate's own signature
+  clearTimeout(id: any): void; // eslint-disable-line @typescript-eslint/no-explicit-any -- xstate's own signature
+}
+
 const schema = z.strictObject({
   errorPolicy: z.unknown().optional(),
   mergeEvery: z.number().int().min(2).default(16),
@@ -46,7 +52,7 @@ const schema = z.strictObject({
   targetBatchMs: z.number().positive().default(20),
   targetChunkSeconds: z.number().positive().finite().optional(),
   chunkSizer: z.custom<ChunkSizer>((v) => typeof v === 'object' && v !== null && 'propose' in v, 'a ChunkSizer').optional(),
-  clock: z.custom<NonNullable<TaskSettings['clock']>>((v) => typeof v === 'object' && v !== null && 'setTimeout' in v, 'a clock with setTimeout/clearTimeout').optional(),
+  clock: z.custom<ActorClock>((v) => typeof v === 'object' && v !== null && 'setTimeout' in v, 'a clock with setTimeout/clearTimeout').optional(),
   now: z.custom<() => number>((v) => typeof v === 'function', 'a function').optional(),
   random: z.custom<() => number>((v) => typeof v === 'function', 'a function').optional(),
   onGroupComplete: z.custom<(group: string, result: unknown) => void>((v) => typeof v === 'function', 'a function').optional(),
