@@ -73,5 +73,5 @@ export async function openSource(path: string, treename: string, options: OpenSo
   const format = await sniffFormat(path);
   const forward = options.signal === undefined ? {} : { signal: options.signal };
   if (format === 'parquet') return openParquet(path, forward);
-  return holdsRNTuple(path, treename) ? openRNTuple(path, treename, forward) : openRootTree(path, treename, forward);
+  return (await holdsRNTuple(path, treename)) ? openRNTuple(path, treename, forward) : openRootTree(path, treename, forward);
 }

@@ -12,7 +12,7 @@ const NAMES: Record<number, string> = { 1: 'header', 2: 'footer', 3: 'page list'
 /** Where an envelope's bytes are read from. */
 export interface EnvelopeSource {
   readonly path: string;
-  read(position: number, length: number, what: string): Uint8Array;
+  readBytes(position: number, length: number): Promise<Uint8Array>;
 }
 
 /**
@@ -20,7 +20,16 @@ export interface EnvelopeSource {
  * format (the same path as TTree baskets); bytes stored raw (`nbytes === length`) come back as is.
  */
 export async function readBlob(source: EnvelopeSource, seek: number, nbytes: number, length: number, what: string): Promise<Uint8Array> {
-  const stored = source.read(seek, nbytes, what);
+  let stored: Uint8Array;
+  try {
+    stored = await source.readBytes(seek, nbytes);
+  } catch (error) {
+    if (error instanceof IoError && error.code === 'E_IO_TRUNCATED') {
+      throw new IoError('E_IO_TRUNCATED', `Expected ${nbytes} bytes of ${what} at byte ${seek} of ${source.path}, got past ` +
+        `the end of the file (truncated?)`, { path: source.path }, { cause: error });
+    }
+    throw error;
+  }
   try {
     const out = decompressRoot(stored, length);
     return out instanceof Uint8Array ? out : await out;

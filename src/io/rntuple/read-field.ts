@@ -1,12 +1,12 @@
 import type { Column, NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
 import { KIND_CODECS, type NumericArrayConstructor } from '../root/kinds.ts';
-import type { ByteRange, ByteSource } from '../root/prefetch.ts';
 import type { ColumnKind } from '../source.ts';
 import type { ColumnEncoding } from './column-types.ts';
 import { encodingOf } from './decode-page.ts';
 import type { ClusterDescriptor, ColumnRange } from './descriptor.ts';
 import type { FieldPlan } from './fields.ts';
+import type { ByteRange, PageSource } from './page-bytes.ts';
 import { loadPage, type PageStats } from './pages.ts';
 import type { ColumnDescriptor } from './schema-frames.ts';
 
@@ -15,7 +15,7 @@ export type PageCache = Map<number, { readonly key: string; readonly data: Numer
 
 /** What reading a field needs besides the plan. */
 export interface ReadContext {
-  readonly bytes: ByteSource;
+  readonly bytes: PageSource;
   readonly clusters: readonly ClusterDescriptor[];
   /** Entry boundaries of the clusters: `[0, …, entries]`. */
   readonly starts: readonly number[];
@@ -191,7 +191,7 @@ export async function readField(ctx: ReadContext, plan: FieldPlan, start: number
 }
 
 /** The stored byte ranges of the pages a read of `plans` over `[start, stop)` touches (whole clusters of each column). */
-export function neededRanges(ctx: ReadContext, plans: readonly FieldPlan[], start: number, stop: number): ByteRange[] {
+export function neededRanges(ctx: Omit<ReadContext, 'bytes'>, plans: readonly FieldPlan[], start: number, stop: number): ByteRange[] {
   const ranges: ByteRange[] = [];
   for (const { k } of clusterSpans(ctx.starts, start, stop)) {
     for (const plan of plans) {
