@@ -1,5 +1,6 @@
 import { IoError } from '../errors.ts';
-import { openRootFile, type RootFile } from '../root/index.ts';
+import { openRootFile, openRootTree, type RootFile } from '../root/index.ts';
+import type { EventSource } from '../source.ts';
 import { loadXxh3 } from './checksum.ts';
 import { readRNTupleMeta, type RNTupleMeta } from './meta.ts';
 import { RNTupleSource } from './source.ts';
@@ -8,11 +9,12 @@ const RNTUPLE_CLASS = /^ROOT::(?:Experimental::)?RNTuple$/;
 const TREE_CLASSES = new Set(['TTree', 'TNtuple', 'TNtupleD']);
 
 /**
- * Parsed metadata of recently opened RNTuples, keyed by file, UUID and the anchor's bytes (which
- * locate and checksum the header and footer): a dataset reopens a file once per chunk.
+ * Parsed metadata of RNTuples by their key: a dataset reopens a file once per chunk, and the ROOT
+ * reader hands out the same key object for as long as it caches the file's directory (which it
+ * drops when the file's identity — device, inode, size, mtime — changes), so a changed file is
+ * parsed afresh and a forgotten one lets its entry go.
  */
-const cache = new Map<string, RNTupleMeta>();
-const CACHE_SIZE = 16;
+const cache = new WeakMap<object, RNTupleMeta>();
 
 /** Options of {@link openRNTuple}. */
 export interface RNTupleOpenOptions {
@@ -33,17 +35,10 @@ async function openMeta(file: RootFile, name: string): Promise<RNTupleMeta> {
       `${key ? `a ${key.className}` : 'nothing'}; trees and RNTuples present: ${names.length ? names.join(', ') : 'none'}`,
     { path: file.path, treename: name, available: names });
   }
-  const object = await file.objectBytes(key);
-  const id = `${file.path}\n${file.uuid}\n${name}\n${Buffer.from(object).toString('base64')}`;
-  const known = cache.get(id);
-  if (known) {
-    cache.delete(id);
-    cache.set(id, known);
-    return known;
-  }
-  const meta = await readRNTupleMeta(file, object, name);
-  cache.set(id, meta);
-  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  const known = cache.get(key);
+  if (known) return known;
+  const meta = await readRNTupleMeta(file, await file.objectBytes(key), name);
+  cache.set(key, meta);
   return meta;
 }
 
@@ -73,19 +68,32 @@ export async function openRNTuple(path: string, name: string, options: RNTupleOp
 }
 
 /**
- * Whether the object `name` of the ROOT file at `path` is an RNTuple anchor (rather than a
- * TTree): how `openSource` picks the reader. A file that cannot be opened answers false, leaving
- * the error to the TTree reader.
+ * Opens the object `name` of a ROOT file as an `EventSource`: an {@link RNTupleSource} when it is
+ * an RNTuple anchor, the TTree reader's source otherwise (which reports a missing tree). The
+ * file is opened once for both the check and the RNTuple.
  */
-export async function holdsRNTuple(path: string, name: string): Promise<boolean> {
+export async function openRootSource(path: string, name: string, options: RNTupleOpenOptions = {}): Promise<EventSource> {
+  options.signal?.throwIfAborted();
   let file: RootFile | undefined;
   try {
     file = await openRootFile(path);
-    const key = await file.key(name);
-    return key !== undefined && isRNTupleClass(key.className);
   } catch {
-    return false;
-  } finally {
-    await file?.close();
+    // Let the TTree reader open it again and report what is wrong with the file.
   }
+  if (file) {
+    try {
+      const key = await file.key(name);
+      if (key && isRNTupleClass(key.className)) {
+        await loadXxh3();
+        const meta = await openMeta(file, name);
+        options.signal?.throwIfAborted();
+        return new RNTupleSource(file, meta);
+      }
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+    await file.close();
+  }
+  return openRootTree(path, name, options.signal ? { signal: options.signal } : undefined);
 }
