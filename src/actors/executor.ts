@@ -17,4 +17,27 @@ export interface Executor {
   runBatch(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome>;
   /** Whether this executor wants per-element stats (for chunk sizing). */
   readonly collectStats?: boolean;
+  /** The live worker processes computing batches, for executors that have them (the cluster backend). */
+  workers?(): Promise<LiveWorker[]>;
+}
+
+/** A worker process computing batches for a backend, as its last heartbeat described it. */
+export interface LiveWorker {
+  /** `host.pid.start`. */
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  /** Threads computing batches. */
+  readonly threads: number;
+  /** Batches computed since it started. */
+  readonly batchesDone: number;
+  /** Batches running now. */
+  readonly active: number;
+  /** Resident set size of the worker process, bytes. */
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  /** Epoch ms of its last heartbeat. */
+  readonly lastSeen: number;
 }

@@ -5,8 +5,8 @@ import { backendOptions, integerFrom, progressOption, type BackendName, type Pro
 import type { CommandContext } from '../context.ts';
 import { formatCount, formatDuration } from '../format.ts';
 
-/** The example analysis the demo runs. */
-export const DEMO_PROCESSOR: string = fileURLToPath(new URL('../../../examples/dimuon.ts', import.meta.url));
+/** The example analysis the demo runs: its TypeScript source in a checkout, compiled in the package. */
+export const DEMO_PROCESSOR: string = fileURLToPath(new URL(`../../../examples/dimuon.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
 
 interface DemoFlags {
   events: number;
@@ -16,6 +16,7 @@ interface DemoFlags {
   stepSize?: number;
   backend: BackendName;
   workers?: number;
+  redis?: string;
   progress: ProgressMode;
 }
 
@@ -47,7 +48,7 @@ export function demoCommand(context: CommandContext): Command {
     const outcome = await executeRun({
       processor: DEMO_PROCESSOR,
       fileset: demo.filesetPath,
-      backend: { backend: flags.backend, ...(flags.workers === undefined ? {} : { workers: flags.workers }) },
+      backend: { backend: flags.backend, ...(flags.workers === undefined ? {} : { workers: flags.workers }), ...(flags.redis === undefined ? {} : { redis: flags.redis }) },
       stepSize: flags.stepSize,
       out: show(join(out, 'result.json')),
       plots: show(join(out, 'plots')),
