@@ -46,7 +46,8 @@ async function openMeta(file: RootFile, name: string): Promise<RNTupleMeta> {
  * Opens the RNTuple `name` (a path such as `Events` or `dir/ntuple`) of the ROOT file at `path`
  * as an {@link RNTupleSource} (an `EventSource`, like a TTree); closing it closes the file.
  * Missing file: `ENOENT`; no RNTuple of that name: `E_IO_TREE_NOT_FOUND`; truncated file:
- * `E_IO_TRUNCATED`; a corrupt anchor, envelope or checksum: `E_IO_MALFORMED`.
+ * `E_IO_TRUNCATED`; a corrupt anchor or envelope: `E_IO_MALFORMED`, or `E_IO_CHECKSUM` where its
+ * XXH3 checksum does not match.
  *
  * @example
  * ```ts
