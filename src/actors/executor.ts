@@ -1,9 +1,9 @@
 import type { BatchJob, BatchOutcome } from './batch.ts';
 
 /**
- * What a backend knows about one of its workers: which one ran a batch, and its memory. The threads
- * backend sends it with every batch outcome; a backend with heartbeats (cluster workers) may also
- * push it through {@link Executor.watchWorkers}. The dashboard draws a row and a memory line per `id`.
+ * The worker that ran a batch, and its memory then: the threads and cluster backends send it with
+ * every batch outcome (see `BatchOutcome.worker`). The dashboard draws a task-stream row and a
+ * memory line per `id`; executors with heartbeats also answer {@link Executor.workers}.
  */
 export interface WorkerInfo {
   /** Stable name of the worker, unique within the run, e.g. `thread-3` or `host-a/1234`. */
@@ -35,9 +35,27 @@ export interface Executor {
   runBatch(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome>;
   /** Whether this executor wants per-element stats (for chunk sizing). */
   readonly collectStats?: boolean;
-  /**
-   * Reports on workers between batches (heartbeats), for monitoring; returns a function that
-   * stops the reports. Optional: outcomes may carry {@link BatchOutcome.worker} instead.
-   */
-  readonly watchWorkers?: (listener: (info: WorkerInfo) => void) => () => void;
+  /** The live worker processes computing batches, for executors that have them (the cluster backend). */
+  workers?(): Promise<LiveWorker[]>;
+}
+
+/** A worker process computing batches for a backend, as its last heartbeat described it. */
+export interface LiveWorker {
+  /** `host.pid.start`. */
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  /** Threads computing batches. */
+  readonly threads: number;
+  /** Batches computed since it started. */
+  readonly batchesDone: number;
+  /** Batches running now. */
+  readonly active: number;
+  /** Resident set size of the worker process, bytes. */
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  /** Epoch ms of its last heartbeat. */
+  readonly lastSeen: number;
 }

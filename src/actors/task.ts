@@ -5,6 +5,7 @@ import { TaskCancelledError, TaskIncompleteError } from '../protocol/errors.ts';
 import { formatRange } from '../protocol/range.ts';
 import { EMPTY, cloneResult, merge, type Empty } from '../protocol/result.ts';
 import type { PartialResult, Progress, TaskStatus } from '../protocol/task.ts';
+import type { LiveWorker } from './executor.ts';
 import { supervisorMachine, statusOf, type SupervisorInput } from './supervisor.ts';
 
 /** An inspector as xstate takes it: a function or an observer of inspection events. */
@@ -130,6 +131,19 @@ export class Task<R> {
   cancel(reason?: unknown): void {
     if (this.actor.getSnapshot().status !== 'active') return;
     this.actor.send(reason === undefined ? { type: 'CANCEL' } : { type: 'CANCEL', reason });
+  }
+
+  /**
+   * The worker processes computing this task's batches, with host, pid, batches done and memory,
+   * as their heartbeats last described them. Empty on backends without worker processes.
+   *
+   * @example
+   * ```ts
+   * for (const w of await task.workers()) console.log(w.host, w.pid, w.batchesDone, w.rssBytes);
+   * ```
+   */
+  async workers(): Promise<LiveWorker[]> {
+    return (await this.actor.getSnapshot().context.input.executor.workers?.()) ?? [];
   }
 
   /** Waits for the end, whatever the status, and returns the partial result. Never rejects. */

@@ -40,7 +40,7 @@ export abstract class BaseBackend implements Backend {
   }
 
   /** The executor a new task runs on. */
-  protected abstract executor(options: ReturnType<typeof resolveComputeOptions>): Executor;
+  protected abstract executor(options: ReturnType<typeof resolveComputeOptions>, computable: Computable<unknown>): Executor;
   /** Releases the backend's own resources once every task has ended. */
   protected abstract release(): Promise<void>;
   /** A chance to reject a computable the backend cannot run (e.g. closures across threads). */
@@ -55,7 +55,7 @@ export abstract class BaseBackend implements Backend {
     const resolved = resolveComputeOptions(options);
     this.check(computable as Computable<unknown>);
     const task = new Task<R>(computable, {
-      executor: this.executor(resolved),
+      executor: this.executor(resolved, computable as Computable<unknown>),
       policy: resolved.errorPolicy,
       mergeEvery: resolved.mergeEvery,
       batchSizer: batchSizerFor(resolved, (targetMs) => adaptiveBatchSizer({ targetMs }), fixedBatchSizer),

@@ -27,7 +27,7 @@ export function collectCodes(value: string, previous: readonly string[] = []): s
 }
 
 /** The backends the CLI can run on. */
-export const BACKENDS = ['inline', 'threads'] as const;
+export const BACKENDS = ['inline', 'threads', 'cluster'] as const;
 /** A backend the CLI can run on. */
 export type BackendName = (typeof BACKENDS)[number];
 
@@ -35,13 +35,16 @@ export type BackendName = (typeof BACKENDS)[number];
 export interface BackendArgs {
   backend: BackendName;
   workers?: number;
+  /** Redis URL of the cluster backend. */
+  redis?: string;
 }
 
 /** The `--backend` and `--workers` options. */
 export function backendOptions(): Option[] {
   return [
-    new Option('--backend <name>', 'where to run: the calling thread or worker threads').choices(BACKENDS).default('inline'),
+    new Option('--backend <name>', 'where to run: the calling thread, worker threads, or `cortado worker`s through Redis').choices(BACKENDS).default('inline'),
     new Option('--workers <n>', 'worker threads (with --backend threads) [default: CPU cores - 1]').argParser(integerFrom(1)),
+    new Option('--redis <url>', 'Redis of the cluster (with --backend cluster); password also from REDIS_PASSWORD'),
   ];
 }
 

@@ -13,6 +13,7 @@ import { deserializeResult, serializeResult } from '../results/serialize.ts';
 import { writePlots } from '../results/plot/write.ts';
 import type { EventsInput } from '../io/dataset/context.ts';
 import type { BackendArgs, MonitorArgs, ProgressMode } from './args.ts';
+import { assertWritableFile } from '../journal/writable.ts';
 import { createBackend } from './backend.ts';
 import { concatComputables } from './concat.ts';
 import { CliUsageError, EXIT, oneLine } from './errors.ts';
@@ -93,6 +94,8 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
   const t0 = performance.now();
   const saved = request.resume === undefined ? undefined : await readRunFile(request.resume);
   const out = request.out ?? request.resume ?? 'result.json';
+  // Found now, not after the whole computation: an --out that cannot be written.
+  assertWritableFile(out, 'the result file (--out)');
   const settings = resolveSettings(request, saved);
   // Inputs first (fast, one-line errors), then the backend.
   const group = saved === undefined ? await readFileset(request.fileset!) : undefined;
@@ -106,7 +109,10 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
   };
   const build = (parts: readonly DataGroupSpec[]) => concatComputables(parts.map((p) => mapSteps(p, processor.ref, mapOptions)));
   if (saved !== undefined) {
-    const key = build(saved.parts).key;
+    const { key, size } = build(saved.parts);
+    if (size !== saved.size) {
+      throw new CliUsageError(`The result file ${request.resume} is damaged: its size ${saved.size} is not the ${size} entries of its prepared files; start a fresh run without --resume`);
+    }
     if (key !== saved.key) {
       throw new CliUsageError(
         `Expected the computation of the saved run ${request.resume} (key ${saved.key}), got key ${key}: the processor module ` +

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Subscription as RxSubscription } from 'rxjs';
 import type { AnyActorRef, InspectionEvent, Subscription } from 'xstate';
 import type { BatchJob, BatchOutcome } from '../actors/batch.ts';
-import type { Executor, WorkerInfo } from '../actors/executor.ts';
+import type { Executor, LiveWorker, WorkerInfo } from '../actors/executor.ts';
 import type { SupervisorContext } from '../actors/supervisor.ts';
 import { supervisorMachine } from '../actors/supervisor.ts';
 import type { Task } from '../actors/task.ts';
@@ -201,7 +201,7 @@ export class Recorder {
       },
       complete: () => this.#end(tracked),
     });
-    tracked.unwatchWorkers = executor.watchWorkers?.((info) => this.#worker(info, true));
+    tracked.unwatchWorkers = executor.workers === undefined ? undefined : this.#pollWorkers(executor.workers.bind(executor));
     this.#schedule();
     return id;
   }
@@ -268,6 +268,23 @@ export class Recorder {
   #sampleMemory(): void {
     const m = process.memoryUsage();
     this.#emit({ k: 'mem', t: this.now(), worker: 'main', rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal });
+  }
+
+  /** Heartbeats of worker processes (the cluster backend's), read every `memoryMs` while the task runs. */
+  #pollWorkers(workers: () => Promise<LiveWorker[]>): () => void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      workers()
+        .then((list) => {
+          for (const w of list) this.#worker({ id: w.id, host: w.host, rss: w.rssBytes, heapUsed: w.heapUsedBytes }, true);
+        })
+        .catch(() => undefined)
+        .finally(() => (busy = false));
+    }, Math.max(this.#memoryMs, 250));
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   #worker(info: WorkerInfo, always: boolean): void {

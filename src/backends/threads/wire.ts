@@ -59,8 +59,8 @@ export interface WireOutcome {
   readonly ms: Float64Array | null;
   /** Milliseconds the worker spent on the batch. */
   readonly busyMs: number;
-  /** The worker thread and its memory when it finished. */
-  readonly worker: WorkerInfo;
+  /** The worker thread and its memory when it finished (absent when no thread ran it). */
+  readonly worker?: WorkerInfo;
 }
 
 /** A batch ready to post, the buffers to move with it, and the elements that could not be sent. */

@@ -16,6 +16,7 @@ interface DemoFlags extends MonitorArgs {
   stepSize?: number;
   backend: BackendName;
   workers?: number;
+  redis?: string;
   progress: ProgressMode;
 }
 
@@ -47,7 +48,7 @@ export function demoCommand(context: CommandContext): Command {
     const outcome = await executeRun({
       processor: DEMO_PROCESSOR,
       fileset: demo.filesetPath,
-      backend: { backend: flags.backend, ...(flags.workers === undefined ? {} : { workers: flags.workers }) },
+      backend: { backend: flags.backend, ...(flags.workers === undefined ? {} : { workers: flags.workers }), ...(flags.redis === undefined ? {} : { redis: flags.redis }) },
       stepSize: flags.stepSize,
       out: show(join(out, 'result.json')),
       plots: show(join(out, 'plots')),

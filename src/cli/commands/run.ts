@@ -7,6 +7,7 @@ interface RunFlags extends MonitorArgs {
   export?: string;
   backend: BackendName;
   workers?: number;
+  redis?: string;
   stepSize?: number;
   maxChunks?: number;
   out?: string;
@@ -57,7 +58,7 @@ Examples:
       processor,
       exportName: flags.export,
       fileset: flags.fileset,
-      backend: { backend: flags.backend, ...(flags.workers === undefined ? {} : { workers: flags.workers }) },
+      backend: { backend: flags.backend, ...(flags.workers === undefined ? {} : { workers: flags.workers }), ...(flags.redis === undefined ? {} : { redis: flags.redis }) },
       stepSize: flags.stepSize,
       maxChunks: flags.maxChunks,
       out: flags.out,

@@ -132,7 +132,9 @@ export function decodeChunk(
       const plain = h.is_compressed === false
         ? body
         : decompress(body, header.uncompressed_page_size - repLength - defLength, meta, compressors, leaf);
-      const present = n - h.num_nulls;
+      // Count values from the definition levels: pyarrow writes num_nulls = 0 for list<struct>
+      // pages that hold empty lists, so num_values - num_nulls overcounts them.
+      const present = countPresent(state.def, state.levelCount, n, leaf.maxDef);
       decodeValues(plain, 0, h.encoding, present, state, leaf);
       state.levelCount += n;
     }
@@ -201,8 +203,8 @@ function decodeValues(
 function gather(dictionary: RawArray, indexes: Int32Array, out: RawArray, at: number, leaf: LeafColumn): void {
   const size = dictionary.length;
   // Same-typed arrays: the casts only tell TypeScript what allocRaw made.
-  const src = dictionary as Float64Array;
-  const dst = out as Float64Array;
+  const src = bitsOf(dictionary);
+  const dst = bitsOf(out);
   for (let i = 0; i < indexes.length; i++) {
     const k = indexes[i]!;
     if (k >= size) throw new ChunkDecodeError('malformed', `column ${leaf.key} refers to dictionary entry ${k} of ${size}`);
@@ -230,7 +232,7 @@ export function decodePlain(page: Uint8Array, offset: number, physical: Physical
 // Restricts decoded levels/values to rows [start, stop) of what was decoded, filling nulls with 0/NaN.
 function select(state: ChunkState, leaf: LeafColumn, start: number, stop: number): DecodedChunk {
   const { values, def, rep, levelCount } = state;
-  const fill = leaf.physical === 'FLOAT' || leaf.physical === 'DOUBLE' ? NaN : 0;
+  const fill = nullFill(leaf.physical);
   if (leaf.maxRep === 0) {
     if (levelCount < stop) throw new ChunkDecodeError('malformed', `column ${leaf.key} holds ${levelCount} rows, expected ${stop}`);
     if (def === undefined) return { values: values.slice(start, stop) };
@@ -270,21 +272,42 @@ function select(state: ChunkState, leaf: LeafColumn, start: number, stop: number
   offsets[rows] = elements;
   if (valueStart < 0) valueStart = 0;
   if (!nulls) return { values: values.slice(valueStart, valueStart + elements), offsets };
-  // Null list elements (rare outside NanoAOD): place values where elements are defined.
+  // Null list elements: place values where elements are defined. `v` counts the values of every
+  // level from the chunk's start, those of rows before the selection included.
   const out = allocRaw(leaf.physical, elements);
+  const src = bitsOf(values);
+  const dst = bitsOf(out);
   let k = 0;
-  let v = valueStart;
+  let v = 0;
   row = -1;
   for (let i = 0; i < levelCount && k < elements; i++) {
     if (repLevels[i] === 0) row++;
     const d = def === undefined ? maxDef : def[i]!;
     if (row >= start && d >= elementDef) {
-      (out as Float64Array)[k++] = d === maxDef ? (values as Float64Array)[v++]! : fill;
+      dst[k++] = d === maxDef ? src[v++]! : (fill as number);
     } else if (d === maxDef) {
       v++;
     }
   }
   return { values: out, offsets };
+}
+
+/**
+ * A view that copies values bit for bit: float32 values move through their int32 bits, because a
+ * float32 read widens to a double, which quiets a signalling NaN and so alters its payload. The
+ * cast to Float64Array only tells TypeScript that elements are assigned between same-typed arrays.
+ */
+function bitsOf(values: RawArray): Float64Array {
+  if (values instanceof Float32Array) return new Int32Array(values.buffer, values.byteOffset, values.length) as unknown as Float64Array;
+  return values as Float64Array;
+}
+
+// What a null becomes, in the element type of bitsOf(): the canonical quiet NaN (float32 as its
+// bits 0x7FC00000), 0 for integers and false.
+function nullFill(physical: PhysicalType): number | bigint {
+  if (physical === 'FLOAT') return 0x7fc00000;
+  if (physical === 'DOUBLE') return NaN;
+  return physical === 'INT64' ? 0n : 0;
 }
 
 function scatter(
@@ -295,14 +318,13 @@ function scatter(
   out: RawArray,
   start: number,
   stop: number,
-  fill: number,
+  fill: number | bigint,
 ): void {
-  const src = values as Float64Array;
-  const dst = out as Float64Array;
-  const isBig = values instanceof BigInt64Array;
+  const src = bitsOf(values);
+  const dst = bitsOf(out);
   for (let i = start; i < stop; i++) {
     if (def[i] === maxDef) dst[i - start] = src[v++]!;
-    else dst[i - start] = (isBig ? 0n : fill) as number;
+    else dst[i - start] = fill as number;
   }
 }
 
