@@ -73,6 +73,13 @@ export { Recorder } from './dashboard/recorder.ts';
 export type { RecorderOptions, AttachOptions, RecordSink } from './dashboard/recorder.ts';
 export type { TraceRecord, HistView } from './dashboard/records.ts';
 
+// Durable runs: the checkpoint interface and cortado's crash-safe journal.
+export type { Checkpoint, CheckpointState } from './protocol/checkpoint.ts';
+export { JournalCheckpoint, peekCheckpoint } from './journal/journal-checkpoint.ts';
+export type { JournalCheckpointOptions, JournalStats } from './journal/journal-checkpoint.ts';
+export { CheckpointError } from './journal/errors.ts';
+export type { CheckpointErrorCode } from './journal/errors.ts';
+
 // Event data.
 export { openSource } from './io/open.ts';
 export type { OpenSourceOptions } from './io/open.ts';

@@ -11,6 +11,7 @@ import { runCommand } from './commands/run.ts';
 import { workerCommand } from './commands/worker.ts';
 import { programWords, type CommandContext } from './context.ts';
 import { CliUsageError, EXIT, oneLine } from './errors.ts';
+import { packageVersion } from './version.ts';
 
 /**
  * Builds the `cortado` program (commander), with every command registered.
@@ -23,6 +24,7 @@ import { CliUsageError, EXIT, oneLine } from './errors.ts';
 export function buildProgram(context: CommandContext): Command {
   const program = new Command('cortado')
     .description('Chunked map-reduce over event data (ROOT, Parquet): run analyses, prepare filesets, plot results, watch runs')
+    .version(packageVersion(), '-V, --version', 'print the version of cortado and exit')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.endsWith('\n') ? text : `${text}\n`) })

@@ -5,8 +5,8 @@ import { backendOptions, integerFrom, monitorOptions, progressOption, type Backe
 import type { CommandContext } from '../context.ts';
 import { formatCount, formatDuration } from '../format.ts';
 
-/** The example analysis the demo runs. */
-export const DEMO_PROCESSOR: string = fileURLToPath(new URL('../../../examples/dimuon.ts', import.meta.url));
+/** The example analysis the demo runs: its TypeScript source in a checkout, compiled in the package. */
+export const DEMO_PROCESSOR: string = fileURLToPath(new URL(`../../../examples/dimuon.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
 
 interface DemoFlags extends MonitorArgs {
   events: number;
