@@ -159,7 +159,7 @@ describe('journal checkpoint', () => {
 
 describe.each(BACKENDS)('compute with a checkpoint: %s', (_name, entry) => {
   useBackendSetup(entry);
-  const create = entry.create;
+  const { create } = entry;
   let backend: Backend;
   afterEach(async () => {
     await backend?.dispose();
