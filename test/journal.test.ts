@@ -11,7 +11,7 @@ import { encodeFrame } from '../src/journal/frame.ts';
 import { JournalCheckpoint } from '../src/journal/journal-checkpoint.ts';
 import type { Checkpoint } from '../src/protocol/checkpoint.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
-import { BACKENDS } from './helpers/backends.ts';
+import { BACKENDS, useBackendSetup } from './helpers/backends.ts';
 import { recordOf, square } from './fixtures/processors.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'cortado-journal-'));
@@ -157,7 +157,9 @@ describe('journal checkpoint', () => {
   });
 });
 
-describe.each(BACKENDS)('compute with a checkpoint: %s', (_name, create) => {
+describe.each(BACKENDS)('compute with a checkpoint: %s', (_name, entry) => {
+  useBackendSetup(entry);
+  const { create } = entry;
   let backend: Backend;
   afterEach(async () => {
     await backend?.dispose();
