@@ -61,6 +61,13 @@ export { registerErrorClass } from './backends/errors/known-classes.ts';
 export type { Backend, BackendOptions } from './backends/backend.ts';
 export type { ComputeOptions } from './backends/options.ts';
 
+// Durable runs: the checkpoint interface and cortado's crash-safe journal.
+export type { Checkpoint, CheckpointState } from './protocol/checkpoint.ts';
+export { JournalCheckpoint, peekCheckpoint } from './journal/journal-checkpoint.ts';
+export type { JournalCheckpointOptions, JournalStats } from './journal/journal-checkpoint.ts';
+export { CheckpointError } from './journal/errors.ts';
+export type { CheckpointErrorCode } from './journal/errors.ts';
+
 // Event data.
 export { openSource } from './io/open.ts';
 export type { OpenSourceOptions } from './io/open.ts';

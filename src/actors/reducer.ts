@@ -30,11 +30,11 @@ export const reducerMachine = setup({
   types: {
     context: {} as ReducerContext,
     events: {} as ReducerEvent,
-    input: {} as { group: string | undefined; mergeEvery: number },
+    input: {} as { group: string | undefined; mergeEvery: number; initial?: unknown },
   },
 }).createMachine({
   id: 'reducer',
-  context: ({ input }) => ({ group: input.group, mergeEvery: input.mergeEvery, acc: EMPTY, buffer: [], merged: 0 }),
+  context: ({ input }) => ({ group: input.group, mergeEvery: input.mergeEvery, acc: input.initial ?? EMPTY, buffer: [], merged: 0 }),
   on: {
     PARTIAL: [
       {
