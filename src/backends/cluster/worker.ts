@@ -117,7 +117,9 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
         };
         await poll();
       });
-      const bytes = encodeOutcome(outcome, o.maxResultBytes);
+      // The thread that ran it, named after this worker process so rows stay apart across hosts.
+      const named = outcome.worker === undefined ? outcome : { ...outcome, worker: { ...outcome.worker, id: `${id}/${outcome.worker.id}`, host: hostname() } };
+      const bytes = encodeOutcome(named, o.maxResultBytes);
       await redis.eval(STORE_IF_JOB, 2, jobKey, resultKey(keys, job.id!), bytes, String(o.resultTtlMs));
       batchesDone++;
       return { bytes: bytes.byteLength };

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { backendArgs, backendOptions, collectCodes, integerFrom, progressOption, type BackendFlags, type ProgressMode } from '../args.ts';
+import { backendArgs, backendOptions, collectCodes, integerFrom, monitorOptions, progressOption, type BackendFlags, type MonitorArgs, type ProgressMode } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 
-interface RunFlags extends BackendFlags {
+interface RunFlags extends BackendFlags, MonitorArgs {
   fileset?: string;
   export?: string;
   stepSize?: number;
@@ -37,7 +37,7 @@ export function runCommand(context: CommandContext): Command {
     .option('--resume <result.json>', 'compute only what this earlier result left (missing ranges, unopened files) and merge into it')
     .option('--json', 'print a JSON summary on stdout (nothing else goes there) instead of the text summary')
     .option('--verbose', "show cortado's own frames too in a fatal error's stack trace (by default only your code's)");
-  for (const option of backendOptions()) command.addOption(option);
+  for (const option of [...backendOptions(), ...monitorOptions()]) command.addOption(option);
   command.addOption(progressOption());
   command.addHelpText(
     'after',
@@ -49,7 +49,8 @@ the partial result is written and the command that resumes the rest is printed.
 Examples:
   $ cortado run examples/dimuon.ts --fileset fileset.json --out result.json --plots plots/
   $ cortado run analysis.ts -f fileset.json --backend threads --workers 8 --continue-on ENOENT
-  $ cortado run --resume result.json`,
+  $ cortado run --resume result.json
+  $ cortado run analysis.ts -f fileset.json --backend threads --dashboard 8765 --trace run.jsonl`,
   );
   command.action(async (processor: string | undefined, flags: RunFlags) => {
     // Loaded here, so that --help and argument errors answer at once.
@@ -67,6 +68,7 @@ Examples:
       retries: flags.retries,
       resume: flags.resume,
       progress: flags.progress,
+      monitor: { dashboard: flags.dashboard, dashboardHost: flags.dashboardHost, trace: flags.trace },
       program: context.program,
       json: flags.json,
       verbose: flags.verbose,
