@@ -1,10 +1,13 @@
+import type { Checkpoint, CheckpointState } from '../protocol/checkpoint.ts';
 import type { Computable, StepGenerator } from '../protocol/computable.ts';
 import { decide, isExhaustion, type ErrorPolicy } from '../protocol/policy.ts';
-import { RangeSet } from '../protocol/range.ts';
+import { BadResultError } from '../protocol/errors.ts';
+import { RangeSet, formatRange, subtractRanges, type Range } from '../protocol/range.ts';
 import type { Failure, Progress, TaskStatus } from '../protocol/task.ts';
 import type { BatchItem, BatchJob, BatchOutcome } from './batch.ts';
 import type { BatchSizer } from './batch-sizer.ts';
 import type { ChunkSizer } from './chunk-sizer.ts';
+import { ResultShapes } from './result-shape.ts';
 
 /** A retry the policy asked for: run `item` again after `delayMs`. */
 export interface RetryRequest {
@@ -17,6 +20,8 @@ export interface Absorbed {
   readonly retries: RetryRequest[];
   /** Results to hand to reducers, per group. */
   readonly results: Map<string | undefined, unknown>;
+  /** Ranges the batch completed (its refused elements taken out). */
+  readonly completed: readonly Range[];
 }
 
 /** Settings of a run. */
@@ -27,6 +32,10 @@ export interface RunSettings {
   readonly chunkSizer?: ChunkSizer | undefined;
   readonly random: () => number;
   readonly now: () => number;
+  /** Where accepted batches are recorded (durable runs). */
+  readonly checkpoint?: Checkpoint | undefined;
+  /** What an earlier run recorded: counts as completed from the start. */
+  readonly restored?: CheckpointState | undefined;
 }
 
 /**
@@ -38,6 +47,8 @@ export class RunState {
   readonly settings: RunSettings;
   readonly completed = new RangeSet();
   readonly failures: Failure[] = [];
+  /** Type skeletons of the results accepted per group: a partial that cannot merge is refused before it counts. */
+  readonly shapes = new ResultShapes();
   /** Retries whose delay has passed. */
   readonly ready: BatchItem[] = [];
   scheduledRetries = 0;
@@ -62,6 +73,12 @@ export class RunState {
   constructor(settings: RunSettings) {
     this.settings = settings;
     this.startedAt = settings.now();
+    const restored = settings.restored;
+    if (restored !== undefined) {
+      for (const range of restored.completed) this.completed.add(range);
+      for (const [group, value] of restored.results) this.shapes.accept(group, value);
+      this.entriesDone = this.completed.length;
+    }
   }
 
   /** Takes up to the batch sizer's count of elements: due retries first, then new ones. */
@@ -109,16 +126,60 @@ export class RunState {
   /** Records a batch's outcome and applies the error policy to its failures. */
   absorb(job: BatchJob, outcome: BatchOutcome): Absorbed {
     this.#settle(job, outcome.elements, outcome.busyMs);
-    for (const range of outcome.completed) this.completed.add(range);
-    this.elementsDone += outcome.elements;
-    this.entriesDone += outcome.entries;
+    const refused = this.#refuseUnmergeable(job, outcome);
+    const results = refused === undefined ? outcome.results : refused.results;
+    const completed = refused === undefined ? outcome.completed : subtractRanges(outcome.completed, refused.items.map((r) => r.item.element.range));
+    this.#record(completed, results);
+    for (const range of completed) this.completed.add(range);
+    this.elementsDone += outcome.elements - (refused?.items.length ?? 0);
+    this.entriesDone += outcome.entries - (refused?.entries ?? 0);
     if (outcome.stats && this.settings.chunkSizer) this.settings.chunkSizer.observe(outcome.stats);
     const retries: RetryRequest[] = [];
     for (const failure of outcome.failures) {
       const item = job.items[failure.index];
       if (item !== undefined) this.#fail(item, failure.error, retries);
     }
-    return { retries, results: outcome.results };
+    for (const { item, error } of refused?.items ?? []) this.#fail(item, error, retries);
+    return { retries, results, completed };
+  }
+
+  /** Records an accepted batch in the checkpoint; a checkpoint that cannot write cancels the run (the batch still counts in memory). */
+  #record(completed: readonly Range[], results: ReadonlyMap<string | undefined, unknown>): void {
+    const checkpoint = this.settings.checkpoint;
+    if (checkpoint === undefined || this.fatal !== undefined || (completed.length === 0 && results.size === 0)) return;
+    try {
+      checkpoint.record(completed, results);
+    } catch (error) {
+      this.fatal = { error };
+    }
+  }
+
+  /**
+   * Checks each group's merged partial against what was accepted before. A group whose partial
+   * cannot merge is refused whole: its elements fail with `E_BAD_RESULT` (under the policy, like
+   * any failure) and their ranges do not count as completed.
+   */
+  #refuseUnmergeable(job: BatchJob, outcome: BatchOutcome): { results: Map<string | undefined, unknown>; items: Array<{ item: BatchItem; error: unknown }>; entries: number } | undefined {
+    let refused: { results: Map<string | undefined, unknown>; items: Array<{ item: BatchItem; error: unknown }>; entries: number } | undefined;
+    for (const [group, value] of outcome.results) {
+      try {
+        this.shapes.accept(group, value);
+      } catch (error) {
+        refused ??= { results: new Map(outcome.results), items: [], entries: 0 };
+        refused.results.delete(group);
+        const failedIndices = new Set(outcome.failures.map((f) => f.index));
+        job.items.forEach((item, index) => {
+          if (item.element.group !== group || failedIndices.has(index)) return;
+          const range: Range = item.element.range;
+          refused!.entries += item.element.entries ?? range[1] - range[0];
+          refused!.items.push({
+            item,
+            error: new BadResultError(`The result of element ${formatRange(range)} cannot merge with the results before it: ${(error as Error).message}`, { cause: error }),
+          });
+        });
+      }
+    }
+    return refused;
   }
 
   /** A whole batch was lost (its lane's executor rejected): every element in it failed. */
@@ -126,7 +187,7 @@ export class RunState {
     this.#settle(job, 0);
     const retries: RetryRequest[] = [];
     for (const item of job.items) this.#fail(item, error, retries);
-    return { retries, results: new Map() };
+    return { retries, results: new Map(), completed: [] };
   }
 
   #settle(job: BatchJob, elements: number, busyMs?: number): void {

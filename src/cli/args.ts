@@ -27,7 +27,7 @@ export function collectCodes(value: string, previous: readonly string[] = []): s
 }
 
 /** The backends the CLI can run on. */
-export const BACKENDS = ['inline', 'threads'] as const;
+export const BACKENDS = ['inline', 'threads', 'cluster'] as const;
 /** A backend the CLI can run on. */
 export type BackendName = (typeof BACKENDS)[number];
 
@@ -35,13 +35,16 @@ export type BackendName = (typeof BACKENDS)[number];
 export interface BackendArgs {
   backend: BackendName;
   workers?: number;
+  /** Redis URL of the cluster backend. */
+  redis?: string;
 }
 
 /** The `--backend` and `--workers` options. */
 export function backendOptions(): Option[] {
   return [
-    new Option('--backend <name>', 'where to run: the calling thread or worker threads').choices(BACKENDS).default('inline'),
+    new Option('--backend <name>', 'where to run: the calling thread, worker threads, or `cortado worker`s through Redis').choices(BACKENDS).default('inline'),
     new Option('--workers <n>', 'worker threads (with --backend threads) [default: CPU cores - 1]').argParser(integerFrom(1)),
+    new Option('--redis <url>', 'Redis of the cluster (with --backend cluster); password also from REDIS_PASSWORD'),
   ];
 }
 
@@ -52,4 +55,21 @@ export function progressOption(): Option {
   return new Option('--progress <mode>', 'progress on stderr: auto (a bar on a terminal, else a line every 2 s), bar, lines, none')
     .choices(['auto', 'bar', 'lines', 'none'])
     .default('auto');
+}
+
+/** What `--dashboard`, `--dashboard-host` and `--trace` asked for. */
+export interface MonitorArgs {
+  /** `true` for `--dashboard` without a port (a free one is picked). */
+  dashboard?: number | true | undefined;
+  dashboardHost?: string | undefined;
+  trace?: string | undefined;
+}
+
+/** The `--dashboard [port]`, `--dashboard-host <host>` and `--trace <file>` options. */
+export function monitorOptions(): Option[] {
+  return [
+    new Option('--dashboard [port]', 'serve a live dashboard of the run on 127.0.0.1 (prints its URL) [default port: a free one]').argParser(integerFrom(0)),
+    new Option('--dashboard-host <host>', 'bind the dashboard to this interface instead (e.g. 0.0.0.0); the URL then carries a token'),
+    new Option('--trace <file>', 'record the run (actors, batches, failures, progress, memory, histograms) to a JSONL trace; replay: cortado dashboard <file>'),
+  ];
 }

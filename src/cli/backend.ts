@@ -18,6 +18,19 @@ export async function createBackend(args: BackendArgs): Promise<Backend> {
     // Two batches in flight: one loads its file while the other computes.
     return inline({ concurrency: 2 });
   }
+  if (args.backend === 'cluster') {
+    if (args.redis === undefined) throw new CliUsageError('Expected --redis <url> (or CORTADO_REDIS) with --backend cluster, got neither');
+    if (args.workers !== undefined) throw new CliUsageError('Expected --workers only with --backend threads; with --backend cluster, give it to each `cortado worker`');
+    const { cluster } = await import('../backends/cluster.ts');
+    return cluster({
+      redis: {
+        url: args.redis,
+        ...(process.env.REDIS_PASSWORD ? { password: process.env.REDIS_PASSWORD } : {}),
+        ...(process.env.REDIS_USERNAME ? { username: process.env.REDIS_USERNAME } : {}),
+      },
+    });
+  }
+  if (args.redis !== undefined) throw new CliUsageError(`Expected --redis only with --backend cluster, got it with --backend ${args.backend}`);
   const { threads } = await import('../backends/threads.ts');
   return threads(args.workers === undefined ? {} : { workers: args.workers });
 }

@@ -1,7 +1,9 @@
-import { rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { dataGroupSchema, type DataGroupSpec } from '../io/dataset/schema.ts';
+import { writeFileAtomic } from '../journal/atomic-write.ts';
 import { formatIssues } from '../protocol/policy.ts';
+import { EMPTY, assertMergeable } from '../protocol/result.ts';
+import { deserializeResult } from '../results/serialize.ts';
 import type { TaskStatus } from '../protocol/task.ts';
 import type { SerializedResult } from '../results/serialize.ts';
 import { CliUsageError } from './errors.ts';
@@ -95,15 +97,19 @@ const runFileSchema = z.object({
   result: z.object({ type: z.literal('cortado.Result'), version: z.literal(1), value: z.unknown() }),
 });
 
-/** Writes a run file atomically (a half-written file never replaces a good one, even on Ctrl-C). */
+/**
+ * Writes a run file atomically (a half-written file never replaces a good one, even on Ctrl-C or
+ * SIGKILL); the temporary file is removed on failure and the error names `path`.
+ */
 export async function writeRunFile(path: string, run: RunFile): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(run, null, 1)}\n`);
-  await rename(temporary, path);
+  writeFileAtomic(path, `${JSON.stringify(run, null, 1)}\n`, 'the result file');
 }
 
 /**
- * Reads and validates a run file written by `cortado run` (for `--resume` and `cortado plot`).
+ * Reads and validates a run file written by `cortado run` (for `--resume` and `cortado plot`):
+ * its schema, its completed ranges (each `start < stop`, within `[0, size)`, sorted and not
+ * overlapping, adding up to `processed`), and its result (it decodes and merges). Every problem
+ * is one {@link CliUsageError} naming the file and what is wrong, before anything is computed.
  *
  * @example
  * ```ts
@@ -117,5 +123,34 @@ export async function readRunFile(path: string): Promise<RunFile> {
   if (!parsed.success) {
     throw new CliUsageError(`Expected ${path} to be a result file written by \`cortado run\`: ${formatIssues('', parsed.error, json)}`);
   }
-  return parsed.data as RunFile;
+  const run = parsed.data as RunFile;
+  const problem = rangeProblem(run) ?? resultProblem(run);
+  if (problem !== undefined) throw new CliUsageError(`The result file ${path} is damaged: ${problem}; it cannot be resumed (start a fresh run)`);
+  return run;
+}
+
+/** What is wrong with a run file's completed ranges, if anything. */
+export function rangeProblem(run: Pick<RunFile, 'completed' | 'size' | 'processed'>): string | undefined {
+  let previousStop = 0;
+  let total = 0;
+  for (const [start, stop] of run.completed) {
+    const at = `completed range [${start}, ${stop})`;
+    if (!(start < stop)) return `${at} is empty or inverted (expected start < stop)`;
+    if (stop > run.size) return `${at} lies beyond the run's size ${run.size}`;
+    if (start < previousStop) return `${at} overlaps or precedes the range before it (expected sorted, disjoint ranges)`;
+    previousStop = stop;
+    total += stop - start;
+  }
+  if (total !== run.processed) return `its completed ranges cover ${total} entries but \`processed\` says ${run.processed}`;
+  return undefined;
+}
+
+function resultProblem(run: RunFile): string | undefined {
+  try {
+    const value = deserializeResult(run.result);
+    if (value !== EMPTY) assertMergeable(EMPTY, value);
+    return undefined;
+  } catch (error) {
+    return `its result does not decode as a result that merges: ${(error as Error).message}`;
+  }
 }

@@ -14,11 +14,28 @@ export type IoErrorCode =
   | 'E_IO_READ'
   | 'E_IO_CLOSED'
   | 'E_IO_TREE_NOT_FOUND'
+  | 'E_IO_KEY_NOT_FOUND'
   | 'E_IO_BRANCH_NOT_FOUND'
   | 'E_IO_MALFORMED'
   | 'E_IO_TRUNCATED'
   | 'E_IO_UNSUPPORTED'
-  | 'E_IO_DECOMPRESS';
+  | 'E_IO_DECOMPRESS'
+  /** A checksum stored in the file (e.g. an LZ4 block's xxhash64) does not match its data. */
+  | 'E_IO_CHECKSUM'
+  /** A read, open or request got no answer within the timeout. */
+  | 'E_IO_TIMEOUT'
+  /** A read after the file (or its byte source) was closed. */
+  | 'E_IO_CLOSED'
+  | 'EACCES'
+  | 'EISDIR'
+  /** A file changed (ETag, Last-Modified, size, inode, mtime) while being read. */
+  | 'E_FILE_CHANGED'
+  /** An HTTP(S) file could not be read: network failure after retries. */
+  | 'E_IO_HTTP'
+  /** An HTTP(S) server answered a Range request with the whole file. */
+  | 'E_IO_HTTP_NO_RANGE'
+  /** An HTTP(S) server answered with this status (e.g. `E_IO_HTTP_404`, `E_IO_HTTP_503`). */
+  | `E_IO_HTTP_${number}`;
 
 /** Details an I/O error may carry, for programs that react to it. */
 export interface IoErrorDetails {
@@ -27,6 +44,8 @@ export interface IoErrorDetails {
   readonly branch?: string;
   /** Names that do exist (trees present, branches with close names). */
   readonly available?: readonly string[];
+  /** The HTTP status of a remote file's failed request. */
+  readonly status?: number;
 }
 
 /**

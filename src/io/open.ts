@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { IoError, systemIoError } from './errors.ts';
 import { openParquet } from './parquet/index.ts';
+import { holdsRNTuple, openRNTuple } from './rntuple/index.ts';
 import { openRootTree } from './root/index.ts';
 import type { EventSource } from './source.ts';
 
@@ -60,7 +61,8 @@ export async function sniffFormat(path: string): Promise<SourceFormat> {
 /**
  * Opens event data as an {@link EventSource}, whichever the format: Parquet files (by extension
  * or `PAR1` magic) through `openParquet` (the tree name is ignored: a Parquet file is one table),
- * ROOT files through the ROOT reader's tree `treename`. Close the source when done.
+ * ROOT files through the TTree reader, or the RNTuple reader when the object `treename` is an
+ * RNTuple anchor. Close the source when done.
  *
  * @example
  * ```ts
@@ -72,5 +74,6 @@ export async function openSource(path: string, treename: string, options: OpenSo
   options.signal?.throwIfAborted();
   const format = await sniffFormat(path);
   const forward = options.signal === undefined ? {} : { signal: options.signal };
-  return format === 'parquet' ? openParquet(path, forward) : openRootTree(path, treename, forward);
+  if (format === 'parquet') return openParquet(path, forward);
+  return holdsRNTuple(path, treename) ? openRNTuple(path, treename, forward) : openRootTree(path, treename, forward);
 }

@@ -16,6 +16,7 @@ interface PrepareFlags {
   retries?: number;
   backend: BackendName;
   workers?: number;
+  redis?: string;
   progress: ProgressMode;
 }
 
@@ -48,7 +49,7 @@ export function prepareCommand(context: CommandContext): Command {
     ]);
     const group = await readFileset(flags.fileset);
     using watch = watchInterrupts(() => process.stderr.write('\nInterrupted: nothing written.\n'));
-    await using backend = await createBackend({ backend: flags.backend, ...(flags.workers === undefined ? {} : { workers: flags.workers }) });
+    await using backend = await createBackend({ backend: flags.backend, ...(flags.workers === undefined ? {} : { workers: flags.workers }), ...(flags.redis === undefined ? {} : { redis: flags.redis }) });
     // Files that a prepared fileset already describes are prepared again: this command re-learns them all.
     const fresh = { datasets: group.datasets.map((d) => ({ name: d.name, metadata: d.metadata, files: d.files.map((f) => ({ path: f.path, treename: f.treename })) })) };
     const prepared = await prepareMissing(backend, fresh, {

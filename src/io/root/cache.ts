@@ -1,5 +1,7 @@
 import type { BranchInfo } from '../source.ts';
+import type { RootDirectory } from './directory.ts';
 import type { RootHeader } from './header.ts';
+import type { StreamerInfo } from './streamers.ts';
 import type { BranchLayout } from './layout.ts';
 
 /** What cortado keeps of a parsed TTree: enough to read it without jsroot. */
@@ -12,18 +14,15 @@ export interface TreeMeta {
   readonly branches: readonly BranchInfo[];
 }
 
-/** A key in the file's top directory. */
-export interface RootKeyInfo {
-  readonly name: string;
-  readonly className: string;
-  readonly cycle: number;
-}
-
 /** What cortado keeps of a parsed ROOT file. */
 export interface FileMeta {
   readonly header: RootHeader;
-  readonly keys: readonly RootKeyInfo[];
+  /** The top directory (subdirectories load on demand and stay cached in it). */
+  readonly top: RootDirectory;
+  /** Trees by their full path (`dir/Events`). */
   readonly trees: Map<string, TreeMeta>;
+  /** The streamer-info record, parsed on first need. */
+  streamers?: Promise<Map<string, StreamerInfo>> | undefined;
 }
 
 /**

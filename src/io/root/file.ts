@@ -4,8 +4,14 @@ import { InvalidOptionsError } from '../../protocol/errors.ts';
 import { IoError } from '../errors.ts';
 import type { EventSource } from '../source.ts';
 import { metaCache, type FileMeta, type TreeMeta } from './cache.ts';
+import { handleSource, type RootByteSource } from './bytes.ts';
+import { RootCursor } from './cursor.ts';
+import { RootDirectory, type RootKeyInfo } from './directory.ts';
 import { RootFileHandle } from './handle.ts';
-import { HEADER_READ_SIZE, parseRootHeader } from './header.ts';
+import { HEADER_READ_SIZE, parseRootHeader, type RootHeader } from './header.ts';
+import { readKey } from './keys.ts';
+import { parseRecord, readKeyObject } from './records.ts';
+import { parseStreamerInfos, type StreamerInfo } from './streamers.ts';
 import { openJsroot, readTreeMeta } from './metadata.ts';
 import { RootTree } from './tree.ts';
 
@@ -35,8 +41,12 @@ function resolveOpenOptions(options: RootOpenOptions | undefined): z.output<type
 
 const RNTUPLE = /RNTuple/;
 
+/** Key classes that are trees cortado reads. */
+const TREE_CLASSES = new Set(['TTree', 'TNtuple', 'TNtupleD']);
+
 /** A tree of a ROOT file and its entry count. */
 export interface RootTreeEntry {
+  /** Its path from the top directory (`Events`, `dir/Events`). */
   readonly name: string;
   readonly entries: number;
 }
@@ -51,6 +61,7 @@ export class RootFile implements AsyncDisposable {
   /** The file's UUID from its header, as 32 hex digits. */
   readonly uuid: string;
   readonly #handle: RootFileHandle;
+  readonly #source: RootByteSource;
   readonly #meta: FileMeta;
   readonly #useCache: boolean;
   #jsroot: Promise<JsrootFile> | undefined;
@@ -59,6 +70,7 @@ export class RootFile implements AsyncDisposable {
     this.path = handle.path;
     this.uuid = meta.header.uuid;
     this.#handle = handle;
+    this.#source = handleSource(handle);
     this.#meta = meta;
     this.#useCache = useCache;
     this.#jsroot = jsroot && Promise.resolve(jsroot);
@@ -77,28 +89,139 @@ export class RootFile implements AsyncDisposable {
         throw new IoError('E_IO_TRUNCATED', `Expected ${header.end} bytes in ${path} (the header's fEND), got a file of ` +
           `${handle.size} bytes: it is truncated`, { path });
       }
-      const jsroot = await openJsroot(handle);
+      const top = await RootDirectory.top(handleSource(handle), header);
       signal?.throwIfAborted();
-      const keys = jsroot.fKeys.map((k) => ({ name: k.fName, className: k.fClassName, cycle: k.fCycle }));
-      const meta: FileMeta = { header, keys, trees: new Map() };
+      const meta: FileMeta = { header, top, trees: new Map() };
       if (metadataCache) metaCache.set(handle.identity, meta);
-      return new RootFile(handle, meta, metadataCache, jsroot);
+      return new RootFile(handle, meta, metadataCache);
     } catch (error) {
       handle.close();
       throw error;
     }
   }
 
-  /** Names of the TTrees in the top directory (one per name, whatever the cycles). */
-  get treeNames(): string[] {
-    return [...new Set(this.#meta.keys.filter((k) => k.className === 'TTree').map((k) => k.name))];
+  /** The file header (version, compression setting, where the streamer info lies, …). */
+  get header(): RootHeader {
+    return this.#meta.header;
   }
 
-  /** The trees of the file with their entry counts. */
+  /** Names of the trees in the top directory (one per name, whatever the cycles). */
+  get treeNames(): string[] {
+    return [...new Set(this.#meta.top.list().filter((k) => TREE_CLASSES.has(k.className)).map((k) => k.name))];
+  }
+
+  /** Paths of the trees in every directory (`Events`, `dir/Events`), newest cycles only. */
+  async treePaths(): Promise<string[]> {
+    this.#assertOpen();
+    return (await this.#meta.top.walk(this.#source)).filter((k) => TREE_CLASSES.has(k.className)).map((k) => k.path);
+  }
+
+  /** The trees of the file, in every directory, with their entry counts. */
   async trees(): Promise<RootTreeEntry[]> {
     const out: RootTreeEntry[] = [];
-    for (const name of this.treeNames) out.push({ name, entries: (await this.#treeMeta(name)).entries });
+    for (const name of await this.treePaths()) out.push({ name, entries: (await this.#treeMeta(name)).entries });
     return out;
+  }
+
+  /**
+   * The keys of directory `dir` (`''`, the default, is the top directory; `a/b` a subdirectory),
+   * every cycle, in file order. A directory that does not exist throws `E_IO_KEY_NOT_FOUND`.
+   *
+   * @example
+   * ```ts
+   * await using file = await openRootFile('subdir.root');
+   * (await file.keys('dir')).map((k) => `${k.path};${k.cycle} ${k.className}`); // ['dir/Events;1 TTree']
+   * ```
+   */
+  async keys(dir = ''): Promise<readonly RootKeyInfo[]> {
+    this.#assertOpen();
+    let d: RootDirectory | undefined = this.#meta.top;
+    for (const part of dir.split('/').filter((p) => p !== '')) {
+      d = await d.subdirectory(this.#source, part);
+      if (!d) {
+        throw new IoError('E_IO_KEY_NOT_FOUND', `Expected a directory ${JSON.stringify(dir)} in ${this.path}, got none`,
+          { path: this.path });
+      }
+    }
+    return d.list();
+  }
+
+  /**
+   * Every key of the file, in every directory (newest cycle of each name), with its path.
+   *
+   * @example
+   * ```ts
+   * (await file.walk()).filter((k) => k.className === 'TH1D').map((k) => k.path); // ['hists/pileup']
+   * ```
+   */
+  async walk(): Promise<RootKeyInfo[]> {
+    this.#assertOpen();
+    return this.#meta.top.walk(this.#source);
+  }
+
+  /**
+   * The key at `path` (`name`, `dir/name`, or `dir/name;cycle`): the highest cycle unless the
+   * path names one; undefined when there is none.
+   *
+   * @example
+   * ```ts
+   * const anchor = await file.key('ntuple'); // { className: 'ROOT::RNTuple', cycle: 1, key: {...} }
+   * ```
+   */
+  async key(path: string): Promise<RootKeyInfo | undefined> {
+    this.#assertOpen();
+    return this.#meta.top.find(this.#source, path);
+  }
+
+  /**
+   * The decompressed bytes of the object at `path` (or of a key from {@link keys}): what ROOT
+   * streamed, `fObjlen` bytes. Throws `E_IO_KEY_NOT_FOUND` for a path with no key.
+   *
+   * @example
+   * ```ts
+   * const bytes = await file.objectBytes('ntuple'); // an RNTuple anchor, ready to parse
+   * ```
+   */
+  async objectBytes(pathOrKey: string | RootKeyInfo): Promise<Uint8Array> {
+    const info = typeof pathOrKey === 'string' ? await this.key(pathOrKey) : pathOrKey;
+    if (!info) {
+      throw new IoError('E_IO_KEY_NOT_FOUND', `Expected an object at ${JSON.stringify(pathOrKey)} in ${this.path}, got none`,
+        { path: this.path });
+    }
+    this.#assertOpen();
+    return readKeyObject(this.#source, info.key);
+  }
+
+  /** Reads `length` raw bytes at `position` of the file (an RNTuple page, a basket). */
+  async readBytes(position: number, length: number): Promise<Uint8Array> {
+    this.#assertOpen();
+    return this.#source.read(position, length);
+  }
+
+  /**
+   * The class layouts of the file's streamer-info record, keyed `Class@version` (parsed once).
+   *
+   * @example
+   * ```ts
+   * (await file.streamerInfos()).get('TTree@20')?.elements.length; // 33
+   * ```
+   */
+  async streamerInfos(): Promise<Map<string, StreamerInfo>> {
+    this.#assertOpen();
+    const meta = this.#meta;
+    if (!meta.streamers) {
+      const source = this.#source;
+      const { seekInfo, nbytesInfo } = meta.header;
+      meta.streamers = (async () => {
+        if (seekInfo <= 0 || nbytesInfo <= 0) return new Map<string, StreamerInfo>();
+        const keyBytes = await source.read(seekInfo, nbytesInfo);
+        const key = parseRecord(source.path, 'the streamer-info key', () => readKey(new RootCursor(keyBytes)));
+        const bytes = await readKeyObject(source, key);
+        return parseRecord(source.path, 'the streamer-info record', () => parseStreamerInfos(bytes, key.keylen));
+      })();
+      meta.streamers.catch(() => { meta.streamers = undefined; });
+    }
+    return meta.streamers;
   }
 
   /**
@@ -131,9 +254,10 @@ export class RootFile implements AsyncDisposable {
   async #treeMeta(name: string): Promise<TreeMeta> {
     const known = this.#meta.trees.get(name);
     if (known) return known;
-    const key = this.#meta.keys.find((k) => k.name === name);
-    if (!key || key.className !== 'TTree') {
-      const trees = this.treeNames;
+    this.#assertOpen();
+    const key = await this.#meta.top.find(this.#source, name);
+    if (!key || !TREE_CLASSES.has(key.className)) {
+      const trees = await this.treePaths();
       if (key && RNTUPLE.test(key.className)) {
         throw new IoError('E_IO_UNSUPPORTED', `Expected ${name} in ${this.path} to be a TTree, got an RNTuple ` +
           `(${key.className}); cortado reads TTrees only` + (trees.length ? ` (trees here: ${trees.join(', ')})` : ''),
@@ -146,14 +270,14 @@ export class RootFile implements AsyncDisposable {
     }
     this.#assertOpen();
     this.#jsroot ??= openJsroot(this.#handle);
-    const meta = await readTreeMeta(await this.#jsroot, name, this.path);
+    const meta = await readTreeMeta(await this.#jsroot, key.cycle > 1 ? `${name};${key.cycle}` : name, this.path);
     if (this.#useCache) this.#meta.trees.set(name, meta);
     return meta;
   }
 
   #assertOpen(): void {
     if (this.#handle.closed) {
-      throw new IoError('E_IO_MALFORMED', `Expected ${this.path} to be open, got it closed`, { path: this.path });
+      throw new IoError('E_IO_CLOSED', `Expected ${this.path} to be open, got it closed`, { path: this.path });
     }
   }
 

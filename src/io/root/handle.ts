@@ -58,7 +58,7 @@ export class RootFileHandle {
    */
   read(position: number, length: number, what: string | (() => string) = 'data'): Uint8Array {
     const fd = this.#fd;
-    if (fd === undefined) throw new IoError('E_IO_MALFORMED', `Expected ${this.path} to be open, got it closed`, { path: this.path });
+    if (fd === undefined) throw new IoError('E_IO_CLOSED', `Expected ${this.path} to be open, got it closed`, { path: this.path });
     if (position < 0 || length < 0 || !Number.isSafeInteger(position + length)) {
       throw new IoError('E_IO_MALFORMED', `Expected a byte range within ${this.path}, got ${length} bytes at ${position}` +
         ` for ${typeof what === 'string' ? what : what()}`, { path: this.path });

@@ -79,7 +79,7 @@ export class RootTree implements EventSource {
   async read(columns: readonly string[], start: number, stop: number, signal?: AbortSignal): Promise<ColumnSet> {
     signal?.throwIfAborted();
     if (this.#closed) {
-      throw new IoError('E_IO_MALFORMED', `Expected tree ${this.treename} of ${this.path} to be open, got it closed`,
+      throw new IoError('E_IO_CLOSED', `Expected tree ${this.treename} of ${this.path} to be open, got it closed`,
         { path: this.path, treename: this.treename });
     }
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(stop) || start < 0 || stop < start || stop > this.entries) {

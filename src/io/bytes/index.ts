@@ -1,0 +1,7 @@
+export type { ByteSource, ByteSourceOptions } from './source.ts';
+export { defaultTimeoutMs, isRemotePath } from './source.ts';
+export { LocalFileSource } from './local.ts';
+export { HttpFileSource } from './http.ts';
+export { openByteSource } from './open.ts';
+export { coalesce, readRanges, type ByteSpan, type CoalesceOptions } from './ranges.ts';
+export { withDeadline } from './deadline.ts';
