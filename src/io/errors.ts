@@ -9,10 +9,8 @@ import { CortadoError, type CortadoErrorOptions } from '../protocol/errors.ts';
  */
 export type IoErrorCode =
   | 'ENOENT'
-  | 'EISDIR'
-  | 'EACCES'
+  /** Any other system error while opening or reading a file (its code is in the message and cause). */
   | 'E_IO_READ'
-  | 'E_IO_CLOSED'
   | 'E_IO_TREE_NOT_FOUND'
   | 'E_IO_KEY_NOT_FOUND'
   | 'E_IO_BRANCH_NOT_FOUND'
