@@ -2,8 +2,7 @@ import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { IoError, systemIoError } from './errors.ts';
 import { openParquet } from './parquet/index.ts';
-import { holdsRNTuple, openRNTuple } from './rntuple/index.ts';
-import { openRootTree } from './root/index.ts';
+import { openRootSource } from './rntuple/index.ts';
 import type { EventSource } from './source.ts';
 
 /** Options of {@link openSource}. */
@@ -75,5 +74,5 @@ export async function openSource(path: string, treename: string, options: OpenSo
   const format = await sniffFormat(path);
   const forward = options.signal === undefined ? {} : { signal: options.signal };
   if (format === 'parquet') return openParquet(path, forward);
-  return holdsRNTuple(path, treename) ? openRNTuple(path, treename, forward) : openRootTree(path, treename, forward);
+  return openRootSource(path, treename, forward);
 }
