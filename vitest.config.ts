@@ -1,6 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
+// `import … from 'cortado'` (the example processor) resolves to this repository's sources.
+const SOURCE_CONDITIONS = ['cortado-source', 'module', 'node', 'development|production'];
+
 export default defineConfig({
+  resolve: { conditions: SOURCE_CONDITIONS },
+  ssr: { resolve: { conditions: SOURCE_CONDITIONS } },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// The `cortado` command. tsx is registered first, so the CLI (TypeScript sources) and the user's
-// processor modules (.ts or .js) load without a build step.
-import { register } from 'tsx/esm/api';
+// The `cortado` command. The published package runs the compiled CLI (dist/); a checkout of the
+// repository runs its TypeScript sources through tsx, with no build step.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const source = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(source)) {
+  const { registerSourceMode } = await import('../src/source-mode.mjs');
+  registerSourceMode();
+  await import(source.href);
+} else {
+  await import('../dist/src/cli/main.js');
+}

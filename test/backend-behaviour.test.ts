@@ -8,14 +8,16 @@ import type { Backend } from '../src/backends/backend.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
 import { BackendDisposedError, TaskCancelledError, TaskIncompleteError } from '../src/protocol/errors.ts';
 import { EMPTY, merge } from '../src/protocol/result.ts';
-import { BACKENDS } from './helpers/backends.ts';
+import { BACKENDS, useBackendSetup } from './helpers/backends.ts';
 import { ValueError, badReturns, recordOf, slowSquare, square, squareExcept42, squareMissingFile42 } from './fixtures/processors.ts';
 
 const inputs = Array.from({ length: 100 }, (_, i) => i);
 const FULL = 328_350;
 const noBackoff = { backoff: false } as const;
 
-describe.each(BACKENDS)('backend behaviour: %s', (_name, create) => {
+describe.each(BACKENDS)('backend behaviour: %s', (_name, entry) => {
+  useBackendSetup(entry);
+  const { create } = entry;
   let backend: Backend;
   afterEach(async () => {
     await backend?.dispose();

@@ -5,12 +5,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backends/backend.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
-import { BACKENDS } from './helpers/backends.ts';
+import { BACKENDS, useBackendSetup } from './helpers/backends.ts';
 import { mixedRecords } from './fixtures/processors.ts';
 
 const inputs = Array.from({ length: 12 }, (_, i) => i);
 
-describe.each(BACKENDS)('results that cannot merge across batches: %s', (_name, create) => {
+describe.each(BACKENDS)('results that cannot merge across batches: %s', (_name, entry) => {
+  useBackendSetup(entry);
+  const { create } = entry;
   let backend: Backend;
   afterEach(async () => {
     await backend?.dispose();

@@ -3,6 +3,7 @@ import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Column } from '../src/io/columns.ts';
 import { decompressRoot, lz4DecodeBlock, rootCompressionOf } from '../src/io/decompress/index.ts';
+import { xxhash64 } from '../src/io/decompress/xxhash.ts';
 import type { IoError } from '../src/io/errors.ts';
 import { openRootFile, type RootTree } from '../src/io/root/index.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
@@ -55,6 +56,43 @@ describeWithData('ROOT compression', () => {
       });
     }
   }
+
+  it('reports a flipped byte in an LZ4 basket as E_IO_CHECKSUM naming the file and the branch', async () => {
+    const { readFileSync, writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const original = path('uproot-HZZ', 'lz4');
+    let target: { name: string; at: number } | undefined;
+    {
+      await using file = await openRootFile(original);
+      const tree = await file.tree('events');
+      const bytes = readFileSync(original);
+      for (const name of tree.branches.map((b) => b.name)) {
+        const ref = tree.layout(name)?.baskets[0];
+        if (!ref) continue;
+        const keylen = bytes.readUInt16BE(ref.seek + 14);
+        if (bytes.toString('latin1', ref.seek + keylen, ref.seek + keylen + 2) !== 'L4') continue;
+        target = { name, at: ref.seek + keylen + 9 + 8 + 20 }; // inside the LZ4 data, past the checksum
+        break;
+      }
+    }
+    expect(target).toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-lz4-'));
+    try {
+      const corrupt = join(dir, 'flipped.root');
+      const bytes = readFileSync(original);
+      bytes[target!.at] = bytes[target!.at]! ^ 0x01;
+      writeFileSync(corrupt, bytes);
+      await using file = await openRootFile(corrupt, { metadataCache: false });
+      const tree = await file.tree('events');
+      const error = await tree.read([target!.name], 0, tree.entries).catch((e: unknown) => e);
+      expect((error as IoError).code).toBe('E_IO_CHECKSUM');
+      expect((error as IoError).details.branch).toBe(target!.name);
+      expect((error as IoError).path).toBe(corrupt);
+      expect((error as IoError).message).toContain(corrupt);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 function block(tag: string, body: Uint8Array, usize: number): Uint8Array {
@@ -84,8 +122,25 @@ describe('ROOT compression blocks', () => {
     const out = new Uint8Array(12);
     expect(lz4DecodeBlock(lz4, 0, 6, out, 0, 12)).toBe(12);
     expect(new TextDecoder().decode(out)).toBe('abcabcabcabc');
-    const payload = block('L4', Buffer.concat([new Uint8Array(8), lz4.subarray(0, 6)]), 12);
-    expect(new TextDecoder().decode(decompressRoot(payload, 12) as Uint8Array)).toBe('abcabcabcabc');
+    // In a ROOT block, with the closing literals-only sequence the format requires ("!").
+    const valid = new Uint8Array([0x35, 0x61, 0x62, 0x63, 0x03, 0x00, 0x10, 0x21]);
+    const payload = block('L4', Buffer.concat([checksum(valid), valid]), 13);
+    expect(new TextDecoder().decode(decompressRoot(payload, 13) as Uint8Array)).toBe('abcabcabcabc!');
+  });
+
+  it('verifies the xxhash64 of an L4 block: a flipped byte is E_IO_CHECKSUM, not altered values', () => {
+    expect(xxhash64(new Uint8Array(0))).toBe(0xef46db3751d8e999n); // the reference value of XXH64("", 0)
+    const lz4 = new Uint8Array([0x35, 0x61, 0x62, 0x63, 0x03, 0x00, 0x10, 0x21]);
+    const payload = block('L4', Buffer.concat([checksum(lz4), lz4]), 13);
+    expect(new TextDecoder().decode(decompressRoot(payload, 13) as Uint8Array)).toBe('abcabcabcabc!');
+    payload[9 + 8 + 2] = 0x7a; // "abc" becomes "azc": still a valid LZ4 block
+    let error: unknown;
+    try {
+      decompressRoot(payload, 13);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as IoError).code).toBe('E_IO_CHECKSUM');
   });
 
   it('returns a payload as is when it already has the expected size (stored raw)', () => {
@@ -111,6 +166,13 @@ describe('ROOT compression blocks', () => {
       .not.toBe('no error');
   });
 });
+
+/** The big-endian xxhash64 that precedes an L4 block's data. */
+function checksum(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, xxhash64(data), false);
+  return out;
+}
 
 /** A ZSTD frame holding `data` as one raw block (no compression), built by hand. */
 function zstdLiteral(data: Uint8Array): Uint8Array {

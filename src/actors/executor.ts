@@ -1,6 +1,24 @@
 import type { BatchJob, BatchOutcome } from './batch.ts';
 
 /**
+ * The worker that ran a batch, and its memory then: the threads and cluster backends send it with
+ * every batch outcome (see `BatchOutcome.worker`). The dashboard draws a task-stream row and a
+ * memory line per `id`; executors with heartbeats also answer {@link Executor.workers}.
+ */
+export interface WorkerInfo {
+  /** Stable name of the worker, unique within the run, e.g. `thread-3` or `host-a/1234`. */
+  readonly id: string;
+  /** The machine it runs on, when not this one. */
+  readonly host?: string;
+  /** Resident set size of the worker's process, in bytes. */
+  readonly rss?: number;
+  /** V8 heap in use by the worker, in bytes. */
+  readonly heapUsed?: number;
+  /** V8 heap reserved by the worker, in bytes. */
+  readonly heapTotal?: number;
+}
+
+/**
  * What a backend gives the runtime: a number of slots (one lane actor each) and a way to run a
  * batch on one of them. Pluggable like piscina's balancer: a backend is little more than this.
  */
@@ -17,4 +35,27 @@ export interface Executor {
   runBatch(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome>;
   /** Whether this executor wants per-element stats (for chunk sizing). */
   readonly collectStats?: boolean;
+  /** The live worker processes computing batches, for executors that have them (the cluster backend). */
+  workers?(): Promise<LiveWorker[]>;
+}
+
+/** A worker process computing batches for a backend, as its last heartbeat described it. */
+export interface LiveWorker {
+  /** `host.pid.start`. */
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  /** Threads computing batches. */
+  readonly threads: number;
+  /** Batches computed since it started. */
+  readonly batchesDone: number;
+  /** Batches running now. */
+  readonly active: number;
+  /** Resident set size of the worker process, bytes. */
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  /** Epoch ms of its last heartbeat. */
+  readonly lastSeen: number;
 }

@@ -10,7 +10,8 @@ export type LaneReport =
   | { type: 'LANE.DONE'; lane: number; job: BatchJob; outcome: BatchOutcome }
   | { type: 'LANE.LOST'; lane: number; job: BatchJob; error: unknown };
 
-interface LaneContext {
+/** The actor's context (exported so that declarations of the machines that spawn it can name it). */
+export interface LaneContext {
   readonly lane: number;
   readonly executor: Executor;
   job: BatchJob | undefined;

@@ -4,7 +4,8 @@ import { EMPTY, merge, type Empty } from '../protocol/result.ts';
 /** Events a reducer receives. */
 export type ReducerEvent = { type: 'PARTIAL'; value: unknown } | { type: 'FLUSH' };
 
-interface ReducerContext {
+/** The actor's context (exported so that declarations of the machines that spawn it can name it). */
+export interface ReducerContext {
   readonly group: string | undefined;
   readonly mergeEvery: number;
   acc: unknown;
@@ -29,11 +30,11 @@ export const reducerMachine = setup({
   types: {
     context: {} as ReducerContext,
     events: {} as ReducerEvent,
-    input: {} as { group: string | undefined; mergeEvery: number },
+    input: {} as { group: string | undefined; mergeEvery: number; initial?: unknown },
   },
 }).createMachine({
   id: 'reducer',
-  context: ({ input }) => ({ group: input.group, mergeEvery: input.mergeEvery, acc: EMPTY, buffer: [], merged: 0 }),
+  context: ({ input }) => ({ group: input.group, mergeEvery: input.mergeEvery, acc: input.initial ?? EMPTY, buffer: [], merged: 0 }),
   on: {
     PARTIAL: [
       {

@@ -1,3 +1,4 @@
+import type { Checkpoint, CheckpointState } from '../protocol/checkpoint.ts';
 import type { Computable, StepGenerator } from '../protocol/computable.ts';
 import { decide, isExhaustion, type ErrorPolicy } from '../protocol/policy.ts';
 import { BadResultError } from '../protocol/errors.ts';
@@ -31,6 +32,10 @@ export interface RunSettings {
   readonly chunkSizer?: ChunkSizer | undefined;
   readonly random: () => number;
   readonly now: () => number;
+  /** Where accepted batches are recorded (durable runs). */
+  readonly checkpoint?: Checkpoint | undefined;
+  /** What an earlier run recorded: counts as completed from the start. */
+  readonly restored?: CheckpointState | undefined;
 }
 
 /**
@@ -68,6 +73,12 @@ export class RunState {
   constructor(settings: RunSettings) {
     this.settings = settings;
     this.startedAt = settings.now();
+    const restored = settings.restored;
+    if (restored !== undefined) {
+      for (const range of restored.completed) this.completed.add(range);
+      for (const [group, value] of restored.results) this.shapes.accept(group, value);
+      this.entriesDone = this.completed.length;
+    }
   }
 
   /** Takes up to the batch sizer's count of elements: due retries first, then new ones. */
@@ -118,6 +129,7 @@ export class RunState {
     const refused = this.#refuseUnmergeable(job, outcome);
     const results = refused === undefined ? outcome.results : refused.results;
     const completed = refused === undefined ? outcome.completed : subtractRanges(outcome.completed, refused.items.map((r) => r.item.element.range));
+    this.#record(completed, results);
     for (const range of completed) this.completed.add(range);
     this.elementsDone += outcome.elements - (refused?.items.length ?? 0);
     this.entriesDone += outcome.entries - (refused?.entries ?? 0);
@@ -129,6 +141,17 @@ export class RunState {
     }
     for (const { item, error } of refused?.items ?? []) this.#fail(item, error, retries);
     return { retries, results, completed };
+  }
+
+  /** Records an accepted batch in the checkpoint; a checkpoint that cannot write cancels the run (the batch still counts in memory). */
+  #record(completed: readonly Range[], results: ReadonlyMap<string | undefined, unknown>): void {
+    const checkpoint = this.settings.checkpoint;
+    if (checkpoint === undefined || this.fatal !== undefined || (completed.length === 0 && results.size === 0)) return;
+    try {
+      checkpoint.record(completed, results);
+    } catch (error) {
+      this.fatal = { error };
+    }
   }
 
   /**

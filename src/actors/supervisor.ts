@@ -68,6 +68,10 @@ export const supervisorMachine = setup({
       for (let lane = 0; lane < context.input.executor.slots; lane++) {
         lanes.push(spawn('lane', { id: `lane-${lane}`, input: { lane, executor: context.input.executor } }));
       }
+      // A resumed run's reducers start from what the checkpoint restored.
+      for (const [group, initial] of context.input.restored?.results ?? []) {
+        context.reducers.set(group, spawn('reducer', { id: `reducer-${context.reducers.size}`, input: { group, mergeEvery: context.input.mergeEvery, initial } }));
+      }
       return { lanes, idle: lanes.map((_, i) => i).reverse() };
     }),
     dispatch: assign(({ context }) => {

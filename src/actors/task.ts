@@ -1,21 +1,25 @@
 import { ReplaySubject, Subject, type Observable } from 'rxjs';
 import { createActor, type Actor, type ActorOptions, type InspectionEvent, type Observer } from 'xstate';
+import type { Checkpoint, CheckpointState } from '../protocol/checkpoint.ts';
 import { restrict, type Computable } from '../protocol/computable.ts';
 import { TaskCancelledError, TaskIncompleteError } from '../protocol/errors.ts';
-import { formatRange } from '../protocol/range.ts';
+import { RangeSet, formatRange } from '../protocol/range.ts';
 import { EMPTY, cloneResult, merge, type Empty } from '../protocol/result.ts';
 import type { PartialResult, Progress, TaskStatus } from '../protocol/task.ts';
+import type { LiveWorker } from './executor.ts';
 import { supervisorMachine, statusOf, type SupervisorInput } from './supervisor.ts';
 
 /** An inspector as xstate takes it: a function or an observer of inspection events. */
 export type Inspector = ((event: InspectionEvent) => void) | Observer<InspectionEvent>;
 
 /** How a task is run; made by a backend from the user's options. */
-export interface TaskSettings extends Omit<SupervisorInput, 'publish' | 'computable'> {
+export interface TaskSettings extends Omit<SupervisorInput, 'publish' | 'computable' | 'restored'> {
   readonly signal?: AbortSignal | undefined;
   readonly inspect?: Inspector | undefined;
   readonly clock?: ActorOptions<typeof supervisorMachine>['clock'] | undefined;
   readonly onGroupComplete?: ((group: string, result: unknown) => void) | undefined;
+  /** Records accepted batches and restores what an earlier run recorded (durable runs). */
+  readonly checkpoint?: Checkpoint | undefined;
 }
 
 /** A group (dataset) whose every range is complete, handed out before the task ends. */
@@ -53,10 +57,27 @@ export class Task<R> {
   #crash: { error: unknown } | undefined;
   #final: PartialResult<R> | undefined;
   #unlisten: (() => void) | undefined;
+  readonly #checkpoint: Checkpoint | undefined;
+  readonly #restored: CheckpointState | undefined;
+
+  /**
+   * What the checkpoint restored when the task started: entries and ranges that an earlier run
+   * completed and this one did not compute again. `undefined` when nothing was restored.
+   */
+  readonly restored: { readonly entries: number; readonly ranges: number } | undefined;
 
   constructor(computable: Computable<R>, settings: TaskSettings) {
     this.#computable = computable;
-    const { signal, inspect, clock, onGroupComplete, ...input } = settings;
+    const { signal, inspect, clock, onGroupComplete, checkpoint, ...input } = settings;
+    this.#checkpoint = checkpoint;
+    const restored = checkpoint?.restored;
+    this.#restored = restored;
+    let toCompute: Computable<R> = computable;
+    if (restored !== undefined) {
+      const done = new RangeSet(restored.completed);
+      this.restored = { entries: done.length, ranges: done.count };
+      toCompute = restrict(computable, done.complement(computable.size).toArray());
+    } else this.restored = undefined;
     this.#onGroupComplete = onGroupComplete;
     this.groups$ = this.#groups.asObservable();
     // Replays the latest report, even after the end, so a late subscriber still learns the outcome.
@@ -65,7 +86,7 @@ export class Task<R> {
       status: 'pending',
       elementsDone: 0,
       elementsTotal: 0,
-      entriesDone: 0,
+      entriesDone: this.restored?.entries ?? 0,
       entriesTotal: computable.size,
       failures: 0,
       retries: 0,
@@ -77,7 +98,9 @@ export class Task<R> {
     this.actor = createActor(supervisorMachine, {
       input: {
         ...input,
-        computable,
+        computable: toCompute,
+        checkpoint,
+        restored,
         publish: (p) => {
           this.#progress.next((this.#lastProgress = p));
           if (computable.groups !== undefined) queueMicrotask(() => this.#handOutGroups());
@@ -96,7 +119,10 @@ export class Task<R> {
           resolve();
         },
       });
-    }).then(() => this.#end());
+    }).then(async () => {
+      this.#end();
+      await this.#checkpoint?.close(this.status);
+    });
     if (signal !== undefined) {
       const onAbort = () => this.cancel(signal.reason);
       if (signal.aborted) queueMicrotask(onAbort);
@@ -130,6 +156,19 @@ export class Task<R> {
   cancel(reason?: unknown): void {
     if (this.actor.getSnapshot().status !== 'active') return;
     this.actor.send(reason === undefined ? { type: 'CANCEL' } : { type: 'CANCEL', reason });
+  }
+
+  /**
+   * The worker processes computing this task's batches, with host, pid, batches done and memory,
+   * as their heartbeats last described them. Empty on backends without worker processes.
+   *
+   * @example
+   * ```ts
+   * for (const w of await task.workers()) console.log(w.host, w.pid, w.batchesDone, w.rssBytes);
+   * ```
+   */
+  async workers(): Promise<LiveWorker[]> {
+    return (await this.actor.getSnapshot().context.input.executor.workers?.()) ?? [];
   }
 
   /** Waits for the end, whatever the status, and returns the partial result. Never rejects. */
@@ -182,6 +221,8 @@ export class Task<R> {
       for (const item of buffer) value = merge(value, (copy ? cloneResult(item) : item) as Empty);
       groups.set(group, value);
     }
+    // Cancelled before it started: the restored results never reached a reducer.
+    for (const [group, value] of this.#restored?.results ?? []) if (!groups.has(group)) groups.set(group, copy ? cloneResult(value) : value);
     let result: unknown = EMPTY;
     if (this.#computable.grouped) {
       const record: Record<string, unknown> = {};

@@ -4,7 +4,7 @@ import { Task } from '../actors/task.ts';
 import type { Computable } from '../protocol/computable.ts';
 import { BackendDisposedError } from '../protocol/errors.ts';
 import type { PartialResult } from '../protocol/task.ts';
-import { batchSizerFor, resolveComputeOptions, type ComputeOptions } from './options.ts';
+import { batchSizerFor, openCheckpointOption, resolveComputeOptions, type ComputeOptions } from './options.ts';
 
 /**
  * Owns the resources that run work (the calling thread, worker threads, queue connections).
@@ -40,7 +40,7 @@ export abstract class BaseBackend implements Backend {
   }
 
   /** The executor a new task runs on. */
-  protected abstract executor(options: ReturnType<typeof resolveComputeOptions>): Executor;
+  protected abstract executor(options: ReturnType<typeof resolveComputeOptions>, computable: Computable<unknown>): Executor;
   /** Releases the backend's own resources once every task has ended. */
   protected abstract release(): Promise<void>;
   /** A chance to reject a computable the backend cannot run (e.g. closures across threads). */
@@ -54,8 +54,10 @@ export abstract class BaseBackend implements Backend {
     if (this.#disposed) throw new BackendDisposedError(this.name);
     const resolved = resolveComputeOptions(options);
     this.check(computable as Computable<unknown>);
+    // Opened before anything is started: a checkpoint that cannot be used throws here.
+    const checkpoint = openCheckpointOption(resolved.checkpoint, computable);
     const task = new Task<R>(computable, {
-      executor: this.executor(resolved),
+      executor: this.executor(resolved, computable as Computable<unknown>),
       policy: resolved.errorPolicy,
       mergeEvery: resolved.mergeEvery,
       batchSizer: batchSizerFor(resolved, (targetMs) => adaptiveBatchSizer({ targetMs }), fixedBatchSizer),
@@ -66,6 +68,7 @@ export abstract class BaseBackend implements Backend {
       inspect: resolved.inspect,
       clock: resolved.clock,
       onGroupComplete: resolved.onGroupComplete,
+      checkpoint,
     });
     this.#tasks.add(task as Task<unknown>);
     void task.wait().then(() => this.#tasks.delete(task as Task<unknown>));

@@ -3,6 +3,8 @@ import type { BatchSizer } from '../actors/batch-sizer.ts';
 import type { ChunkSizer } from '../actors/chunk-sizer.ts';
 import { adaptiveChunks } from '../actors/chunking/adaptive.ts';
 import type { Inspector, TaskSettings } from '../actors/task.ts';
+import { JournalCheckpoint, type JournalCheckpointOptions } from '../journal/journal-checkpoint.ts';
+import type { Checkpoint } from '../protocol/checkpoint.ts';
 import { InvalidOptionsError } from '../protocol/errors.ts';
 import { formatIssues, resolveErrorPolicy, type ErrorPolicyInput } from '../protocol/policy.ts';
 
@@ -35,6 +37,25 @@ export interface ComputeOptions {
   random?: () => number;
   /** Called with a group's (dataset's) result as soon as all of it is complete, before the task ends. */
   onGroupComplete?: (group: string, result: unknown) => void;
+  /**
+   * Makes the run durable: a folder path (or {@link JournalCheckpointOptions}) for cortado's
+   * crash-safe journal, or any {@link Checkpoint} object. Every accepted batch is recorded before
+   * it counts; computing the same computable with the same checkpoint after a crash (even
+   * `kill -9`) restores what was recorded and computes only the rest. The folder is removed when
+   * the task completes and kept (compacted) when it ends incomplete or cancelled.
+   *
+   * @example
+   * ```ts
+   * const task = backend.compute(computable, { checkpoint: 'analysis.ckpt' });
+   * ```
+   */
+  checkpoint?: string | JournalCheckpointOptions | Checkpoint;
+}
+
+/** The actor clock's interface (xstate's `Clock`, which xstate does not export by name). */
+export interface ActorClock {
+  setTimeout(fn: (...args: any[]) => void, timeout: number): any; // eslint-disable-line @typescript-eslint/no-explicit-any -- xstate's own signature
+  clearTimeout(id: any): void; // eslint-disable-line @typescript-eslint/no-explicit-any -- xstate's own signature
 }
 
 const schema = z.strictObject({
@@ -46,10 +67,16 @@ const schema = z.strictObject({
   targetBatchMs: z.number().positive().default(20),
   targetChunkSeconds: z.number().positive().finite().optional(),
   chunkSizer: z.custom<ChunkSizer>((v) => typeof v === 'object' && v !== null && 'propose' in v, 'a ChunkSizer').optional(),
-  clock: z.custom<NonNullable<TaskSettings['clock']>>((v) => typeof v === 'object' && v !== null && 'setTimeout' in v, 'a clock with setTimeout/clearTimeout').optional(),
+  clock: z.custom<ActorClock>((v) => typeof v === 'object' && v !== null && 'setTimeout' in v, 'a clock with setTimeout/clearTimeout').optional(),
   now: z.custom<() => number>((v) => typeof v === 'function', 'a function').optional(),
   random: z.custom<() => number>((v) => typeof v === 'function', 'a function').optional(),
   onGroupComplete: z.custom<(group: string, result: unknown) => void>((v) => typeof v === 'function', 'a function').optional(),
+  checkpoint: z
+    .custom<string | JournalCheckpointOptions | Checkpoint>(
+      (v) => (typeof v === 'string' && v.length > 0) || (typeof v === 'object' && v !== null && (typeof (v as { path?: unknown }).path === 'string' || typeof (v as { record?: unknown }).record === 'function')),
+      'a folder path, { path, ... } or a Checkpoint object',
+    )
+    .optional(),
 });
 
 /** Options after validation and defaults. */
@@ -75,4 +102,17 @@ export function resolveComputeOptions(options: ComputeOptions = {}): ResolvedCom
 /** The batch sizer the options ask for. */
 export function batchSizerFor(options: ResolvedComputeOptions, create: (targetMs: number) => BatchSizer, fixed: (n: number) => BatchSizer): BatchSizer {
   return options.batchSize === 'auto' ? create(options.targetBatchMs) : fixed(options.batchSize);
+}
+
+/**
+ * The checkpoint a task of `computable` uses: cortado's journal opened at the folder the option
+ * names, or the caller's own {@link Checkpoint}. Opening reads what an earlier run recorded; it
+ * throws `CheckpointError` before anything is computed when the folder cannot be written, is
+ * locked by a live process, or holds another computation's or a damaged checkpoint.
+ */
+export function openCheckpointOption(option: ResolvedComputeOptions['checkpoint'], computable: { key: string; size: number }): Checkpoint | undefined {
+  if (option === undefined) return undefined;
+  if (typeof option === 'string') return JournalCheckpoint.open({ path: option }, computable);
+  if (typeof (option as Checkpoint).record === 'function') return option as Checkpoint;
+  return JournalCheckpoint.open(option as JournalCheckpointOptions, computable);
 }

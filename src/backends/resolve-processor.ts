@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import type { Processor, ProcessorFn, ProcessorRef } from '../protocol/processor.ts';
 import { isProcessorRef } from '../protocol/processor.ts';
+import { prepareModuleImport } from './typescript-modules.ts';
 
 /** Turns a module reference (`import.meta.url`, an absolute path or a URL) into an importable URL. */
 export function moduleUrl(module: string): string {
@@ -20,7 +21,8 @@ export function loadProcessor(ref: Pick<ProcessorRef, 'module' | 'exportName'>):
   const key = `${ref.module}#${ref.exportName}`;
   let pending = loaded.get(key);
   if (pending === undefined) {
-    pending = import(moduleUrl(ref.module)).then((mod: Record<string, unknown>) => {
+    const url = moduleUrl(ref.module);
+    pending = prepareModuleImport(url, `the processor module ${ref.module}`).then(() => import(url)).then((mod: Record<string, unknown>) => {
       const exported = mod[ref.exportName];
       if (isProcessorRef(exported) && typeof exported.fn === 'function') return exported.fn as ProcessorFn<unknown, unknown>;
       if (typeof exported === 'function') return exported as ProcessorFn<unknown, unknown>;

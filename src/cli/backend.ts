@@ -13,11 +13,34 @@ import type { BackendArgs } from './args.ts';
  * ```
  */
 export async function createBackend(args: BackendArgs): Promise<Backend> {
+  if (args.backend !== 'threads') {
+    for (const [given, flag] of [[args.elementTimeoutMs, '--element-timeout'], [args.maxMemoryMb, '--max-memory']] as const) {
+      // Only worker threads can be stopped or capped from outside: the calling thread cannot.
+      if (given !== undefined) throw new CliUsageError(`Expected ${flag} only with --backend threads, got it with --backend ${args.backend}`);
+    }
+  }
   if (args.backend === 'inline') {
     if (args.workers !== undefined) throw new CliUsageError('Expected --workers only with --backend threads, got it with --backend inline');
     // Two batches in flight: one loads its file while the other computes.
     return inline({ concurrency: 2 });
   }
+  if (args.backend === 'cluster') {
+    if (args.redis === undefined) throw new CliUsageError('Expected --redis <url> (or CORTADO_REDIS) with --backend cluster, got neither');
+    if (args.workers !== undefined) throw new CliUsageError('Expected --workers only with --backend threads; with --backend cluster, give it to each `cortado worker`');
+    const { cluster } = await import('../backends/cluster.ts');
+    return cluster({
+      redis: {
+        url: args.redis,
+        ...(process.env.REDIS_PASSWORD ? { password: process.env.REDIS_PASSWORD } : {}),
+        ...(process.env.REDIS_USERNAME ? { username: process.env.REDIS_USERNAME } : {}),
+      },
+    });
+  }
+  if (args.redis !== undefined) throw new CliUsageError(`Expected --redis only with --backend cluster, got it with --backend ${args.backend}`);
   const { threads } = await import('../backends/threads.ts');
-  return threads(args.workers === undefined ? {} : { workers: args.workers });
+  return threads({
+    ...(args.workers === undefined ? {} : { workers: args.workers }),
+    ...(args.elementTimeoutMs === undefined ? {} : { elementTimeoutMs: args.elementTimeoutMs }),
+    ...(args.maxMemoryMb === undefined ? {} : { maxMemoryMb: args.maxMemoryMb }),
+  });
 }

@@ -12,7 +12,7 @@ import type { Progress } from '../protocol/task.ts';
 import { deserializeResult, serializeResult } from '../results/serialize.ts';
 import { writePlots } from '../results/plot/write.ts';
 import type { EventsInput } from '../io/dataset/context.ts';
-import type { BackendArgs, ProgressMode } from './args.ts';
+import type { BackendArgs, MonitorArgs, ProgressMode } from './args.ts';
 import { assertWritableFile } from '../journal/writable.ts';
 import { createBackend } from './backend.ts';
 import { concatComputables } from './concat.ts';
@@ -21,11 +21,13 @@ import { readFileset } from './fileset.ts';
 import { shellQuote } from './format.ts';
 import { watchInterrupts, type Interruption } from './interrupt.ts';
 import { prepareMissing } from './prepare-files.ts';
+import { openMonitor } from './monitor.ts';
 import { loadProcessorModule } from './processor-module.ts';
 import { createProgressView, type ProgressView } from './progress.ts';
 import { readRunFile, writeRunFile, type RunFile, type SavedFailure } from './run-file.ts';
 import { savedError } from './saved-error.ts';
-import { summaryLines } from './summary.ts';
+import { stackTrace } from './stack.ts';
+import { runJson, summaryLines, type SummaryInput } from './summary.ts';
 
 /** Everything `cortado run` (and `cortado demo`) needs to know. */
 export interface RunRequest {
@@ -49,8 +51,14 @@ export interface RunRequest {
   /** A result file of an earlier run to complete. */
   readonly resume?: string | undefined;
   readonly progress: ProgressMode;
+  /** A live dashboard and/or a trace file of the run. */
+  readonly monitor?: MonitorArgs | undefined;
   /** How to call cortado again, for the printed resume command (`['npx', 'cortado']`). */
   readonly program: readonly string[];
+  /** Print a JSON summary (see {@link runJson}) on stdout instead of the text lines. */
+  readonly json?: boolean | undefined;
+  /** Show cortado's own stack frames too in a fatal error's stack trace. */
+  readonly verbose?: boolean | undefined;
 }
 
 /** How a run ended. */
@@ -128,6 +136,9 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
     output.err(`\n${interruption.signal}: cancelling; the partial result goes to ${out} (Ctrl-C again quits at once)`);
   });
   await using backend = await createBackend(request.backend);
+  const monitor = await openMonitor(request.monitor ?? {}, output.err);
+  // Disposed before the backend: the trace gets the run's last records, the page its final state.
+  await using _monitor = { [Symbol.asyncDispose]: async () => monitor?.close() };
 
   // 1. Preparation: entries of every file that lacks them (and, on resume, of files that failed before).
   const prepared = await prepareParts(backend, saved, group, { stepSize: settings.stepSize, errorPolicy, signal: watch.signal, progress: request.progress });
@@ -147,6 +158,8 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
   const progressView = view;
   let last: Progress | undefined;
   const task = backend.compute(todo, { errorPolicy, signal: watch.signal });
+  monitor?.attach(task, saved === undefined ? 'run' : 'resume');
+  for (const f of prepared.failed) if (f.file !== undefined) monitor?.skippedFile(f.file, f.error, f.dataset);
   const subscription = task.progress$.subscribe((p) => {
     last = p;
     // A resumed run counts what was done before, so the bar ends at 100%.
@@ -187,7 +200,7 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
     completed: completed.toArray(),
     processed: completed.length,
     failed,
-    ...(partial.error === undefined ? {} : { error: savedError(partial.error) }),
+    ...(partial.error === undefined ? {} : { error: { ...savedError(partial.error), stack: stackTrace(partial.error, request.verbose ?? false) } }),
     parts: prepared.parts,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -208,7 +221,9 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
   const interruption = watch.interruption;
   const exitCode = status === 'complete' ? EXIT.complete : status === 'incomplete' ? EXIT.incomplete : (interruption?.exitCode ?? EXIT.failed);
   const stopped = interruption !== undefined ? `interrupted by ${interruption.signal}` : partial.error !== undefined ? `cancelled by a fatal error: ${oneLine(partial.error)}` : undefined;
-  for (const line of summaryLines({
+  // Where a fatal error came from: the processor's frames (all frames with --verbose).
+  if (partial.error !== undefined) output.err(`\nThe run was cancelled by this error:\n${run.error?.stack ?? oneLine(partial.error)}\n`);
+  const summary: SummaryInput = {
     run,
     processedNow: partial.processed,
     progress: last,
@@ -218,9 +233,9 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
     plotsDir: request.plots,
     stopped,
     resume: status === 'complete' ? undefined : resumeCommand(request, out),
-  })) {
-    output.out(line);
-  }
+  };
+  if (request.json === true) output.out(JSON.stringify(runJson(summary, exitCode), null, 2));
+  else for (const line of summaryLines(summary)) output.out(line);
   return { run, exitCode, out, plots, interruption };
 }
 
@@ -323,6 +338,8 @@ export function resumeCommand(request: RunRequest, out: string): string {
   const words = [...request.program, 'run', '--resume', displayPath(out)];
   if (request.backend.backend !== 'inline') words.push('--backend', request.backend.backend);
   if (request.backend.workers !== undefined) words.push('--workers', String(request.backend.workers));
+  if (request.backend.elementTimeoutMs !== undefined) words.push('--element-timeout', String(request.backend.elementTimeoutMs / 1000));
+  if (request.backend.maxMemoryMb !== undefined) words.push('--max-memory', String(request.backend.maxMemoryMb));
   for (const code of request.continueOn) words.push('--continue-on', code);
   if (request.retries !== undefined) words.push('--retries', String(request.retries));
   if (request.plots !== undefined) words.push('--plots', displayPath(request.plots));

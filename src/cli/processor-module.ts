@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EventsInput } from '../io/dataset/context.ts';
+import { prepareModuleImport } from '../backends/typescript-modules.ts';
 import { defineProcessor, isProcessorRef, type ProcessorRef } from '../protocol/processor.ts';
 import { CliUsageError, oneLine } from './errors.ts';
 
@@ -35,6 +36,11 @@ export async function loadProcessorModule(modulePath: string, exportName?: strin
   }
   const url = pathToFileURL(path).href;
   let mod: Record<string, unknown>;
+  try {
+    await prepareModuleImport(url, `the processor module ${modulePath}`);
+  } catch (error) {
+    throw new CliUsageError(oneLine(error), { cause: error });
+  }
   try {
     mod = (await import(url)) as Record<string, unknown>;
   } catch (error) {

@@ -1,8 +1,8 @@
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { IoError } from './errors.ts';
+import { IoError, systemIoError } from './errors.ts';
 import { openParquet } from './parquet/index.ts';
-import { openRootTree } from './root/index.ts';
+import { openRootSource } from './rntuple/index.ts';
 import type { EventSource } from './source.ts';
 
 /** Options of {@link openSource}. */
@@ -34,14 +34,16 @@ export async function sniffFormat(path: string): Promise<SourceFormat> {
   try {
     handle = await open(path, 'r');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new IoError('ENOENT', `Expected an event-data file at ${path}, got no such file`, { path }, { cause: error });
-    }
-    throw error;
+    throw systemIoError(error, path, 'open an event-data file');
   }
   try {
     const head = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await handle.read(head, 0, 4, 0));
+    } catch (error) {
+      throw systemIoError(error, path, 'read an event-data file');
+    }
     const magic = head.subarray(0, bytesRead).toString('latin1');
     if (magic === PARQUET_MAGIC) return 'parquet';
     if (magic === ROOT_MAGIC) return 'root';
@@ -58,7 +60,8 @@ export async function sniffFormat(path: string): Promise<SourceFormat> {
 /**
  * Opens event data as an {@link EventSource}, whichever the format: Parquet files (by extension
  * or `PAR1` magic) through `openParquet` (the tree name is ignored: a Parquet file is one table),
- * ROOT files through the ROOT reader's tree `treename`. Close the source when done.
+ * ROOT files through the TTree reader, or the RNTuple reader when the object `treename` is an
+ * RNTuple anchor. Close the source when done.
  *
  * @example
  * ```ts
@@ -70,5 +73,6 @@ export async function openSource(path: string, treename: string, options: OpenSo
   options.signal?.throwIfAborted();
   const format = await sniffFormat(path);
   const forward = options.signal === undefined ? {} : { signal: options.signal };
-  return format === 'parquet' ? openParquet(path, forward) : openRootTree(path, treename, forward);
+  if (format === 'parquet') return openParquet(path, forward);
+  return openRootSource(path, treename, forward);
 }

@@ -109,3 +109,13 @@ export function describeType(value: unknown): string {
   if (name === 'Array') return 'array';
   return name;
 }
+
+/**
+ * A TypeScript processor module was given, and no TypeScript loader is installed: cortado loads
+ * tsx (an optional peer dependency) on demand for `.ts` modules.
+ */
+export class TypeScriptLoaderError extends CortadoError {
+  constructor(message: string, options?: CortadoErrorOptions) {
+    super('E_TYPESCRIPT_LOADER', message, options);
+  }
+}

@@ -8,6 +8,7 @@ import {
   RangeOverlapError,
   TaskCancelledError,
   TaskIncompleteError,
+  TypeScriptLoaderError,
   WorkerCrashError,
 } from '../../protocol/errors.ts';
 import { IoError } from '../../io/errors.ts';
@@ -53,6 +54,7 @@ for (const cls of [
   TaskCancelledError,
   ElementTimeoutError,
   WorkerCrashError,
+  TypeScriptLoaderError,
   IoError,
   CodecError,
 ]) {

@@ -5,8 +5,8 @@ import { dataFromDescriptor, type DataDescriptor, type DataElement } from '../..
  * processor's module first (which registers the user's own kinds); a kind still unknown after that
  * is looked up here and its module imported once. `value` is built in (src/protocol/data.ts).
  */
-const KIND_MODULES: Readonly<Record<string, string>> = {
-  events: '../../io/dataset/events-data.ts',
+const KIND_MODULES: Readonly<Record<string, () => Promise<unknown>>> = {
+  events: () => import('../../io/dataset/events-data.ts'),
 };
 
 const importing = new Map<string, Promise<unknown>>();
@@ -19,12 +19,12 @@ export async function loadDataElement(descriptor: DataDescriptor): Promise<DataE
   try {
     return dataFromDescriptor(descriptor);
   } catch (error) {
-    const module = KIND_MODULES[descriptor.kind];
-    if (module === undefined) throw error;
-    let pending = importing.get(module);
+    const load = KIND_MODULES[descriptor.kind];
+    if (load === undefined) throw error;
+    let pending = importing.get(descriptor.kind);
     if (pending === undefined) {
-      pending = import(new URL(module, import.meta.url).href);
-      importing.set(module, pending);
+      pending = load();
+      importing.set(descriptor.kind, pending);
     }
     await pending;
     return dataFromDescriptor(descriptor);

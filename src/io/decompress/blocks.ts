@@ -1,6 +1,8 @@
 import { IoError } from '../errors.ts';
 import { lz4DecodeBlock } from './lz4.ts';
-import { decompressXz } from './xz.ts';
+import { lz4DecodeNative } from './lz4-native.ts';
+import { xxhash64 } from './xxhash.ts';
+import { decompressXz, decompressXzSync } from './xz.ts';
 import { inflateZlib } from './zlib.ts';
 import { decompressZstd } from './zstd.ts';
 
@@ -30,14 +32,33 @@ function fail(message: string, cause?: unknown): IoError {
 }
 
 /**
+ * Checks an `L4` block's checksum: the big-endian xxhash64 (seed 0) of the LZ4 data that follows
+ * it, as ROOT writes and uproot verifies. A mismatch is `E_IO_CHECKSUM`: decoding corrupt LZ4
+ * data can succeed and return altered values, so the hash is the only guard.
+ */
+function verifyLz4Checksum(src: Uint8Array, bodyStart: number, bodyEnd: number): void {
+  const view = new DataView(src.buffer, src.byteOffset + bodyStart, LZ4_CHECKSUM_SIZE);
+  const stored = view.getBigUint64(0, false);
+  const actual = xxhash64(src.subarray(bodyStart + LZ4_CHECKSUM_SIZE, bodyEnd));
+  if (stored !== actual) {
+    throw new IoError('E_IO_CHECKSUM', `Expected the LZ4 data of an L4 block at byte ${bodyStart - BLOCK_HEADER_SIZE} to ` +
+      `hash to its stored xxhash64 ${stored.toString(16).padStart(16, '0')}, got ${actual.toString(16).padStart(16, '0')}: ` +
+      'the data is corrupt');
+  }
+}
+
+/**
  * Decompresses a ROOT payload (a basket or an object record): a sequence of compression blocks,
  * each a 9-byte header (`ZL` zlib, `L4` LZ4 with an 8-byte xxhash64 first, `ZS` ZSTD, `XZ` LZMA;
  * then the method byte and little-endian 24-bit compressed and uncompressed sizes) followed by
  * its body, until `expectedSize` bytes came out. A payload already `expectedSize` bytes long is
  * stored raw and returned as is.
  *
- * Returns synchronously unless an `XZ` block needs the asynchronous decoder, so the common
- * algorithms cost no promise per basket. Throws `IoError` `E_IO_DECOMPRESS` on corrupt input.
+ * Decoders: `node:zlib` (ZL), the compiled `lz4-napi` (L4, after checking the block's xxhash64),
+ * `node:zlib`'s ZSTD or libzstd in WebAssembly (ZS), the compiled `@napi-rs/lzma` (XZ). Returns
+ * synchronously unless an `XZ` block needs the asynchronous WebAssembly fallback (platforms
+ * without the compiled decoder), so no algorithm costs a promise per basket. Throws `IoError`
+ * `E_IO_DECOMPRESS` on corrupt input, `E_IO_CHECKSUM` on an L4 block whose hash does not match.
  *
  * @example
  * ```ts
@@ -67,9 +88,20 @@ export function decompressRoot(src: Uint8Array, expectedSize: number): Uint8Arra
       throw fail(`Expected at most ${expectedSize - d} more decompressed bytes, a ${tag} block header says ${usize}`);
     }
     const body = src.subarray(bodyStart, bodyEnd);
-    if (tag === 'XZ') return decompressWithXz(src, expectedSize, out, s, d);
     const single = s === 0 && usize === expectedSize && bodyEnd === src.length;
-    if (tag === 'ZL') {
+    if (tag === 'XZ') {
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = decompressXzSync(body);
+      } catch (error) {
+        throw fail(`Expected a valid xz stream of ${csize} bytes: ${(error as Error).message}`, error);
+      }
+      if (bytes === undefined) return decompressWithXz(src, expectedSize, out, s, d);
+      if (bytes.length !== usize) throw fail(`Expected an XZ block to decode to ${usize} bytes, got ${bytes.length}`);
+      if (single) return bytes;
+      out ??= new Uint8Array(expectedSize);
+      out.set(bytes, d);
+    } else if (tag === 'ZL') {
       let inflated: Uint8Array;
       try {
         inflated = inflateZlib(body);
@@ -83,26 +115,37 @@ export function decompressRoot(src: Uint8Array, expectedSize: number): Uint8Arra
       out ??= new Uint8Array(expectedSize);
       out.set(inflated, d);
     } else if (tag === 'L4') {
-      out ??= new Uint8Array(expectedSize);
       if (csize < LZ4_CHECKSUM_SIZE) throw fail(`Expected an L4 block of at least 8 bytes, got ${csize}`);
-      let end: number;
+      verifyLz4Checksum(src, bodyStart, bodyEnd);
+      let native: Uint8Array | undefined;
       try {
-        end = lz4DecodeBlock(src, bodyStart + LZ4_CHECKSUM_SIZE, bodyEnd, out, d, d + usize);
+        native = lz4DecodeNative(src, bodyStart + LZ4_CHECKSUM_SIZE, bodyEnd, usize);
+        if (native === undefined) {
+          out ??= new Uint8Array(expectedSize);
+          const end = lz4DecodeBlock(src, bodyStart + LZ4_CHECKSUM_SIZE, bodyEnd, out, d, d + usize);
+          if (end !== d + usize) throw fail(`Expected an L4 block to decode to ${usize} bytes, got ${end - d}`);
+        }
       } catch (error) {
+        if (error instanceof IoError) throw error;
         throw fail(`Expected a valid LZ4 block of ${csize} bytes: ${(error as Error).message}`, error);
       }
-      if (end !== d + usize) throw fail(`Expected an L4 block to decode to ${usize} bytes, got ${end - d}`);
+      if (native !== undefined) {
+        if (native.length !== usize) throw fail(`Expected an L4 block to decode to ${usize} bytes, got ${native.length}`);
+        if (single) return native;
+        out ??= new Uint8Array(expectedSize);
+        out.set(native, d);
+      }
     } else if (tag === 'ZS') {
-      out ??= new Uint8Array(expectedSize);
-      const target = out.subarray(d, d + usize);
       let written: Uint8Array;
       try {
-        written = decompressZstd(body, target);
+        written = decompressZstd(body, usize);
       } catch (error) {
         throw fail(`Expected a valid ZSTD frame of ${csize} bytes: ${(error as Error).message}`, error);
       }
       if (written.length !== usize) throw fail(`Expected a ZS block to decode to ${usize} bytes, got ${written.length}`);
-      if (written.buffer !== out.buffer || written.byteOffset !== target.byteOffset) out.set(written, d);
+      if (single) return written;
+      out ??= new Uint8Array(expectedSize);
+      out.set(written, d);
     } else {
       throw fail(`Expected a compression block tagged ZL, L4, ZS or XZ at byte ${s}, got ` +
         `${JSON.stringify(tag)} (bytes ${src[s]}, ${src[s + 1]})`);

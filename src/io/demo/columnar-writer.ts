@@ -59,11 +59,21 @@ export class ColumnarParquetWriter {
   #specs: readonly ColumnSpec[];
   #schema: SchemaElement[];
   #pageSize: number;
+  #codec: string;
+  #compress: ((bytes: Uint8Array) => Uint8Array) | undefined;
 
-  constructor(path: string, specs: readonly ColumnSpec[], options: { pageSize?: number; createdBy?: string } = {}) {
+  /**
+   * `codec` defaults to SNAPPY (hyparquet-writer's own); another codec needs its compressor in
+   * `compress` (e.g. `parquetPageCompressors.ZSTD`); `'UNCOMPRESSED'` needs none.
+   */
+  constructor(path: string, specs: readonly ColumnSpec[], options: {
+    pageSize?: number; createdBy?: string; codec?: string; compress?: ((bytes: Uint8Array) => Uint8Array) | undefined;
+  } = {}) {
     this.#specs = specs;
     this.#schema = schemaOf(specs);
     this.#pageSize = options.pageSize ?? 1 << 20;
+    this.#codec = options.codec ?? 'SNAPPY';
+    this.#compress = options.compress;
     this.#parquet = new ParquetWriter({
       writer: fileWriter(path),
       schema: this.#schema,
@@ -76,6 +86,7 @@ export class ColumnarParquetWriter {
   /** Appends one row group of `rows` rows; `columns` must follow the specs, in order. */
   writeGroup(rows: number, columns: readonly WritableColumn[]): void {
     const pq = this.#parquet;
+    this.#compress ??= this.#codec === 'SNAPPY' ? pq.compressors.SNAPPY : undefined;
     const start = pq.writer.offset;
     const chunks = [];
     let schemaIndex = 1;
@@ -92,8 +103,8 @@ export class ColumnarParquetWriter {
         columnName: spec.jagged ? `${spec.name}.list.item` : spec.name,
         element: schemaPath[schemaPath.length - 1]!,
         schemaPath,
-        codec: 'SNAPPY',
-        compressors: { SNAPPY: pq.compressors.SNAPPY },
+        codec: this.#codec as ColumnEncoder['codec'],
+        compressors: this.#compress ? { [this.#codec]: this.#compress } : {},
         stats: false,
         pageSize: this.#pageSize,
         columnIndex: false,

@@ -1,21 +1,17 @@
 import zlib from 'node:zlib';
 import type { Compressors } from 'hyparquet';
 import { compressors as pureJs } from 'hyparquet-compressors';
-
-type ZlibWithZstd = typeof zlib & { zstdDecompressSync?: (input: Uint8Array) => Buffer };
+import { parquetPageDecompressors } from '../decompress/parquet-pages.ts';
 
 /**
- * Decompressors for Parquet pages: hyparquet-compressors' pure-JS codecs, with Node's native
- * zlib for GZIP and BROTLI, and for ZSTD where this Node has it (22.15 and up).
+ * Decompressors for Parquet pages: cortado's compiled ones (ZSTD, LZ4, LZ4_RAW, GZIP; see
+ * `io/decompress`), Node's native zlib for BROTLI, hyparquet-compressors' JS for the rest (SNAPPY).
  */
 export const parquetCompressors: Compressors = (() => {
-  const native = zlib as ZlibWithZstd;
   const table: Compressors = {
     ...pureJs,
-    GZIP: (input) => zlib.gunzipSync(input),
     BROTLI: (input) => zlib.brotliDecompressSync(input),
+    ...parquetPageDecompressors,
   };
-  const zstd = native.zstdDecompressSync;
-  if (typeof zstd === 'function') table.ZSTD = (input) => zstd(input);
   return table;
 })();

@@ -1,0 +1,179 @@
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Executor, LiveWorker } from '../../actors/executor.ts';
+import type { Task } from '../../actors/task.ts';
+import type { Computable } from '../../protocol/computable.ts';
+import { BaseBackend } from '../backend.ts';
+import type { ComputeOptions, ResolvedComputeOptions } from '../options.ts';
+import { NotTransferableError, closureMessage } from '../threads/errors.ts';
+import { Completions } from './completions.ts';
+import { closeRedis, openRedis, type RedisConnection } from './connection.ts';
+import { clusterExecutor } from './executor.ts';
+import { resultKey, taskIdOf, taskPattern, workersPattern, type ClusterKeys } from './keys.ts';
+import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.ts';
+
+interface Connections {
+  readonly redis: Redis;
+  /** The connections given to BullMQ, which it does not close itself. */
+  readonly given: readonly Redis[];
+  readonly queue: Queue;
+  readonly events: QueueEvents;
+  readonly completions: Completions;
+  readonly ready: Promise<void>;
+}
+
+class ClusterBackend extends BaseBackend {
+  readonly name = 'cluster';
+  readonly options: ResolvedClusterOptions;
+  readonly keys: ClusterKeys;
+  #connections: Connections | undefined;
+  readonly #abandoned = new Set<string>();
+  readonly #cleanups = new Set<Promise<void>>();
+
+  constructor(options: ResolvedClusterOptions) {
+    super({ cancelOnDispose: options.cancelOnDispose });
+    this.options = options;
+    this.keys = { prefix: options.prefix, queue: options.queue };
+  }
+
+  /** Connections, opened on first use: a backend that never computes connects to nothing. */
+  get #connected(): Connections {
+    if (this.#connections === undefined) {
+      const connection = this.options.redis as RedisConnection;
+      const redis = openRedis(connection);
+      const given = [openRedis(connection), openRedis(connection)];
+      const queue = new Queue(this.options.queue, { connection: given[0]!, prefix: this.options.prefix });
+      queue.on('error', () => {});
+      const events = new QueueEvents(this.options.queue, { connection: given[1]!, prefix: this.options.prefix });
+      events.on('error', () => {});
+      const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => undefined);
+      ready.catch(() => {});
+      this.#connections = { redis, given, queue, events, completions: new Completions(events), ready };
+    }
+    return this.#connections;
+  }
+
+  override compute<R>(computable: Computable<R>, options: ComputeOptions = {}): Task<R> {
+    const sized = options.batchSize === undefined && options.targetBatchMs === undefined ? { ...options, targetBatchMs: this.options.targetBatchMs } : options;
+    const task = super.compute(computable, sized);
+    // Whatever a task left in Redis (results of batches cut differently by a driver that died) goes with it.
+    const cleanup = task.wait().then(() => this.#deleteTaskKeys(taskIdOf(computable.key)));
+    this.#cleanups.add(cleanup);
+    void cleanup.finally(() => this.#cleanups.delete(cleanup));
+    return task;
+  }
+
+  protected override check(computable: Computable<unknown>): void {
+    let first;
+    try {
+      const steps = computable.steps();
+      const next = steps.next();
+      steps.return(undefined);
+      if (next.done) return;
+      first = next.value;
+    } catch {
+      return; // the computable's own error surfaces when the task pulls it
+    }
+    if (typeof first.processor === 'function') throw new NotTransferableError(closureMessage(first.processor));
+  }
+
+  protected executor(options: ResolvedComputeOptions, computable: Computable<unknown>): Executor {
+    const c = this.#connected;
+    return clusterExecutor({
+      queue: c.queue,
+      redis: c.redis,
+      completions: c.completions,
+      keys: this.keys,
+      taskId: taskIdOf(computable.key),
+      slots: this.options.slots,
+      collectStats: options.chunkSizer !== undefined,
+      maxPayloadBytes: this.options.maxPayloadBytes,
+      maxResultBytes: this.options.maxResultBytes,
+      sweepMs: this.options.sweepMs,
+      cancelGraceMs: this.options.cancelGraceMs,
+      abandon: (jobId) => this.#abandoned.add(jobId),
+      workers: () => this.workers(),
+      ready: c.ready,
+    });
+  }
+
+  /**
+   * The live `cortado worker` processes on this Redis (host, pid, threads, batches done, memory),
+   * from their heartbeats.
+   */
+  async workers(): Promise<LiveWorker[]> {
+    const { redis } = this.#connected;
+    const keys = await scanAll(redis, workersPattern(this.keys));
+    if (keys.length === 0) return [];
+    const values = await redis.mget(keys);
+    const live: LiveWorker[] = [];
+    for (const value of values) {
+      if (value === null) continue;
+      try {
+        live.push(JSON.parse(value) as LiveWorker);
+      } catch {
+        // a heartbeat that does not parse is not a worker we can describe
+      }
+    }
+    return live.sort((a, b) => a.host.localeCompare(b.host) || a.pid - b.pid);
+  }
+
+  async #deleteTaskKeys(taskId: string): Promise<void> {
+    const c = this.#connections;
+    if (c === undefined) return;
+    const keys = await scanAll(c.redis, taskPattern(this.keys, taskId)).catch(() => []);
+    if (keys.length > 0) await c.redis.unlink(...keys).catch(() => undefined);
+  }
+
+  protected async release(): Promise<void> {
+    await Promise.all(this.#cleanups);
+    const c = this.#connections;
+    this.#connections = undefined;
+    if (c === undefined) return;
+    // Jobs given up on after a cancel: remove them if they are still queued, drop their results.
+    for (const jobId of this.#abandoned) {
+      await c.queue.remove(jobId).catch(() => 0);
+      await c.redis.unlink(resultKey(this.keys, jobId)).catch(() => undefined);
+    }
+    this.#abandoned.clear();
+    await Promise.all([bounded(c.events.close()), bounded(c.queue.close())]);
+    await Promise.all([c.redis, ...c.given].map((r) => closeRedis(r)));
+  }
+}
+
+async function scanAll(redis: Redis, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== '0');
+  return found;
+}
+
+/** BullMQ's close() can hang on a lost connection: never wait more than `ms` for it. */
+async function bounded(promise: Promise<unknown>, ms = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+/**
+ * The cluster backend: batches of work elements go through a BullMQ queue on Redis to
+ * `cortado worker` processes on any number of machines, each computing on its own thread pool;
+ * the same `Backend` and `Task` API as {@link inline} and {@link threads}. Work crosses as
+ * descriptors (processors as module references, data as descriptors), results come back in binary
+ * through the codecs. A batch may run twice (at-least-once delivery); each is absorbed once.
+ *
+ * @example
+ * ```ts
+ * // terminal 1: redis-server; terminal 2: npx cortado worker --redis redis://127.0.0.1:6379
+ * await using backend = cluster({ redis: 'redis://127.0.0.1:6379' });
+ * const task = backend.compute(fromFunction(square, [1, 2, 3]));
+ * console.log(await task.result(), await task.workers()); // 14, [{ host, pid, batchesDone, … }]
+ * ```
+ */
+export function cluster(options: ClusterOptions): BaseBackend & { workers(): Promise<LiveWorker[]> } {
+  return new ClusterBackend(resolveClusterOptions(options));
+}

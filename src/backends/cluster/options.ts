@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { InvalidOptionsError } from '../../protocol/errors.ts';
+import { formatIssues } from '../../protocol/policy.ts';
+import type { BackendOptions } from '../backend.ts';
+import { redisConnectionSchema, type RedisConnection } from './connection.ts';
+import { DEFAULT_LIMITS, DEFAULT_PREFIX, DEFAULT_QUEUE } from './shared.ts';
+
+/** Options of `cluster()`. */
+export interface ClusterOptions extends BackendOptions {
+  /** Redis: a `redis://` / `rediss://` URL, or `{ url, username, password, tls }` (ACL user, `requirepass`, TLS options). */
+  redis: string | RedisConnection;
+  /**
+   * Batches in flight at once (one lane each). Enough to keep every worker thread of the cluster
+   * busy with one batch queued behind it. @defaultValue 16
+   */
+  slots?: number;
+  /** Batch duration aimed for when `batchSize` is `'auto'` (a round trip through Redis costs ~1 ms). @defaultValue 250 */
+  targetBatchMs?: number;
+  /** Key prefix and queue name; workers must use the same. @defaultValue 'cortado', 'batches' */
+  prefix?: string;
+  queue?: string;
+  /** Largest job payload, bytes. @defaultValue 64 MiB */
+  maxPayloadBytes?: number;
+  /** Largest stored batch result, bytes. @defaultValue 256 MiB */
+  maxResultBytes?: number;
+  /** How often a batch in flight is checked in Redis directly, besides BullMQ's events. @defaultValue 1000 */
+  sweepMs?: number;
+  /** How long a cancelled batch that is running may take to return what it has. @defaultValue 5000 */
+  cancelGraceMs?: number;
+}
+
+const schema = z.strictObject({
+  redis: redisConnectionSchema,
+  slots: z.number().int().min(1).max(4096).default(16),
+  targetBatchMs: z.number().positive().default(250),
+  prefix: z.string().regex(/^[\w.-]+$/).default(DEFAULT_PREFIX),
+  queue: z.string().regex(/^[\w.-]+$/).default(DEFAULT_QUEUE),
+  maxPayloadBytes: z.number().int().min(1024).default(DEFAULT_LIMITS.maxPayloadBytes),
+  maxResultBytes: z.number().int().min(1024).max(512 * 2 ** 20).default(DEFAULT_LIMITS.maxResultBytes),
+  sweepMs: z.number().int().min(10).default(1000),
+  cancelGraceMs: z.number().int().min(0).default(5000),
+  cancelOnDispose: z.boolean().default(false),
+});
+
+/** {@link ClusterOptions} after validation, with defaults. */
+export type ResolvedClusterOptions = z.output<typeof schema>;
+
+/**
+ * Validates `cluster()` options with messages that say what was expected and what came.
+ *
+ * @example
+ * ```ts
+ * resolveClusterOptions({ redis: 'redis://127.0.0.1:6379' }).slots; // 16
+ * ```
+ */
+export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterOptions {
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) throw new InvalidOptionsError(`Invalid cluster options: ${formatIssues('', parsed.error, options)}`);
+  return parsed.data;
+}

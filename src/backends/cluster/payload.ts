@@ -1,0 +1,183 @@
+import { deserialize, serialize } from 'node:v8';
+import { z } from 'zod';
+import { CortadoError } from '../../protocol/errors.ts';
+import { isSerializedError, type SerializedError } from '../errors/serialize.ts';
+import { createProgress } from '../threads/progress.ts';
+import type { WireBatch, WireData, WireOutcome } from '../threads/wire.ts';
+
+/** Version of the job payload and outcome layout; a worker refuses others. */
+export const PAYLOAD_VERSION = 1;
+
+/**
+ * A batch as a BullMQ job's data (JSON): the threads backend's {@link WireBatch} columns as plain
+ * arrays, and the data descriptors v8-serialized and base64-encoded. Nothing in it is code: the
+ * processors are module references that a worker resolves only under its allowed roots.
+ */
+export interface JobPayload {
+  readonly v: typeof PAYLOAD_VERSION;
+  readonly task: string;
+  readonly processors: ReadonlyArray<{ readonly module: string; readonly exportName: string }>;
+  readonly processorIndex: readonly number[] | null;
+  readonly ranges: readonly number[];
+  readonly groups: readonly string[];
+  readonly groupIndex: readonly number[] | null;
+  readonly attempts: readonly number[];
+  /** base64 of `v8.serialize({ values })` or `v8.serialize({ descriptors })`. */
+  readonly data: string;
+  readonly collectStats: boolean;
+}
+
+/** A job payload or stored outcome over its size cap. */
+export class ClusterSizeError extends CortadoError {
+  constructor(what: string, bytes: number, cap: number, hint: string) {
+    super('E_CLUSTER_TOO_LARGE', `${what} is ${formatBytes(bytes)}, over the cap of ${formatBytes(cap)}: ${hint}`);
+  }
+}
+
+/** A job or stored outcome that does not have the expected shape. */
+export class ClusterPayloadError extends CortadoError {
+  constructor(what: string, detail: string) {
+    super('E_CLUSTER_BAD_PAYLOAD', `${what} is malformed and was not used: ${detail}`);
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${bytes} bytes`;
+}
+
+const name = z.string().min(1).max(4096);
+const payloadSchema = z
+  .strictObject({
+    v: z.literal(PAYLOAD_VERSION),
+    task: z.string().regex(/^[0-9a-f]{1,64}$/),
+    processors: z.array(z.strictObject({ module: name, exportName: z.string().regex(/^[A-Za-z_$][\w$]*$/) })).min(1).max(65_535),
+    processorIndex: z.array(z.number().int().min(0)).nullable(),
+    ranges: z.array(z.number().finite().min(0)),
+    groups: z.array(z.string().max(4096)),
+    groupIndex: z.array(z.number().int().min(-1)).nullable(),
+    attempts: z.array(z.number().int().min(0).max(0xffff)),
+    data: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/),
+    collectStats: z.boolean(),
+  })
+  .superRefine((p, ctx) => {
+    const n = p.attempts.length;
+    const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
+    if (p.ranges.length !== 2 * n) issue(`expected ${2 * n} range bounds for ${n} elements, got ${p.ranges.length}`);
+    for (let i = 0; i < p.ranges.length; i += 2) if (!(p.ranges[i]! < p.ranges[i + 1]!)) return issue(`element ${i / 2} has an empty or inverted range`);
+    if (p.processorIndex !== null && (p.processorIndex.length !== n || p.processorIndex.some((k) => k >= p.processors.length))) issue('processorIndex does not match the elements and processors');
+    if (p.groupIndex !== null && (p.groupIndex.length !== n || p.groupIndex.some((k) => k >= p.groups.length))) issue('groupIndex does not match the elements and groups');
+  });
+
+const dataSchema = z.union([
+  z.strictObject({ values: z.array(z.unknown()) }),
+  z.strictObject({ descriptors: z.array(z.looseObject({ kind: z.string().min(1) })) }),
+]);
+
+/** Makes the job payload of a wire batch; throws {@link ClusterSizeError} past `maxBytes`. */
+export function toPayload(batch: WireBatch, task: string, maxBytes: number): { payload: JobPayload; bytes: number } {
+  const payload: JobPayload = {
+    v: PAYLOAD_VERSION,
+    task,
+    processors: batch.processors.map(({ module, exportName }) => ({ module, exportName })),
+    processorIndex: batch.processorIndex === null ? null : Array.from(batch.processorIndex),
+    ranges: Array.from(batch.ranges),
+    groups: [...batch.groups],
+    groupIndex: batch.groupIndex === null ? null : Array.from(batch.groupIndex),
+    attempts: Array.from(batch.attempts),
+    data: Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength).toString('base64'),
+    collectStats: batch.collectStats,
+  };
+  // What BullMQ will store: the data's base64 plus the other columns as JSON numbers.
+  const bytes = payload.data.length + 24 * payload.ranges.length + 8 * payload.attempts.length + 256;
+  if (bytes > maxBytes) {
+    throw new ClusterSizeError(
+      `The job for elements [${payload.ranges[0]}, ${payload.ranges.at(-1)}) (${payload.attempts.length} elements)`,
+      bytes,
+      maxBytes,
+      'make data descriptors smaller (describe the data, do not send it), use smaller batches (batchSize), or raise maxPayloadBytes',
+    );
+  }
+  return { payload, bytes };
+}
+
+/**
+ * Validates a job's data as a worker receives it and turns it back into a {@link WireBatch}. A
+ * job that does not have the expected shape throws {@link ClusterPayloadError}: it is rejected,
+ * not executed.
+ */
+export function fromPayload(raw: unknown, maxBytes: number): WireBatch & { readonly task: string } {
+  const size = typeof raw === 'object' && raw !== null && typeof (raw as { data?: unknown }).data === 'string' ? (raw as { data: string }).data.length : 0;
+  if (size > maxBytes) throw new ClusterSizeError('A job payload', size, maxBytes, 'the driver sent more than this worker accepts (--max-payload-mb)');
+  const parsed = payloadSchema.safeParse(raw);
+  if (!parsed.success) throw new ClusterPayloadError('A job', parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  const p = parsed.data;
+  const data = new Uint8Array(Buffer.from(p.data, 'base64'));
+  let decoded: unknown;
+  try {
+    decoded = deserialize(data);
+  } catch (error) {
+    throw new ClusterPayloadError('A job', `its data does not deserialize (${(error as Error).message})`);
+  }
+  const shape = dataSchema.safeParse(decoded);
+  const n = p.attempts.length;
+  if (!shape.success) throw new ClusterPayloadError('A job', 'its data is neither {values} nor {descriptors} with a kind each');
+  const length = 'values' in shape.data ? shape.data.values.length : shape.data.descriptors.length;
+  if (length !== n) throw new ClusterPayloadError('A job', `expected data for ${n} elements, got ${length}`);
+  return {
+    task: p.task,
+    processors: p.processors,
+    processorIndex: p.processorIndex === null ? null : Uint16Array.from(p.processorIndex),
+    ranges: Float64Array.from(p.ranges),
+    groups: p.groups,
+    groupIndex: p.groupIndex === null ? null : Int32Array.from(p.groupIndex),
+    data,
+    attempts: Uint16Array.from(p.attempts),
+    progress: createProgress().buffer as SharedArrayBuffer,
+    collectStats: p.collectStats,
+  };
+}
+
+/** Re-export for the worker: the decoded data of a batch. */
+export type { WireData };
+
+/**
+ * A worker's outcome as stored in Redis: v8's binary serialization, in which typed arrays (a
+ * histogram's bins) are their raw bytes — not JSON, which would bloat them ~4×.
+ */
+export function encodeOutcome(outcome: WireOutcome, maxBytes: number): Buffer {
+  const bytes = serialize({ v: PAYLOAD_VERSION, ...outcome });
+  if (bytes.byteLength > maxBytes) {
+    throw new ClusterSizeError('The result of a batch', bytes.byteLength, maxBytes, 'merge into smaller results (fewer bins), use smaller batches, or raise maxResultBytes');
+  }
+  return bytes;
+}
+
+const outcomeSchema = z.strictObject({
+  v: z.literal(PAYLOAD_VERSION),
+  results: z.array(z.tuple([z.number().int().min(-1), z.unknown()])),
+  status: z.instanceof(Uint8Array),
+  failures: z.array(z.strictObject({ index: z.number().int().min(0), error: z.custom<SerializedError>(isSerializedError, 'a serialized error') })),
+  ms: z.instanceof(Float64Array).nullable(),
+  busyMs: z.number(),
+  worker: z
+    .strictObject({ id: z.string(), host: z.string().optional(), rss: z.number().optional(), heapUsed: z.number().optional(), heapTotal: z.number().optional() })
+    .optional(),
+});
+
+/** Reads a stored outcome for a batch of `n` elements; throws {@link ClusterPayloadError} when malformed. */
+export function decodeOutcome(bytes: Buffer, n: number, maxBytes: number): WireOutcome {
+  if (bytes.byteLength > maxBytes) throw new ClusterSizeError('A stored batch result', bytes.byteLength, maxBytes, 'raise maxResultBytes');
+  let raw: unknown;
+  try {
+    raw = deserialize(bytes);
+  } catch (error) {
+    throw new ClusterPayloadError('A stored batch result', `it does not deserialize (${(error as Error).message})`);
+  }
+  const parsed = outcomeSchema.safeParse(raw);
+  if (!parsed.success) throw new ClusterPayloadError('A stored batch result', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const o = parsed.data;
+  if (o.status.length !== n || (o.ms !== null && o.ms.length !== n) || o.failures.some((f) => f.index >= n)) {
+    throw new ClusterPayloadError('A stored batch result', `it does not match its batch of ${n} elements`);
+  }
+  return o as unknown as WireOutcome;
+}

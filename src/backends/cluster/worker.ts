@@ -1,0 +1,221 @@
+import { hostname } from 'node:os';
+import { availableParallelism } from 'node:os';
+import { Worker, type Job } from 'bullmq';
+import { Piscina } from 'piscina';
+import { z } from 'zod';
+import { InvalidOptionsError } from '../../protocol/errors.ts';
+import { formatIssues } from '../../protocol/policy.ts';
+import { serializeError } from '../errors/serialize.ts';
+import { CANCEL } from '../threads/progress.ts';
+import { FAILED, type WireBatch, type WireOutcome } from '../threads/wire.ts';
+import { closeRedis, openRedis, redisConnectionSchema, type RedisConnection } from './connection.ts';
+import { CANCEL_FIELD, jobHashKey, resultKey, workerKey, type ClusterKeys } from './keys.ts';
+import { encodeOutcome, fromPayload } from './payload.ts';
+import { checkModule, resolveRoots } from './roots.ts';
+import { DEFAULT_LIMITS, DEFAULT_QUEUE, DEFAULT_PREFIX, type LiveWorker } from './shared.ts';
+
+const WORKER_ENTRY = new URL('../threads/worker-entry.mjs', import.meta.url).href;
+/** Stores a result only while its job exists: a late duplicate of a finished job writes nothing. */
+const STORE_IF_JOB = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2]) return 1 end return 0`;
+
+/** Options of {@link startClusterWorker} (and of `cortado worker`). */
+export interface ClusterWorkerOptions {
+  /** Redis URL or connection (password, ACL user, TLS). */
+  redis: string | RedisConnection;
+  /** Threads computing batches (and batches taken at once). @defaultValue CPU cores */
+  workers?: number;
+  /** Folders processor modules may be loaded from. @defaultValue the working directory */
+  roots?: readonly string[];
+  /** BullMQ lock duration: a worker that stops renewing it (killed) loses its batch after this. @defaultValue 5000 */
+  lockMs?: number;
+  /** How often stalled batches are looked for and handed back to the queue. @defaultValue 5000 */
+  stalledIntervalMs?: number;
+  /** How long SIGTERM waits for the batches in flight before handing them back. @defaultValue 30000 */
+  graceMs?: number;
+  /** Largest job payload accepted, in bytes. @defaultValue 64 MiB */
+  maxPayloadBytes?: number;
+  /** Largest stored result, in bytes. @defaultValue 256 MiB */
+  maxResultBytes?: number;
+  /** How long an unabsorbed result stays in Redis. @defaultValue 1 day */
+  resultTtlMs?: number;
+  /** Key prefix and queue name: must match the driver's. */
+  prefix?: string;
+  queue?: string;
+  /** Called with one line per event worth logging. */
+  log?: (line: string) => void;
+}
+
+const schema = z.strictObject({
+  redis: redisConnectionSchema,
+  workers: z.number().int().min(1).max(1024).default(() => availableParallelism()),
+  roots: z.array(z.string().min(1)).optional(),
+  lockMs: z.number().int().min(100).default(5000),
+  stalledIntervalMs: z.number().int().min(100).default(5000),
+  graceMs: z.number().int().min(0).default(30_000),
+  maxPayloadBytes: z.number().int().min(1024).default(DEFAULT_LIMITS.maxPayloadBytes),
+  maxResultBytes: z.number().int().min(1024).max(512 * 2 ** 20).default(DEFAULT_LIMITS.maxResultBytes),
+  resultTtlMs: z.number().int().min(1000).default(DEFAULT_LIMITS.resultTtlMs),
+  prefix: z.string().regex(/^[\w.-]+$/).default(DEFAULT_PREFIX),
+  queue: z.string().regex(/^[\w.-]+$/).default(DEFAULT_QUEUE),
+  log: z.custom<(line: string) => void>((v) => typeof v === 'function').optional(),
+});
+
+/** A running `cortado worker`: its identity, counters, and a way to stop it. */
+export interface ClusterWorker {
+  readonly id: string;
+  readonly batchesDone: number;
+  /** Resolves once connected to Redis and taking batches. */
+  readonly ready: Promise<void>;
+  /** Stops taking batches, finishes (or, past `graceMs`, hands back) those in flight, and releases everything. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a cluster worker in this process: takes batches from the BullMQ queue on Redis, computes
+ * each on a local pool of worker threads (so the event loop stays free to renew BullMQ's locks),
+ * and stores each outcome as a binary Redis key for the driver. Job payloads are validated with
+ * zod; processor modules load only from under `roots`. `cortado worker` is this plus signal handling.
+ *
+ * @example
+ * ```ts
+ * const worker = startClusterWorker({ redis: 'redis://127.0.0.1:6379', workers: 4, roots: ['/srv/analysis'] });
+ * await worker.ready;
+ * process.once('SIGTERM', () => void worker.close());
+ * ```
+ */
+export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker {
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) throw new InvalidOptionsError(`Invalid cluster worker options: ${formatIssues('', parsed.error, options)}`);
+  const o = parsed.data;
+  const roots = resolveRoots(o.roots);
+  const keys: ClusterKeys = { prefix: o.prefix, queue: o.queue };
+  const log = o.log ?? (() => {});
+  const id = `${hostname()}.${process.pid}.${Date.now().toString(36)}`;
+  const startedAt = Date.now();
+  const redis = openRedis(o.redis);
+  const pool = new Piscina({ filename: WORKER_ENTRY, minThreads: o.workers, maxThreads: o.workers, idleTimeout: Number.POSITIVE_INFINITY, concurrentTasksPerWorker: 1 });
+  pool.on('error', () => {});
+  let batchesDone = 0;
+  let active = 0;
+
+  const heartbeat = async (): Promise<void> => {
+    const memory = process.memoryUsage();
+    const info: LiveWorker = { id, host: hostname(), pid: process.pid, threads: o.workers, batchesDone, active, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, startedAt, lastSeen: Date.now() };
+    await redis.set(workerKey(keys, id), JSON.stringify(info), 'PX', 3 * HEARTBEAT_MS).catch(() => undefined);
+  };
+
+  const process_ = async (job: Job): Promise<{ bytes: number }> => {
+    active++;
+    const watch: { timer: NodeJS.Timeout | undefined; over: boolean } = { timer: undefined, over: false };
+    try {
+      const batch = fromPayload(job.data, o.maxPayloadBytes);
+      const jobKey = jobHashKey(keys, job.id!);
+      const outcome = await runAllowed(batch, roots, pool, async (progress) => {
+        // The driver asks a running batch to stop by a field on its job's hash; look every 100 ms.
+        const poll = async (): Promise<void> => {
+          const asked = (await redis.hget(jobKey, CANCEL_FIELD).catch(() => null)) !== null;
+          if (asked) Atomics.store(progress, CANCEL, 1);
+          else if (!watch.over) watch.timer = setTimeout(() => void poll(), CANCEL_POLL_MS);
+        };
+        await poll();
+      });
+      // The thread that ran it, named after this worker process so rows stay apart across hosts.
+      const named = outcome.worker === undefined ? outcome : { ...outcome, worker: { ...outcome.worker, id: `${id}/${outcome.worker.id}`, host: hostname() } };
+      const bytes = encodeOutcome(named, o.maxResultBytes);
+      await redis.eval(STORE_IF_JOB, 2, jobKey, resultKey(keys, job.id!), bytes, String(o.resultTtlMs));
+      batchesDone++;
+      return { bytes: bytes.byteLength };
+    } catch (error) {
+      log(`batch ${job.id} failed: ${(error as Error).message}`);
+      throw error;
+    } finally {
+      watch.over = true;
+      clearTimeout(watch.timer);
+      active--;
+    }
+  };
+
+  // BullMQ leaves a connection it was given open on close(): this one is closed below.
+  const workerConnection = openRedis(o.redis);
+  const worker = new Worker(o.queue, process_, {
+    connection: workerConnection,
+    prefix: o.prefix,
+    concurrency: o.workers,
+    lockDuration: o.lockMs,
+    stalledInterval: o.stalledIntervalMs,
+    maxStalledCount: 1,
+    autorun: true,
+  });
+  worker.on('error', (error) => log(`worker error: ${error.message}`));
+  const beat = setInterval(() => void heartbeat(), HEARTBEAT_MS);
+  const ready = (async () => {
+    await worker.waitUntilReady();
+    await heartbeat();
+    log(`cortado worker ${id}: ${o.workers} threads, roots ${roots.join(', ')}, taking batches from queue ${o.queue}`);
+  })();
+  ready.catch(() => {});
+
+  let closing: Promise<void> | undefined;
+  return {
+    id,
+    get batchesDone() {
+      return batchesDone;
+    },
+    ready,
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(beat);
+        // worker.close() waits for the batches in flight; it can hang (a lost connection), so bound it.
+        const graceful = await withTimeout(worker.close(), o.graceMs);
+        if (!graceful) {
+          log(`batches still running after ${o.graceMs} ms: handing them back to the queue`);
+          await withTimeout(worker.close(true), 2000);
+        }
+        await pool.destroy();
+        await redis.del(workerKey(keys, id)).catch(() => undefined);
+        await Promise.all([closeRedis(redis), closeRedis(workerConnection)]);
+        log(`cortado worker ${id} stopped after ${batchesDone} batches`);
+      })()),
+  };
+}
+
+const HEARTBEAT_MS = 2000;
+const CANCEL_POLL_MS = 100;
+
+/** Runs a batch whose processors are all allowed; a refused module fails its elements, not the worker. */
+async function runAllowed(batch: WireBatch, roots: readonly string[], pool: Piscina, watch: (progress: Int32Array) => Promise<void>): Promise<WireOutcome> {
+  const n = batch.ranges.length / 2;
+  const refused = new Map<number, unknown>();
+  batch.processors.forEach((p, k) => {
+    try {
+      checkModule(p.module, roots);
+    } catch (error) {
+      refused.set(k, error);
+    }
+  });
+  if (refused.size > 0) {
+    // Elements of a refused processor fail with the reason; the others are left not run, and the
+    // driver sends them again in a batch of their own.
+    const status = new Uint8Array(n);
+    const failures: WireOutcome['failures'] = [];
+    for (let i = 0; i < n; i++) {
+      const error = refused.get(batch.processorIndex?.[i] ?? 0);
+      if (error === undefined) continue;
+      status[i] = FAILED;
+      failures.push({ index: i, error: serializeError(error) });
+    }
+    return { results: [], status, failures, ms: null, busyMs: 0 };
+  }
+  const progress = new Int32Array(batch.progress);
+  await watch(progress);
+  return (await pool.run(batch)) as WireOutcome;
+}
+
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

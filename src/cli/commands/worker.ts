@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { integerFrom } from '../args.ts';
+import type { CommandContext } from '../context.ts';
+import { CliUsageError } from '../errors.ts';
+
+interface WorkerFlags {
+  redis?: string;
+  workers?: number;
+  root?: string[];
+  lockMs?: number;
+  stalledMs?: number;
+  graceMs?: number;
+  tlsCa?: string;
+  maxPayloadMb?: number;
+  maxResultMb?: number;
+  prefix?: string;
+  queue?: string;
+  quiet?: boolean;
+}
+
+/**
+ * `cortado worker --redis redis://host:6379 [--workers N] [--root DIR]`: computes batches for
+ * `cluster()` drivers until SIGTERM or Ctrl-C, then finishes (or hands back) the batches in flight.
+ */
+export function workerCommand(_context: CommandContext): Command {
+  return new Command('worker')
+    .description('compute batches for cluster() drivers: take them from Redis, run them on local threads')
+    .addOption(new Option('--redis <url>', 'Redis to take batches from: redis://[user:password@]host:port[/db], rediss:// for TLS').env('CORTADO_REDIS'))
+    .option('--workers <n>', 'threads computing batches [default: CPU cores]', integerFrom(1))
+    .option('--root <dir>', 'a folder processor modules may load from (repeat for several) [default: the working directory]', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--lock-ms <ms>', 'BullMQ lock: a worker killed mid-batch loses it after this [default: 5000]', integerFrom(100))
+    .option('--stalled-ms <ms>', 'how often lost batches are handed back to the queue [default: 5000]', integerFrom(100))
+    .option('--grace-ms <ms>', 'on SIGTERM, how long to let batches in flight finish before handing them back [default: 30000]', integerFrom(0))
+    .option('--tls-ca <file>', 'CA certificate (PEM) that signed the Redis server certificate (with rediss://)')
+    .option('--max-payload-mb <n>', 'largest job accepted, MiB [default: 64]', integerFrom(1))
+    .option('--max-result-mb <n>', 'largest batch result stored, MiB [default: 256]', integerFrom(1))
+    .option('--prefix <name>', 'Redis key prefix, as the driver uses [default: cortado]')
+    .option('--queue <name>', 'queue name, as the driver uses [default: batches]')
+    .option('-q, --quiet', 'log nothing but errors')
+    .addHelpText(
+      'after',
+      '\nThe password can also come from REDIS_PASSWORD (and the user from REDIS_USERNAME), which keeps it out of `ps`.\n' +
+        'Processor modules must exist at the same path as on the driver (shared filesystem or same image) and lie under a --root.\n' +
+        'Examples:\n  $ cortado worker --redis redis://127.0.0.1:6379\n' +
+        '  $ REDIS_PASSWORD=secret cortado worker --redis redis://scheduler.example.org:6379 --workers 8 --root /cvmfs/analysis',
+    )
+    .action(async (flags: WorkerFlags) => {
+      if (flags.redis === undefined) throw new CliUsageError('Expected --redis <url> (or CORTADO_REDIS), got neither');
+      const { startClusterWorker } = await import('../../backends/cluster/worker.ts');
+      const log = flags.quiet ? () => {} : (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+      const tls = flags.tlsCa === undefined ? undefined : { ca: readFileSync(flags.tlsCa) };
+      const worker = startClusterWorker({
+        redis: {
+          url: flags.redis,
+          ...(process.env.REDIS_PASSWORD ? { password: process.env.REDIS_PASSWORD } : {}),
+          ...(process.env.REDIS_USERNAME ? { username: process.env.REDIS_USERNAME } : {}),
+          ...(tls === undefined ? {} : { tls }),
+        },
+        ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+        ...(flags.root === undefined ? {} : { roots: flags.root }),
+        ...(flags.lockMs === undefined ? {} : { lockMs: flags.lockMs }),
+        ...(flags.stalledMs === undefined ? {} : { stalledIntervalMs: flags.stalledMs }),
+        ...(flags.graceMs === undefined ? {} : { graceMs: flags.graceMs }),
+        ...(flags.maxPayloadMb === undefined ? {} : { maxPayloadBytes: flags.maxPayloadMb * 2 ** 20 }),
+        ...(flags.maxResultMb === undefined ? {} : { maxResultBytes: flags.maxResultMb * 2 ** 20 }),
+        ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
+        ...(flags.queue === undefined ? {} : { queue: flags.queue }),
+        log: (line) => (line.includes('failed') || line.includes('error') ? process.stderr.write(`${new Date().toISOString()} ${line}\n`) : log(line)),
+      });
+      const stopped = new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          log(`${signal}: finishing the batches in flight, then stopping`);
+          void worker.close().then(resolve);
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      await worker.ready;
+      await stopped;
+    });
+}

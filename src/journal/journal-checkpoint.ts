@@ -1,0 +1,339 @@
+import { accessSync, closeSync, fstatSync, constants, fdatasync, fdatasyncSync, mkdirSync, openSync, readFileSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Checkpoint, CheckpointState } from '../protocol/checkpoint.ts';
+import { RangeSet, type Range } from '../protocol/range.ts';
+import { EMPTY, cloneResult, merge, type Empty } from '../protocol/result.ts';
+import type { TaskStatus } from '../protocol/task.ts';
+import { serializeResult, type JsonValue } from '../results/serialize.ts';
+import { writeFileAtomic } from './atomic-write.ts';
+import { CheckpointError, writeError } from './errors.ts';
+import { decodeFrames, encodeFrame } from './frame.ts';
+import { acquireLock, type HeldLock } from './lock.ts';
+import { addRanges, decodeResults, readSnapshot, writeSnapshot, type FoldedState } from './snapshot.ts';
+
+/** Options of a journal checkpoint (`compute(c, { checkpoint: { path, ... } })`). */
+export interface JournalCheckpointOptions {
+  /** The checkpoint folder (created if missing): `snapshot.json`, `journal.log` and `lock` live in it. */
+  path: string;
+  /** Anything JSON to keep with the checkpoint (the CLI keeps its run header); read it back with {@link peekCheckpoint}. */
+  meta?: JsonValue;
+  /**
+   * Longest time a record waits for its `fdatasync`: records are written at once (a killed process
+   * loses none) and synced together at most this often (an OS crash or power loss loses at most
+   * this much). @defaultValue 100
+   */
+  syncIntervalMs?: number;
+  /** Records after which the journal is compacted into the snapshot. @defaultValue 4096 */
+  compactRecords?: number;
+  /** Journal bytes after which it is compacted into the snapshot. @defaultValue 16 MiB */
+  compactBytes?: number;
+  /** Delete the folder when the task completes (keep it when incomplete or cancelled). @defaultValue true */
+  removeOnComplete?: boolean;
+}
+
+/** What a journal checkpoint did, for benchmarks and the kill harness. */
+export interface JournalStats {
+  /** Records appended by this task. */
+  records: number;
+  /** Bytes appended by this task. */
+  bytes: number;
+  syncs: number;
+  compactions: number;
+  /** Records read back from the journal when the checkpoint was opened. */
+  restoredRecords: number;
+  /** Bytes of a torn or damaged tail that were ignored (and cut off) when opening. */
+  ignoredBytes: number;
+  /** Milliseconds spent opening (reading the snapshot and journal, folding them). */
+  openMs: number;
+}
+
+const SNAPSHOT = 'snapshot.json';
+const JOURNAL = 'journal.log';
+const LOCK = 'lock';
+
+interface JournalHeader {
+  type: 'cortado.Journal';
+  version: 1;
+  key: string;
+  generation: number;
+}
+
+/**
+ * cortado's durable {@link Checkpoint}: a folder holding an atomically written snapshot and an
+ * append-only journal. Each batch the runtime accepts becomes one record
+ * (`[length u32][crc32 u32][JSON]`: completed ranges and the batch's partial results), written
+ * before its ranges count; `fdatasync` runs for many records together (group commit). A torn or
+ * damaged tail — a process killed mid-write — is ignored and cut off. Every `compactRecords`
+ * records (or `compactBytes`) the folded state goes into a new snapshot (temp file, fsync,
+ * rename, fsync folder) and the journal starts again, so the folder stays about the size of one
+ * result plus one journal's worth of records. A `lock` file keeps two processes out of one folder.
+ *
+ * @example
+ * ```ts
+ * const task = backend.compute(computable, { checkpoint: 'run.ckpt' });
+ * // killed? the same call again computes only what was not recorded, and merges.
+ * ```
+ */
+export class JournalCheckpoint implements Checkpoint {
+  readonly path: string;
+  readonly restored: CheckpointState | undefined;
+  readonly stats: JournalStats = { records: 0, bytes: 0, syncs: 0, compactions: 0, restoredRecords: 0, ignoredBytes: 0, openMs: 0 };
+  readonly #header: { key: string; size: number; meta: JsonValue };
+  readonly #options: Required<Omit<JournalCheckpointOptions, 'meta'>>;
+  readonly #lock: HeldLock;
+  readonly #folded: FoldedState;
+  #generation: number;
+  #fd: number;
+  #offset: number;
+  #sinceSnapshot = { records: 0, bytes: 0 };
+  #syncTimer: ReturnType<typeof setTimeout> | undefined;
+  #syncing: Promise<void> | undefined;
+  #dirty = false;
+  #closed = false;
+
+  private constructor(options: JournalCheckpointOptions, computable: { key: string; size: number }) {
+    const t0 = performance.now();
+    this.path = options.path;
+    this.#options = {
+      path: options.path,
+      syncIntervalMs: options.syncIntervalMs ?? 100,
+      compactRecords: options.compactRecords ?? 4096,
+      compactBytes: options.compactBytes ?? 16 * 1024 * 1024,
+      removeOnComplete: options.removeOnComplete ?? true,
+    };
+    prepareFolder(this.path);
+    this.#lock = acquireLock(join(this.path, LOCK), `the checkpoint ${this.path}`);
+    try {
+      const snapshotPath = join(this.path, SNAPSHOT);
+      const snapshot = readSnapshot(snapshotPath);
+      const invalid = (file: string, what: string) => new CheckpointError('E_CHECKPOINT_INVALID', file, `The checkpoint ${file} ${what}`);
+      if (snapshot !== undefined && (snapshot.key !== computable.key || snapshot.size !== computable.size)) {
+        throw invalid(
+          snapshotPath,
+          `belongs to another computation (key ${snapshot.key}, size ${snapshot.size}; this one is key ${computable.key}, size ${computable.size}): delete the folder ${this.path} or choose another checkpoint path`,
+        );
+      }
+      this.#header = { key: computable.key, size: computable.size, meta: options.meta ?? snapshot?.meta ?? null };
+      this.#folded = { completed: new RangeSet(), results: new Map() };
+      if (snapshot !== undefined) {
+        const rangeProblem = addRanges(this.#folded.completed, snapshot.completed, computable.size);
+        if (rangeProblem !== undefined) throw invalid(snapshotPath, `is damaged: ${rangeProblem}; delete the folder ${this.path} to start afresh`);
+        const results = decodeResults(snapshot.results);
+        if (typeof results === 'string') throw invalid(snapshotPath, `is damaged: ${results}; delete the folder ${this.path} to start afresh`);
+        for (const [group, value] of results) this.#folded.results.set(group, value);
+      } else {
+        writeSnapshot(snapshotPath, this.#header, 0, this.#folded);
+      }
+      this.#generation = snapshot?.generation ?? 0;
+      const journalPath = join(this.path, JOURNAL);
+      const kept = this.#replay(journalPath, snapshot !== undefined);
+      if (!kept) this.#writeFreshJournal();
+      this.#fd = openJournal(journalPath);
+      this.#offset = fileLength(this.#fd);
+    } catch (error) {
+      this.#lock.release();
+      throw error;
+    }
+    this.restored =
+      this.#folded.completed.count === 0
+        ? undefined
+        : { completed: this.#folded.completed.toArray(), results: new Map([...this.#folded.results].map(([g, v]) => [g, cloneResult(v)])) };
+    this.stats.openMs = performance.now() - t0;
+  }
+
+  /**
+   * Opens (or creates) the checkpoint folder for `computable`: takes its lock, reads the snapshot
+   * and the journal's intact records, cuts off a torn tail. Throws {@link CheckpointError}:
+   * `E_CHECKPOINT_WRITE` (folder cannot be written), `E_CHECKPOINT_LOCKED`, `E_CHECKPOINT_INVALID`
+   * (another computation's checkpoint, or damaged files), each naming the file.
+   */
+  static open(options: JournalCheckpointOptions, computable: { key: string; size: number }): JournalCheckpoint {
+    return new JournalCheckpoint(options, computable);
+  }
+
+  /** Replays the journal into the folded state; false when it must be written afresh. */
+  #replay(journalPath: string, hadSnapshot: boolean): boolean {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(journalPath);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ENOENT') return false;
+      throw new CheckpointError('E_CHECKPOINT_INVALID', journalPath, `Could not read the journal ${journalPath}: ${(error as Error).message}`, { cause: error });
+    }
+    const { payloads, goodLength } = decodeFrames(bytes);
+    const invalid = (what: string) =>
+      new CheckpointError('E_CHECKPOINT_INVALID', journalPath, `The journal ${journalPath} ${what}; delete the folder ${this.path} to start afresh`);
+    if (payloads.length === 0) return false;
+    const header = JSON.parse(payloads[0]!) as Partial<JournalHeader>;
+    if (header.type !== 'cortado.Journal' || header.version !== 1) throw invalid('is not a cortado journal');
+    if (header.key !== this.#header.key) throw invalid(`belongs to another computation (key ${String(header.key)})`);
+    // A journal of an older generation was compacted into the snapshot just before a crash.
+    if (!hadSnapshot || header.generation !== this.#generation) return false;
+    for (let i = 1; i < payloads.length; i++) {
+      const record = JSON.parse(payloads[i]!) as { c?: unknown; r?: unknown };
+      const problem = addRanges(this.#folded.completed, record.c, this.#header.size);
+      if (problem !== undefined) throw invalid(`is damaged in record ${i}: ${problem}`);
+      const results = decodeResults(record.r);
+      if (typeof results === 'string') throw invalid(`is damaged in record ${i}: ${results}`);
+      for (const [group, value] of results) this.#folded.results.set(group, merge((this.#folded.results.get(group) ?? EMPTY) as Empty, value as Empty));
+    }
+    this.stats.restoredRecords = payloads.length - 1;
+    this.stats.ignoredBytes = bytes.length - goodLength;
+    this.#sinceSnapshot = { records: payloads.length - 1, bytes: goodLength };
+    if (goodLength < bytes.length) {
+      try {
+        truncateSync(journalPath, goodLength);
+      } catch (error) {
+        throw writeError(journalPath, 'the journal', error);
+      }
+    }
+    return true;
+  }
+
+  #writeFreshJournal(): void {
+    const header: JournalHeader = { type: 'cortado.Journal', version: 1, key: this.#header.key, generation: this.#generation };
+    writeFileAtomic(join(this.path, JOURNAL), encodeFrame(JSON.stringify(header)), 'the journal');
+    this.#sinceSnapshot = { records: 0, bytes: 0 };
+  }
+
+  record(completed: readonly Range[], results: ReadonlyMap<string | undefined, unknown>): void {
+    if (this.#closed) throw new CheckpointError('E_CHECKPOINT_WRITE', this.path, `The checkpoint ${this.path} is closed`);
+    const r: Array<[string | null, unknown]> = [];
+    for (const [group, value] of results) r.push([group ?? null, serializeResult(value)]);
+    const frame = encodeFrame(JSON.stringify({ c: completed, r }));
+    try {
+      let written = 0;
+      while (written < frame.length) written += writeSync(this.#fd, frame, written, frame.length - written, this.#offset + written);
+    } catch (error) {
+      throw writeError(join(this.path, JOURNAL), 'the journal', error);
+    }
+    this.#offset += frame.length;
+    this.stats.records++;
+    this.stats.bytes += frame.length;
+    this.#sinceSnapshot.records++;
+    this.#sinceSnapshot.bytes += frame.length;
+    for (const range of completed) this.#folded.completed.add(range);
+    // The caller's values are merged in place by its reducers later: fold copies.
+    for (const [group, value] of results) this.#folded.results.set(group, merge((this.#folded.results.get(group) ?? EMPTY) as Empty, cloneResult(value) as Empty));
+    this.#dirty = true;
+    if (this.#sinceSnapshot.records >= this.#options.compactRecords || this.#sinceSnapshot.bytes >= this.#options.compactBytes) this.compact();
+    else this.#scheduleSync();
+  }
+
+  /** Writes the folded state as a new snapshot and starts an empty journal. */
+  compact(): void {
+    writeSnapshot(join(this.path, SNAPSHOT), this.#header, this.#generation + 1, this.#folded);
+    this.#generation++;
+    this.#writeFreshJournal();
+    const old = this.#fd;
+    this.#fd = openJournal(join(this.path, JOURNAL));
+    this.#offset = fileLength(this.#fd);
+    this.#dirty = false;
+    this.stats.compactions++;
+    // An fdatasync still running on the old descriptor must finish before it is closed.
+    const pending = this.#syncing;
+    if (pending === undefined) closeSync(old);
+    else void pending.finally(() => closeSync(old));
+  }
+
+  #scheduleSync(): void {
+    if (this.#syncTimer !== undefined || this.#closed) return;
+    this.#syncTimer = setTimeout(() => {
+      this.#syncTimer = undefined;
+      void this.#sync();
+    }, this.#options.syncIntervalMs);
+  }
+
+  #sync(): Promise<void> {
+    if (!this.#dirty) return this.#syncing ?? Promise.resolve();
+    this.#dirty = false;
+    const fd = this.#fd;
+    const previous = this.#syncing ?? Promise.resolve();
+    const next = previous.then(
+      () =>
+        new Promise<void>((resolve) => {
+          fdatasync(fd, () => {
+            // A failed sync leaves the records in the page cache: a killed process still keeps them.
+            this.stats.syncs++;
+            resolve();
+          });
+        }),
+    );
+    this.#syncing = next;
+    void next.then(() => {
+      if (this.#syncing === next) this.#syncing = undefined;
+    });
+    return next;
+  }
+
+  /**
+   * Lets go of the folder as a killed process would: no sync, no compaction, the lock file left
+   * behind (a later open takes it over once this process is gone; in tests, delete it). For tests
+   * and the kill harness.
+   */
+  abandon(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#syncTimer !== undefined) clearTimeout(this.#syncTimer);
+    const fd = this.#fd;
+    void (this.#syncing ?? Promise.resolve()).finally(() => closeSync(fd));
+  }
+
+  /**
+   * Ends the checkpoint: removes the folder when the task completed (and `removeOnComplete`),
+   * otherwise compacts it into the snapshot for a fast resume. Never throws: the journal as it
+   * stands is already a valid checkpoint.
+   */
+  async close(status: TaskStatus): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#syncTimer !== undefined) clearTimeout(this.#syncTimer);
+    this.#syncTimer = undefined;
+    await this.#syncing;
+    try {
+      if (status === 'complete' && this.#options.removeOnComplete) {
+        closeSync(this.#fd);
+        rmSync(this.path, { recursive: true, force: true });
+        return;
+      }
+      if (this.#sinceSnapshot.records > 0) this.compact();
+      else if (this.#dirty) fdatasyncSync(this.#fd);
+      await this.#syncing;
+      closeSync(this.#fd);
+    } catch {
+      // The journal on disk is valid whatever failed here; the next open reads it as it is.
+    } finally {
+      this.#lock.release();
+    }
+  }
+}
+
+/**
+ * Reads a checkpoint folder's `meta` without opening it (no lock, nothing written): what the
+ * CLI needs to know which run a journal continues. `undefined` when there is no checkpoint there.
+ */
+export function peekCheckpoint(path: string): { key: string; size: number; meta: JsonValue } | undefined {
+  const snapshot = readSnapshot(join(path, SNAPSHOT));
+  return snapshot === undefined ? undefined : { key: snapshot.key, size: snapshot.size, meta: snapshot.meta };
+}
+
+function prepareFolder(path: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+    accessSync(path, constants.W_OK);
+  } catch (error) {
+    throw writeError(path, 'the checkpoint folder', error);
+  }
+}
+
+function openJournal(path: string): number {
+  try {
+    return openSync(path, 'r+');
+  } catch (error) {
+    throw writeError(path, 'the journal', error);
+  }
+}
+
+function fileLength(fd: number): number {
+  return fstatSync(fd).size;
+}

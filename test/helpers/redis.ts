@@ -1,0 +1,162 @@
+/**
+ * A real `redis-server` on a free loopback port and real `cortado worker` processes, for the
+ * cluster backend's tests. Tests skip with a message naming the apt package when redis-server is
+ * missing, and fail instead when `CI` is set.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { describe } from 'vitest';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = join(REPO, 'bin/cortado.js');
+
+/** Whether `redis-server` is on the PATH. */
+export const hasRedis: boolean = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/** `describe` when redis-server is installed; otherwise a visible skip (under `CI`, a failure). */
+export function describeWithRedis(name: string, fn: () => void): void {
+  if (hasRedis) {
+    describe(name, fn);
+    return;
+  }
+  if (process.env.CI) throw new Error(`Expected redis-server on the PATH (CI is set; apt-get install redis-server), got none`);
+  console.warn(`[skip] "${name}": redis-server is not installed (apt-get install redis-server)`);
+  describe.runIf(false)(name, fn);
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** A redis-server this test started, stopped by `stop()`. */
+export interface TestRedis {
+  readonly url: string;
+  readonly port: number;
+  readonly password: string | undefined;
+  /** A client for looking at keys (closed by `stop()`). */
+  client(): Redis;
+  /** SIGKILL-free restart: SHUTDOWN (saving when persistence is on), then start again on the same port and folder. */
+  restart(downMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts redis-server on a free loopback port, in a temporary folder, with `noeviction`. */
+export async function startRedis(options: { password?: string; appendonly?: boolean } = {}): Promise<TestRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'cortado-redis-'));
+  const args = [
+    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--maxmemory-policy', 'noeviction',
+    '--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'always',
+    ...(options.password === undefined ? [] : ['--requirepass', options.password]),
+  ];
+  let server: ChildProcess | undefined;
+  const clients: Redis[] = [];
+  const launch = async (): Promise<void> => {
+    server = spawn('redis-server', args, { stdio: 'ignore' });
+    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(options.password ? { password: options.password } : {}) });
+    probe.on('error', () => {});
+    for (let i = 0; i < 200; i++) {
+      try {
+        await probe.connect();
+        await probe.ping();
+        break;
+      } catch {
+        probe.disconnect();
+        await sleep(25);
+      }
+    }
+    probe.disconnect();
+  };
+  const shutdown = async (): Promise<void> => {
+    const s = server;
+    if (s === undefined || s.exitCode !== null) return;
+    const exited = new Promise((r) => s.once('exit', r));
+    s.kill('SIGTERM'); // redis-server saves (AOF is already fsynced) and exits on SIGTERM
+    await exited;
+  };
+  await launch();
+  const auth = options.password === undefined ? '' : `:${options.password}@`;
+  return {
+    url: `redis://${auth}127.0.0.1:${port}`,
+    port,
+    password: options.password,
+    client() {
+      const c = new Redis({ port, host: '127.0.0.1', ...(options.password ? { password: options.password } : {}) });
+      c.on('error', () => {});
+      clients.push(c);
+      return c;
+    },
+    async restart(downMs = 500) {
+      await shutdown();
+      await sleep(downMs);
+      await launch();
+    },
+    async stop() {
+      for (const c of clients) c.disconnect();
+      await shutdown();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A spawned `cortado worker` process. */
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  /** Everything it printed. */
+  output(): string;
+  /** Resolves when it logged that it takes batches. */
+  readonly ready: Promise<void>;
+  /** Resolves with the exit code (or signal) when it ends. */
+  readonly exited: Promise<number | string>;
+  /** SIGTERM, then SIGKILL after `ms` if still running. */
+  stop(ms?: number): Promise<number | string>;
+}
+
+/** Spawns `node bin/cortado.js worker --redis <url> …` with short lock and stall settings. */
+export function spawnWorker(url: string, extra: readonly string[] = [], env: NodeJS.ProcessEnv = {}): WorkerProcess {
+  const args = [CLI, 'worker', '--redis', url, '--workers', '1', '--root', REPO, '--lock-ms', '1000', '--stalled-ms', '1000', '--grace-ms', '3000', ...extra];
+  const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  let onReady: () => void;
+  const ready = new Promise<void>((r) => (onReady = r));
+  const append = (chunk: Buffer) => {
+    text += chunk.toString();
+    if (text.includes('taking batches')) onReady();
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
+  const exited = new Promise<number | string>((r) => child.once('exit', (code, signal) => r(code ?? signal ?? -1)));
+  return {
+    child,
+    output: () => text,
+    ready: Promise.race([ready, exited.then((code) => Promise.reject(new Error(`cortado worker exited (${code}) before it was ready:\n${text}`)))]),
+    exited,
+    async stop(ms = 5000) {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** Every key in the Redis, sorted (for counting what a task left behind). */
+export async function allKeys(client: Redis): Promise<string[]> {
+  return (await client.keys('*')).sort();
+}
