@@ -1,5 +1,5 @@
 import { decompressRoot } from '../decompress/blocks.ts';
-import { IoError } from '../errors.ts';
+import { IoError, type IoErrorCode } from '../errors.ts';
 import { copyBigEndian } from './decode.ts';
 import type { ByteSource } from './prefetch.ts';
 import type { BasketRef, BranchLayout } from './layout.ts';
@@ -67,7 +67,7 @@ Promise<BasketData> {
     payload = result instanceof Uint8Array ? result : await result;
   } catch (error) {
     if (error instanceof IoError) {
-      throw new IoError(error.code as 'E_IO_DECOMPRESS', `Could not decompress ${where()}: ${error.message}`,
+      throw new IoError(error.code as IoErrorCode, `Could not decompress ${where()}: ${error.message}`,
         { path: handle.path, branch: layout.name }, { cause: error });
     }
     throw error;
