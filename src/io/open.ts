@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { IoError } from './errors.ts';
+import { IoError, systemIoError } from './errors.ts';
 import { openParquet } from './parquet/index.ts';
 import { openRootSource } from './rntuple/index.ts';
 import type { EventSource } from './source.ts';
@@ -34,14 +34,16 @@ export async function sniffFormat(path: string): Promise<SourceFormat> {
   try {
     handle = await open(path, 'r');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new IoError('ENOENT', `Expected an event-data file at ${path}, got no such file`, { path }, { cause: error });
-    }
-    throw error;
+    throw systemIoError(error, path, 'open an event-data file');
   }
   try {
     const head = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await handle.read(head, 0, 4, 0));
+    } catch (error) {
+      throw systemIoError(error, path, 'read an event-data file');
+    }
     const magic = head.subarray(0, bytesRead).toString('latin1');
     if (magic === PARQUET_MAGIC) return 'parquet';
     if (magic === ROOT_MAGIC) return 'root';

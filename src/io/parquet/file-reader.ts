@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { IoError } from '../errors.ts';
+import { IoError, systemIoError } from '../errors.ts';
 
 /** A byte range `[start, end)` of a file. */
 export interface ByteRange {
@@ -30,22 +30,29 @@ export class FileReader {
     this.mtimeMs = mtimeMs;
   }
 
-  /** Opens `path` for reading; a missing file rejects with an `IoError` of code `ENOENT`. */
+  /**
+   * Opens `path` for reading. Rejects with an `IoError`: `ENOENT` (no such file), `EISDIR` (a
+   * directory), `EACCES` (no permission), `E_IO_MALFORMED` (a special file), `E_IO_READ` (other).
+   */
   static async open(path: string): Promise<FileReader> {
     let handle: FileHandle;
     try {
       handle = await open(path, 'r');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') {
-        throw new IoError('ENOENT', `Expected a Parquet file at ${path}, got no such file`, { path }, { cause: error });
-      }
-      throw error;
+      throw systemIoError(error, path, 'open a Parquet file');
     }
     try {
-      const stat = await handle.stat();
+      let stat;
+      try {
+        stat = await handle.stat();
+      } catch (error) {
+        throw systemIoError(error, path, 'read a Parquet file');
+      }
+      if (stat.isDirectory()) {
+        throw new IoError('EISDIR', `Expected a Parquet file at ${path}, got a directory`, { path });
+      }
       if (!stat.isFile()) {
-        throw new IoError('E_IO_MALFORMED', `Expected a Parquet file at ${path}, got a directory or special file`, { path });
+        throw new IoError('E_IO_MALFORMED', `Expected a Parquet file at ${path}, got a special file`, { path });
       }
       return new FileReader(path, handle, stat.size, stat.mtimeMs);
     } catch (error) {
@@ -57,7 +64,9 @@ export class FileReader {
   /** Reads bytes `[start, end)` into a fresh (unpooled, aligned) buffer. */
   async read(start: number, end: number): Promise<Uint8Array> {
     const handle = this.#handle;
-    if (handle === undefined) throw new Error(`FileReader for ${this.path} is closed`);
+    if (handle === undefined) {
+      throw new IoError('E_IO_CLOSED', `Expected an open file to read ${this.path} from, got it closed already`, { path: this.path });
+    }
     if (start < 0 || end > this.size || start > end) {
       throw new IoError(
         'E_IO_TRUNCATED',
@@ -69,7 +78,12 @@ export class FileReader {
     const bytes = new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await handle.read(bytes, done, length - done, start + done);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await handle.read(bytes, done, length - done, start + done));
+      } catch (error) {
+        throw systemIoError(error, this.path, `read bytes [${start}, ${end})`);
+      }
       if (bytesRead === 0) {
         throw new IoError('E_IO_TRUNCATED', `Expected ${length} bytes at offset ${start} of ${this.path}, got ${done}`, {
           path: this.path,
