@@ -56,3 +56,20 @@ export function progressOption(): Option {
     .choices(['auto', 'bar', 'lines', 'none'])
     .default('auto');
 }
+
+/** What `--dashboard`, `--dashboard-host` and `--trace` asked for. */
+export interface MonitorArgs {
+  /** `true` for `--dashboard` without a port (a free one is picked). */
+  dashboard?: number | true | undefined;
+  dashboardHost?: string | undefined;
+  trace?: string | undefined;
+}
+
+/** The `--dashboard [port]`, `--dashboard-host <host>` and `--trace <file>` options. */
+export function monitorOptions(): Option[] {
+  return [
+    new Option('--dashboard [port]', 'serve a live dashboard of the run on 127.0.0.1 (prints its URL) [default port: a free one]').argParser(integerFrom(0)),
+    new Option('--dashboard-host <host>', 'bind the dashboard to this interface instead (e.g. 0.0.0.0); the URL then carries a token'),
+    new Option('--trace <file>', 'record the run (actors, batches, failures, progress, memory, histograms) to a JSONL trace; replay: cortado dashboard <file>'),
+  ];
+}

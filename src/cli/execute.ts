@@ -12,7 +12,7 @@ import type { Progress } from '../protocol/task.ts';
 import { deserializeResult, serializeResult } from '../results/serialize.ts';
 import { writePlots } from '../results/plot/write.ts';
 import type { EventsInput } from '../io/dataset/context.ts';
-import type { BackendArgs, ProgressMode } from './args.ts';
+import type { BackendArgs, MonitorArgs, ProgressMode } from './args.ts';
 import { assertWritableFile } from '../journal/writable.ts';
 import { createBackend } from './backend.ts';
 import { concatComputables } from './concat.ts';
@@ -21,6 +21,7 @@ import { readFileset } from './fileset.ts';
 import { shellQuote } from './format.ts';
 import { watchInterrupts, type Interruption } from './interrupt.ts';
 import { prepareMissing } from './prepare-files.ts';
+import { openMonitor } from './monitor.ts';
 import { loadProcessorModule } from './processor-module.ts';
 import { createProgressView, type ProgressView } from './progress.ts';
 import { readRunFile, writeRunFile, type RunFile, type SavedFailure } from './run-file.ts';
@@ -49,6 +50,8 @@ export interface RunRequest {
   /** A result file of an earlier run to complete. */
   readonly resume?: string | undefined;
   readonly progress: ProgressMode;
+  /** A live dashboard and/or a trace file of the run. */
+  readonly monitor?: MonitorArgs | undefined;
   /** How to call cortado again, for the printed resume command (`['npx', 'cortado']`). */
   readonly program: readonly string[];
 }
@@ -128,6 +131,9 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
     output.err(`\n${interruption.signal}: cancelling; the partial result goes to ${out} (Ctrl-C again quits at once)`);
   });
   await using backend = await createBackend(request.backend);
+  const monitor = await openMonitor(request.monitor ?? {}, output.err);
+  // Disposed before the backend: the trace gets the run's last records, the page its final state.
+  await using _monitor = { [Symbol.asyncDispose]: async () => monitor?.close() };
 
   // 1. Preparation: entries of every file that lacks them (and, on resume, of files that failed before).
   const prepared = await prepareParts(backend, saved, group, { stepSize: settings.stepSize, errorPolicy, signal: watch.signal, progress: request.progress });
@@ -147,6 +153,8 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
   const progressView = view;
   let last: Progress | undefined;
   const task = backend.compute(todo, { errorPolicy, signal: watch.signal });
+  monitor?.attach(task, saved === undefined ? 'run' : 'resume');
+  for (const f of prepared.failed) if (f.file !== undefined) monitor?.skippedFile(f.file, f.error, f.dataset);
   const subscription = task.progress$.subscribe((p) => {
     last = p;
     // A resumed run counts what was done before, so the bar ends at 100%.

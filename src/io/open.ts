@@ -2,8 +2,7 @@ import { extname } from 'node:path';
 import { isRemotePath, openByteSource, type ByteSourceOptions } from './bytes/index.ts';
 import { IoError } from './errors.ts';
 import { openParquet } from './parquet/index.ts';
-import { holdsRNTuple, openRNTuple } from './rntuple/index.ts';
-import { openRootTree } from './root/index.ts';
+import { openRootSource } from './rntuple/index.ts';
 import type { EventSource } from './source.ts';
 
 /** Options of {@link openSource}. */
@@ -76,5 +75,5 @@ export async function openSource(path: string, treename: string, options: OpenSo
     throw new IoError('E_IO_UNSUPPORTED', `Expected a Parquet file at ${path}: ROOT files are not yet read over ` +
       'HTTP(S) (the ROOT reader still reads local files only); copy the file locally', { path });
   }
-  return holdsRNTuple(path, treename) ? openRNTuple(path, treename, forward) : openRootTree(path, treename, forward);
+  return openRootSource(path, treename, forward);
 }

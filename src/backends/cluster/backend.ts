@@ -14,6 +14,8 @@ import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions
 
 interface Connections {
   readonly redis: Redis;
+  /** The connections given to BullMQ, which it does not close itself. */
+  readonly given: readonly Redis[];
   readonly queue: Queue;
   readonly events: QueueEvents;
   readonly completions: Completions;
@@ -39,13 +41,14 @@ class ClusterBackend extends BaseBackend {
     if (this.#connections === undefined) {
       const connection = this.options.redis as RedisConnection;
       const redis = openRedis(connection);
-      const queue = new Queue(this.options.queue, { connection: openRedis(connection), prefix: this.options.prefix });
+      const given = [openRedis(connection), openRedis(connection)];
+      const queue = new Queue(this.options.queue, { connection: given[0]!, prefix: this.options.prefix });
       queue.on('error', () => {});
-      const events = new QueueEvents(this.options.queue, { connection: openRedis(connection), prefix: this.options.prefix });
+      const events = new QueueEvents(this.options.queue, { connection: given[1]!, prefix: this.options.prefix });
       events.on('error', () => {});
       const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => undefined);
       ready.catch(() => {});
-      this.#connections = { redis, queue, events, completions: new Completions(events), ready };
+      this.#connections = { redis, given, queue, events, completions: new Completions(events), ready };
     }
     return this.#connections;
   }
@@ -134,7 +137,7 @@ class ClusterBackend extends BaseBackend {
     }
     this.#abandoned.clear();
     await Promise.all([bounded(c.events.close()), bounded(c.queue.close())]);
-    await closeRedis(c.redis);
+    await Promise.all([c.redis, ...c.given].map((r) => closeRedis(r)));
   }
 }
 

@@ -1,14 +1,14 @@
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { backendOptions, integerFrom, progressOption, type BackendName, type ProgressMode } from '../args.ts';
+import { backendOptions, integerFrom, monitorOptions, progressOption, type BackendName, type MonitorArgs, type ProgressMode } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { formatCount, formatDuration } from '../format.ts';
 
 /** The example analysis the demo runs: its TypeScript source in a checkout, compiled in the package. */
 export const DEMO_PROCESSOR: string = fileURLToPath(new URL(`../../../examples/dimuon.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
 
-interface DemoFlags {
+interface DemoFlags extends MonitorArgs {
   events: number;
   files: number;
   seed: number;
@@ -33,7 +33,7 @@ export function demoCommand(context: CommandContext): Command {
     .option('--seed <n>', 'generator seed: the same seed writes the same events', integerFrom(0), 1)
     .option('-o, --out <dir>', 'folder for the data, result.json and plots/', 'cortado-demo')
     .option('--step-size <n>', 'events per chunk [default: 100000]', integerFrom(1));
-  for (const option of backendOptions()) command.addOption(option);
+  for (const option of [...backendOptions(), ...monitorOptions()]) command.addOption(option);
   command.addOption(progressOption());
   command.addHelpText('after', '\nExample:\n  $ npx cortado demo --events 1000000 --backend threads');
   command.action(async (flags: DemoFlags) => {
@@ -54,6 +54,7 @@ export function demoCommand(context: CommandContext): Command {
       plots: show(join(out, 'plots')),
       continueOn: [],
       progress: flags.progress,
+      monitor: { dashboard: flags.dashboard, dashboardHost: flags.dashboardHost, trace: flags.trace },
       program: context.program,
     });
     if (outcome.run !== undefined && outcome.plots.length > 0) {

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { backendOptions, collectCodes, integerFrom, progressOption, type BackendName, type ProgressMode } from '../args.ts';
+import { backendOptions, collectCodes, integerFrom, monitorOptions, progressOption, type BackendName, type MonitorArgs, type ProgressMode } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 
-interface RunFlags {
+interface RunFlags extends MonitorArgs {
   fileset?: string;
   export?: string;
   backend: BackendName;
@@ -36,7 +36,7 @@ export function runCommand(context: CommandContext): Command {
     .option('--continue-on <code>', 'skip a chunk or file at once when it fails with this error code or class (repeat or comma-separate)', collectCodes)
     .option('--retries <n>', 'retries of a failing chunk before it is skipped (I/O errors) or cancels the run [default: 3]', integerFrom(0))
     .option('--resume <result.json>', 'compute only what this earlier result left (missing ranges, unopened files) and merge into it');
-  for (const option of backendOptions()) command.addOption(option);
+  for (const option of [...backendOptions(), ...monitorOptions()]) command.addOption(option);
   command.addOption(progressOption());
   command.addHelpText(
     'after',
@@ -48,7 +48,8 @@ the partial result is written and the command that resumes the rest is printed.
 Examples:
   $ cortado run examples/dimuon.ts --fileset fileset.json --out result.json --plots plots/
   $ cortado run analysis.ts -f fileset.json --backend threads --workers 8 --continue-on ENOENT
-  $ cortado run --resume result.json`,
+  $ cortado run --resume result.json
+  $ cortado run analysis.ts -f fileset.json --backend threads --dashboard 8765 --trace run.jsonl`,
   );
   command.action(async (processor: string | undefined, flags: RunFlags) => {
     // Loaded here, so that --help and argument errors answer at once.
@@ -66,6 +67,7 @@ Examples:
       retries: flags.retries,
       resume: flags.resume,
       progress: flags.progress,
+      monitor: { dashboard: flags.dashboard, dashboardHost: flags.dashboardHost, trace: flags.trace },
       program: context.program,
     });
     context.setExitCode(outcome.exitCode);
