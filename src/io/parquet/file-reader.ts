@@ -32,7 +32,11 @@ export class FileReader {
     this.identity = source.identity;
   }
 
-  /** Opens `path` (or URL) for reading; a missing file rejects with an `IoError` of code `ENOENT`. */
+  /**
+   * Opens `path` (or an `http(s)://` URL) for reading. Rejects with an `IoError`: `ENOENT` (no
+   * such file), `EISDIR` (a directory), `EACCES` (no permission), `E_IO_MALFORMED` (a special
+   * file), `E_IO_TIMEOUT` (stuck), `E_IO_READ` (other), `E_IO_HTTP_*` (remote).
+   */
   static async open(path: string, options: ByteSourceOptions = {}): Promise<FileReader> {
     try {
       return new FileReader(await openByteSource(path, options));
@@ -40,8 +44,11 @@ export class FileReader {
       if (error instanceof IoError && error.code === 'ENOENT') {
         throw new IoError('ENOENT', `Expected a Parquet file at ${path}, got no such file`, { path }, { cause: error });
       }
+      if (error instanceof IoError && error.code === 'EISDIR') {
+        throw new IoError('EISDIR', `Expected a Parquet file at ${path}, got a directory`, { path }, { cause: error });
+      }
       if (error instanceof IoError && error.code === 'E_IO_MALFORMED' && error.message.includes('regular file')) {
-        throw new IoError('E_IO_MALFORMED', `Expected a Parquet file at ${path}, got a FIFO, socket or device`,
+        throw new IoError('E_IO_MALFORMED', `Expected a Parquet file at ${path}, got a special file (a FIFO, socket or device)`,
           { path }, { cause: error });
       }
       throw error;
