@@ -1,5 +1,6 @@
-// Builds the package into dist/: tsc (tsconfig.build.json), then the files tsc does not emit
-// (the plain-JavaScript worker entry, hand-written declarations, the TypeScript loader probe).
+// Builds the package into dist/: tsc (tsconfig.build.json), then copies the files of src/ that tsc
+// does not emit (the plain-JavaScript worker entry, hand-written declarations, the TypeScript
+// loader probe, the dashboard's page).
 import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,7 +16,9 @@ execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
 // source-mode.mjs stays out: it is for running the sources of a checkout.
 const copied = /worker-entry\.mjs$|\.d\.ts$|\.probe\.ts$/;
 for (const entry of readdirSync(join(root, 'src'), { recursive: true, withFileTypes: true })) {
-  if (!entry.isFile() || !copied.test(entry.name)) continue;
+  if (!entry.isFile()) continue;
   const file = relative(root, join(entry.parentPath ?? entry.path, entry.name));
+  // The dashboard's page (HTML, CSS, plain JavaScript) is served as it is.
+  if (!copied.test(entry.name) && !/^src[\\/]dashboard[\\/]page[\\/]/.test(file)) continue;
   cpSync(join(root, file), join(dist, file));
 }

@@ -60,6 +60,18 @@ export type { ThreadsOptions } from './backends/threads.ts';
 export { registerErrorClass } from './backends/errors/known-classes.ts';
 export type { Backend, BackendOptions } from './backends/backend.ts';
 export type { ComputeOptions } from './backends/options.ts';
+export type { WorkerInfo } from './actors/executor.ts';
+
+// Watching runs: the live dashboard, trace files and their replay.
+export { dashboard } from './dashboard/dashboard.ts';
+export type { Dashboard, DashboardOptions } from './dashboard/dashboard.ts';
+export { traceRun, readTrace, TraceFormatError } from './dashboard/trace.ts';
+export type { Trace, TraceOptions } from './dashboard/trace.ts';
+export { replayDashboard } from './dashboard/replay.ts';
+export type { DashboardServer, ServerOptions as DashboardServerOptions } from './dashboard/server.ts';
+export { Recorder } from './dashboard/recorder.ts';
+export type { RecorderOptions, AttachOptions, RecordSink } from './dashboard/recorder.ts';
+export type { TraceRecord, HistView } from './dashboard/records.ts';
 
 // Durable runs: the checkpoint interface and cortado's crash-safe journal.
 export type { Checkpoint, CheckpointState } from './protocol/checkpoint.ts';

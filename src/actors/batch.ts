@@ -1,6 +1,7 @@
 import type { WorkElement } from '../protocol/computable.ts';
 import type { Processor, ProcessorFn } from '../protocol/processor.ts';
 import type { Range } from '../protocol/range.ts';
+import type { WorkerInfo } from './executor.ts';
 import { CompletionTally, GroupMerger, type CompletedStat } from './group-merger.ts';
 
 /** One element of a batch, with the attempt it is on (1 = first try). */
@@ -46,6 +47,8 @@ export interface BatchOutcome {
    * batch sizer then ignores time spent queued behind other batches.
    */
   readonly busyMs?: number;
+  /** The worker that ran the batch (its last round), when the executor has more than the calling thread. */
+  readonly worker?: WorkerInfo;
 }
 
 /** Resolves a processor to a callable function (loading its module when needed). */

@@ -1,6 +1,24 @@
 import type { BatchJob, BatchOutcome } from './batch.ts';
 
 /**
+ * The worker that ran a batch, and its memory then: the threads and cluster backends send it with
+ * every batch outcome (see `BatchOutcome.worker`). The dashboard draws a task-stream row and a
+ * memory line per `id`; executors with heartbeats also answer {@link Executor.workers}.
+ */
+export interface WorkerInfo {
+  /** Stable name of the worker, unique within the run, e.g. `thread-3` or `host-a/1234`. */
+  readonly id: string;
+  /** The machine it runs on, when not this one. */
+  readonly host?: string;
+  /** Resident set size of the worker's process, in bytes. */
+  readonly rss?: number;
+  /** V8 heap in use by the worker, in bytes. */
+  readonly heapUsed?: number;
+  /** V8 heap reserved by the worker, in bytes. */
+  readonly heapTotal?: number;
+}
+
+/**
  * What a backend gives the runtime: a number of slots (one lane actor each) and a way to run a
  * batch on one of them. Pluggable like piscina's balancer: a backend is little more than this.
  */

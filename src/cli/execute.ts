@@ -12,7 +12,7 @@ import type { Progress } from '../protocol/task.ts';
 import { deserializeResult, serializeResult } from '../results/serialize.ts';
 import { writePlots } from '../results/plot/write.ts';
 import type { EventsInput } from '../io/dataset/context.ts';
-import type { BackendArgs, ProgressMode } from './args.ts';
+import type { BackendArgs, MonitorArgs, ProgressMode } from './args.ts';
 import { existsSync, rmSync } from 'node:fs';
 import { removeStaleTemporaries } from '../journal/atomic-write.ts';
 import { acquireLock } from '../journal/lock.ts';
@@ -25,11 +25,13 @@ import { readFileset } from './fileset.ts';
 import { shellQuote } from './format.ts';
 import { watchInterrupts, type Interruption } from './interrupt.ts';
 import { prepareMissing } from './prepare-files.ts';
+import { openMonitor } from './monitor.ts';
 import { loadProcessorModule } from './processor-module.ts';
 import { createProgressView, type ProgressView } from './progress.ts';
 import { readRunFile, writeRunFile, type RunFile, type SavedFailure } from './run-file.ts';
 import { savedError } from './saved-error.ts';
-import { summaryLines } from './summary.ts';
+import { stackTrace } from './stack.ts';
+import { runJson, summaryLines, type SummaryInput } from './summary.ts';
 
 /** Everything `cortado run` (and `cortado demo`) needs to know. */
 export interface RunRequest {
@@ -55,8 +57,14 @@ export interface RunRequest {
   /** Keep a crash-safe journal in `<out>.journal` while running. @defaultValue true */
   readonly journal?: boolean | undefined;
   readonly progress: ProgressMode;
+  /** A live dashboard and/or a trace file of the run. */
+  readonly monitor?: MonitorArgs | undefined;
   /** How to call cortado again, for the printed resume command (`['npx', 'cortado']`). */
   readonly program: readonly string[];
+  /** Print a JSON summary (see {@link runJson}) on stdout instead of the text lines. */
+  readonly json?: boolean | undefined;
+  /** Show cortado's own stack frames too in a fatal error's stack trace. */
+  readonly verbose?: boolean | undefined;
 }
 
 /** How a run ended. */
@@ -150,6 +158,9 @@ async function executeLocked(request: RunRequest, out: string, output: Output): 
     output.err(`\n${interruption.signal}: cancelling; the partial result goes to ${out} (Ctrl-C again quits at once)`);
   });
   await using backend = await createBackend(request.backend);
+  const monitor = await openMonitor(request.monitor ?? {}, output.err);
+  // Disposed before the backend: the trace gets the run's last records, the page its final state.
+  await using _monitor = { [Symbol.asyncDispose]: async () => monitor?.close() };
 
   // 1. Preparation: entries of every file that lacks them (and, on resume, of files that failed before).
   // A run continued from its journal keeps the parts it had prepared: its journal's key depends on them.
@@ -190,6 +201,8 @@ async function executeLocked(request: RunRequest, out: string, output: Output): 
   if (task.restored !== undefined) {
     output.err(`Resuming from the journal ${journalPath}: ${task.restored.entries} events were recorded before the last run stopped; computing the rest.`);
   }
+  monitor?.attach(task, saved === undefined && journal === undefined ? 'run' : 'resume');
+  for (const f of prepared.failed) if (f.file !== undefined) monitor?.skippedFile(f.file, f.error, f.dataset);
   const subscription = task.progress$.subscribe((p) => {
     last = p;
     // A resumed run counts what was done before, so the bar ends at 100%.
@@ -231,7 +244,7 @@ async function executeLocked(request: RunRequest, out: string, output: Output): 
     completed: completed.toArray(),
     processed: completed.length,
     failed,
-    ...(partial.error === undefined ? {} : { error: savedError(partial.error) }),
+    ...(partial.error === undefined ? {} : { error: { ...savedError(partial.error), stack: stackTrace(partial.error, request.verbose ?? false) } }),
     parts: prepared.parts,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -259,7 +272,9 @@ async function executeLocked(request: RunRequest, out: string, output: Output): 
   const interruption = watch.interruption;
   const exitCode = status === 'complete' ? EXIT.complete : status === 'incomplete' ? EXIT.incomplete : (interruption?.exitCode ?? EXIT.failed);
   const stopped = interruption !== undefined ? `interrupted by ${interruption.signal}` : partial.error !== undefined ? `cancelled by a fatal error: ${oneLine(partial.error)}` : undefined;
-  for (const line of summaryLines({
+  // Where a fatal error came from: the processor's frames (all frames with --verbose).
+  if (partial.error !== undefined) output.err(`\nThe run was cancelled by this error:\n${run.error?.stack ?? oneLine(partial.error)}\n`);
+  const summary: SummaryInput = {
     run,
     processedNow: partial.processed - (task.restored?.entries ?? 0),
     progress: last,
@@ -269,9 +284,9 @@ async function executeLocked(request: RunRequest, out: string, output: Output): 
     plotsDir: request.plots,
     stopped,
     resume: status === 'complete' ? undefined : resumeCommand(request, out),
-  })) {
-    output.out(line);
-  }
+  };
+  if (request.json === true) output.out(JSON.stringify(runJson(summary, exitCode), null, 2));
+  else for (const line of summaryLines(summary)) output.out(line);
   return { run, exitCode, out, plots, interruption };
 }
 
@@ -403,6 +418,8 @@ export function resumeCommand(request: RunRequest, out: string): string {
   const words = [...request.program, 'run', '--resume', displayPath(out)];
   if (request.backend.backend !== 'inline') words.push('--backend', request.backend.backend);
   if (request.backend.workers !== undefined) words.push('--workers', String(request.backend.workers));
+  if (request.backend.elementTimeoutMs !== undefined) words.push('--element-timeout', String(request.backend.elementTimeoutMs / 1000));
+  if (request.backend.maxMemoryMb !== undefined) words.push('--max-memory', String(request.backend.maxMemoryMb));
   for (const code of request.continueOn) words.push('--continue-on', code);
   if (request.retries !== undefined) words.push('--retries', String(request.retries));
   if (request.plots !== undefined) words.push('--plots', displayPath(request.plots));

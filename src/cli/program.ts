@@ -3,6 +3,7 @@
  * print one line and exit 1; see {@link EXIT} for the other exit codes.
  */
 import { Command, CommanderError } from 'commander';
+import { dashboardCommand } from './commands/dashboard.ts';
 import { demoCommand } from './commands/demo.ts';
 import { plotCommand } from './commands/plot.ts';
 import { prepareCommand } from './commands/prepare.ts';
@@ -22,13 +23,13 @@ import { packageVersion } from './version.ts';
  */
 export function buildProgram(context: CommandContext): Command {
   const program = new Command('cortado')
-    .description('Chunked map-reduce over event data (ROOT, Parquet): run analyses, prepare filesets, plot results')
+    .description('Chunked map-reduce over event data (ROOT, Parquet): run analyses, prepare filesets, plot results, watch runs')
     .version(packageVersion(), '-V, --version', 'print the version of cortado and exit')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.endsWith('\n') ? text : `${text}\n`) })
     .addHelpText('after', '\nQuickstart:\n  $ npx cortado demo\n\nRun `cortado <command> --help` for the options of a command.');
-  for (const make of [runCommand, prepareCommand, plotCommand, demoCommand, workerCommand]) program.addCommand(make(context).exitOverride());
+  for (const make of [runCommand, prepareCommand, plotCommand, demoCommand, workerCommand, dashboardCommand]) program.addCommand(make(context).exitOverride());
   return program;
 }
 

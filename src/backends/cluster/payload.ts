@@ -159,6 +159,9 @@ const outcomeSchema = z.strictObject({
   failures: z.array(z.strictObject({ index: z.number().int().min(0), error: z.custom<SerializedError>(isSerializedError, 'a serialized error') })),
   ms: z.instanceof(Float64Array).nullable(),
   busyMs: z.number(),
+  worker: z
+    .strictObject({ id: z.string(), host: z.string().optional(), rss: z.number().optional(), heapUsed: z.number().optional(), heapTotal: z.number().optional() })
+    .optional(),
 });
 
 /** Reads a stored outcome for a batch of `n` elements; throws {@link ClusterPayloadError} when malformed. */

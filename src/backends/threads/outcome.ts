@@ -1,3 +1,4 @@
+import type { WorkerInfo } from '../../actors/executor.ts';
 import type { BatchJob, BatchOutcome, ItemFailure } from '../../actors/batch.ts';
 import { CompletionTally, GroupMerger, badResult } from '../../actors/group-merger.ts';
 import { decodeResult } from '../codec/decode.ts';
@@ -17,6 +18,7 @@ export class OutcomeBuilder {
   readonly #ms: number[] | undefined;
   #rounds = 0;
   #busyMs = 0;
+  #worker: WorkerInfo | undefined;
 
   constructor(job: BatchJob, collectStats: boolean) {
     this.#job = job;
@@ -32,6 +34,7 @@ export class OutcomeBuilder {
   absorb(sent: readonly number[], groups: readonly string[], wire: WireOutcome): void {
     this.#rounds++;
     this.#busyMs += wire.busyMs;
+    this.#worker = wire.worker;
     const { status, ms } = wire;
     const lost = new Set<number>();
     for (const [groupIndex, data] of wire.results) {
@@ -72,6 +75,7 @@ export class OutcomeBuilder {
       elements: tally.elements,
       entries,
       busyMs: this.#busyMs,
+      ...(this.#worker === undefined ? {} : { worker: this.#worker }),
     };
     return stats ? { ...outcome, stats } : outcome;
   }

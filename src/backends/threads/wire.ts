@@ -1,3 +1,4 @@
+import type { WorkerInfo } from '../../actors/executor.ts';
 import { serialize } from 'node:v8';
 import type { BatchJob } from '../../actors/batch.ts';
 import type { DataDescriptor } from '../../protocol/data.ts';
@@ -58,6 +59,8 @@ export interface WireOutcome {
   readonly ms: Float64Array | null;
   /** Milliseconds the worker spent on the batch. */
   readonly busyMs: number;
+  /** The worker thread and its memory when it finished (absent when no thread ran it). */
+  readonly worker?: WorkerInfo;
 }
 
 /** A batch ready to post, the buffers to move with it, and the elements that could not be sent. */

@@ -1,4 +1,6 @@
-import { deserialize } from 'node:v8';
+import { getHeapStatistics, deserialize } from 'node:v8';
+import { threadId } from 'node:worker_threads';
+import type { WorkerInfo } from '../../actors/executor.ts';
 import type { ProcessorFn } from '../../protocol/processor.ts';
 import type { Range } from '../../protocol/range.ts';
 import { isThenable } from '../../actors/batch.ts';
@@ -99,9 +101,15 @@ function encodeOutcome(
       }
     }
   }
-  return { outcome: { results: encoded, status, failures, ms, busyMs }, transfer: [...transfer] };
+  return { outcome: { results: encoded, status, failures, ms, busyMs, worker: workerInfo() }, transfer: [...transfer] };
 }
 
 function rangeAt(ranges: Float64Array, i: number): Range {
   return [ranges[2 * i]!, ranges[2 * i + 1]!];
+}
+
+/** This worker and its memory: RSS is the whole process's (threads share it), the heap is this thread's. */
+function workerInfo(): WorkerInfo {
+  const heap = getHeapStatistics();
+  return { id: `thread-${threadId}`, rss: process.memoryUsage.rss(), heapUsed: heap.used_heap_size, heapTotal: heap.total_heap_size };
 }

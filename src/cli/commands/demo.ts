@@ -1,22 +1,19 @@
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { backendOptions, integerFrom, progressOption, type BackendName, type ProgressMode } from '../args.ts';
+import { backendArgs, backendOptions, integerFrom, monitorOptions, progressOption, type BackendFlags, type MonitorArgs, type ProgressMode } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { formatCount, formatDuration } from '../format.ts';
 
 /** The example analysis the demo runs: its TypeScript source in a checkout, compiled in the package. */
 export const DEMO_PROCESSOR: string = fileURLToPath(new URL(`../../../examples/dimuon.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
 
-interface DemoFlags {
+interface DemoFlags extends BackendFlags, MonitorArgs {
   events: number;
   files: number;
   seed: number;
   out: string;
   stepSize?: number;
-  backend: BackendName;
-  workers?: number;
-  redis?: string;
   progress: ProgressMode;
 }
 
@@ -33,7 +30,7 @@ export function demoCommand(context: CommandContext): Command {
     .option('--seed <n>', 'generator seed: the same seed writes the same events', integerFrom(0), 1)
     .option('-o, --out <dir>', 'folder for the data, result.json and plots/', 'cortado-demo')
     .option('--step-size <n>', 'events per chunk [default: 100000]', integerFrom(1));
-  for (const option of backendOptions()) command.addOption(option);
+  for (const option of [...backendOptions(), ...monitorOptions()]) command.addOption(option);
   command.addOption(progressOption());
   command.addHelpText('after', '\nExample:\n  $ npx cortado demo --events 1000000 --backend threads');
   command.action(async (flags: DemoFlags) => {
@@ -48,12 +45,13 @@ export function demoCommand(context: CommandContext): Command {
     const outcome = await executeRun({
       processor: DEMO_PROCESSOR,
       fileset: demo.filesetPath,
-      backend: { backend: flags.backend, ...(flags.workers === undefined ? {} : { workers: flags.workers }), ...(flags.redis === undefined ? {} : { redis: flags.redis }) },
+      backend: backendArgs(flags),
       stepSize: flags.stepSize,
       out: show(join(out, 'result.json')),
       plots: show(join(out, 'plots')),
       continueOn: [],
       progress: flags.progress,
+      monitor: { dashboard: flags.dashboard, dashboardHost: flags.dashboardHost, trace: flags.trace },
       program: context.program,
     });
     if (outcome.run !== undefined && outcome.plots.length > 0) {

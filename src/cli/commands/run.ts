@@ -1,13 +1,10 @@
 import { Command } from 'commander';
-import { backendOptions, collectCodes, integerFrom, progressOption, type BackendName, type ProgressMode } from '../args.ts';
+import { backendArgs, backendOptions, collectCodes, integerFrom, monitorOptions, progressOption, type BackendFlags, type MonitorArgs, type ProgressMode } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 
-interface RunFlags {
+interface RunFlags extends BackendFlags, MonitorArgs {
   fileset?: string;
   export?: string;
-  backend: BackendName;
-  workers?: number;
-  redis?: string;
   stepSize?: number;
   maxChunks?: number;
   out?: string;
@@ -17,6 +14,8 @@ interface RunFlags {
   resume?: string;
   journal: boolean;
   progress: ProgressMode;
+  json?: boolean;
+  verbose?: boolean;
 }
 
 /**
@@ -37,8 +36,10 @@ export function runCommand(context: CommandContext): Command {
     .option('--continue-on <code>', 'skip a chunk or file at once when it fails with this error code or class (repeat or comma-separate)', collectCodes)
     .option('--retries <n>', 'retries of a failing chunk before it is skipped (I/O errors) or cancels the run [default: 3]', integerFrom(0))
     .option('--resume <result.json>', 'continue an earlier run: what its result file left (missing ranges, unopened files), or what its journal <result.json>.journal recorded before it was killed')
-    .option('--no-journal', 'do not keep the crash-safe journal <out>.journal while running (a killed run then loses its work)');
-  for (const option of backendOptions()) command.addOption(option);
+    .option('--no-journal', 'do not keep the crash-safe journal <out>.journal while running (a killed run then loses its work)')
+    .option('--json', 'print a JSON summary on stdout (nothing else goes there) instead of the text summary')
+    .option('--verbose', "show cortado's own frames too in a fatal error's stack trace (by default only your code's)");
+  for (const option of [...backendOptions(), ...monitorOptions()]) command.addOption(option);
   command.addOption(progressOption());
   command.addHelpText(
     'after',
@@ -54,7 +55,8 @@ time limit), \`cortado run --resume <out>\` recomputes only what was in flight.
 Examples:
   $ cortado run examples/dimuon.ts --fileset fileset.json --out result.json --plots plots/
   $ cortado run analysis.ts -f fileset.json --backend threads --workers 8 --continue-on ENOENT
-  $ cortado run --resume result.json`,
+  $ cortado run --resume result.json
+  $ cortado run analysis.ts -f fileset.json --backend threads --dashboard 8765 --trace run.jsonl`,
   );
   command.action(async (processor: string | undefined, flags: RunFlags) => {
     // Loaded here, so that --help and argument errors answer at once.
@@ -63,7 +65,7 @@ Examples:
       processor,
       exportName: flags.export,
       fileset: flags.fileset,
-      backend: { backend: flags.backend, ...(flags.workers === undefined ? {} : { workers: flags.workers }), ...(flags.redis === undefined ? {} : { redis: flags.redis }) },
+      backend: backendArgs(flags),
       stepSize: flags.stepSize,
       maxChunks: flags.maxChunks,
       out: flags.out,
@@ -73,7 +75,10 @@ Examples:
       resume: flags.resume,
       journal: flags.journal,
       progress: flags.progress,
+      monitor: { dashboard: flags.dashboard, dashboardHost: flags.dashboardHost, trace: flags.trace },
       program: context.program,
+      json: flags.json,
+      verbose: flags.verbose,
     });
     context.setExitCode(outcome.exitCode);
   });
