@@ -21,13 +21,16 @@ export class FileReader {
   readonly path: string;
   readonly size: number;
   readonly mtimeMs: number;
+  /** Path, device, inode, size and mtime: what changes when the file is replaced or rewritten. */
+  readonly identity: string;
   #handle: FileHandle | undefined;
 
-  private constructor(path: string, handle: FileHandle, size: number, mtimeMs: number) {
+  private constructor(path: string, handle: FileHandle, stat: { size: number; mtimeMs: number; dev: number; ino: number }) {
     this.path = path;
     this.#handle = handle;
-    this.size = size;
-    this.mtimeMs = mtimeMs;
+    this.size = stat.size;
+    this.mtimeMs = stat.mtimeMs;
+    this.identity = `${path}\0${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
   }
 
   /**
@@ -54,7 +57,7 @@ export class FileReader {
       if (!stat.isFile()) {
         throw new IoError('E_IO_MALFORMED', `Expected a Parquet file at ${path}, got a special file`, { path });
       }
-      return new FileReader(path, handle, stat.size, stat.mtimeMs);
+      return new FileReader(path, handle, stat);
     } catch (error) {
       await handle.close();
       throw error;
