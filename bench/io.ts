@@ -8,9 +8,11 @@
  *     runtime reopens a file once per chunk), and cold: every open parses the TTree with jsroot;
  *   - jsroot's own `treeProcess` on the same branches (the baseline cortado must beat ≥ 10×);
  *   - bare `node:zlib`: read the same baskets' bytes and inflate them, nothing else (the limit).
- * Then events/s of Parquet on a generated 1,000,000-event file.
+ * Then events/s of Parquet on a generated 1,000,000-event file; then the codec table
+ * (`bench/codecs.ts`: each codec's read path against bare native decompression of the same bytes)
+ * and the byte-source table (`bench/bytes.ts`: async vs sync local reads, loopback HTTP vs local).
  *
- *   npx tsx bench/io.ts [--runs 5] [--copies 200]
+ *   npx tsx bench/io.ts [--runs 5] [--copies 200] [--events 1000000] [--only codecs|bytes]
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,8 @@ import { generateDemoParquet } from '../src/io/demo/generate.ts';
 import { openParquet } from '../src/io/parquet/index.ts';
 import { openRootFile, openRootTree } from '../src/io/root/index.ts';
 import { readWithJsroot } from '../test/fixtures/root/jsroot-reference.ts';
+import { byteSourceBenchmark } from './bytes.ts';
+import { codecBenchmark } from './codecs.ts';
 import { DATA_DIR } from '../test/helpers/data.ts';
 
 const BRANCHES = ['nMuon', 'Muon_pt', 'Muon_eta', 'Muon_phi', 'Muon_mass', 'Muon_charge'];
@@ -256,4 +260,7 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (only === undefined) await main();
+if (only === undefined || only === 'codecs') await codecBenchmark({ events: arg('events', 1_000_000), runs: RUNS });
+if (only === undefined || only === 'bytes') await byteSourceBenchmark({ runs: RUNS });

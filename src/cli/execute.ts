@@ -26,7 +26,8 @@ import { loadProcessorModule } from './processor-module.ts';
 import { createProgressView, type ProgressView } from './progress.ts';
 import { readRunFile, writeRunFile, type RunFile, type SavedFailure } from './run-file.ts';
 import { savedError } from './saved-error.ts';
-import { summaryLines } from './summary.ts';
+import { stackTrace } from './stack.ts';
+import { runJson, summaryLines, type SummaryInput } from './summary.ts';
 
 /** Everything `cortado run` (and `cortado demo`) needs to know. */
 export interface RunRequest {
@@ -54,6 +55,10 @@ export interface RunRequest {
   readonly monitor?: MonitorArgs | undefined;
   /** How to call cortado again, for the printed resume command (`['npx', 'cortado']`). */
   readonly program: readonly string[];
+  /** Print a JSON summary (see {@link runJson}) on stdout instead of the text lines. */
+  readonly json?: boolean | undefined;
+  /** Show cortado's own stack frames too in a fatal error's stack trace. */
+  readonly verbose?: boolean | undefined;
 }
 
 /** How a run ended. */
@@ -195,7 +200,7 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
     completed: completed.toArray(),
     processed: completed.length,
     failed,
-    ...(partial.error === undefined ? {} : { error: savedError(partial.error) }),
+    ...(partial.error === undefined ? {} : { error: { ...savedError(partial.error), stack: stackTrace(partial.error, request.verbose ?? false) } }),
     parts: prepared.parts,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -216,7 +221,9 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
   const interruption = watch.interruption;
   const exitCode = status === 'complete' ? EXIT.complete : status === 'incomplete' ? EXIT.incomplete : (interruption?.exitCode ?? EXIT.failed);
   const stopped = interruption !== undefined ? `interrupted by ${interruption.signal}` : partial.error !== undefined ? `cancelled by a fatal error: ${oneLine(partial.error)}` : undefined;
-  for (const line of summaryLines({
+  // Where a fatal error came from: the processor's frames (all frames with --verbose).
+  if (partial.error !== undefined) output.err(`\nThe run was cancelled by this error:\n${run.error?.stack ?? oneLine(partial.error)}\n`);
+  const summary: SummaryInput = {
     run,
     processedNow: partial.processed,
     progress: last,
@@ -226,9 +233,9 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
     plotsDir: request.plots,
     stopped,
     resume: status === 'complete' ? undefined : resumeCommand(request, out),
-  })) {
-    output.out(line);
-  }
+  };
+  if (request.json === true) output.out(JSON.stringify(runJson(summary, exitCode), null, 2));
+  else for (const line of summaryLines(summary)) output.out(line);
   return { run, exitCode, out, plots, interruption };
 }
 
@@ -331,6 +338,8 @@ export function resumeCommand(request: RunRequest, out: string): string {
   const words = [...request.program, 'run', '--resume', displayPath(out)];
   if (request.backend.backend !== 'inline') words.push('--backend', request.backend.backend);
   if (request.backend.workers !== undefined) words.push('--workers', String(request.backend.workers));
+  if (request.backend.elementTimeoutMs !== undefined) words.push('--element-timeout', String(request.backend.elementTimeoutMs / 1000));
+  if (request.backend.maxMemoryMb !== undefined) words.push('--max-memory', String(request.backend.maxMemoryMb));
   for (const code of request.continueOn) words.push('--continue-on', code);
   if (request.retries !== undefined) words.push('--retries', String(request.retries));
   if (request.plots !== undefined) words.push('--plots', displayPath(request.plots));

@@ -14,6 +14,8 @@ export interface SavedError {
   readonly name: string;
   readonly code?: string;
   readonly message: string;
+  /** A fatal error's stack trace: the processor's own frames (cortado's too with `--verbose`). */
+  readonly stack?: string;
 }
 
 /** Something skipped: a chunk that failed (`stage: 'run'`) or a file that could not be prepared (`stage: 'prepare'`). */
@@ -66,7 +68,7 @@ export interface RunFile {
 }
 
 const range = z.tuple([z.number().int().min(0), z.number().int().min(0)]);
-const savedError = z.object({ name: z.string(), code: z.string().optional(), message: z.string() });
+const savedError = z.object({ name: z.string(), code: z.string().optional(), message: z.string(), stack: z.string().optional() });
 const runFileSchema = z.object({
   type: z.literal('cortado.Run'),
   version: z.literal(1),

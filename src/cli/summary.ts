@@ -101,3 +101,63 @@ export function summaryLines(input: SummaryInput): string[] {
   }
   return lines;
 }
+
+/**
+ * The machine-readable summary `cortado run --json` prints on stdout (and nothing else there).
+ *
+ * @example
+ * ```ts
+ * const { status, processed, skipped } = JSON.parse(stdout) as RunJson;
+ * ```
+ */
+export interface RunJson {
+  readonly command: 'run';
+  readonly status: RunFile['status'];
+  readonly exitCode: number;
+  /** Entries processed in all, and of how many. */
+  readonly processed: number;
+  readonly size: number;
+  /** Entries processed by this invocation. */
+  readonly processedNow: number;
+  /** Chunks completed by this invocation. */
+  readonly chunks: number;
+  readonly elapsedMs: number;
+  readonly eventsPerSecond: number;
+  /** What was skipped, grouped by reason. */
+  readonly skipped: readonly SkipReason[];
+  /** Every skipped chunk or file, as in the result file. */
+  readonly failed: readonly SavedFailure[];
+  /** The fatal error (with its stack trace) when the run was cancelled by one. */
+  readonly error?: RunFile['error'];
+  /** Why the run stopped early (a fatal error or a signal). */
+  readonly stopped?: string;
+  /** The result file written. */
+  readonly out: string;
+  readonly plots: readonly string[];
+  /** The command that completes the run, when something is left. */
+  readonly resume?: string;
+}
+
+/** The JSON summary of a run (see {@link RunJson}). */
+export function runJson(input: SummaryInput, exitCode: number): RunJson {
+  const { run, progress } = input;
+  const runMs = progress?.elapsedMs ?? input.elapsedMs;
+  return {
+    command: 'run',
+    status: run.status,
+    exitCode,
+    processed: run.processed,
+    size: run.size,
+    processedNow: input.processedNow,
+    chunks: progress === undefined ? 0 : progress.elementsDone - progress.failures,
+    elapsedMs: Math.round(input.elapsedMs),
+    eventsPerSecond: runMs > 0 ? Math.round((input.processedNow / runMs) * 1000) : 0,
+    skipped: groupFailures(run.failed),
+    failed: run.failed,
+    ...(run.error === undefined ? {} : { error: run.error }),
+    ...(input.stopped === undefined ? {} : { stopped: input.stopped }),
+    out: input.out,
+    plots: input.plots,
+    ...(input.resume === undefined ? {} : { resume: input.resume }),
+  };
+}

@@ -1,13 +1,10 @@
 import { Command } from 'commander';
-import { backendOptions, collectCodes, integerFrom, monitorOptions, progressOption, type BackendName, type MonitorArgs, type ProgressMode } from '../args.ts';
+import { backendArgs, backendOptions, collectCodes, integerFrom, monitorOptions, progressOption, type BackendFlags, type MonitorArgs, type ProgressMode } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 
-interface RunFlags extends MonitorArgs {
+interface RunFlags extends BackendFlags, MonitorArgs {
   fileset?: string;
   export?: string;
-  backend: BackendName;
-  workers?: number;
-  redis?: string;
   stepSize?: number;
   maxChunks?: number;
   out?: string;
@@ -16,6 +13,8 @@ interface RunFlags extends MonitorArgs {
   retries?: number;
   resume?: string;
   progress: ProgressMode;
+  json?: boolean;
+  verbose?: boolean;
 }
 
 /**
@@ -35,7 +34,9 @@ export function runCommand(context: CommandContext): Command {
     .option('--max-chunks <n>', 'process at most <n> chunks per dataset (a quick look)', integerFrom(1))
     .option('--continue-on <code>', 'skip a chunk or file at once when it fails with this error code or class (repeat or comma-separate)', collectCodes)
     .option('--retries <n>', 'retries of a failing chunk before it is skipped (I/O errors) or cancels the run [default: 3]', integerFrom(0))
-    .option('--resume <result.json>', 'compute only what this earlier result left (missing ranges, unopened files) and merge into it');
+    .option('--resume <result.json>', 'compute only what this earlier result left (missing ranges, unopened files) and merge into it')
+    .option('--json', 'print a JSON summary on stdout (nothing else goes there) instead of the text summary')
+    .option('--verbose', "show cortado's own frames too in a fatal error's stack trace (by default only your code's)");
   for (const option of [...backendOptions(), ...monitorOptions()]) command.addOption(option);
   command.addOption(progressOption());
   command.addHelpText(
@@ -58,7 +59,7 @@ Examples:
       processor,
       exportName: flags.export,
       fileset: flags.fileset,
-      backend: { backend: flags.backend, ...(flags.workers === undefined ? {} : { workers: flags.workers }), ...(flags.redis === undefined ? {} : { redis: flags.redis }) },
+      backend: backendArgs(flags),
       stepSize: flags.stepSize,
       maxChunks: flags.maxChunks,
       out: flags.out,
@@ -69,6 +70,8 @@ Examples:
       progress: flags.progress,
       monitor: { dashboard: flags.dashboard, dashboardHost: flags.dashboardHost, trace: flags.trace },
       program: context.program,
+      json: flags.json,
+      verbose: flags.verbose,
     });
     context.setExitCode(outcome.exitCode);
   });

@@ -89,7 +89,7 @@ const cache = new Map<string, ParquetDescription>();
  * ```
  */
 export async function describeFile(file: FileReader): Promise<ParquetDescription> {
-  const identity = file.identity;
+  const identity = `${file.path}\0${file.identity}`;
   const hit = cache.get(identity);
   if (hit !== undefined) {
     cache.delete(identity);

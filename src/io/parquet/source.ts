@@ -4,6 +4,7 @@ import { IoError } from '../errors.ts';
 import type { BranchInfo, EventSource } from '../source.ts';
 import { closeNames } from '../events/close-names.ts';
 import { parquetCompressors } from './compressors.ts';
+import type { ByteSourceOptions } from '../bytes/index.ts';
 import { ChunkDecodeError, decodeChunk, type DecodedChunk } from './decode-chunk.ts';
 import { joinMask, joinPieces, maskRequest } from './join.ts';
 import { FileReader, type ByteRange } from './file-reader.ts';
@@ -11,7 +12,7 @@ import { describeFile, type ParquetDescription, type RowGroupSpan, type Syntheti
 import type { LeafColumn, UnsupportedColumn } from './schema.ts';
 
 /** Options of {@link openParquet}. */
-export interface OpenParquetOptions {
+export interface OpenParquetOptions extends ByteSourceOptions {
   /** Aborts opening (the file is closed again). */
   signal?: AbortSignal;
 }
@@ -214,7 +215,7 @@ function countsOf(column: { offsets: Int32Array }): NumericArray {
  */
 export async function openParquet(path: string, options: OpenParquetOptions = {}): Promise<EventSource> {
   options.signal?.throwIfAborted();
-  const file = await FileReader.open(path);
+  const file = await FileReader.open(path, options);
   try {
     const description = await describeFile(file);
     options.signal?.throwIfAborted();
