@@ -175,6 +175,7 @@ async function executeLocked(request: RunRequest, out: string, output: Output): 
   }
 
   // 2. The run itself: everything, or on resume just the ranges not completed before.
+  const prepareMs = performance.now() - t0;
   const computable = build(prepared.parts);
   const before = new RangeSet(saved?.completed ?? []);
   const todo: Computable<unknown> = saved === undefined ? computable : restrict(computable, before.complement(computable.size).toArray());
@@ -279,6 +280,7 @@ async function executeLocked(request: RunRequest, out: string, output: Output): 
     processedNow: partial.processed - (task.restored?.entries ?? 0),
     progress: last,
     elapsedMs: performance.now() - t0,
+    prepareMs,
     out,
     plots,
     plotsDir: request.plots,
