@@ -1,13 +1,18 @@
 /**
- * What watching a run costs: the stress work of bench/steps.ts (100,000 elements), and a variant
- * whose elements return a 40-bin histogram, run with no dashboard and with a dashboard whose page is
+ * What watching a run costs: the stress work of bench/steps.ts (tiny elements returning a number;
+ * 1,000,000 of them per run, ten times steps.ts's), and a variant whose elements return a 40-bin
+ * histogram (100,000 per run), run with no dashboard and with a dashboard whose page is
  * open in headless Chromium (or, without Chromium, a server-sent-events client that also pulls the
  * histograms every 250 ms, as the page does). Runs alternate; prints the median wall time of each,
  * the overhead in percent, and how far behind the run the page was (p50/p95/max of the age of the
  * newest record when a batch arrived). Wall time includes the browser competing for the same
- * cores; the driver process's CPU time (user + system) shows what recording itself costs.
+ * cores; the driver process's CPU time (user + system) and the recorder's own time (measured inside
+ * it: inspection handling, flushing to the page, histograms, memory samples) show what recording
+ * itself costs. On a busy machine the wall and CPU medians move by more than 5% from run to run;
+ * the recorder's own time does not.
  *
  *   npx tsx bench/dashboard.ts [--runs 7] [--backends inline,threads] [--workers 2] [--viewer page|client|none]
+ *                              [--elements 1000000] [--hist-elements 100000]
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
@@ -24,7 +29,6 @@ import { Hist } from '../src/results/hist.ts';
 import { regular } from '../src/results/regular.ts';
 import { arg, fmt, median } from './stats.ts';
 
-const ELEMENTS = 100_000;
 const ENTRIES = 10_000;
 
 /** bench/steps.ts's processor: the step's entry count. */
@@ -35,12 +39,12 @@ export const histEntries = defineProcessor(import.meta.url, 'histEntries', (step
   new Hist(regular(40, 0, 40, { name: 'x', label: 'step index mod 40' })).fill({ x: [step.index % 40] }),
 );
 
-function stress(processor: typeof countEntries | typeof histEntries): Computable<unknown> {
+function stress(processor: typeof countEntries | typeof histEntries, elements: number): Computable<unknown> {
   return {
     key: `dashboard-${processor.exportName}`,
-    size: ELEMENTS * ENTRIES,
+    size: elements * ENTRIES,
     *steps() {
-      for (let index = 0; index < ELEMENTS; index++) {
+      for (let index = 0; index < elements; index++) {
         const start = index * ENTRIES;
         const element: WorkElement<unknown> = { range: [start, start + ENTRIES], data: new ValueData({ start, stop: start + ENTRIES, index }), processor };
         yield element;
@@ -126,29 +130,34 @@ async function main(): Promise<void> {
   const wanted = arg('viewer', 'page');
   const none: Viewer = { kind: 'none (recording only)', lags: async () => [], close: async () => undefined };
   const viewer = wanted === 'none' ? none : wanted === 'client' ? openClient(dash) : ((await openPage(dash.url)) ?? openClient(dash));
-  console.log(`dashboard overhead: ${fmt(ELEMENTS)} elements per run, median of ${runs} alternating runs; viewer: ${viewer.kind}`);
+  const elements = Number(arg('elements', '1000000'));
+  const histElements = Number(arg('hist-elements', '100000'));
+  console.log(`dashboard overhead: median of ${runs} alternating runs; viewer: ${viewer.kind}`);
   try {
     for (const name of which) {
       let backend: Backend;
       if (name === 'inline') backend = inline();
       else if (name === 'threads') backend = (await import('../src/backends/threads.ts')).threads({ workers });
       else throw new Error(`unknown backend ${name}`);
-      for (const [label, processor] of [
-        ['steps (numbers)', countEntries],
-        ['steps returning a Hist', histEntries],
+      for (const [label, processor, n] of [
+        [`${fmt(elements)} steps (numbers)`, countEntries, elements],
+        [`${fmt(histElements)} steps returning a Hist`, histEntries, histElements],
       ] as const) {
-        const computable = stress(processor);
+        const computable = stress(processor, n);
         const plain = async () => void (await backend.run(computable));
         const watched = async () => void (await dash.attach(backend.compute(computable), { name: `${name}: ${label}` }).wait());
         await plain();
         await watched();
+        const self: number[] = [];
         const base = { wall: [] as number[], cpu: [] as number[] };
         const dashed = { wall: [] as number[], cpu: [] as number[] };
         for (let i = 0; i < runs; i++) {
           for (const [fn, into] of i % 2 === 0 ? ([[plain, base], [watched, dashed]] as const) : ([[watched, dashed], [plain, base]] as const)) {
             const t0 = performance.now();
             const c0 = process.cpuUsage();
+            const s0 = dash.recorder.selfTimeMs;
             await fn();
+            if (fn === watched) self.push((dash.recorder.selfTimeMs - s0) / (performance.now() - t0));
             const c = process.cpuUsage(c0);
             into.wall.push(performance.now() - t0);
             into.cpu.push((c.user + c.system) / 1000);
@@ -157,8 +166,9 @@ async function main(): Promise<void> {
         const [b, d] = [median(base.wall), median(dashed.wall)];
         const [bc, dc] = [median(base.cpu), median(dashed.cpu)];
         console.log(
-          `  ${name.padEnd(8)} ${label.padEnd(24)} wall: no dashboard ${fmt(b, 1).padStart(8)} ms, dashboard open ${fmt(d, 1).padStart(8)} ms, ` +
-            `ratio ${fmt(d / b, 3)} (overhead ${fmt(((d - b) / b) * 100, 1)}%) | driver CPU: ${fmt(bc, 0)} ms vs ${fmt(dc, 0)} ms (${fmt(((dc - bc) / bc) * 100, 1)}%)`,
+          `  ${name.padEnd(8)} ${label.padEnd(32)} wall: no dashboard ${fmt(b, 1).padStart(8)} ms, dashboard open ${fmt(d, 1).padStart(8)} ms, ` +
+            `ratio ${fmt(d / b, 3)} (overhead ${fmt(((d - b) / b) * 100, 1)}%) | driver CPU: ${fmt(bc, 0)} ms vs ${fmt(dc, 0)} ms (${fmt(((dc - bc) / bc) * 100, 1)}%) | ` +
+            `recorder's own time: ${fmt(median(self) * 100, 2)}% of the run`,
         );
       }
       await backend.dispose();

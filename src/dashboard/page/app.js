@@ -187,7 +187,7 @@ function renderHeader(model, task) {
   badge.className = `badge ${status}`;
   $('elapsed').textContent = task && task.progress ? `${duration(task.progress.elapsedMs)} · ${task.executor}` : '';
   const conn = $('conn');
-  conn.className = `conn-dot ${app.mode === 'replay' ? 'replay' : app.connected ? 'live' : ''}`;
+  conn.className = `conn-dot ${app.mode === 'replay' ? 'is-replay' : app.connected ? 'live' : ''}`;
   conn.title = app.mode === 'replay' ? 'replay of a trace file' : app.connected ? 'live' : 'disconnected (the run has ended or the server stopped)';
 }
 
