@@ -20,7 +20,8 @@ tarball="$work/$(npm pack --ignore-scripts=false --pack-destination "$work" "${n
 echo "packed $(basename "$tarball") ($(du -h "$tarball" | cut -f1))"
 listing="$(tar -tzf "$tarball")"
 for expected in package/LICENSE package/dist/src/index.js package/dist/src/index.d.ts package/dist/src/index.js.map \
-  package/dist/src/backends/threads/worker-entry.mjs package/dist/examples/dimuon.js package/bin/cortado.js; do
+  package/dist/src/backends/threads/worker-entry.mjs package/dist/src/dashboard/page/index.html \
+  package/dist/examples/dimuon.js package/bin/cortado.js; do
   grep -qx "$expected" <<<"$listing" || fail "the tarball lacks $expected"
 done
 if grep -Eq '^package/(src|test|bench|\.ci)/' <<<"$listing"; then fail "the tarball ships sources or tests: $(grep -E '^package/(src|test|bench|\.ci)/' <<<"$listing" | head -3)"; fi

@@ -3,8 +3,8 @@
  * NanoAOD sample held in both forms (`nano_dy`, `nano_dimuon`), opens the file through
  * `openSource` (metadata cached from an earlier open, as a runtime reopens a file per chunk),
  * reads `nMuon, Muon_pt, Muon_eta, Muon_phi, Muon_mass, Muon_charge` over all entries, closes it;
- * prints the median events/s of each form (each run repeats the read until it lasts ~0.2 s) and
- * the ratio RNTuple / TTree (the target is ≥ 1).
+ * prints the median events/s of each form (runs interleaved; each repeats the read until it lasts
+ * ~0.2 s) and the ratio RNTuple / TTree (the target is ≥ 1).
  *
  *   npx tsx bench/rntuple.ts [--runs 7]
  */
@@ -22,23 +22,33 @@ const RUNS = Number(arg('runs', '7'));
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
-/** Median seconds of one call of `fn`: each of RUNS runs repeats it to last ~0.2 s, after a warm-up as long. */
-async function timeMedian(fn: () => Promise<unknown>): Promise<number> {
-  collectGarbage();
-  const t0 = performance.now();
-  let calls = 0;
-  do {
-    await fn();
-    calls++;
-  } while (performance.now() - t0 < 200);
-  const reps = Math.max(1, Math.ceil(calls * (200 / (performance.now() - t0))));
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t = performance.now();
-    for (let r = 0; r < reps; r++) await fn();
-    times.push((performance.now() - t) / 1000 / reps);
+/**
+ * Median seconds of one call of each of `fns`. Each is warmed up for ~0.2 s (JIT, page cache,
+ * metadata cache), then RUNS rounds time each in turn (interleaved, so that load from other
+ * processes on a shared machine hits both alike), every timing repeating the call to last ~0.2 s.
+ */
+async function timeMedians(fns: readonly (() => Promise<unknown>)[]): Promise<number[]> {
+  const reps: number[] = [];
+  for (const fn of fns) {
+    collectGarbage();
+    const t0 = performance.now();
+    let calls = 0;
+    do {
+      await fn();
+      calls++;
+    } while (performance.now() - t0 < 200);
+    reps.push(Math.max(1, Math.ceil(calls * (200 / (performance.now() - t0)))));
   }
-  return median(times);
+  const times = fns.map(() => [] as number[]);
+  for (let i = 0; i < RUNS; i++) {
+    for (const [j, fn] of fns.entries()) {
+      collectGarbage();
+      const t = performance.now();
+      for (let r = 0; r < reps[j]!; r++) await fn();
+      times[j]!.push((performance.now() - t) / 1000 / reps[j]!);
+    }
+  }
+  return times.map(median);
 }
 
 async function readAll(path: string): Promise<number> {
@@ -55,8 +65,7 @@ for (const [tree, ntuple] of TWINS) {
   await using probe = await openSource(treePath, 'Events');
   const entries = probe.entries;
   if (await readAll(treePath) !== await readAll(ntuplePath)) throw new Error(`${tree} and ${ntuple} read different Muon columns`);
-  const t = await timeMedian(() => readAll(treePath));
-  const r = await timeMedian(() => readAll(ntuplePath));
+  const [t, r] = await timeMedians([() => readAll(treePath), () => readAll(ntuplePath)]) as [number, number];
   console.log(`${tree.replace('.root', '').padEnd(16)} ${String(entries).padStart(8)} ${fmt(entries / t).padStart(16)} ` +
     `${fmt(entries / r).padStart(18)} ${(t / r).toFixed(2).padStart(17)}×`);
 }

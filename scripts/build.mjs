@@ -1,5 +1,6 @@
-// Builds the package into dist/: tsc (tsconfig.build.json), then the files tsc does not emit
-// (the plain-JavaScript worker entry, hand-written declarations, the TypeScript loader probe).
+// Builds the package into dist/: tsc (tsconfig.build.json), then copies the files of src/ that tsc
+// does not emit (the plain-JavaScript worker entry, hand-written declarations, the TypeScript
+// loader probe, the dashboard's page).
 import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';

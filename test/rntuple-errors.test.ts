@@ -51,7 +51,7 @@ describeWithData('RNTuple reader errors', () => {
     expect(events.branches.some((b) => b.name === '_collection0')).toBe(false);
   });
 
-  it('verifies page checksums: a flipped byte in a page is E_IO_MALFORMED naming the field, other fields still read', async () => {
+  it('verifies page checksums: a flipped byte in a page is E_IO_CHECKSUM naming the field, other fields still read', async () => {
     let offset = 0;
     {
       await using events = await openRNTuple(SAMPLE, 'Events');
@@ -62,7 +62,7 @@ describeWithData('RNTuple reader errors', () => {
     const path = corrupted('page.root', (b) => { b[offset] = b[offset]! ^ 0x10; });
     await using events = await openRNTuple(path, 'Events');
     const error = await failure(events.read(['Muon_pt'], 0, 40));
-    expect(error.code).toBe('E_IO_MALFORMED');
+    expect(error.code).toBe('E_IO_CHECKSUM');
     expect(error.message).toMatch(/checksum/);
     expect(error.details.branch).toBe('Muon_pt');
     expect(error.path).toBe(path);
@@ -77,14 +77,14 @@ describeWithData('RNTuple reader errors', () => {
     expect(anchorEnd).toBeGreaterThan(8);
     const path = corrupted('anchor.root', (b) => { b[anchorEnd - 1] = b[anchorEnd - 1]! ^ 0xff; });
     const error = await failure(openRNTuple(path, 'Events'));
-    expect(error.code).toBe('E_IO_MALFORMED');
+    expect(error.code).toBe('E_IO_CHECKSUM');
     expect(error.message).toMatch(/anchor checksum/);
   });
 
   it('verifies envelopes: a corrupt header is a coded error, never a schema', async () => {
     const path = corrupted('header.root', (b) => { for (let i = 400; i < 420; i++) b[i] = b[i]! ^ 0x5a; });
     const error = await failure(openRNTuple(path, 'Events'));
-    expect(['E_IO_MALFORMED', 'E_IO_DECOMPRESS']).toContain(error.code);
+    expect(['E_IO_MALFORMED', 'E_IO_DECOMPRESS', 'E_IO_CHECKSUM']).toContain(error.code);
     expect(error.path).toBe(path);
   });
 

@@ -31,12 +31,50 @@ export const BACKENDS = ['inline', 'threads', 'cluster'] as const;
 /** A backend the CLI can run on. */
 export type BackendName = (typeof BACKENDS)[number];
 
+/**
+ * A commander argument parser for positive numbers of seconds (`30`, `1.5`), returned in milliseconds.
+ *
+ * @example
+ * ```ts
+ * command.option('--element-timeout <seconds>', 'stop a chunk after this long', secondsToMs);
+ * ```
+ */
+export function secondsToMs(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`Expected a positive number of seconds, got \`${value}\`.`);
+  return Math.round(n * 1000);
+}
+
 /** What every computing command accepts about where and how to run. */
 export interface BackendArgs {
   backend: BackendName;
   workers?: number;
   /** Redis URL of the cluster backend. */
   redis?: string;
+  /** Per-chunk time limit of the threads backend (`--element-timeout`, given in seconds). */
+  elementTimeoutMs?: number;
+  /** Heap limit of each worker thread in MiB (`--max-memory`). */
+  maxMemoryMb?: number;
+}
+
+/** The flags of {@link backendOptions}, as commander parses them. */
+export interface BackendFlags {
+  backend: BackendName;
+  workers?: number;
+  redis?: string;
+  elementTimeout?: number;
+  maxMemory?: number;
+}
+
+/** The backend arguments among a command's parsed flags (options left out when not given). */
+export function backendArgs(flags: BackendFlags): BackendArgs {
+  return {
+    backend: flags.backend,
+    ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+    ...(flags.redis === undefined ? {} : { redis: flags.redis }),
+    ...(flags.elementTimeout === undefined ? {} : { elementTimeoutMs: flags.elementTimeout }),
+    ...(flags.maxMemory === undefined ? {} : { maxMemoryMb: flags.maxMemory }),
+  };
 }
 
 /** The `--backend` and `--workers` options. */
@@ -45,6 +83,8 @@ export function backendOptions(): Option[] {
     new Option('--backend <name>', 'where to run: the calling thread, worker threads, or `cortado worker`s through Redis').choices(BACKENDS).default('inline'),
     new Option('--workers <n>', 'worker threads (with --backend threads) [default: CPU cores - 1]').argParser(integerFrom(1)),
     new Option('--redis <url>', 'Redis of the cluster (with --backend cluster); password also from REDIS_PASSWORD'),
+    new Option('--element-timeout <seconds>', 'stop a chunk that runs longer; it fails with E_ELEMENT_TIMEOUT and its worker is replaced (with --backend threads)').argParser(secondsToMs),
+    new Option('--max-memory <MiB>', 'heap limit of each worker thread; a chunk that needs more fails with E_WORKER_OOM (with --backend threads)').argParser(integerFrom(8)),
   ];
 }
 

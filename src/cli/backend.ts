@@ -13,6 +13,12 @@ import type { BackendArgs } from './args.ts';
  * ```
  */
 export async function createBackend(args: BackendArgs): Promise<Backend> {
+  if (args.backend !== 'threads') {
+    for (const [given, flag] of [[args.elementTimeoutMs, '--element-timeout'], [args.maxMemoryMb, '--max-memory']] as const) {
+      // Only worker threads can be stopped or capped from outside: the calling thread cannot.
+      if (given !== undefined) throw new CliUsageError(`Expected ${flag} only with --backend threads, got it with --backend ${args.backend}`);
+    }
+  }
   if (args.backend === 'inline') {
     if (args.workers !== undefined) throw new CliUsageError('Expected --workers only with --backend threads, got it with --backend inline');
     // Two batches in flight: one loads its file while the other computes.
@@ -32,5 +38,9 @@ export async function createBackend(args: BackendArgs): Promise<Backend> {
   }
   if (args.redis !== undefined) throw new CliUsageError(`Expected --redis only with --backend cluster, got it with --backend ${args.backend}`);
   const { threads } = await import('../backends/threads.ts');
-  return threads(args.workers === undefined ? {} : { workers: args.workers });
+  return threads({
+    ...(args.workers === undefined ? {} : { workers: args.workers }),
+    ...(args.elementTimeoutMs === undefined ? {} : { elementTimeoutMs: args.elementTimeoutMs }),
+    ...(args.maxMemoryMb === undefined ? {} : { maxMemoryMb: args.maxMemoryMb }),
+  });
 }

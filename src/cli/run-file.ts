@@ -14,6 +14,8 @@ export interface SavedError {
   readonly name: string;
   readonly code?: string;
   readonly message: string;
+  /** A fatal error's stack trace: the processor's own frames (cortado's too with `--verbose`). */
+  readonly stack?: string;
 }
 
 /** Something skipped: a chunk that failed (`stage: 'run'`) or a file that could not be prepared (`stage: 'prepare'`). */
@@ -42,6 +44,8 @@ export interface SavedFailure {
 export interface RunFile {
   readonly type: 'cortado.Run';
   readonly version: 1;
+  /** Identifies the run that wrote the file (matched against a journal on resume). */
+  readonly runId?: string;
   readonly status: TaskStatus;
   readonly processor: { readonly module: string; readonly exportName: string };
   /** The fileset the run started from (absolute). */
@@ -66,10 +70,11 @@ export interface RunFile {
 }
 
 const range = z.tuple([z.number().int().min(0), z.number().int().min(0)]);
-const savedError = z.object({ name: z.string(), code: z.string().optional(), message: z.string() });
+const savedError = z.object({ name: z.string(), code: z.string().optional(), message: z.string(), stack: z.string().optional() });
 const runFileSchema = z.object({
   type: z.literal('cortado.Run'),
   version: z.literal(1),
+  runId: z.string().optional(),
   status: z.enum(['pending', 'running', 'complete', 'incomplete', 'cancelled']),
   processor: z.object({ module: z.string().min(1), exportName: z.string().min(1) }),
   fileset: z.string().nullable(),

@@ -45,6 +45,8 @@ export interface SummaryInput {
   readonly progress: Progress | undefined;
   /** Wall time of the whole invocation. */
   readonly elapsedMs: number;
+  /** Of that, the time spent preparing files (opening them for entries and clusters). */
+  readonly prepareMs?: number | undefined;
   /** Where the result went, as the user named it. */
   readonly out: string;
   readonly plots: readonly string[];
@@ -62,15 +64,22 @@ export interface SummaryInput {
 export function summaryLines(input: SummaryInput): string[] {
   const { run, progress } = input;
   const lines: string[] = [];
-  const runMs = progress?.elapsedMs ?? input.elapsedMs;
-  const rate = runMs > 0 ? (input.processedNow / runMs) * 1000 : 0;
+  // Time and throughput over the same interval: the whole invocation; then processing alone
+  // (the run task's own elapsed time), which excludes preparation.
+  const rate = input.elapsedMs > 0 ? (input.processedNow / input.elapsedMs) * 1000 : 0;
+  const runMs = progress?.elapsedMs;
+  const runRate = runMs !== undefined && runMs > 0 ? (input.processedNow / runMs) * 1000 : undefined;
+  const split = runMs === undefined || runRate === undefined
+    ? ''
+    : ` (${input.prepareMs === undefined ? '' : `preparing ${formatDuration(input.prepareMs)}, `}` +
+      `processing ${formatDuration(runMs)} at ${formatCount(Math.round(runRate))} events/s)`;
   const done = progress === undefined ? 0 : progress.elementsDone - progress.failures;
   const chunks = progress === undefined ? '' : ` in ${formatCount(done)} chunk${done === 1 ? '' : 's'}`;
   const unopened = run.failed.some((f) => f.stage === 'prepare') ? ' (files that could not be opened have no known size yet)' : '';
   lines.push(
     `cortado run: ${run.status}. Processed ${formatCount(run.processed)} of ${formatCount(run.size)} events` +
       `${input.processedNow !== run.processed ? ` (${formatCount(input.processedNow)} in this run)` : ''}${chunks}${unopened}; ` +
-      `time ${formatDuration(input.elapsedMs)}, throughput ${formatCount(Math.round(rate))} events/s.`,
+      `time ${formatDuration(input.elapsedMs)}, throughput ${formatCount(Math.round(rate))} events/s${split}.`,
   );
   if (input.stopped !== undefined) lines.push(`Stopped: ${input.stopped}`);
   const reasons = groupFailures(run.failed);
@@ -100,4 +109,64 @@ export function summaryLines(input: SummaryInput): string[] {
     lines.push(`  ${input.resume}`);
   }
   return lines;
+}
+
+/**
+ * The machine-readable summary `cortado run --json` prints on stdout (and nothing else there).
+ *
+ * @example
+ * ```ts
+ * const { status, processed, skipped } = JSON.parse(stdout) as RunJson;
+ * ```
+ */
+export interface RunJson {
+  readonly command: 'run';
+  readonly status: RunFile['status'];
+  readonly exitCode: number;
+  /** Entries processed in all, and of how many. */
+  readonly processed: number;
+  readonly size: number;
+  /** Entries processed by this invocation. */
+  readonly processedNow: number;
+  /** Chunks completed by this invocation. */
+  readonly chunks: number;
+  readonly elapsedMs: number;
+  readonly eventsPerSecond: number;
+  /** What was skipped, grouped by reason. */
+  readonly skipped: readonly SkipReason[];
+  /** Every skipped chunk or file, as in the result file. */
+  readonly failed: readonly SavedFailure[];
+  /** The fatal error (with its stack trace) when the run was cancelled by one. */
+  readonly error?: RunFile['error'];
+  /** Why the run stopped early (a fatal error or a signal). */
+  readonly stopped?: string;
+  /** The result file written. */
+  readonly out: string;
+  readonly plots: readonly string[];
+  /** The command that completes the run, when something is left. */
+  readonly resume?: string;
+}
+
+/** The JSON summary of a run (see {@link RunJson}). */
+export function runJson(input: SummaryInput, exitCode: number): RunJson {
+  const { run, progress } = input;
+  const runMs = progress?.elapsedMs ?? input.elapsedMs;
+  return {
+    command: 'run',
+    status: run.status,
+    exitCode,
+    processed: run.processed,
+    size: run.size,
+    processedNow: input.processedNow,
+    chunks: progress === undefined ? 0 : progress.elementsDone - progress.failures,
+    elapsedMs: Math.round(input.elapsedMs),
+    eventsPerSecond: runMs > 0 ? Math.round((input.processedNow / runMs) * 1000) : 0,
+    skipped: groupFailures(run.failed),
+    failed: run.failed,
+    ...(run.error === undefined ? {} : { error: run.error }),
+    ...(input.stopped === undefined ? {} : { stopped: input.stopped }),
+    out: input.out,
+    plots: input.plots,
+    ...(input.resume === undefined ? {} : { resume: input.resume }),
+  };
 }

@@ -2,10 +2,15 @@ import { CortadoError, type CortadoErrorOptions } from '../protocol/errors.ts';
 
 /**
  * Stable codes of event-data errors. Error policies match them: `continueOn: ['E_IO_TRUNCATED']`.
- * A missing file keeps the system's own `ENOENT`.
+ * A missing file, a directory where a file was expected and a file without read permission keep
+ * the system's own `ENOENT`, `EISDIR` and `EACCES`; any other system error while opening or
+ * reading a file is `E_IO_READ` (the system's code is in the message and the `cause`).
+ * `E_IO_CLOSED`: a read of a source (ROOT or Parquet) after it was closed.
  */
 export type IoErrorCode =
   | 'ENOENT'
+  /** Any other system error while opening or reading a file (its code is in the message and cause). */
+  | 'E_IO_READ'
   | 'E_IO_TREE_NOT_FOUND'
   | 'E_IO_KEY_NOT_FOUND'
   | 'E_IO_BRANCH_NOT_FOUND'
@@ -58,5 +63,30 @@ export class IoError extends CortadoError {
     super(code, message, options);
     this.path = details.path;
     this.details = details;
+  }
+}
+
+/**
+ * The `IoError` for a system error (`fs` open/read/stat) on `path`: `ENOENT`, `EISDIR` and `EACCES`
+ * keep their codes, any other becomes `E_IO_READ`. `doing` says what was attempted.
+ *
+ * @example
+ * ```ts
+ * try { await open(path, 'r'); } catch (e) { throw systemIoError(e, path, 'open a Parquet file'); }
+ * ```
+ */
+export function systemIoError(error: unknown, path: string, doing: string): IoError {
+  const system = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason = error instanceof Error ? error.message : String(error);
+  switch (system) {
+    case 'ENOENT':
+      return new IoError('ENOENT', `Expected to ${doing} at ${path}, got no such file`, { path }, { cause: error });
+    case 'EISDIR':
+      return new IoError('EISDIR', `Expected to ${doing} at ${path}, got a directory`, { path }, { cause: error });
+    case 'EACCES':
+    case 'EPERM':
+      return new IoError('EACCES', `Expected to ${doing} at ${path}, got no permission to read it`, { path }, { cause: error });
+    default:
+      return new IoError('E_IO_READ', `Could not ${doing} at ${path}: ${reason}`, { path }, { cause: error });
   }
 }

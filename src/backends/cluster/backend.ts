@@ -7,13 +7,15 @@ import { BaseBackend } from '../backend.ts';
 import type { ComputeOptions, ResolvedComputeOptions } from '../options.ts';
 import { NotTransferableError, closureMessage } from '../threads/errors.ts';
 import { Completions } from './completions.ts';
-import { closeRedis, openRedis, type RedisConnection } from './connection.ts';
+import { authFailure, closeRedis, openRedis, type RedisConnection } from './connection.ts';
 import { clusterExecutor } from './executor.ts';
 import { resultKey, taskIdOf, taskPattern, workersPattern, type ClusterKeys } from './keys.ts';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.ts';
 
 interface Connections {
   readonly redis: Redis;
+  /** The connections given to BullMQ, which it does not close itself. */
+  readonly given: readonly Redis[];
   readonly queue: Queue;
   readonly events: QueueEvents;
   readonly completions: Completions;
@@ -39,13 +41,16 @@ class ClusterBackend extends BaseBackend {
     if (this.#connections === undefined) {
       const connection = this.options.redis as RedisConnection;
       const redis = openRedis(connection);
-      const queue = new Queue(this.options.queue, { connection: openRedis(connection), prefix: this.options.prefix });
+      const given = [openRedis(connection), openRedis(connection)];
+      const queue = new Queue(this.options.queue, { connection: given[0]!, prefix: this.options.prefix });
       queue.on('error', () => {});
-      const events = new QueueEvents(this.options.queue, { connection: openRedis(connection), prefix: this.options.prefix });
+      const events = new QueueEvents(this.options.queue, { connection: given[1]!, prefix: this.options.prefix });
       events.on('error', () => {});
-      const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => undefined);
+      const auth = authFailure(connection.url, [redis, ...given, queue, events]);
+      auth.catch(() => {});
+      const ready = Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady(), redis.ping()]).then(() => undefined), auth]);
       ready.catch(() => {});
-      this.#connections = { redis, queue, events, completions: new Completions(events), ready };
+      this.#connections = { redis, given, queue, events, completions: new Completions(events), ready };
     }
     return this.#connections;
   }
@@ -134,7 +139,7 @@ class ClusterBackend extends BaseBackend {
     }
     this.#abandoned.clear();
     await Promise.all([bounded(c.events.close()), bounded(c.queue.close())]);
-    await closeRedis(c.redis);
+    await Promise.all([c.redis, ...c.given].map((r) => closeRedis(r)));
   }
 }
 

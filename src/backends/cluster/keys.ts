@@ -12,9 +12,14 @@ export interface ClusterKeys {
   readonly queue: string;
 }
 
-/** The id of a task in Redis: a hash of the computable's key (same computation, same id). */
+/**
+ * The id of a task in Redis: a hash of the computable's key (same computation, same id). A
+ * `remaining()` computable keeps the id of the computation it is part of, so that a resumed run
+ * finds the results of batches that finished while its driver was down.
+ */
 export function taskIdOf(computableKey: string): string {
-  return createHash('sha256').update(computableKey).digest('hex').slice(0, 20);
+  const cut = computableKey.indexOf('#restricted(');
+  return createHash('sha256').update(cut < 0 ? computableKey : computableKey.slice(0, cut)).digest('hex').slice(0, 20);
 }
 
 /** The BullMQ job id of a batch (no `:` — BullMQ refuses it). */

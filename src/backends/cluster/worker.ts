@@ -8,7 +8,7 @@ import { formatIssues } from '../../protocol/policy.ts';
 import { serializeError } from '../errors/serialize.ts';
 import { CANCEL } from '../threads/progress.ts';
 import { FAILED, type WireBatch, type WireOutcome } from '../threads/wire.ts';
-import { closeRedis, openRedis, redisConnectionSchema, type RedisConnection } from './connection.ts';
+import { authFailure, closeRedis, openRedis, redisConnectionSchema, type RedisConnection } from './connection.ts';
 import { CANCEL_FIELD, jobHashKey, resultKey, workerKey, type ClusterKeys } from './keys.ts';
 import { encodeOutcome, fromPayload } from './payload.ts';
 import { checkModule, resolveRoots } from './roots.ts';
@@ -106,14 +106,16 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
 
   const process_ = async (job: Job): Promise<{ bytes: number }> => {
     active++;
-    const progressStop: { timer: NodeJS.Timeout | undefined } = { timer: undefined };
+    const watch: { timer: NodeJS.Timeout | undefined; over: boolean } = { timer: undefined, over: false };
     try {
       const batch = fromPayload(job.data, o.maxPayloadBytes);
       const jobKey = jobHashKey(keys, job.id!);
       const outcome = await runAllowed(batch, roots, pool, async (progress) => {
+        // The driver asks a running batch to stop by a field on its job's hash; look every 100 ms.
         const poll = async (): Promise<void> => {
-          if ((await redis.hget(jobKey, CANCEL_FIELD).catch(() => null)) !== null) Atomics.store(progress, CANCEL, 1);
-          else progressStop.timer = setTimeout(() => void poll(), CANCEL_POLL_MS);
+          const asked = (await redis.hget(jobKey, CANCEL_FIELD).catch(() => null)) !== null;
+          if (asked) Atomics.store(progress, CANCEL, 1);
+          else if (!watch.over) watch.timer = setTimeout(() => void poll(), CANCEL_POLL_MS);
         };
         await poll();
       });
@@ -127,14 +129,16 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
       log(`batch ${job.id} failed: ${(error as Error).message}`);
       throw error;
     } finally {
-      clearTimeout(progressStop.timer);
-      progressStop.timer = undefined;
+      watch.over = true;
+      clearTimeout(watch.timer);
       active--;
     }
   };
 
+  // BullMQ leaves a connection it was given open on close(): this one is closed below.
+  const workerConnection = openRedis(o.redis);
   const worker = new Worker(o.queue, process_, {
-    connection: openRedis(o.redis),
+    connection: workerConnection,
     prefix: o.prefix,
     concurrency: o.workers,
     lockDuration: o.lockMs,
@@ -142,14 +146,22 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
     maxStalledCount: 1,
     autorun: true,
   });
-  worker.on('error', (error) => log(`worker error: ${error.message}`));
+  let lastError = '';
+  worker.on('error', (error) => {
+    // A connection error repeats at every reconnect: log it once until something else happens.
+    if (error.message !== lastError) log(`worker error: ${error.message}`);
+    lastError = error.message;
+  });
   const beat = setInterval(() => void heartbeat(), HEARTBEAT_MS);
+  const auth = authFailure(o.redis.url, [redis, workerConnection, worker]);
+  auth.catch(() => {});
   const ready = (async () => {
-    await worker.waitUntilReady();
+    await Promise.race([Promise.all([worker.waitUntilReady(), redis.ping()]), auth]);
     await heartbeat();
     log(`cortado worker ${id}: ${o.workers} threads, roots ${roots.join(', ')}, taking batches from queue ${o.queue}`);
   })();
-  ready.catch(() => {});
+  let failed = false;
+  ready.catch(() => (failed = true));
 
   let closing: Promise<void> | undefined;
   return {
@@ -162,14 +174,15 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
       (closing ??= (async () => {
         clearInterval(beat);
         // worker.close() waits for the batches in flight; it can hang (a lost connection), so bound it.
-        const graceful = await withTimeout(worker.close(), o.graceMs);
+        // Never connected: there is nothing in flight to wait for.
+        const graceful = !failed && (await withTimeout(worker.close(), o.graceMs));
         if (!graceful) {
-          log(`batches still running after ${o.graceMs} ms: handing them back to the queue`);
+          if (!failed) log(`batches still running after ${o.graceMs} ms: handing them back to the queue`);
           await withTimeout(worker.close(true), 2000);
         }
         await pool.destroy();
         await redis.del(workerKey(keys, id)).catch(() => undefined);
-        await closeRedis(redis);
+        await Promise.all([closeRedis(redis), closeRedis(workerConnection)]);
         log(`cortado worker ${id} stopped after ${batchesDone} batches`);
       })()),
   };

@@ -1,22 +1,19 @@
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { backendOptions, integerFrom, monitorOptions, progressOption, type BackendName, type MonitorArgs, type ProgressMode } from '../args.ts';
+import { backendArgs, backendOptions, integerFrom, monitorOptions, progressOption, type BackendFlags, type MonitorArgs, type ProgressMode } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { formatCount, formatDuration } from '../format.ts';
 
 /** The example analysis the demo runs: its TypeScript source in a checkout, compiled in the package. */
 export const DEMO_PROCESSOR: string = fileURLToPath(new URL(`../../../examples/dimuon.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
 
-interface DemoFlags extends MonitorArgs {
+interface DemoFlags extends BackendFlags, MonitorArgs {
   events: number;
   files: number;
   seed: number;
   out: string;
   stepSize?: number;
-  backend: BackendName;
-  workers?: number;
-  redis?: string;
   progress: ProgressMode;
 }
 
@@ -48,7 +45,7 @@ export function demoCommand(context: CommandContext): Command {
     const outcome = await executeRun({
       processor: DEMO_PROCESSOR,
       fileset: demo.filesetPath,
-      backend: { backend: flags.backend, ...(flags.workers === undefined ? {} : { workers: flags.workers }), ...(flags.redis === undefined ? {} : { redis: flags.redis }) },
+      backend: backendArgs(flags),
       stepSize: flags.stepSize,
       out: show(join(out, 'result.json')),
       plots: show(join(out, 'plots')),

@@ -1,23 +1,38 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { backendOptions, collectCodes, integerFrom, progressOption, type BackendName, type ProgressMode } from '../args.ts';
+import { backendArgs, backendOptions, collectCodes, integerFrom, progressOption, type BackendFlags, type ProgressMode } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { CliUsageError, EXIT, oneLine } from '../errors.ts';
 import { formatCount } from '../format.ts';
 import { watchInterrupts } from '../interrupt.ts';
-import { groupFailures } from '../summary.ts';
+import type { SavedFailure } from '../run-file.ts';
+import { groupFailures, type SkipReason } from '../summary.ts';
 
-interface PrepareFlags {
+/** The machine-readable summary `cortado prepare --json` prints on stdout. */
+export interface PrepareJson {
+  readonly command: 'prepare';
+  readonly status: 'complete' | 'incomplete';
+  readonly exitCode: number;
+  /** The prepared data group written. */
+  readonly out: string;
+  readonly files: number;
+  readonly entries: number;
+  readonly datasets: ReadonlyArray<{ readonly name: string; readonly files: number; readonly entries: number }>;
+  /** Files left out, grouped by reason. */
+  readonly skipped: readonly SkipReason[];
+  /** Every file left out, with its error. */
+  readonly failed: readonly SavedFailure[];
+}
+
+interface PrepareFlags extends BackendFlags {
   fileset: string;
   out: string;
   stepSize?: number;
   alignClusters?: boolean;
   continueOn?: string[];
   retries?: number;
-  backend: BackendName;
-  workers?: number;
-  redis?: string;
   progress: ProgressMode;
+  json?: boolean;
 }
 
 /**
@@ -32,7 +47,8 @@ export function prepareCommand(context: CommandContext): Command {
     .option('--step-size <n>', 'events per step [default: 100000]', integerFrom(1))
     .option('--align-clusters', 'cut steps at cluster (row-group) boundaries')
     .option('--continue-on <code>', 'leave out files that fail with this error code or class (repeat or comma-separate)', collectCodes)
-    .option('--retries <n>', 'retries of a file that fails to open [default: 3]', integerFrom(0));
+    .option('--retries <n>', 'retries of a file that fails to open [default: 3]', integerFrom(0))
+    .option('--json', 'print a JSON summary on stdout (nothing else goes there) instead of the text lines');
   for (const option of backendOptions()) command.addOption(option);
   command.addOption(progressOption());
   command.addHelpText(
@@ -49,7 +65,7 @@ export function prepareCommand(context: CommandContext): Command {
     ]);
     const group = await readFileset(flags.fileset);
     using watch = watchInterrupts(() => process.stderr.write('\nInterrupted: nothing written.\n'));
-    await using backend = await createBackend({ backend: flags.backend, ...(flags.workers === undefined ? {} : { workers: flags.workers }), ...(flags.redis === undefined ? {} : { redis: flags.redis }) });
+    await using backend = await createBackend(backendArgs(flags));
     // Files that a prepared fileset already describes are prepared again: this command re-learns them all.
     const fresh = { datasets: group.datasets.map((d) => ({ name: d.name, metadata: d.metadata, files: d.files.map((f) => ({ path: f.path, treename: f.treename })) })) };
     const prepared = await prepareMissing(backend, fresh, {
@@ -66,11 +82,26 @@ export function prepareCommand(context: CommandContext): Command {
     await saveDataGroup(flags.out, prepared.group);
     const files = prepared.group.datasets.reduce((n, d) => n + d.files.length, 0);
     const entries = prepared.group.datasets.reduce((n, d) => n + d.files.reduce((m, f) => m + (f.entries ?? 0), 0), 0);
-    process.stdout.write(`Prepared ${formatCount(files)} files (${formatCount(entries)} events) of ${prepared.group.datasets.length} datasets into ${resolve(flags.out)}\n`);
-    if (prepared.failed.length > 0) {
-      process.stdout.write(`Left out ${prepared.failed.length} file(s) that could not be opened:\n`);
-      for (const r of groupFailures(prepared.failed)) process.stdout.write(`  ${r.reason} (${r.name}) × ${r.files}: ${r.message}\n`);
-      for (const f of prepared.failed) process.stdout.write(`  - ${f.dataset}: ${f.file}\n`);
+    if (flags.json === true) {
+      const summary: PrepareJson = {
+        command: 'prepare',
+        status: prepared.failed.length > 0 ? 'incomplete' : 'complete',
+        exitCode: prepared.failed.length > 0 ? EXIT.incomplete : EXIT.complete,
+        out: resolve(flags.out),
+        files,
+        entries,
+        datasets: prepared.group.datasets.map((d) => ({ name: d.name, files: d.files.length, entries: d.files.reduce((m, f) => m + (f.entries ?? 0), 0) })),
+        skipped: groupFailures(prepared.failed),
+        failed: prepared.failed,
+      };
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    } else {
+      process.stdout.write(`Prepared ${formatCount(files)} files (${formatCount(entries)} events) of ${prepared.group.datasets.length} datasets into ${resolve(flags.out)}\n`);
+      if (prepared.failed.length > 0) {
+        process.stdout.write(`Left out ${prepared.failed.length} file(s) that could not be opened:\n`);
+        for (const r of groupFailures(prepared.failed)) process.stdout.write(`  ${r.reason} (${r.name}) × ${r.files}: ${r.message}\n`);
+        for (const f of prepared.failed) process.stdout.write(`  - ${f.dataset}: ${f.file}\n`);
+      }
     }
     context.setExitCode(prepared.failed.length > 0 ? EXIT.incomplete : EXIT.complete);
   });

@@ -2,8 +2,9 @@ import type { ColumnMetaData, Compressors, DataReader, PageHeader } from 'hyparq
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
 import { deltaBinaryUnpack } from 'hyparquet/src/delta.js';
-import { byteStreamSplit, readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
+import { byteStreamSplit } from 'hyparquet/src/encoding.js';
 import type { NumericArray } from '../columns.ts';
+import { readRleHybrid } from './rle.ts';
 import type { LeafColumn, PhysicalType } from './schema.ts';
 
 /** Raw values of one physical type, before the logical type (uint8, uint32 …) is applied. */
@@ -15,6 +16,10 @@ export interface DecodedChunk {
   readonly values: RawArray;
   /** For list columns: `rows + 1` offsets into `values`. */
   readonly offsets?: Int32Array;
+  /** When asked for: 1 where `values` holds a value, 0 where it holds a null's fill (NaN/0/false). */
+  readonly valid?: Uint8Array;
+  /** When asked for, list columns only: per row, 0 where the list itself is null (read as empty). */
+  readonly validRows?: Uint8Array;
 }
 
 /** A failure to decode page data: the caller turns it into an `IoError` with the file's path. */
@@ -70,6 +75,7 @@ export function decodeChunk(
   selectStart: number,
   selectEnd: number,
   compressors: Compressors,
+  validity = false,
 ): DecodedChunk {
   const total = Number(meta.num_values);
   const state: ChunkState = {
@@ -108,10 +114,11 @@ export function decodeChunk(
         skippedRows += n;
         continue;
       }
+      checkLevels(state, n, total, leaf);
       const plain = decompress(page, header.uncompressed_page_size, meta, compressors, leaf);
       const r: DataReader = { view: new DataView(plain.buffer, plain.byteOffset, plain.byteLength), offset: 0 };
-      if (state.rep) readRleBitPackedHybrid(r, bitWidth(leaf.maxRep), state.rep.subarray(state.levelCount, state.levelCount + n));
-      if (state.def) readRleBitPackedHybrid(r, bitWidth(leaf.maxDef), state.def.subarray(state.levelCount, state.levelCount + n));
+      if (state.rep) readRleHybrid(r, bitWidth(leaf.maxRep), state.rep.subarray(state.levelCount, state.levelCount + n));
+      if (state.def) readRleHybrid(r, bitWidth(leaf.maxDef), state.def.subarray(state.levelCount, state.levelCount + n));
       const present = countPresent(state.def, state.levelCount, n, leaf.maxDef);
       decodeValues(plain, r.offset, header.data_page_header.encoding, present, state, leaf);
       state.levelCount += n;
@@ -122,16 +129,25 @@ export function decodeChunk(
         skippedRows += h.num_rows;
         continue;
       }
-      const repLength = h.repetition_levels_byte_length;
-      const defLength = h.definition_levels_byte_length;
+      checkLevels(state, n, total, leaf);
+      const repLength = h.repetition_levels_byte_length ?? 0;
+      const defLength = h.definition_levels_byte_length ?? 0;
+      const bodySize = header.uncompressed_page_size - repLength - defLength;
+      if (!(repLength >= 0 && defLength >= 0 && repLength + defLength <= page.byteLength && bodySize >= 0)) {
+        throw new ChunkDecodeError(
+          'malformed',
+          `a V2 page of column ${leaf.key} declares ${repLength} + ${defLength} level bytes and ${header.uncompressed_page_size} ` +
+            `uncompressed bytes in a ${page.byteLength}-byte page`,
+        );
+      }
       const levels: DataReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
-      if (state.rep) readRleBitPackedHybrid(levels, bitWidth(leaf.maxRep), state.rep.subarray(state.levelCount, state.levelCount + n), repLength);
+      if (state.rep) readRleHybrid(levels, bitWidth(leaf.maxRep), state.rep.subarray(state.levelCount, state.levelCount + n), repLength);
       levels.offset = repLength;
-      if (state.def) readRleBitPackedHybrid(levels, bitWidth(leaf.maxDef), state.def.subarray(state.levelCount, state.levelCount + n), defLength);
+      if (state.def) readRleHybrid(levels, bitWidth(leaf.maxDef), state.def.subarray(state.levelCount, state.levelCount + n), defLength);
       const body = page.subarray(repLength + defLength);
       const plain = h.is_compressed === false
         ? body
-        : decompress(body, header.uncompressed_page_size - repLength - defLength, meta, compressors, leaf);
+        : decompress(body, bodySize, meta, compressors, leaf);
       // Count values from the definition levels: pyarrow writes num_nulls = 0 for list<struct>
       // pages that hold empty lists, so num_values - num_nulls overcounts them.
       const present = countPresent(state.def, state.levelCount, n, leaf.maxDef);
@@ -140,7 +156,13 @@ export function decodeChunk(
     }
     // Index pages and unknown page types carry no values: skip them.
   }
-  return select(state, leaf, selectStart - skippedRows, selectEnd - skippedRows);
+  return select(state, leaf, selectStart - skippedRows, selectEnd - skippedRows, validity);
+}
+
+function checkLevels(state: ChunkState, n: number, total: number, leaf: LeafColumn): void {
+  if (!(n >= 0) || state.levelCount + n > total) {
+    throw new ChunkDecodeError('malformed', `column ${leaf.key} has pages of ${state.levelCount + n} values, more than its metadata's ${total}`);
+  }
 }
 
 function decompress(page: Uint8Array, size: number, meta: ColumnMetaData, compressors: Compressors, leaf: LeafColumn): Uint8Array {
@@ -179,7 +201,7 @@ function decodeValues(
   if (encoding === 'PLAIN') {
     decodePlain(page, offset, leaf.physical, out, at, n);
   } else if (encoding === 'RLE' && leaf.physical === 'BOOLEAN') {
-    readRleBitPackedHybrid(reader, 1, out.subarray(at, at + n) as Uint8Array);
+    readRleHybrid(reader, 1, out.subarray(at, at + n) as Uint8Array);
   } else if (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') {
     const dictionary = state.dictionary;
     if (dictionary === undefined) {
@@ -188,7 +210,7 @@ function decodeValues(
     const width = page[offset] ?? 0;
     reader.offset = offset + 1;
     const indexes = new Int32Array(n);
-    if (width > 0) readRleBitPackedHybrid(reader, width, indexes, page.byteLength - reader.offset);
+    if (width > 0) readRleHybrid(reader, width, indexes, page.byteLength - reader.offset);
     gather(dictionary, indexes, out, at, leaf);
   } else if (encoding === 'BYTE_STREAM_SPLIT') {
     out.set(byteStreamSplit(reader, n, leaf.physical, undefined) as never, at);
@@ -207,7 +229,7 @@ function gather(dictionary: RawArray, indexes: Int32Array, out: RawArray, at: nu
   const dst = bitsOf(out);
   for (let i = 0; i < indexes.length; i++) {
     const k = indexes[i]!;
-    if (k >= size) throw new ChunkDecodeError('malformed', `column ${leaf.key} refers to dictionary entry ${k} of ${size}`);
+    if (k >= size || k < 0) throw new ChunkDecodeError('malformed', `column ${leaf.key} refers to dictionary entry ${k} of ${size}`);
     dst[at + i] = src[k]!;
   }
 }
@@ -230,17 +252,23 @@ export function decodePlain(page: Uint8Array, offset: number, physical: Physical
 }
 
 // Restricts decoded levels/values to rows [start, stop) of what was decoded, filling nulls with 0/NaN.
-function select(state: ChunkState, leaf: LeafColumn, start: number, stop: number): DecodedChunk {
+function select(state: ChunkState, leaf: LeafColumn, start: number, stop: number, validity: boolean): DecodedChunk {
   const { values, def, rep, levelCount } = state;
   const fill = nullFill(leaf.physical);
   if (leaf.maxRep === 0) {
     if (levelCount < stop) throw new ChunkDecodeError('malformed', `column ${leaf.key} holds ${levelCount} rows, expected ${stop}`);
-    if (def === undefined) return { values: values.slice(start, stop) };
+    if (def === undefined) {
+      const plain = values.slice(start, stop);
+      return validity ? { values: plain, valid: new Uint8Array(stop - start).fill(1) } : { values: plain };
+    }
     const out = allocRaw(leaf.physical, stop - start);
     let v = 0;
     for (let i = 0; i < start; i++) if (def[i] === leaf.maxDef) v++;
     scatter(values, def, leaf.maxDef, v, out, start, stop, fill);
-    return { values: out };
+    if (!validity) return { values: out };
+    const valid = new Uint8Array(stop - start);
+    for (let i = start; i < stop; i++) valid[i - start] = def[i] === leaf.maxDef ? 1 : 0;
+    return { values: out, valid };
   }
   const repLevels = rep!;
   const rows = stop - start;
@@ -271,7 +299,8 @@ function select(state: ChunkState, leaf: LeafColumn, start: number, stop: number
   if (row + 1 < stop) throw new ChunkDecodeError('malformed', `column ${leaf.key} holds ${row + 1} rows, expected ${stop}`);
   offsets[rows] = elements;
   if (valueStart < 0) valueStart = 0;
-  if (!nulls) return { values: values.slice(valueStart, valueStart + elements), offsets };
+  const masks = validity ? listValidity(state, leaf, start, stop, elements) : {};
+  if (!nulls) return { values: values.slice(valueStart, valueStart + elements), offsets, ...masks };
   // Null list elements: place values where elements are defined. `v` counts the values of every
   // level from the chunk's start, those of rows before the selection included.
   const out = allocRaw(leaf.physical, elements);
@@ -289,7 +318,30 @@ function select(state: ChunkState, leaf: LeafColumn, start: number, stop: number
       v++;
     }
   }
-  return { values: out, offsets };
+  return { values: out, offsets, ...masks };
+}
+
+// Validity of the items (1 = a value, 0 = a null item) and of the rows (0 = a null list) of rows
+// [start, stop). A list is null when its definition level stops short of the list group's own.
+function listValidity(state: ChunkState, leaf: LeafColumn, start: number, stop: number, elements: number) {
+  const { def, rep, levelCount } = state;
+  const valid = new Uint8Array(elements).fill(1);
+  const validRows = new Uint8Array(stop - start).fill(1);
+  if (def === undefined) return { valid, validRows };
+  const listDef = leaf.elementDef - 1;
+  let row = -1;
+  let k = 0;
+  for (let i = 0; i < levelCount; i++) {
+    if (rep![i] === 0) {
+      row++;
+      if (row >= stop) break;
+      if (row >= start && def[i]! < listDef) validRows[row - start] = 0;
+    }
+    if (row < start) continue;
+    const d = def[i]!;
+    if (d >= leaf.elementDef) valid[k++] = d === leaf.maxDef ? 1 : 0;
+  }
+  return { valid, validRows };
 }
 
 /**

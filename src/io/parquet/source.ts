@@ -1,30 +1,20 @@
-import type { ColumnChunk, FileMetaData } from 'hyparquet';
-import type { Column, ColumnSet, NumericArray } from '../columns.ts';
+import type { ColumnChunk } from 'hyparquet';
+import type { ColumnSet, NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
 import type { BranchInfo, EventSource } from '../source.ts';
 import { closeNames } from '../events/close-names.ts';
 import { parquetCompressors } from './compressors.ts';
-import { ChunkDecodeError, allocRaw, decodeChunk, toKind, type DecodedChunk } from './decode-chunk.ts';
+import type { ByteSourceOptions } from '../bytes/index.ts';
+import { ChunkDecodeError, decodeChunk, type DecodedChunk } from './decode-chunk.ts';
+import { joinMask, joinPieces, maskRequest } from './join.ts';
 import { FileReader, type ByteRange } from './file-reader.ts';
-import { readFooter } from './footer.ts';
-import { counterNameOf, parquetLayout, type LeafColumn, type UnsupportedColumn } from './schema.ts';
+import { describeFile, type ParquetDescription, type RowGroupSpan, type SyntheticCounter } from './describe.ts';
+import type { LeafColumn, UnsupportedColumn } from './schema.ts';
 
 /** Options of {@link openParquet}. */
-export interface OpenParquetOptions {
+export interface OpenParquetOptions extends ByteSourceOptions {
   /** Aborts opening (the file is closed again). */
   signal?: AbortSignal;
-}
-
-// A NanoAOD counter (`nMuon`) that the file lacks, computed from a list column's offsets.
-interface SyntheticCounter {
-  readonly name: string;
-  readonly from: LeafColumn;
-}
-
-interface RowGroupSpan {
-  readonly start: number;
-  readonly stop: number;
-  readonly chunks: ReadonlyMap<string, ColumnChunk>;
 }
 
 /**
@@ -47,63 +37,27 @@ class ParquetSource implements EventSource {
   #pending = new Set<Promise<ColumnSet>>();
   #closed = false;
 
-  constructor(file: FileReader, metadata: FileMetaData, uuid: string) {
+  constructor(file: FileReader, description: ParquetDescription) {
     this.path = file.path;
     this.#file = file;
-    this.uuid = uuid;
-    this.entries = Number(metadata.num_rows);
-    const { leaves, unsupported } = parquetLayout(metadata);
-    this.#leaves = leaves;
-    this.#unsupported = unsupported;
-
-    const counters = new Map<string, SyntheticCounter>();
-    const branches: BranchInfo[] = [];
-    for (const leaf of leaves.values()) {
-      if (leaf.maxRep === 0) {
-        branches.push({ name: leaf.name, kind: leaf.kind, jagged: false });
-        continue;
-      }
-      const counter = counterNameOf(leaf.name);
-      if (counter !== undefined && !leaves.has(counter) && !counters.has(counter)) {
-        counters.set(counter, { name: counter, from: leaf });
-        branches.push({ name: counter, kind: 'uint32', jagged: false });
-      }
-      branches.push(counter === undefined ? { name: leaf.name, kind: leaf.kind, jagged: true } : {
-        name: leaf.name,
-        kind: leaf.kind,
-        jagged: true,
-        counter,
-      });
-    }
-    this.branches = branches;
-    this.#counters = counters;
-
-    const groups: RowGroupSpan[] = [];
-    const clusters = [0];
-    let at = 0;
-    for (const group of metadata.row_groups) {
-      const rows = Number(group.num_rows);
-      const chunks = new Map<string, ColumnChunk>();
-      for (const chunk of group.columns) {
-        const key = chunk.meta_data?.path_in_schema.join('.');
-        if (key !== undefined) chunks.set(key, chunk);
-      }
-      groups.push({ start: at, stop: at + rows, chunks });
-      at += rows;
-      if (rows > 0) clusters.push(at);
-    }
-    if (at !== this.entries) {
-      throw new IoError('E_IO_MALFORMED', `Expected the row groups of ${this.path} to add up to ${this.entries} rows, got ${at}`, {
-        path: this.path,
-      });
-    }
-    this.#groups = groups;
-    this.clusters = clusters;
+    this.uuid = description.uuid;
+    this.entries = description.entries;
+    this.branches = description.branches;
+    this.clusters = description.clusters;
+    this.#leaves = description.leaves;
+    this.#unsupported = description.unsupported;
+    this.#counters = description.counters;
+    this.#groups = description.groups;
   }
 
   read(columns: readonly string[], start: number, stop: number, signal?: AbortSignal): Promise<ColumnSet> {
     if (this.#closed) {
-      return Promise.reject(new Error(`Expected an open source to read from, got ${this.path} closed already`));
+      return Promise.reject(
+        new IoError('E_IO_CLOSED', `Expected an open source to read from, got ${this.path} closed already`, {
+          path: this.path,
+          treename: this.treename,
+        }),
+      );
     }
     // close() waits for reads in flight, so `return source.read(…)` inside `await using` is safe.
     const pending = this.#read(columns, start, stop, signal);
@@ -120,34 +74,58 @@ class ParquetSource implements EventSource {
         `Expected an entry range within [0, ${this.entries}) of ${this.path}, got [${start}, ${stop})`,
       );
     }
-    const wanted = new Map<string, LeafColumn>();
+    // Leaves to decode, by key, and whether a validity mask of it was asked for.
+    const wanted = new Map<string, { leaf: LeafColumn; validity: boolean }>();
     for (const name of columns) {
-      const leaf = this.#leaves.get(name) ?? this.#counters.get(name)?.from;
-      if (leaf === undefined) throw this.#notFound(name);
-      wanted.set(leaf.key, leaf);
+      const { leaf, validity } = this.#leafOf(name);
+      const seen = wanted.get(leaf.key);
+      wanted.set(leaf.key, { leaf, validity: validity || (seen?.validity ?? false) });
     }
     const pieces = new Map<string, DecodedChunk[]>();
-    for (const leaf of wanted.values()) pieces.set(leaf.key, []);
+    for (const key of wanted.keys()) pieces.set(key, []);
     for (const group of this.#groups) {
       if (group.stop <= start || group.start >= stop || group.stop === group.start) continue;
       const selectStart = Math.max(start, group.start) - group.start;
       const selectEnd = Math.min(stop, group.stop) - group.start;
       const leaves = [...wanted.values()];
-      const ranges = leaves.map((leaf) => this.#chunkRange(group, leaf));
+      const ranges = leaves.map(({ leaf }) => this.#chunkRange(group, leaf));
       const bytes = await this.#file.readRanges(ranges.map((r) => r.range));
       signal?.throwIfAborted();
-      leaves.forEach((leaf, i) => {
-        pieces.get(leaf.key)!.push(this.#decode(bytes[i]!, leaf, ranges[i]!.chunk, selectStart, selectEnd));
+      leaves.forEach(({ leaf, validity }, i) => {
+        pieces.get(leaf.key)!.push(this.#decode(bytes[i]!, leaf, ranges[i]!.chunk, selectStart, selectEnd, validity));
       });
     }
     const out: ColumnSet = {};
     for (const name of columns) {
+      const mask = this.#leaves.has(name) ? undefined : maskRequest(name);
+      if (mask !== undefined) {
+        const leaf = this.#leaves.get(mask.column)!;
+        out[name] = joinMask(pieces.get(leaf.key)!, leaf, mask.mask);
+        continue;
+      }
       const counter = this.#counters.get(name);
       const leaf = counter?.from ?? this.#leaves.get(name)!;
       const column = joinPieces(pieces.get(leaf.key)!, leaf);
       out[name] = counter === undefined ? column : countsOf(column as { offsets: Int32Array });
     }
     return out;
+  }
+
+  // The leaf behind a column name: a column, a NanoAOD counter, or a validity mask of a column.
+  #leafOf(name: string): { leaf: LeafColumn; validity: boolean } {
+    const leaf = this.#leaves.get(name) ?? this.#counters.get(name)?.from;
+    if (leaf !== undefined) return { leaf, validity: false };
+    const mask = maskRequest(name);
+    const masked = mask === undefined ? undefined : this.#leaves.get(mask.column);
+    if (mask === undefined || masked === undefined) throw this.#notFound(name);
+    if (mask.mask === 'validRows' && masked.maxRep === 0) {
+      throw new IoError(
+        'E_IO_BRANCH_NOT_FOUND',
+        `Expected a list column for ${name} of ${this.path}, got the flat column ${mask.column} (its mask is ${mask.column}.valid)`,
+        { path: this.path, treename: this.treename, branch: name, available: [`${mask.column}.valid`] },
+      );
+    }
+    return { leaf: masked, validity: true };
   }
 
   #notFound(name: string): IoError {
@@ -190,13 +168,15 @@ class ParquetSource implements EventSource {
     return { range: { start: begin, end }, chunk };
   }
 
-  #decode(bytes: Uint8Array, leaf: LeafColumn, chunk: ColumnChunk, selectStart: number, selectEnd: number): DecodedChunk {
+  #decode(bytes: Uint8Array, leaf: LeafColumn, chunk: ColumnChunk, selectStart: number, selectEnd: number, validity: boolean): DecodedChunk {
     try {
-      return decodeChunk(bytes, leaf, chunk.meta_data!, selectStart, selectEnd, parquetCompressors);
+      return decodeChunk(bytes, leaf, chunk.meta_data!, selectStart, selectEnd, parquetCompressors, validity);
     } catch (error) {
-      if (!(error instanceof ChunkDecodeError)) throw error;
-      const code = error.kind === 'decompress' ? 'E_IO_DECOMPRESS' : error.kind === 'unsupported' ? 'E_IO_UNSUPPORTED' : 'E_IO_MALFORMED';
-      throw new IoError(code, `Could not read column ${leaf.name} of ${this.path}: ${error.message}`, {
+      // Anything else (a RangeError from a page decoder fed corrupt bytes) is malformed data too.
+      const kind = error instanceof ChunkDecodeError ? error.kind : 'malformed';
+      const code = kind === 'decompress' ? 'E_IO_DECOMPRESS' : kind === 'unsupported' ? 'E_IO_UNSUPPORTED' : 'E_IO_MALFORMED';
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new IoError(code, `Could not read column ${leaf.name} of ${this.path}: ${reason}`, {
         path: this.path,
         branch: leaf.name,
       }, { cause: error });
@@ -213,39 +193,6 @@ class ParquetSource implements EventSource {
     await this.close();
   }
 }
-
-function joinPieces(pieces: readonly DecodedChunk[], leaf: LeafColumn): Column {
-  if (leaf.maxRep === 0) {
-    const raw = pieces.length === 1 ? pieces[0]!.values : concatValues(pieces, leaf);
-    return toKind(raw, leaf.kind);
-  }
-  if (pieces.length === 1) return { offsets: pieces[0]!.offsets!, values: toKind(pieces[0]!.values, leaf.kind) };
-  let rows = 0;
-  for (const p of pieces) rows += p.offsets!.length - 1;
-  const offsets = new Int32Array(rows + 1);
-  let row = 0;
-  let base = 0;
-  for (const p of pieces) {
-    const o = p.offsets!;
-    for (let i = 1; i < o.length; i++) offsets[row + i] = base + o[i]!;
-    row += o.length - 1;
-    base += p.values.length;
-  }
-  return { offsets, values: toKind(concatValues(pieces, leaf), leaf.kind) };
-}
-
-function concatValues(pieces: readonly DecodedChunk[], leaf: LeafColumn): DecodedChunk['values'] {
-  let n = 0;
-  for (const p of pieces) n += p.values.length;
-  const out = allocRaw(leaf.physical, n);
-  let at = 0;
-  for (const p of pieces) {
-    (out as Float64Array).set(p.values as Float64Array, at);
-    at += p.values.length;
-  }
-  return out;
-}
-
 
 // A NanoAOD counter column (`nMuon`, UInt_t in ROOT) from a list column's offsets.
 function countsOf(column: { offsets: Int32Array }): NumericArray {
@@ -268,11 +215,11 @@ function countsOf(column: { offsets: Int32Array }): NumericArray {
  */
 export async function openParquet(path: string, options: OpenParquetOptions = {}): Promise<EventSource> {
   options.signal?.throwIfAborted();
-  const file = await FileReader.open(path);
+  const file = await FileReader.open(path, options);
   try {
-    const { metadata, uuid } = await readFooter(file);
+    const description = await describeFile(file);
     options.signal?.throwIfAborted();
-    return new ParquetSource(file, metadata, uuid);
+    return new ParquetSource(file, description);
   } catch (error) {
     await file.close();
     throw error;

@@ -24,7 +24,8 @@ const FIELDS_SIZE = 4 * 2 + 7 * 8;
  * Parses the streamed `ROOT::RNTuple` anchor object (big-endian, as every ROOT-streamed object):
  * a byte count and class version, the format version, the header and footer locations, the
  * maximum key size, then an XXH3-64 of the fields, verified here. Only epoch 1 (RNTuple 1.x)
- * is read; another epoch is `E_IO_UNSUPPORTED`.
+ * is read; another epoch is `E_IO_UNSUPPORTED`; a
+ * checksum that does not match, `E_IO_CHECKSUM`.
  *
  * @example
  * ```ts
@@ -66,7 +67,8 @@ export function parseAnchor(bytes: Uint8Array, path: string, name: string): RNTu
   const stored = view.getBigUint64(4 + count);
   const computed = xxh3(bytes.subarray(6, 4 + count));
   if (stored !== computed) {
-    throw malformed(`Expected the anchor checksum ${hex(computed)} (XXH3 of its fields), got ${hex(stored)}: the anchor is corrupt`);
+    throw new IoError('E_IO_CHECKSUM', `Expected the anchor checksum ${hex(computed)} (XXH3 of its fields), got ${hex(stored)}: ` +
+      `the anchor is corrupt (${where})`, { path, treename: name });
   }
   if (anchor.versionEpoch !== 1) {
     throw new IoError('E_IO_UNSUPPORTED', `Expected RNTuple format epoch 1 (RNTuple 1.x, ROOT 6.34 and later), got ` +

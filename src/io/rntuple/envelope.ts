@@ -1,5 +1,5 @@
 import { decompressRoot } from '../decompress/index.ts';
-import { IoError } from '../errors.ts';
+import { IoError, type IoErrorCode } from '../errors.ts';
 import { hex } from './anchor.ts';
 import { xxh3 } from './checksum.ts';
 import { Cursor } from './cursor.ts';
@@ -12,7 +12,7 @@ const NAMES: Record<number, string> = { 1: 'header', 2: 'footer', 3: 'page list'
 /** Where an envelope's bytes are read from. */
 export interface EnvelopeSource {
   readonly path: string;
-  read(position: number, length: number, what: string): Uint8Array;
+  readBytes(position: number, length: number): Promise<Uint8Array>;
 }
 
 /**
@@ -20,13 +20,22 @@ export interface EnvelopeSource {
  * format (the same path as TTree baskets); bytes stored raw (`nbytes === length`) come back as is.
  */
 export async function readBlob(source: EnvelopeSource, seek: number, nbytes: number, length: number, what: string): Promise<Uint8Array> {
-  const stored = source.read(seek, nbytes, what);
+  let stored: Uint8Array;
+  try {
+    stored = await source.readBytes(seek, nbytes);
+  } catch (error) {
+    if (error instanceof IoError && error.code === 'E_IO_TRUNCATED') {
+      throw new IoError('E_IO_TRUNCATED', `Expected ${nbytes} bytes of ${what} at byte ${seek} of ${source.path}, got past ` +
+        `the end of the file (truncated?)`, { path: source.path }, { cause: error });
+    }
+    throw error;
+  }
   try {
     const out = decompressRoot(stored, length);
     return out instanceof Uint8Array ? out : await out;
   } catch (error) {
     if (error instanceof IoError) {
-      throw new IoError(error.code as 'E_IO_DECOMPRESS', `${error.message} (${what} in ${source.path})`, { path: source.path }, { cause: error });
+      throw new IoError(error.code as IoErrorCode, `${error.message} (${what} in ${source.path})`, { path: source.path }, { cause: error });
     }
     throw error;
   }
@@ -35,7 +44,7 @@ export async function readBlob(source: EnvelopeSource, seek: number, nbytes: num
 /**
  * Checks an envelope (8-byte preamble of type and length, payload, XXH3-64 of everything
  * before it) and returns a {@link Cursor} over its payload and its checksum. A wrong type,
- * length or checksum is `E_IO_MALFORMED`.
+ * length is `E_IO_MALFORMED`, a checksum that does not match `E_IO_CHECKSUM`.
  */
 export function openEnvelope(bytes: Uint8Array, type: number, path: string): { cursor: Cursor; checksum: bigint } {
   const what = `the ${NAMES[type]} envelope`;
@@ -49,7 +58,10 @@ export function openEnvelope(bytes: Uint8Array, type: number, path: string): { c
   if (length !== bytes.length) throw bad(`Expected the envelope length to be its ${bytes.length} bytes, got ${length}`);
   const stored = view.getBigUint64(length - 8, true);
   const computed = xxh3(bytes.subarray(0, length - 8));
-  if (stored !== computed) throw bad(`Expected checksum ${hex(computed)} (XXH3 of the envelope), got ${hex(stored)}: the envelope is corrupt`);
+  if (stored !== computed) {
+    throw new IoError('E_IO_CHECKSUM', `Expected checksum ${hex(computed)} (XXH3 of the envelope), got ${hex(stored)}: the ` +
+      `envelope is corrupt (${what} of ${path})`, { path });
+  }
   return { cursor: new Cursor(bytes, path, what, 8, length - 8), checksum: stored };
 }
 

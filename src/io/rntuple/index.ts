@@ -1,4 +1,4 @@
-export { holdsRNTuple, isRNTupleClass, openRNTuple } from './open.ts';
+export { isRNTupleClass, openRNTuple, openRootSource } from './open.ts';
 export type { RNTupleOpenOptions } from './open.ts';
 export { RNTupleSource } from './source.ts';
 export type { PageStats } from './pages.ts';

@@ -1,11 +1,9 @@
-import { decompressRoot } from '../decompress/index.ts';
 import { IoError } from '../errors.ts';
-import type { RootFileHandle } from '../root/handle.ts';
 import type { BranchInfo } from '../source.ts';
 import { parseAnchor, type RNTupleAnchor } from './anchor.ts';
 import { loadXxh3 } from './checksum.ts';
 import { parseFooter, parseHeader, parsePageList, type ClusterDescriptor } from './descriptor.ts';
-import { readBlob } from './envelope.ts';
+import { readBlob, type EnvelopeSource } from './envelope.ts';
 import { mapFields, type FieldMap } from './fields.ts';
 
 /** Everything cortado keeps of an RNTuple's metadata: enough to read any field. */
@@ -22,41 +20,25 @@ export interface RNTupleMeta {
   readonly branches: readonly BranchInfo[];
 }
 
-/** Where the anchor object is stored: its key's payload. */
-export interface AnchorLocation {
-  readonly seek: number;
-  readonly nbytes: number;
-  readonly objlen: number;
-}
-
 /**
- * Reads an RNTuple's metadata: the anchor (from its key's payload), the header and footer
- * envelopes, and the page list of every cluster group, each verified against its XXH3
- * checksum. Clusters must tile the entries without gaps (`E_IO_MALFORMED` otherwise).
+ * Reads an RNTuple's metadata from its anchor object (the decompressed payload of its key): the
+ * header and footer envelopes, and the page list of every cluster group, each verified against
+ * its XXH3 checksum. Clusters must tile the entries without gaps (`E_IO_MALFORMED` otherwise).
  */
-export async function readRNTupleMeta(handle: RootFileHandle, location: AnchorLocation, name: string): Promise<RNTupleMeta> {
+export async function readRNTupleMeta(file: EnvelopeSource, object: Uint8Array, name: string): Promise<RNTupleMeta> {
   await loadXxh3();
-  const path = handle.path;
-  const stored = handle.read(location.seek, location.nbytes, `the RNTuple anchor ${name}`);
-  let object: Uint8Array;
-  try {
-    const out = decompressRoot(stored, location.objlen);
-    object = out instanceof Uint8Array ? out : await out;
-  } catch (error) {
-    throw new IoError('E_IO_DECOMPRESS', `Expected a readable RNTuple anchor ${name} in ${path}, got: ${(error as Error).message}`,
-      { path, treename: name }, { cause: error });
-  }
+  const path = file.path;
   const anchor = parseAnchor(object, path, name);
   if (anchor.nbytesHeader > anchor.maxKeySize || anchor.nbytesFooter > anchor.maxKeySize) {
     throw new IoError('E_IO_UNSUPPORTED', `Expected header and footer envelopes within one key (at most ${anchor.maxKeySize} ` +
       `bytes), got ${Math.max(anchor.nbytesHeader, anchor.nbytesFooter)} bytes split over several keys in ${path}`, { path, treename: name });
   }
-  const header = parseHeader(await readBlob(handle, anchor.seekHeader, anchor.nbytesHeader, anchor.lenHeader, 'the RNTuple header'), path);
-  const footer = parseFooter(await readBlob(handle, anchor.seekFooter, anchor.nbytesFooter, anchor.lenFooter, 'the RNTuple footer'), path, header);
+  const header = parseHeader(await readBlob(file, anchor.seekHeader, anchor.nbytesHeader, anchor.lenHeader, 'the RNTuple header'), path);
+  const footer = parseFooter(await readBlob(file, anchor.seekFooter, anchor.nbytesFooter, anchor.lenFooter, 'the RNTuple footer'), path, header);
   const clusters: ClusterDescriptor[] = [];
   for (const [g, group] of footer.groups.entries()) {
     const { locator, length } = group.pageList;
-    const list = parsePageList(await readBlob(handle, locator.offset, locator.size, length, `the page list of cluster group ${g}`), path, header);
+    const list = parsePageList(await readBlob(file, locator.offset, locator.size, length, `the page list of cluster group ${g}`), path, header);
     if (list.length !== group.clusterCount) {
       throw new IoError('E_IO_MALFORMED', `Expected ${group.clusterCount} clusters in the page list of cluster group ${g}, ` +
         `got ${list.length} (${path})`, { path, treename: name });

@@ -1,15 +1,20 @@
 import { IoError } from '../errors.ts';
-import { RootFileHandle } from '../root/handle.ts';
-import { HEADER_READ_SIZE, parseRootHeader } from '../root/header.ts';
-import { topKeys } from './keys.ts';
+import { openRootFile, openRootTree, type RootFile } from '../root/index.ts';
+import type { EventSource } from '../source.ts';
+import { loadXxh3 } from './checksum.ts';
 import { readRNTupleMeta, type RNTupleMeta } from './meta.ts';
 import { RNTupleSource } from './source.ts';
 
 const RNTUPLE_CLASS = /^ROOT::(?:Experimental::)?RNTuple$/;
+const TREE_CLASSES = new Set(['TTree', 'TNtuple', 'TNtupleD']);
 
-/** Parsed metadata of recently opened RNTuples by file identity and name: a dataset reopens a file per chunk. */
-const cache = new Map<string, RNTupleMeta>();
-const CACHE_SIZE = 16;
+/**
+ * Parsed metadata of RNTuples by their key: a dataset reopens a file once per chunk, and the ROOT
+ * reader hands out the same key object for as long as it caches the file's directory (which it
+ * drops when the file's identity — device, inode, size, mtime — changes), so a changed file is
+ * parsed afresh and a forgotten one lets its entry go.
+ */
+const cache = new WeakMap<object, RNTupleMeta>();
 
 /** Options of {@link openRNTuple}. */
 export interface RNTupleOpenOptions {
@@ -22,10 +27,27 @@ export function isRNTupleClass(className: string): boolean {
   return RNTUPLE_CLASS.test(className);
 }
 
+async function openMeta(file: RootFile, name: string): Promise<RNTupleMeta> {
+  const key = await file.key(name);
+  if (!key || !isRNTupleClass(key.className)) {
+    const names = (await file.walk()).filter((k) => isRNTupleClass(k.className) || TREE_CLASSES.has(k.className)).map((k) => k.path);
+    throw new IoError('E_IO_TREE_NOT_FOUND', `Expected an RNTuple named ${JSON.stringify(name)} in ${file.path}, got ` +
+      `${key ? `a ${key.className}` : 'nothing'}; trees and RNTuples present: ${names.length ? names.join(', ') : 'none'}`,
+    { path: file.path, treename: name, available: names });
+  }
+  const known = cache.get(key);
+  if (known) return known;
+  const meta = await readRNTupleMeta(file, await file.objectBytes(key), name);
+  cache.set(key, meta);
+  return meta;
+}
+
 /**
- * Opens the RNTuple `name` of the ROOT file at `path` as an {@link RNTupleSource} (an
- * `EventSource`, like a TTree); closing it closes the file. Missing file: `ENOENT`; no RNTuple of
- * that name: `E_IO_TREE_NOT_FOUND`; a corrupt anchor, envelope or checksum: `E_IO_MALFORMED`.
+ * Opens the RNTuple `name` (a path such as `Events` or `dir/ntuple`) of the ROOT file at `path`
+ * as an {@link RNTupleSource} (an `EventSource`, like a TTree); closing it closes the file.
+ * Missing file: `ENOENT`; no RNTuple of that name: `E_IO_TREE_NOT_FOUND`; truncated file:
+ * `E_IO_TRUNCATED`; a corrupt anchor or envelope: `E_IO_MALFORMED`, or `E_IO_CHECKSUM` where its
+ * XXH3 checksum does not match.
  *
  * @example
  * ```ts
@@ -35,50 +57,44 @@ export function isRNTupleClass(className: string): boolean {
  */
 export async function openRNTuple(path: string, name: string, options: RNTupleOpenOptions = {}): Promise<RNTupleSource> {
   options.signal?.throwIfAborted();
-  const handle = RootFileHandle.open(path);
+  const [file] = await Promise.all([openRootFile(path), loadXxh3()]);
   try {
-    const header = parseRootHeader(handle.read(0, Math.min(HEADER_READ_SIZE, handle.size), 'the file header'), path);
-    if (header.end > handle.size) {
-      throw new IoError('E_IO_TRUNCATED', `Expected ${header.end} bytes in ${path} (the header's fEND), got a file of ` +
-        `${handle.size} bytes: it is truncated`, { path, treename: name });
-    }
-    const id = `${handle.identity}\n${name}`;
-    let meta = cache.get(id);
-    if (!meta) {
-      const keys = topKeys(handle).filter((k) => k.name === name).sort((a, b) => b.cycle - a.cycle);
-      const key = keys[0];
-      if (!key || !isRNTupleClass(key.className)) {
-        const names = [...new Set(topKeys(handle).filter((k) => isRNTupleClass(k.className) || k.className === 'TTree').map((k) => k.name))];
-        throw new IoError('E_IO_TREE_NOT_FOUND', `Expected an RNTuple named ${JSON.stringify(name)} in ${path}, got ` +
-          `${key ? `a ${key.className}` : 'nothing'}; trees and RNTuples present: ${names.length ? names.join(', ') : 'none'}`,
-        { path, treename: name, available: names });
-      }
-      meta = await readRNTupleMeta(handle, { seek: key.seek + key.keylen, nbytes: key.nbytes - key.keylen, objlen: key.objlen }, name);
-      cache.set(id, meta);
-      if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-    }
+    const meta = await openMeta(file, name);
     options.signal?.throwIfAborted();
-    return new RNTupleSource(handle, meta, header.uuid);
+    return new RNTupleSource(file, meta);
   } catch (error) {
-    handle.close();
+    await file.close();
     throw error;
   }
 }
 
 /**
- * Whether the object `name` in the top directory of the ROOT file at `path` is an RNTuple anchor
- * (rather than a TTree): how `openSource` picks the reader. A file that cannot be read answers
- * false, leaving the error to the TTree reader.
+ * Opens the object `name` of a ROOT file as an `EventSource`: an {@link RNTupleSource} when it is
+ * an RNTuple anchor, the TTree reader's source otherwise (which reports a missing tree). The
+ * file is opened once for both the check and the RNTuple.
  */
-export function holdsRNTuple(path: string, name: string): boolean {
-  let handle: RootFileHandle | undefined;
+export async function openRootSource(path: string, name: string, options: RNTupleOpenOptions = {}): Promise<EventSource> {
+  options.signal?.throwIfAborted();
+  let file: RootFile | undefined;
   try {
-    handle = RootFileHandle.open(path);
-    const keys = topKeys(handle).filter((k) => k.name === name).sort((a, b) => b.cycle - a.cycle);
-    return keys[0] !== undefined && isRNTupleClass(keys[0].className);
+    file = await openRootFile(path);
   } catch {
-    return false;
-  } finally {
-    handle?.close();
+    // Let the TTree reader open it again and report what is wrong with the file.
   }
+  if (file) {
+    try {
+      const key = await file.key(name);
+      if (key && isRNTupleClass(key.className)) {
+        await loadXxh3();
+        const meta = await openMeta(file, name);
+        options.signal?.throwIfAborted();
+        return new RNTupleSource(file, meta);
+      }
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+    await file.close();
+  }
+  return openRootTree(path, name, options.signal ? { signal: options.signal } : undefined);
 }

@@ -1,12 +1,12 @@
 import type { NumericArray } from '../columns.ts';
 import { decompressRoot } from '../decompress/index.ts';
-import { IoError } from '../errors.ts';
-import type { ByteSource } from '../root/prefetch.ts';
+import { IoError, type IoErrorCode } from '../errors.ts';
 import { hex } from './anchor.ts';
 import { xxh3 } from './checksum.ts';
 import type { ColumnEncoding } from './column-types.ts';
 import { decodePage, pageBytes } from './decode-page.ts';
 import type { PageLocation } from './descriptor.ts';
+import type { PageSource } from './page-bytes.ts';
 import type { ColumnDescriptor } from './schema-frames.ts';
 
 /** Totals of reads, for throughput figures. */
@@ -35,19 +35,20 @@ function describe(r: PageRequest): string {
 /**
  * Reads one page: its stored bytes (and the XXH3-64 after them, verified, where the page list
  * says there is one), decompressed through ROOT's block format like TTree baskets, then decoded.
- * A wrong checksum is `E_IO_MALFORMED`, a corrupt block `E_IO_DECOMPRESS`, both naming the page.
+ * A wrong checksum is `E_IO_CHECKSUM`, a corrupt block `E_IO_DECOMPRESS`, both naming the page.
  */
-export async function loadPage(bytes: ByteSource, r: PageRequest, stats?: PageStats): Promise<NumericArray> {
+export async function loadPage(bytes: PageSource, r: PageRequest, stats?: PageStats): Promise<NumericArray> {
   const { page, column } = r;
   const stored = page.locator.size;
   const expected = pageBytes(column, page.elements);
-  const raw = bytes.read(page.locator.offset, stored + (page.checksum ? 8 : 0), () => describe(r));
+  const pending = bytes.read(page.locator.offset, stored + (page.checksum ? 8 : 0), () => describe(r));
+  const raw = pending instanceof Uint8Array ? pending : await pending;
   const body = raw.subarray(0, stored);
   if (page.checksum) {
     const want = new DataView(raw.buffer, raw.byteOffset + stored, 8).getBigUint64(0, true);
     const got = xxh3(body);
     if (want !== got) {
-      throw new IoError('E_IO_MALFORMED', `Expected ${describe(r)} to hash to its stored checksum ${hex(want)}, got ` +
+      throw new IoError('E_IO_CHECKSUM', `Expected ${describe(r)} to hash to its stored checksum ${hex(want)}, got ` +
         `${hex(got)}: the page is corrupt (${bytes.path})`, { path: bytes.path, branch: r.field });
     }
   }
@@ -57,7 +58,7 @@ export async function loadPage(bytes: ByteSource, r: PageRequest, stats?: PageSt
     data = out instanceof Uint8Array ? out : await out;
   } catch (error) {
     if (error instanceof IoError) {
-      throw new IoError('E_IO_DECOMPRESS', `${error.message} (${describe(r)} of ${bytes.path})`,
+      throw new IoError(error.code as IoErrorCode, `${error.message} (${describe(r)} of ${bytes.path})`,
         { path: bytes.path, branch: r.field }, { cause: error });
     }
     throw error;

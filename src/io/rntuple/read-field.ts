@@ -1,12 +1,12 @@
 import type { Column, NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
 import { KIND_CODECS, type NumericArrayConstructor } from '../root/kinds.ts';
-import type { ByteRange, ByteSource } from '../root/prefetch.ts';
 import type { ColumnKind } from '../source.ts';
 import type { ColumnEncoding } from './column-types.ts';
 import { encodingOf } from './decode-page.ts';
 import type { ClusterDescriptor, ColumnRange } from './descriptor.ts';
 import type { FieldPlan } from './fields.ts';
+import type { ByteRange, PageSource } from './page-bytes.ts';
 import { loadPage, type PageStats } from './pages.ts';
 import type { ColumnDescriptor } from './schema-frames.ts';
 
@@ -15,11 +15,13 @@ export type PageCache = Map<number, { readonly key: string; readonly data: Numer
 
 /** What reading a field needs besides the plan. */
 export interface ReadContext {
-  readonly bytes: ByteSource;
+  readonly bytes: PageSource;
   readonly clusters: readonly ClusterDescriptor[];
   /** Entry boundaries of the clusters: `[0, …, entries]`. */
   readonly starts: readonly number[];
   readonly cache?: PageCache;
+  /** Pages decoded during this read (the fields of one collection share its index column). */
+  readonly decoded?: Map<string, NumericArray>;
   readonly stats?: PageStats;
 }
 
@@ -85,16 +87,16 @@ async function readElements(ctx: ReadContext, choice: readonly ColumnDescriptor[
     const page = range.pages[p]!;
     const pageEnd = pageStart + page.elements;
     if (pageEnd > from) {
-      const key = `${k}/${p}`;
+      const wide = target === 'float64';
+      const key = `${k}/${p}${wide ? 'w' : ''}`;
       const hit = ctx.cache?.get(column.id);
-      let data: NumericArray;
-      if (hit?.key === key) {
-        data = hit.data;
-      } else {
-        data = await loadPage(ctx.bytes, { column, encoding, page, wide: target === 'float64', field, cluster: k, index: p }, ctx.stats);
-        // Keep a page this read ends inside of: the next chunk starts there.
-        if (ctx.cache && to < pageEnd) ctx.cache.set(column.id, { key, data });
+      let data = hit?.key === key ? hit.data : ctx.decoded?.get(`${column.id}/${key}`);
+      if (!data) {
+        data = await loadPage(ctx.bytes, { column, encoding, page, wide, field, cluster: k, index: p }, ctx.stats);
+        ctx.decoded?.set(`${column.id}/${key}`, data);
       }
+      // Keep a page this read ends inside of: the next chunk starts there.
+      if (ctx.cache && to < pageEnd && hit?.key !== key) ctx.cache.set(column.id, { key, data });
       const a = Math.max(from, pageStart);
       const b = Math.min(to, pageEnd);
       copyInto(out, a - from, data, a - pageStart, b - pageStart);
@@ -191,17 +193,20 @@ export async function readField(ctx: ReadContext, plan: FieldPlan, start: number
 }
 
 /** The stored byte ranges of the pages a read of `plans` over `[start, stop)` touches (whole clusters of each column). */
-export function neededRanges(ctx: ReadContext, plans: readonly FieldPlan[], start: number, stop: number): ByteRange[] {
+export function neededRanges(ctx: Omit<ReadContext, 'bytes'>, plans: readonly FieldPlan[], start: number, stop: number): ByteRange[] {
   const ranges: ByteRange[] = [];
   for (const { k } of clusterSpans(ctx.starts, start, stop)) {
+    const seen = new Set<number>();
     for (const plan of plans) {
       for (const choice of [plan.index, plan.shape === 'cardinality' ? undefined : plan.values]) {
         const column = choice?.[0];
         const range = column && ctx.clusters[k]!.columns[column.id];
-        if (!range || range.suppressed) continue;
+        if (!range || range.suppressed || seen.has(column.id)) continue;
+        seen.add(column.id);
+        const cached = ctx.cache?.get(column.id)?.key;
         for (let p = 0; p < range.pages.length; p++) {
           const page = range.pages[p]!;
-          if (ctx.cache?.get(column.id)?.key === `${k}/${p}`) continue;
+          if (cached === `${k}/${p}` || cached === `${k}/${p}w`) continue;
           ranges.push({ position: page.locator.offset, length: page.locator.size + (page.checksum ? 8 : 0) });
         }
       }

@@ -1,12 +1,12 @@
 import type { ColumnSet } from '../columns.ts';
 import { IoError } from '../errors.ts';
-import type { RootFileHandle } from '../root/handle.ts';
-import { PrefetchedBytes } from '../root/prefetch.ts';
+import type { RootFile } from '../root/index.ts';
 import { closeNames } from '../root/suggest.ts';
 import type { BranchInfo, EventSource } from '../source.ts';
 import type { PageLocation } from './descriptor.ts';
 import type { FieldPlan } from './fields.ts';
 import type { RNTupleMeta } from './meta.ts';
+import { PageBytes } from './page-bytes.ts';
 import type { PageStats } from './pages.ts';
 import { neededRanges, readField, type PageCache, type ReadContext } from './read-field.ts';
 
@@ -27,19 +27,19 @@ export class RNTupleSource implements EventSource {
   readonly stats: PageStats = { pages: 0, bytes: 0 };
   /** The library that wrote the RNTuple (`ROOT v6.34.00`). */
   readonly writer: string;
-  readonly #handle: RootFileHandle;
+  readonly #file: RootFile;
   readonly #meta: RNTupleMeta;
   readonly #cache: PageCache = new Map();
   #closed = false;
 
-  /** @internal Made by `openRNTuple`; the source owns `handle` and closes it. */
-  constructor(handle: RootFileHandle, meta: RNTupleMeta, uuid: string) {
-    this.#handle = handle;
+  /** @internal Made by `openRNTuple`; the source owns `file` and closes it. */
+  constructor(file: RootFile, meta: RNTupleMeta) {
+    this.#file = file;
     this.#meta = meta;
-    this.path = handle.path;
+    this.path = file.path;
     this.treename = meta.name;
     this.entries = meta.entries;
-    this.uuid = uuid;
+    this.uuid = file.uuid;
     this.branches = meta.branches;
     this.clusters = meta.starts;
     this.writer = meta.writer;
@@ -73,8 +73,9 @@ export class RNTupleSource implements EventSource {
     }
     const plans = columns.map((name) => this.#plan(name));
     const base = { clusters: this.#meta.clusters, starts: this.#meta.starts, cache: this.#cache, stats: this.stats };
-    const bytes = new PrefetchedBytes(this.#handle, neededRanges({ ...base, bytes: this.#handle }, plans, start, stop));
-    const ctx: ReadContext = { ...base, bytes };
+    const bytes = new PageBytes(this.path, (position, length) => this.#file.readBytes(position, length));
+    await bytes.prefetch(neededRanges(base, plans, start, stop));
+    const ctx: ReadContext = { ...base, bytes, decoded: new Map() };
     const out: ColumnSet = {};
     for (const plan of plans) {
       signal?.throwIfAborted();
@@ -95,7 +96,7 @@ export class RNTupleSource implements EventSource {
     if (this.#closed) return;
     this.#closed = true;
     this.#cache.clear();
-    this.#handle.close();
+    await this.#file.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -46,17 +46,23 @@ export function formatTicks(ticks: readonly number[], step: number): string[] {
     return ticks.map((v) => {
       if (v === 0) return '0';
       const e = Math.floor(Math.log10(Math.abs(v)) + 1e-9);
-      const digits = Math.max(0, Math.min(6, e - Math.floor(Math.log10(step) + 1e-9)));
-      const m = Number((v / 10 ** e).toFixed(digits));
+      // The mantissa is a multiple of step / 10^e: give it the decimals that write that exactly
+      // (2.5×10^4 steps need one at e = 4 and two at e = 5: 1.25×10^5).
+      const m = Number((v / 10 ** e).toFixed(Math.min(6, decimalsOf(step / 10 ** e))));
       return m === 1 ? `10^{${e}}` : m === -1 ? `-10^{${e}}` : `${m}×10^{${e}}`;
     });
   }
-  // The fewest decimals that write the step exactly: 0.25 → 2, 2.5 → 1, 50 → 0.
+  const decimals = decimalsOf(step);
+  return ticks.map((v) => (v === 0 ? '0' : v.toFixed(decimals)));
+}
+
+/** The fewest decimals that write `x` exactly: 0.25 → 2, 2.5 → 1, 50 → 0. */
+function decimalsOf(x: number): number {
   let decimals = 0;
   while (decimals < 10) {
-    const scaled = step * 10 ** decimals;
+    const scaled = Math.abs(x) * 10 ** decimals;
     if (Math.abs(Math.round(scaled) - scaled) <= 1e-6 * scaled) break;
     decimals++;
   }
-  return ticks.map((v) => (v === 0 ? '0' : v.toFixed(decimals)));
+  return decimals;
 }

@@ -1,0 +1,101 @@
+import type { DataReader } from 'hyparquet';
+
+/**
+ * Decodes Parquet's RLE / bit-packed hybrid encoding (levels, dictionary indexes, booleans) into
+ * `output`, reading at most `length` bytes (or a 4-byte little-endian length prefix when
+ * `length` is undefined), then moves `reader` past them.
+ *
+ * Written here rather than taken from hyparquet because hyparquet's decoder trusts run lengths:
+ * a corrupt run header of 2^31 values makes it loop for minutes. Here runs are clipped to the
+ * output and every byte read is bounds-checked, so corrupt input fails fast with a `RangeError`
+ * (which the reader reports as `E_IO_MALFORMED`).
+ *
+ * @example
+ * ```ts
+ * const def = new Uint8Array(n);
+ * readRleHybrid(reader, 1, def); // length-prefixed, as V1 definition levels are
+ * ```
+ */
+export function readRleHybrid(reader: DataReader, width: number, output: Uint8Array | Int32Array, length?: number): void {
+  const { view } = reader;
+  if (length === undefined) {
+    if (reader.offset + 4 > view.byteLength) throw new RangeError(`Expected a 4-byte level length at byte ${reader.offset}, got the end of the page`);
+    length = view.getUint32(reader.offset, true);
+    reader.offset += 4;
+  }
+  if (!(width >= 0 && width <= 32)) throw new RangeError(`Expected a bit width from 0 to 32, got ${width}`);
+  const start = reader.offset;
+  if (!Number.isInteger(start) || !Number.isInteger(length) || length < 0) {
+    throw new RangeError(`Expected encoded values at a byte offset with a byte length, got ${start} and ${length}`);
+  }
+  const end = Math.min(start + length, view.byteLength);
+  const n = output.length;
+  let at = start;
+  let seen = 0;
+  while (seen < n) {
+    // ULEB128 run header: count << 1 | bit-packed.
+    let header = 0;
+    let scale = 1;
+    let byte: number;
+    do {
+      if (at >= end) throw new RangeError(`Expected ${n} encoded values, got the end of their bytes after ${seen}`);
+      byte = view.getUint8(at++);
+      header += (byte & 0x7f) * scale;
+      scale *= 128;
+    } while (byte & 0x80 && scale < 2 ** 42);
+    const count = Math.floor(header / 2);
+    if (header % 2 === 1) {
+      // `count` groups of 8 values, `width` bytes per group.
+      const take = Math.min(count * 8, n - seen);
+      const needed = Math.ceil((take * width) / 8);
+      if (at + needed > end) throw new RangeError(`Expected ${needed} bit-packed bytes at byte ${at}, got ${end - at}`);
+      unpack(view, at, width, output, seen, take);
+      at = Math.min(end, at + count * width);
+      seen += take;
+    } else {
+      const bytes = (width + 7) >> 3;
+      if (at + bytes > end) throw new RangeError(`Expected a ${bytes}-byte run value at byte ${at}, got ${end - at}`);
+      let value = 0;
+      for (let k = 0; k < bytes; k++) value += view.getUint8(at++) * 2 ** (8 * k);
+      const take = Math.min(count, n - seen);
+      output.fill(value | 0, seen, seen + take);
+      seen += take;
+    }
+  }
+  reader.offset = start + length;
+}
+
+function unpack(view: DataView, at: number, width: number, output: Uint8Array | Int32Array, seen: number, take: number): void {
+  if (width === 0) {
+    output.fill(0, seen, seen + take);
+    return;
+  }
+  if (width <= 24) {
+    // Up to 24 + 7 bits pending: 32-bit integer arithmetic is exact.
+    const mask = (1 << width) - 1;
+    let acc = 0;
+    let bits = 0;
+    for (let i = 0; i < take; i++) {
+      while (bits < width) {
+        acc |= view.getUint8(at++) << bits;
+        bits += 8;
+      }
+      output[seen + i] = acc & mask;
+      acc >>>= width;
+      bits -= width;
+    }
+    return;
+  }
+  const modulus = 2 ** width;
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < take; i++) {
+    while (bits < width) {
+      acc += view.getUint8(at++) * 2 ** bits;
+      bits += 8;
+    }
+    output[seen + i] = acc % modulus;
+    acc = Math.floor(acc / modulus);
+    bits -= width;
+  }
+}

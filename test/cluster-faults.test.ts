@@ -1,0 +1,168 @@
+/**
+ * Faults of the cluster backend, each against a real redis-server (with its append-only file on)
+ * and real `cortado worker` processes with short lock and stall settings (1 s): each costs at most
+ * an attempt, and the result is exact (the same as inline()).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { filter, firstValueFrom } from 'rxjs';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { cluster } from '../src/backends/cluster.ts';
+import { fromFunction } from '../src/protocol/computable.ts';
+import { countedSquare } from './fixtures/cluster/processors.ts';
+import { INPUTS } from './fixtures/cluster/driver.ts';
+import { allKeys, describeWithRedis, spawnWorker, startRedis, type TestRedis, type WorkerProcess } from './helpers/redis.ts';
+
+const inputs = Array.from({ length: 60 }, (_, i) => i);
+const sumOfSquares = (xs: readonly number[]) => xs.reduce((s, x) => s + x * x, 0);
+const FAST = { sweepMs: 250, cancelGraceMs: 2000 } as const;
+
+describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
+  let redis: TestRedis;
+  let workers: WorkerProcess[] = [];
+  let dir: string;
+  const worker = (...extra: string[]) => {
+    const w = spawnWorker(redis.url, extra, { CORTADO_TEST_RUNS: join(dir, 'runs.log') });
+    workers.push(w);
+    return w;
+  };
+  const runs = (): Map<number, number> => {
+    const counts = new Map<number, number>();
+    let text = '';
+    try {
+      text = readFileSync(join(dir, 'runs.log'), 'utf8');
+    } catch {}
+    for (const line of text.split('\n').filter(Boolean)) counts.set(Number(line), (counts.get(Number(line)) ?? 0) + 1);
+    return counts;
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis({ appendonly: true });
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+  afterEach(async () => {
+    await Promise.all(workers.map((w) => w.stop(2000)));
+    workers = [];
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cortado-faults-'));
+  });
+
+  it('a worker SIGKILLed mid-batch: its batch runs again on another worker once the lock expires', async () => {
+    const a = worker();
+    await a.ready;
+    await using backend = cluster({ redis: redis.url, ...FAST });
+    const task = backend.compute(fromFunction(countedSquare, inputs), { batchSize: 10 });
+    await firstValueFrom(task.progress$.pipe(filter((p) => p.elementsDone >= 10)));
+    await sleep(100); // well into its next batch
+    a.child.kill('SIGKILL');
+    expect(await a.exited).toBe('SIGKILL');
+    worker();
+    expect(await task.result()).toBe(sumOfSquares(inputs));
+    expect(task.partial().completed).toEqual([[0, 60]]);
+    expect(task.partial().failed).toEqual([]);
+    // The killed worker was in the middle of a batch: some elements ran twice, each counted once.
+    expect([...runs().values()].some((n) => n > 1)).toBe(true);
+  }, 30_000);
+
+  it('all workers gone for a while, then one back: the task waits, shows it, and finishes; SIGTERM stops a worker gracefully', async () => {
+    const a = worker();
+    await a.ready;
+    await using backend = cluster({ redis: redis.url, ...FAST });
+    const task = backend.compute(fromFunction(countedSquare, inputs), { batchSize: 10 });
+    await firstValueFrom(task.progress$.pipe(filter((p) => p.elementsDone >= 10)));
+    expect((await task.workers()).map((w) => w.pid)).toEqual([a.child.pid]);
+    // SIGTERM: the batch in flight is finished, not dropped, and the worker exits on its own.
+    expect(await a.stop(10_000)).toBe(0);
+    expect(a.output()).toMatch(/stopped after \d+ batches/);
+    const before = task.partial().processed;
+    await sleep(1500);
+    expect(task.status).toBe('running');
+    expect(task.partial().processed).toBe(before);
+    expect(before).toBeLessThan(60);
+    expect(await task.workers()).toEqual([]);
+    const b = worker();
+    await b.ready;
+    expect(await task.result()).toBe(sumOfSquares(inputs));
+    const [live] = await task.workers();
+    expect(live).toMatchObject({ pid: b.child.pid, threads: 1 });
+    expect(live!.batchesDone).toBeGreaterThan(0);
+    expect(live!.rssBytes).toBeGreaterThan(1e6);
+    expect(typeof live!.host).toBe('string');
+    // Every element ran exactly once: the graceful stop handed nothing back half-done.
+    expect([...runs().values()].every((n) => n === 1)).toBe(true);
+  }, 30_000);
+
+  it('Redis restarted mid-run (append-only file on): the run continues and the result is exact', async () => {
+    worker();
+    await workers[0]!.ready;
+    await using backend = cluster({ redis: redis.url, ...FAST });
+    const task = backend.compute(fromFunction(countedSquare, inputs), { batchSize: 10 });
+    await firstValueFrom(task.progress$.pipe(filter((p) => p.elementsDone >= 10)));
+    await redis.restart(300);
+    expect(await task.result()).toBe(sumOfSquares(inputs));
+    expect(task.partial().completed).toEqual([[0, 60]]);
+  }, 30_000);
+
+  it('a batch delivered twice (a worker frozen past its lock) is absorbed once: no overlap error, no double count, no key left', async () => {
+    const a = worker();
+    const b = worker();
+    await Promise.all([a.ready, b.ready]);
+    const client = redis.client();
+    const keysBefore = await allKeys(client);
+    await using backend = cluster({ redis: redis.url, ...FAST });
+    const task = backend.compute(fromFunction(countedSquare, inputs), { batchSize: 10 });
+    await firstValueFrom(task.progress$.pipe(filter((p) => p.elementsDone >= 10)));
+    await sleep(100);
+    a.child.kill('SIGSTOP');
+    await sleep(3000); // lock (1 s) expires, the stall check hands its batch to b
+    a.child.kill('SIGCONT');
+    expect(await task.result()).toBe(sumOfSquares(inputs));
+    expect(task.partial().completed).toEqual([[0, 60]]);
+    expect([...runs().values()].some((n) => n > 1)).toBe(true);
+    await backend.dispose();
+    await sleep(500); // the thawed worker finishes its stale copy; it must store nothing
+    const taskKeys = (keys: string[]) => keys.filter((k) => !/^cortado:(w:|batches:(events|id|meta|stalled-check|marker)$)/.test(k));
+    expect(taskKeys(await allKeys(client))).toEqual(taskKeys(keysBefore));
+  }, 30_000);
+
+  it('driver killed and restarted: batches that finished meanwhile are picked up from Redis, not recomputed', async () => {
+    worker();
+    await workers[0]!.ready;
+    const driver = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/cluster/driver.ts')], {
+      env: { ...process.env, REDIS_URL: redis.url },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    await new Promise<void>((resolve) => {
+      driver.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (/done (1\d|[2-9]\d)/.test(out)) resolve();
+      });
+    });
+    driver.stdout!.removeAllListeners('data');
+    driver.kill('SIGKILL');
+    await new Promise((r) => driver.once('exit', r));
+    await sleep(1500); // the worker goes on with the batches the dead driver had queued
+    const client = redis.client();
+    const stored = (await client.keys('cortado:t:*:r:*')).length;
+    expect(stored).toBeGreaterThan(0);
+    await using backend = cluster({ redis: redis.url, slots: 8, ...FAST });
+    const task = backend.compute(fromFunction(countedSquare, INPUTS), { batchSize: 5 });
+    expect(await task.result()).toBe(sumOfSquares(INPUTS));
+    // Batches that finished after the driver died were taken from Redis: they ran once. Only what
+    // the dead driver had absorbed itself ran again (a journal of the driver's own keeps that).
+    const absorbed = Math.max(...[...out.matchAll(/done (\d+)/g)].map((m) => Number(m[1])));
+    const counts = runs();
+    expect(INPUTS.filter((x) => x >= absorbed).every((x) => counts.get(x) === 1)).toBe(true);
+    expect(INPUTS.filter((x) => counts.get(x) !== 1).length).toBeLessThanOrEqual(absorbed);
+    await backend.dispose();
+    expect(await client.keys('cortado:t:*')).toEqual([]);
+  }, 40_000);
+});
