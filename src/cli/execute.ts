@@ -151,6 +151,7 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
   }
 
   // 2. The run itself: everything, or on resume just the ranges not completed before.
+  const prepareMs = performance.now() - t0;
   const computable = build(prepared.parts);
   const before = new RangeSet(saved?.completed ?? []);
   const todo: Computable<unknown> = saved === undefined ? computable : restrict(computable, before.complement(computable.size).toArray());
@@ -228,6 +229,7 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
     processedNow: partial.processed,
     progress: last,
     elapsedMs: performance.now() - t0,
+    prepareMs,
     out,
     plots,
     plotsDir: request.plots,
