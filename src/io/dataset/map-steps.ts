@@ -106,6 +106,7 @@ function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Ran
           metadata: plan.dataset.metadata as Metadata,
           memory: key,
           ...(plan.file.uuid === undefined ? {} : { uuid: plan.file.uuid }),
+          ...(plan.file.entries === undefined ? {} : { fileEntries: plan.file.entries }),
           ...(columns === undefined ? {} : { columns }),
         }),
         processor,
