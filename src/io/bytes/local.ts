@@ -41,6 +41,10 @@ export class LocalFileSource implements ByteSource {
   #fd: number | undefined;
   #inflight = 0;
   #closing = false;
+  #resolveReleased!: () => void;
+  readonly #released = new Promise<void>((resolve) => {
+    this.#resolveReleased = resolve;
+  });
 
   private constructor(path: string, fd: number, stats: Stats, timeoutMs: number) {
     this.path = path;
@@ -111,11 +115,16 @@ export class LocalFileSource implements ByteSource {
       this.path, signal);
   }
 
-  /** Closes the descriptor (once reads in flight have returned); idempotent. */
-  async close(): Promise<void> {
-    if (this.#closing) return;
-    this.#closing = true;
-    if (this.#inflight === 0) this.#release();
+  /**
+   * Closes the descriptor once reads in flight have returned, and resolves when it is closed (so a
+   * caller counting descriptors after `await close()` sees it gone); idempotent.
+   */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = true;
+      if (this.#inflight === 0) this.#release();
+    }
+    return this.#released;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -125,7 +134,8 @@ export class LocalFileSource implements ByteSource {
   #release(): void {
     const fd = this.#fd;
     this.#fd = undefined;
-    if (fd !== undefined) close(fd, () => {});
+    if (fd === undefined) this.#resolveReleased();
+    else close(fd, () => this.#resolveReleased());
   }
 }
 
