@@ -5,12 +5,13 @@
  * each run repeats a small dataset until it lasts ~0.2 s),
  * side by side in one run with:
  *   - cortado, warm: metadata cached from an earlier open of the same file (the default; how a
- *     runtime reopens a file once per chunk), and cold: every open parses the TTree with jsroot;
- *   - jsroot's own `treeProcess` on the same branches (the baseline cortado must beat ≥ 10×);
+ *     runtime reopens a file once per chunk), and cold: every open parses the TTree again;
  *   - bare `node:zlib`: read the same baskets' bytes and inflate them, nothing else (the limit).
- * Then events/s of Parquet on a generated 1,000,000-event file.
+ * Then events/s of Parquet on a generated 1,000,000-event file; then the codec table
+ * (`bench/codecs.ts`: each codec's read path against bare native decompression of the same bytes)
+ * and the byte-source table (`bench/bytes.ts`: async vs sync local reads, loopback HTTP vs local).
  *
- *   npx tsx bench/io.ts [--runs 5] [--copies 200]
+ *   npx tsx bench/io.ts [--runs 5] [--copies 200] [--events 1000000] [--only codecs|bytes]
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,8 @@ import { inflateSync } from 'node:zlib';
 import { generateDemoParquet } from '../src/io/demo/generate.ts';
 import { openParquet } from '../src/io/parquet/index.ts';
 import { openRootFile, openRootTree } from '../src/io/root/index.ts';
-import { readWithJsroot } from '../test/fixtures/root/jsroot-reference.ts';
+import { byteSourceBenchmark } from './bytes.ts';
+import { codecBenchmark } from './codecs.ts';
 import { DATA_DIR } from '../test/helpers/data.ts';
 
 const BRANCHES = ['nMuon', 'Muon_pt', 'Muon_eta', 'Muon_phi', 'Muon_mass', 'Muon_charge'];
@@ -40,8 +42,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-// A full GC between measurements (jsroot leaves much garbage that would be collected while the
-// next method is timed). `--expose-gc` set at run time, so `npx tsx bench/io.ts` needs no flag.
+// A full GC between measurements (so garbage of one method is not collected while the next is
+// timed). `--expose-gc` set at run time, so `npx tsx bench/io.ts` needs no flag.
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
@@ -126,12 +128,6 @@ async function readCortado(paths: readonly string[], metadataCache: boolean): Pr
   return muons;
 }
 
-async function readJsroot(paths: readonly string[]): Promise<number> {
-  let entries = 0;
-  for (const path of paths) entries += (await readWithJsroot(path, 'Events', BRANCHES, 0, undefined, false)).entries;
-  return entries;
-}
-
 /** Reads each basket and inflates its blocks with node:zlib: no metadata, no decoding. */
 function inflateBare(plans: readonly BasketPlan[]): number {
   let out = 0;
@@ -171,7 +167,7 @@ interface Row {
   onDisk: boolean;
 }
 
-const METHODS = ['cortado warm', 'cortado cold', 'jsroot', 'bare zlib'] as const;
+const METHODS = ['cortado warm', 'cortado cold', 'bare zlib'] as const;
 
 function printTable(rows: Row[], clock: keyof Timing): void {
   console.log(`${'dataset'.padEnd(40)} ${'events'.padStart(7)} ${'MB'.padStart(6)}  ` +
@@ -199,8 +195,7 @@ function printRows(rows: Row[]): void {
     };
     const limit = r.onDisk ? `cortado warm at ${ratio('bare zlib', 'cortado warm', true)} of the bare-zlib limit`
       : 'no bare-zlib limit: the baskets are embedded in the tree record';
-    console.log(`  ${r.name.padEnd(40)} faster than jsroot: warm ${ratio('jsroot', 'cortado warm')}, ` +
-      `cold ${ratio('jsroot', 'cortado cold')};  ${limit}`);
+    console.log(`  ${r.name.padEnd(40)} warm faster than cold: ${ratio('cortado cold', 'cortado warm')};  ${limit}`);
   }
 }
 
@@ -235,7 +230,6 @@ async function main(): Promise<void> {
     const seconds: Record<string, Timing> = {};
     seconds['cortado warm'] = await timeMedian(() => readCortado(d.paths, true));
     seconds['cortado cold'] = await timeMedian(() => readCortado(d.paths, false));
-    seconds.jsroot = await timeMedian(() => readJsroot(d.paths));
     seconds['bare zlib'] = await timeMedian(() => inflateBare(ps));
     rows.push({ name: d.name, events, mb, seconds, onDisk: ps.some((p) => p.baskets.length > 0) });
     process.stderr.write(`  measured ${d.name}\n`);
@@ -256,4 +250,7 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (only === undefined) await main();
+if (only === undefined || only === 'codecs') await codecBenchmark({ events: arg('events', 1_000_000), runs: RUNS });
+if (only === undefined || only === 'bytes') await byteSourceBenchmark({ runs: RUNS });

@@ -98,7 +98,9 @@ describeWithData('ROOT reader errors', () => {
   });
 
   for (const algorithm of ['zlib', 'lz4', 'zstd', 'lzma']) {
-    it(`reports corrupt ${algorithm} basket data as E_IO_DECOMPRESS`, async () => {
+    // LZ4 blocks carry an xxhash64 of their data: the corruption is caught there first.
+    const code = algorithm === 'lz4' ? 'E_IO_CHECKSUM' : 'E_IO_DECOMPRESS';
+    it(`reports corrupt ${algorithm} basket data as ${code}`, async () => {
       const source = compression(`uproot-HZZ-${algorithm}.root`);
       const path = join(dir, `corrupt-${algorithm}.root`);
       copyFileSync(source, path);
@@ -114,7 +116,7 @@ describeWithData('ROOT reader errors', () => {
       bytes.fill(0xff, body + 8, body + Math.min(200, target.ref.bytes - keylen - 9));
       writeFileSync(path, bytes);
       const error = await failure(tree.read([target.name], 0, tree.entries));
-      expect(error.code).toBe('E_IO_DECOMPRESS');
+      expect(error.code).toBe(code);
       expect(error.message).toContain(target.name);
     });
   }

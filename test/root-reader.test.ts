@@ -2,21 +2,12 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { isJagged, type Column } from '../src/io/columns.ts';
-import { openRootFile, openRootTree, type RootTree } from '../src/io/root/index.ts';
-import { readWithJsroot } from './fixtures/root/jsroot-reference.ts';
+import { openRootFile, openRootTree } from '../src/io/root/index.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
 
 const nano = (name: string): string => join(DATA_DIR, 'nanoaod', name);
 const NANO_SAMPLES = ['nano_dy.root', 'nano_dimuon.root', 'nano_tt_v12.root', 'nano_tt_v15.root',
   'nanoAOD_2015_CMS_Open_Data_ttbar.root'];
-
-/** Entry `i` of a column as plain numbers, for comparison with jsroot. */
-function entry(column: Column, i: number): number | number[] {
-  if (isJagged(column)) {
-    return Array.from(column.values.subarray(column.offsets[i]!, column.offsets[i + 1]!) as ArrayLike<number | bigint>, Number);
-  }
-  return Number(column[i]!);
-}
 
 function slice(column: Column, start: number, stop: number): Column {
   if (!isJagged(column)) return column.subarray(start, stop);
@@ -25,18 +16,6 @@ function slice(column: Column, start: number, stop: number): Column {
     offsets: column.offsets.slice(start, stop + 1).map((o) => o - base),
     values: column.values.subarray(base, column.offsets[stop]!),
   };
-}
-
-/** A few branches of each kind and shape: what jsroot's reading is compared on. */
-function sampleBranches(tree: RootTree): string[] {
-  const seen = new Map<string, string>();
-  for (const b of tree.branches) {
-    const key = `${b.kind}/${b.jagged}`;
-    if (!seen.has(key)) seen.set(key, b.name);
-  }
-  const wanted = ['run', 'event', 'nMuon', 'Muon_pt', 'Muon_charge', 'Jet_pt', 'MET_pt'];
-  for (const name of wanted) if (tree.branches.some((b) => b.name === name)) seen.set(name, name);
-  return [...new Set(seen.values())];
 }
 
 describeWithData('ROOT TTree reader', () => {
@@ -79,24 +58,6 @@ describeWithData('ROOT TTree reader', () => {
       const { nMuon, Muon_pt } = await events.read(['nMuon', 'Muon_pt'], 0, events.entries);
       if (nMuon && Muon_pt && isJagged(Muon_pt) && !isJagged(nMuon)) {
         for (let i = 0; i < events.entries; i++) expect(Muon_pt.offsets[i + 1]! - Muon_pt.offsets[i]!).toBe(Number(nMuon[i]));
-      }
-    });
-
-    it(`reads the same values as jsroot's treeProcess in ${sample}`, async () => {
-      const file = await openRootFile(nano(sample));
-      try {
-        const tree = await file.tree('Events');
-        const names = sampleBranches(tree);
-        const ours = await tree.read(names, 0, tree.entries);
-        const reference = await readWithJsroot(nano(sample), 'Events', names);
-        expect(reference.entries).toBe(tree.entries);
-        for (const name of names) {
-          const theirs = reference.columns[name]!;
-          const mine = Array.from({ length: tree.entries }, (_, i) => entry(ours[name]!, i));
-          expect(mine, name).toEqual(theirs);
-        }
-      } finally {
-        await file.close();
       }
     });
   }
@@ -169,7 +130,7 @@ describeWithData('ROOT TTree reader', () => {
     const before = fds();
     for (let i = 0; i < 1000; i++) {
       const path = files[i % files.length]!;
-      // every 100th open parses the metadata afresh, through jsroot
+      // every 100th open parses the metadata afresh
       const events = await openRootTree(path, 'Events', { metadataCache: i % 100 !== 0 });
       await events.read(['nMuon'], 0, Math.min(events.entries, 10));
       await events.close();

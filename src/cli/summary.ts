@@ -45,6 +45,8 @@ export interface SummaryInput {
   readonly progress: Progress | undefined;
   /** Wall time of the whole invocation. */
   readonly elapsedMs: number;
+  /** Of that, the time spent preparing files (opening them for entries and clusters). */
+  readonly prepareMs?: number | undefined;
   /** Where the result went, as the user named it. */
   readonly out: string;
   readonly plots: readonly string[];
@@ -62,15 +64,22 @@ export interface SummaryInput {
 export function summaryLines(input: SummaryInput): string[] {
   const { run, progress } = input;
   const lines: string[] = [];
-  const runMs = progress?.elapsedMs ?? input.elapsedMs;
-  const rate = runMs > 0 ? (input.processedNow / runMs) * 1000 : 0;
+  // Time and throughput over the same interval: the whole invocation; then processing alone
+  // (the run task's own elapsed time), which excludes preparation.
+  const rate = input.elapsedMs > 0 ? (input.processedNow / input.elapsedMs) * 1000 : 0;
+  const runMs = progress?.elapsedMs;
+  const runRate = runMs !== undefined && runMs > 0 ? (input.processedNow / runMs) * 1000 : undefined;
+  const split = runMs === undefined || runRate === undefined
+    ? ''
+    : ` (${input.prepareMs === undefined ? '' : `preparing ${formatDuration(input.prepareMs)}, `}` +
+      `processing ${formatDuration(runMs)} at ${formatCount(Math.round(runRate))} events/s)`;
   const done = progress === undefined ? 0 : progress.elementsDone - progress.failures;
   const chunks = progress === undefined ? '' : ` in ${formatCount(done)} chunk${done === 1 ? '' : 's'}`;
   const unopened = run.failed.some((f) => f.stage === 'prepare') ? ' (files that could not be opened have no known size yet)' : '';
   lines.push(
     `cortado run: ${run.status}. Processed ${formatCount(run.processed)} of ${formatCount(run.size)} events` +
       `${input.processedNow !== run.processed ? ` (${formatCount(input.processedNow)} in this run)` : ''}${chunks}${unopened}; ` +
-      `time ${formatDuration(input.elapsedMs)}, throughput ${formatCount(Math.round(rate))} events/s.`,
+      `time ${formatDuration(input.elapsedMs)}, throughput ${formatCount(Math.round(rate))} events/s${split}.`,
   );
   if (input.stopped !== undefined) lines.push(`Stopped: ${input.stopped}`);
   const reasons = groupFailures(run.failed);

@@ -1,12 +1,12 @@
-import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { IoError, systemIoError } from './errors.ts';
+import { isRemotePath, openByteSource, type ByteSourceOptions } from './bytes/index.ts';
+import { IoError } from './errors.ts';
 import { openParquet } from './parquet/index.ts';
 import { openRootSource } from './rntuple/index.ts';
 import type { EventSource } from './source.ts';
 
 /** Options of {@link openSource}. */
-export interface OpenSourceOptions {
+export interface OpenSourceOptions extends ByteSourceOptions {
   /** Aborts opening; the file is closed again. */
   signal?: AbortSignal;
 }
@@ -18,33 +18,30 @@ const PARQUET_MAGIC = 'PAR1';
 const ROOT_MAGIC = 'root';
 
 /**
- * Tells a file's format from its extension (`.parquet`, `.root`) or, failing that, its first
- * four bytes (`PAR1` or `root`). Missing file: `IoError` `ENOENT`.
+ * Tells a file's format from its extension (`.parquet`, `.root`; of a URL's path for an
+ * `http(s)://` file) or, failing that, its first four bytes (`PAR1` or `root`). Missing file:
+ * `IoError` `ENOENT` (`E_IO_HTTP_404` over HTTP).
  *
  * @example
  * ```ts
  * await sniffFormat('nano_dy.parquet'); // 'parquet'
  * ```
  */
-export async function sniffFormat(path: string): Promise<SourceFormat> {
-  const extension = extname(path).toLowerCase();
+export async function sniffFormat(path: string, options: ByteSourceOptions = {}): Promise<SourceFormat> {
+  const extension = extname(isRemotePath(path) ? new URL(path).pathname : path).toLowerCase();
   if (extension === '.parquet' || extension === '.parq' || extension === '.pq') return 'parquet';
   if (extension === '.root') return 'root';
-  let handle;
+  let source;
   try {
-    handle = await open(path, 'r');
+    source = await openByteSource(path, options);
   } catch (error) {
-    throw systemIoError(error, path, 'open an event-data file');
+    if (error instanceof IoError && error.code === 'ENOENT') {
+      throw new IoError('ENOENT', `Expected an event-data file at ${path}, got no such file`, { path }, { cause: error });
+    }
+    throw error;
   }
   try {
-    const head = Buffer.alloc(4);
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await handle.read(head, 0, 4, 0));
-    } catch (error) {
-      throw systemIoError(error, path, 'read an event-data file');
-    }
-    const magic = head.subarray(0, bytesRead).toString('latin1');
+    const magic = Buffer.from(await source.read(0, Math.min(4, source.size))).toString('latin1');
     if (magic === PARQUET_MAGIC) return 'parquet';
     if (magic === ROOT_MAGIC) return 'root';
     throw new IoError(
@@ -53,7 +50,7 @@ export async function sniffFormat(path: string): Promise<SourceFormat> {
       { path },
     );
   } finally {
-    await handle.close();
+    await source.close();
   }
 }
 
@@ -71,8 +68,12 @@ export async function sniffFormat(path: string): Promise<SourceFormat> {
  */
 export async function openSource(path: string, treename: string, options: OpenSourceOptions = {}): Promise<EventSource> {
   options.signal?.throwIfAborted();
-  const format = await sniffFormat(path);
+  const format = await sniffFormat(path, options);
   const forward = options.signal === undefined ? {} : { signal: options.signal };
-  if (format === 'parquet') return openParquet(path, forward);
+  if (format === 'parquet') return openParquet(path, options);
+  if (isRemotePath(path)) {
+    throw new IoError('E_IO_UNSUPPORTED', `Expected a Parquet file at ${path}: ROOT files are not yet read over ` +
+      'HTTP(S) (the ROOT reader still reads local files only); copy the file locally', { path });
+  }
   return openRootSource(path, treename, forward);
 }

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, fstatSync, constants, fdatasync, fdatasyncSync, mkdirSync, openSync, readFileSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, fstatSync, readdirSync, constants, fdatasync, fdatasyncSync, mkdirSync, openSync, readFileSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Checkpoint, CheckpointState } from '../protocol/checkpoint.ts';
 import { RangeSet, type Range } from '../protocol/range.ts';
@@ -104,6 +104,7 @@ export class JournalCheckpoint implements Checkpoint {
     prepareFolder(this.path);
     this.#lock = acquireLock(join(this.path, LOCK), `the checkpoint ${this.path}`);
     try {
+      removeTemporaryFiles(this.path);
       const snapshotPath = join(this.path, SNAPSHOT);
       const snapshot = readSnapshot(snapshotPath);
       const invalid = (file: string, what: string) => new CheckpointError('E_CHECKPOINT_INVALID', file, `The checkpoint ${file} ${what}`);
@@ -324,6 +325,11 @@ function prepareFolder(path: string): void {
   } catch (error) {
     throw writeError(path, 'the checkpoint folder', error);
   }
+}
+
+/** Removes temporary files a killed process left half-written (the lock is ours: nobody else writes here). */
+function removeTemporaryFiles(folder: string): void {
+  for (const name of readdirSync(folder)) if (name.startsWith('.') && name.endsWith('.tmp')) rmSync(join(folder, name), { force: true });
 }
 
 function openJournal(path: string): number {

@@ -7,7 +7,7 @@ import { BaseBackend } from '../backend.ts';
 import type { ComputeOptions, ResolvedComputeOptions } from '../options.ts';
 import { NotTransferableError, closureMessage } from '../threads/errors.ts';
 import { Completions } from './completions.ts';
-import { closeRedis, openRedis, type RedisConnection } from './connection.ts';
+import { authFailure, closeRedis, openRedis, type RedisConnection } from './connection.ts';
 import { clusterExecutor } from './executor.ts';
 import { resultKey, taskIdOf, taskPattern, workersPattern, type ClusterKeys } from './keys.ts';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.ts';
@@ -46,7 +46,9 @@ class ClusterBackend extends BaseBackend {
       queue.on('error', () => {});
       const events = new QueueEvents(this.options.queue, { connection: given[1]!, prefix: this.options.prefix });
       events.on('error', () => {});
-      const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => undefined);
+      const auth = authFailure(connection.url, [redis, ...given, queue, events]);
+      auth.catch(() => {});
+      const ready = Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady(), redis.ping()]).then(() => undefined), auth]);
       ready.catch(() => {});
       this.#connections = { redis, given, queue, events, completions: new Completions(events), ready };
     }

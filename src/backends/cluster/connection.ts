@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
+import { CortadoError } from '../../protocol/errors.ts';
 
 /**
  * How to reach Redis: a URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS) and, optionally,
@@ -58,6 +59,32 @@ export function openRedis(connection: RedisConnection, extra: RedisOptions = {})
   // Errors surface through the commands that fail; an 'error' event without a listener would throw.
   redis.on('error', () => {});
   return redis;
+}
+
+/** Redis refused the credentials (or asked for some): retrying will not help. */
+export class RedisAuthError extends CortadoError {
+  constructor(url: string, cause: Error) {
+    super(
+      'E_CLUSTER_AUTH',
+      `Redis at ${redactedUrl(url)} refused the connection's credentials (${cause.message.trim()}): give the password in the URL ` +
+        '(redis://:password@host:6379), as `password` (and `username` for an ACL user), or in REDIS_PASSWORD for the CLI',
+      { cause },
+    );
+  }
+}
+
+/**
+ * Rejects with {@link RedisAuthError} as soon as any of `connections` (ioredis connections, or
+ * BullMQ objects that relay their connections' errors) is refused for its credentials. ioredis would otherwise reconnect forever, and every command would wait.
+ */
+export function authFailure(url: string, connections: ReadonlyArray<{ on(event: 'error', listener: (error: Error) => void): unknown }>): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    for (const redis of connections) {
+      redis.on('error', (error: Error) => {
+        if (/NOAUTH|WRONGPASS|invalid (username-)?password|AUTH.*without any password/i.test(error.message)) reject(new RedisAuthError(url, error));
+      });
+    }
+  });
 }
 
 /** Closes a connection, waiting at most `ms` for a polite QUIT. */

@@ -85,9 +85,11 @@ async function runJob(settings: ClusterExecutorSettings, jobId: string, payload:
     let bytes = await redis.getBuffer(key);
     if (bytes === null) {
       // An existing job of the same id (still queued or running) is not added again: BullMQ keeps one.
-      await queue.add('batch', payload, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: true });
+      // A failed job is kept until its reason is read (the event or the sweep), then removed here.
+      await queue.add('batch', payload, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: false });
       const end = await settle(settings, jobId, key, waiter.ended, signal);
       if (end === 'cancelled') return undefined;
+      if (!end.ok) await queue.remove(jobId).catch(() => 0);
       if (!end.ok) throw new ClusterJobError('E_CLUSTER_JOB_FAILED', `Batch ${jobId} failed on a cortado worker: ${end.reason}`);
       bytes = await redis.getBuffer(key);
       if (bytes === null) throw new ClusterJobError('E_CLUSTER_JOB_LOST', `Batch ${jobId} completed but its result is missing from Redis (deleted, evicted, or Redis lost it in a restart)`);

@@ -8,7 +8,7 @@ import { formatIssues } from '../../protocol/policy.ts';
 import { serializeError } from '../errors/serialize.ts';
 import { CANCEL } from '../threads/progress.ts';
 import { FAILED, type WireBatch, type WireOutcome } from '../threads/wire.ts';
-import { closeRedis, openRedis, redisConnectionSchema, type RedisConnection } from './connection.ts';
+import { authFailure, closeRedis, openRedis, redisConnectionSchema, type RedisConnection } from './connection.ts';
 import { CANCEL_FIELD, jobHashKey, resultKey, workerKey, type ClusterKeys } from './keys.ts';
 import { encodeOutcome, fromPayload } from './payload.ts';
 import { checkModule, resolveRoots } from './roots.ts';
@@ -146,14 +146,22 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
     maxStalledCount: 1,
     autorun: true,
   });
-  worker.on('error', (error) => log(`worker error: ${error.message}`));
+  let lastError = '';
+  worker.on('error', (error) => {
+    // A connection error repeats at every reconnect: log it once until something else happens.
+    if (error.message !== lastError) log(`worker error: ${error.message}`);
+    lastError = error.message;
+  });
   const beat = setInterval(() => void heartbeat(), HEARTBEAT_MS);
+  const auth = authFailure(o.redis.url, [redis, workerConnection, worker]);
+  auth.catch(() => {});
   const ready = (async () => {
-    await worker.waitUntilReady();
+    await Promise.race([Promise.all([worker.waitUntilReady(), redis.ping()]), auth]);
     await heartbeat();
     log(`cortado worker ${id}: ${o.workers} threads, roots ${roots.join(', ')}, taking batches from queue ${o.queue}`);
   })();
-  ready.catch(() => {});
+  let failed = false;
+  ready.catch(() => (failed = true));
 
   let closing: Promise<void> | undefined;
   return {
@@ -166,9 +174,10 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
       (closing ??= (async () => {
         clearInterval(beat);
         // worker.close() waits for the batches in flight; it can hang (a lost connection), so bound it.
-        const graceful = await withTimeout(worker.close(), o.graceMs);
+        // Never connected: there is nothing in flight to wait for.
+        const graceful = !failed && (await withTimeout(worker.close(), o.graceMs));
         if (!graceful) {
-          log(`batches still running after ${o.graceMs} ms: handing them back to the queue`);
+          if (!failed) log(`batches still running after ${o.graceMs} ms: handing them back to the queue`);
           await withTimeout(worker.close(true), 2000);
         }
         await pool.destroy();

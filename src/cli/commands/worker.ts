@@ -76,7 +76,12 @@ export function workerCommand(_context: CommandContext): Command {
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });
-      await worker.ready;
+      try {
+        await worker.ready;
+      } catch (error) {
+        await worker.close();
+        throw error;
+      }
       await stopped;
     });
 }

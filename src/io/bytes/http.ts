@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import { IoError } from '../errors.ts';
 import { HostPool } from './host-pool.ts';
@@ -86,6 +87,7 @@ export class HttpFileSource implements ByteSource {
     this.#etag = headers.etag;
     this.#lastModified = headers['last-modified'];
     this.identity = `${path}|${this.#etag ?? this.#lastModified ?? ''}|${size}`;
+    setMaxListeners(0, this.#closer.signal); // one listener per request in flight
   }
 
   /**
@@ -149,6 +151,7 @@ export class HttpFileSource implements ByteSource {
     checkRange(this, position, length);
     if (length === 0) return new Uint8Array(0);
     const both = signal ? AbortSignal.any([signal, this.#closer.signal]) : this.#closer.signal;
+    if (both !== this.#closer.signal) setMaxListeners(0, both);
     let reply: RangeReply;
     try {
       reply = await attempts(this.path, this.#url, position, position + length - 1, this.#settings, this.#pool, both);

@@ -1,21 +1,12 @@
 import { close, fstat, open, read, type Stats } from 'node:fs';
-import { IoError, type IoErrorCode } from '../errors.ts';
+import { IoError, systemIoError } from '../errors.ts';
 import { withDeadline } from './deadline.ts';
 import { openSettled, openStarted, releaseStalledOpen } from './stalled-opens.ts';
 import { defaultTimeoutMs, type ByteSource, type ByteSourceOptions } from './source.ts';
 
-const SYSTEM_CODES: Record<string, IoErrorCode> = { ENOENT: 'ENOENT', EACCES: 'EACCES', EISDIR: 'EISDIR', EPERM: 'EACCES' };
-
-function openFailure(path: string, error: NodeJS.ErrnoException): IoError {
-  const code = SYSTEM_CODES[error.code ?? ''];
-  if (code === 'ENOENT') return new IoError(code, `Expected a file at ${path}, got no such file`, { path }, { cause: error });
-  return new IoError(code ?? 'E_IO_MALFORMED', `Expected to open ${path} for reading, got ${error.code ?? 'an error'}: ` +
-    `${error.message}`, { path }, { cause: error });
-}
-
 function fdOpen(path: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    open(path, 'r', (error, fd) => (error ? reject(openFailure(path, error)) : resolve(fd)));
+    open(path, 'r', (error, fd) => (error ? reject(systemIoError(error, path, 'open a file')) : resolve(fd)));
   });
 }
 
@@ -50,6 +41,10 @@ export class LocalFileSource implements ByteSource {
   #fd: number | undefined;
   #inflight = 0;
   #closing = false;
+  #resolveReleased!: () => void;
+  readonly #released = new Promise<void>((resolve) => {
+    this.#resolveReleased = resolve;
+  });
 
   private constructor(path: string, fd: number, stats: Stats, timeoutMs: number) {
     this.path = path;
@@ -61,7 +56,7 @@ export class LocalFileSource implements ByteSource {
 
   /**
    * Opens `path`. Missing: `IoError` `ENOENT`; unreadable: `EACCES`; a directory: `EISDIR`; not a
-   * regular file: `E_IO_MALFORMED`; stuck: `E_IO_TIMEOUT`.
+   * regular file: `E_IO_MALFORMED`; stuck: `E_IO_TIMEOUT`; other system errors: `E_IO_READ`.
    */
   static async open(path: string, options: ByteSourceOptions = {}): Promise<LocalFileSource> {
     const timeoutMs = options.timeoutMs ?? defaultTimeoutMs();
@@ -74,7 +69,9 @@ export class LocalFileSource implements ByteSource {
       releaseStalledOpen(path);
     });
     try {
-      const stats = await withDeadline(fdStat(fd), timeoutMs, () => `stat of ${path}`, path, options.signal);
+      const stats = await withDeadline(fdStat(fd).catch((error: unknown) => {
+        throw systemIoError(error, path, 'stat a file');
+      }), timeoutMs, () => `stat of ${path}`, path, options.signal);
       if (stats.isDirectory()) throw new IoError('EISDIR', `Expected a file at ${path}, got a directory`, { path });
       if (!stats.isFile()) {
         throw new IoError('E_IO_MALFORMED', `Expected a regular file at ${path}, got a FIFO, socket or device`, { path });
@@ -98,7 +95,12 @@ export class LocalFileSource implements ByteSource {
     const work = (async () => {
       let done = 0;
       while (done < length) {
-        const n = await fdRead(fd, bytes, done, length - done, position + done);
+        let n: number;
+        try {
+          n = await fdRead(fd, bytes, done, length - done, position + done);
+        } catch (error) {
+          throw systemIoError(error, this.path, `read ${length} bytes at byte ${position}`);
+        }
         if (n === 0) {
           throw new IoError('E_IO_TRUNCATED', `Expected ${length} bytes at byte ${position} of ${this.path}, got ${done} ` +
             'before the end of the file (truncated while open?)', { path: this.path });
@@ -113,11 +115,16 @@ export class LocalFileSource implements ByteSource {
       this.path, signal);
   }
 
-  /** Closes the descriptor (once reads in flight have returned); idempotent. */
-  async close(): Promise<void> {
-    if (this.#closing) return;
-    this.#closing = true;
-    if (this.#inflight === 0) this.#release();
+  /**
+   * Closes the descriptor once reads in flight have returned, and resolves when it is closed (so a
+   * caller counting descriptors after `await close()` sees it gone); idempotent.
+   */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = true;
+      if (this.#inflight === 0) this.#release();
+    }
+    return this.#released;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -127,7 +134,8 @@ export class LocalFileSource implements ByteSource {
   #release(): void {
     const fd = this.#fd;
     this.#fd = undefined;
-    if (fd !== undefined) close(fd, () => {});
+    if (fd === undefined) this.#resolveReleased();
+    else close(fd, () => this.#resolveReleased());
   }
 }
 

@@ -1,5 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises';
-import { IoError, systemIoError } from '../errors.ts';
+import { openByteSource, readRanges, type ByteSource, type ByteSourceOptions } from '../bytes/index.ts';
+import { IoError } from '../errors.ts';
 
 /** A byte range `[start, end)` of a file. */
 export interface ByteRange {
@@ -8,8 +8,9 @@ export interface ByteRange {
 }
 
 /**
- * Random-access reads over one open file handle. Reads only the ranges asked for, never the
- * whole file, and owns the handle: `close()` releases it (idempotent).
+ * Random-access reads of one Parquet file through a {@link ByteSource}: a local file (reads off
+ * the event loop, under a timeout) or an `http(s)://` URL (range requests). Reads only the
+ * ranges asked for, never the whole file, and owns the source: `close()` releases it (idempotent).
  *
  * @example
  * ```ts
@@ -20,53 +21,42 @@ export interface ByteRange {
 export class FileReader {
   readonly path: string;
   readonly size: number;
-  readonly mtimeMs: number;
-  #handle: FileHandle | undefined;
+  /** Changes when the file changes (see {@link ByteSource.identity}). */
+  readonly identity: string;
+  readonly #source: ByteSource;
 
-  private constructor(path: string, handle: FileHandle, size: number, mtimeMs: number) {
-    this.path = path;
-    this.#handle = handle;
-    this.size = size;
-    this.mtimeMs = mtimeMs;
+  private constructor(source: ByteSource) {
+    this.#source = source;
+    this.path = source.path;
+    this.size = source.size;
+    this.identity = source.identity;
   }
 
   /**
-   * Opens `path` for reading. Rejects with an `IoError`: `ENOENT` (no such file), `EISDIR` (a
-   * directory), `EACCES` (no permission), `E_IO_MALFORMED` (a special file), `E_IO_READ` (other).
+   * Opens `path` (or an `http(s)://` URL) for reading. Rejects with an `IoError`: `ENOENT` (no
+   * such file), `EISDIR` (a directory), `EACCES` (no permission), `E_IO_MALFORMED` (a special
+   * file), `E_IO_TIMEOUT` (stuck), `E_IO_READ` (other), `E_IO_HTTP_*` (remote).
    */
-  static async open(path: string): Promise<FileReader> {
-    let handle: FileHandle;
+  static async open(path: string, options: ByteSourceOptions = {}): Promise<FileReader> {
     try {
-      handle = await open(path, 'r');
+      return new FileReader(await openByteSource(path, options));
     } catch (error) {
-      throw systemIoError(error, path, 'open a Parquet file');
-    }
-    try {
-      let stat;
-      try {
-        stat = await handle.stat();
-      } catch (error) {
-        throw systemIoError(error, path, 'read a Parquet file');
+      if (error instanceof IoError && error.code === 'ENOENT') {
+        throw new IoError('ENOENT', `Expected a Parquet file at ${path}, got no such file`, { path }, { cause: error });
       }
-      if (stat.isDirectory()) {
-        throw new IoError('EISDIR', `Expected a Parquet file at ${path}, got a directory`, { path });
+      if (error instanceof IoError && error.code === 'EISDIR') {
+        throw new IoError('EISDIR', `Expected a Parquet file at ${path}, got a directory`, { path }, { cause: error });
       }
-      if (!stat.isFile()) {
-        throw new IoError('E_IO_MALFORMED', `Expected a Parquet file at ${path}, got a special file`, { path });
+      if (error instanceof IoError && error.code === 'E_IO_MALFORMED' && error.message.includes('regular file')) {
+        throw new IoError('E_IO_MALFORMED', `Expected a Parquet file at ${path}, got a special file (a FIFO, socket or device)`,
+          { path }, { cause: error });
       }
-      return new FileReader(path, handle, stat.size, stat.mtimeMs);
-    } catch (error) {
-      await handle.close();
       throw error;
     }
   }
 
-  /** Reads bytes `[start, end)` into a fresh (unpooled, aligned) buffer. */
+  /** Reads bytes `[start, end)` into a fresh array. */
   async read(start: number, end: number): Promise<Uint8Array> {
-    const handle = this.#handle;
-    if (handle === undefined) {
-      throw new IoError('E_IO_CLOSED', `Expected an open file to read ${this.path} from, got it closed already`, { path: this.path });
-    }
     if (start < 0 || end > this.size || start > end) {
       throw new IoError(
         'E_IO_TRUNCATED',
@@ -74,24 +64,7 @@ export class FileReader {
         { path: this.path },
       );
     }
-    const length = end - start;
-    const bytes = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await handle.read(bytes, done, length - done, start + done));
-      } catch (error) {
-        throw systemIoError(error, this.path, `read bytes [${start}, ${end})`);
-      }
-      if (bytesRead === 0) {
-        throw new IoError('E_IO_TRUNCATED', `Expected ${length} bytes at offset ${start} of ${this.path}, got ${done}`, {
-          path: this.path,
-        });
-      }
-      done += bytesRead;
-    }
-    return bytes;
+    return this.#source.read(start, end - start);
   }
 
   /**
@@ -99,38 +72,17 @@ export class FileReader {
    * Returns one view per asked range, in the order asked.
    */
   async readRanges(ranges: readonly ByteRange[], gap = 64 * 1024): Promise<Uint8Array[]> {
-    const order = ranges.map((_, i) => i).sort((a, b) => ranges[a]!.start - ranges[b]!.start);
-    const out = new Array<Uint8Array>(ranges.length);
-    const reads: Promise<void>[] = [];
-    let i = 0;
-    while (i < order.length) {
-      const first = ranges[order[i]!]!;
-      let end = first.end;
-      let j = i + 1;
-      while (j < order.length && ranges[order[j]!]!.start - end <= gap) {
-        end = Math.max(end, ranges[order[j]!]!.end);
-        j++;
+    for (const r of ranges) {
+      if (r.start < 0 || r.end > this.size || r.start > r.end) {
+        throw new IoError('E_IO_TRUNCATED', `Expected bytes [${r.start}, ${r.end}) inside ${this.path} (${this.size} bytes), ` +
+          'got a range past its end', { path: this.path });
       }
-      const members = order.slice(i, j);
-      const start = first.start;
-      reads.push(
-        this.read(start, end).then((bytes) => {
-          for (const m of members) {
-            const r = ranges[m]!;
-            out[m] = bytes.subarray(r.start - start, r.end - start);
-          }
-        }),
-      );
-      i = j;
     }
-    await Promise.all(reads);
-    return out;
+    return readRanges(this.#source, ranges.map((r) => ({ position: r.start, length: r.end - r.start })), { maxGap: gap });
   }
 
-  /** Closes the file handle; safe to call more than once. */
+  /** Closes the source; safe to call more than once. */
   async close(): Promise<void> {
-    const handle = this.#handle;
-    this.#handle = undefined;
-    await handle?.close();
+    await this.#source.close();
   }
 }

@@ -1,31 +1,20 @@
-import type { ColumnChunk, FileMetaData } from 'hyparquet';
+import type { ColumnChunk } from 'hyparquet';
 import type { ColumnSet, NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
 import type { BranchInfo, EventSource } from '../source.ts';
 import { closeNames } from '../events/close-names.ts';
 import { parquetCompressors } from './compressors.ts';
+import type { ByteSourceOptions } from '../bytes/index.ts';
 import { ChunkDecodeError, decodeChunk, type DecodedChunk } from './decode-chunk.ts';
 import { joinMask, joinPieces, maskRequest } from './join.ts';
 import { FileReader, type ByteRange } from './file-reader.ts';
-import { readFooter } from './footer.ts';
-import { counterNameOf, parquetLayout, type LeafColumn, type UnsupportedColumn } from './schema.ts';
+import { describeFile, type ParquetDescription, type RowGroupSpan, type SyntheticCounter } from './describe.ts';
+import type { LeafColumn, UnsupportedColumn } from './schema.ts';
 
 /** Options of {@link openParquet}. */
-export interface OpenParquetOptions {
+export interface OpenParquetOptions extends ByteSourceOptions {
   /** Aborts opening (the file is closed again). */
   signal?: AbortSignal;
-}
-
-// A NanoAOD counter (`nMuon`) that the file lacks, computed from a list column's offsets.
-interface SyntheticCounter {
-  readonly name: string;
-  readonly from: LeafColumn;
-}
-
-interface RowGroupSpan {
-  readonly start: number;
-  readonly stop: number;
-  readonly chunks: ReadonlyMap<string, ColumnChunk>;
 }
 
 /**
@@ -48,58 +37,17 @@ class ParquetSource implements EventSource {
   #pending = new Set<Promise<ColumnSet>>();
   #closed = false;
 
-  constructor(file: FileReader, metadata: FileMetaData, uuid: string) {
+  constructor(file: FileReader, description: ParquetDescription) {
     this.path = file.path;
     this.#file = file;
-    this.uuid = uuid;
-    this.entries = Number(metadata.num_rows);
-    const { leaves, unsupported } = parquetLayout(metadata);
-    this.#leaves = leaves;
-    this.#unsupported = unsupported;
-
-    const counters = new Map<string, SyntheticCounter>();
-    const branches: BranchInfo[] = [];
-    for (const leaf of leaves.values()) {
-      if (leaf.maxRep === 0) {
-        branches.push({ name: leaf.name, kind: leaf.kind, jagged: false });
-        continue;
-      }
-      const counter = counterNameOf(leaf.name);
-      if (counter !== undefined && !leaves.has(counter) && !counters.has(counter)) {
-        counters.set(counter, { name: counter, from: leaf });
-        branches.push({ name: counter, kind: 'uint32', jagged: false });
-      }
-      branches.push(counter === undefined ? { name: leaf.name, kind: leaf.kind, jagged: true } : {
-        name: leaf.name,
-        kind: leaf.kind,
-        jagged: true,
-        counter,
-      });
-    }
-    this.branches = branches;
-    this.#counters = counters;
-
-    const groups: RowGroupSpan[] = [];
-    const clusters = [0];
-    let at = 0;
-    for (const group of metadata.row_groups) {
-      const rows = Number(group.num_rows);
-      const chunks = new Map<string, ColumnChunk>();
-      for (const chunk of group.columns) {
-        const key = chunk.meta_data?.path_in_schema.join('.');
-        if (key !== undefined) chunks.set(key, chunk);
-      }
-      groups.push({ start: at, stop: at + rows, chunks });
-      at += rows;
-      if (rows > 0) clusters.push(at);
-    }
-    if (at !== this.entries) {
-      throw new IoError('E_IO_MALFORMED', `Expected the row groups of ${this.path} to add up to ${this.entries} rows, got ${at}`, {
-        path: this.path,
-      });
-    }
-    this.#groups = groups;
-    this.clusters = clusters;
+    this.uuid = description.uuid;
+    this.entries = description.entries;
+    this.branches = description.branches;
+    this.clusters = description.clusters;
+    this.#leaves = description.leaves;
+    this.#unsupported = description.unsupported;
+    this.#counters = description.counters;
+    this.#groups = description.groups;
   }
 
   read(columns: readonly string[], start: number, stop: number, signal?: AbortSignal): Promise<ColumnSet> {
@@ -267,20 +215,11 @@ function countsOf(column: { offsets: Int32Array }): NumericArray {
  */
 export async function openParquet(path: string, options: OpenParquetOptions = {}): Promise<EventSource> {
   options.signal?.throwIfAborted();
-  const file = await FileReader.open(path);
+  const file = await FileReader.open(path, options);
   try {
-    const { metadata, uuid } = await readFooter(file);
+    const description = await describeFile(file);
     options.signal?.throwIfAborted();
-    try {
-      return new ParquetSource(file, metadata, uuid);
-    } catch (error) {
-      if (error instanceof IoError) throw error;
-      // A footer that parses but describes an impossible schema (corrupt bytes) fails here.
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new IoError('E_IO_MALFORMED', `Expected a consistent Parquet schema in ${path}, got one that cannot be laid out: ${reason}`, {
-        path,
-      }, { cause: error });
-    }
+    return new ParquetSource(file, description);
   } catch (error) {
     await file.close();
     throw error;

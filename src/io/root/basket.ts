@@ -1,5 +1,5 @@
 import { decompressRoot } from '../decompress/blocks.ts';
-import { IoError } from '../errors.ts';
+import { IoError, type IoErrorCode } from '../errors.ts';
 import { copyBigEndian } from './decode.ts';
 import type { ByteSource } from './prefetch.ts';
 import type { BasketRef, BranchLayout } from './layout.ts';
@@ -14,11 +14,6 @@ export interface BasketData {
   readonly size: number;
 }
 
-function skipTString(bytes: Uint8Array, pos: number): number {
-  const n = bytes[pos]!;
-  return n === 255 ? pos + 5 + ((bytes[pos + 1]! << 24) | (bytes[pos + 2]! << 16) | (bytes[pos + 3]! << 8) | bytes[pos + 4]!) : pos + 1 + n;
-}
-
 /** The TKey + TBasket header fields of a basket record. */
 interface BasketHeader {
   readonly nbytes: number;
@@ -28,20 +23,17 @@ interface BasketHeader {
   readonly last: number;
 }
 
-function parseHeader(raw: Uint8Array, view: DataView): BasketHeader {
+/** Bytes of the TBasket header that ends the key: version(2) fBufferSize(4) fNevBufSize(4) fNevBuf(4) fLast(4) flag(1). */
+const TBASKET_HEADER = 19;
+
+function parseHeader(view: DataView): BasketHeader {
   const nbytes = view.getInt32(0);
-  const keyVersion = view.getInt16(4);
   const objlen = view.getInt32(6);
   const keylen = view.getUint16(14);
-  // fNbytes(4) fVersion(2) fObjlen(4) fDatime(4) fKeylen(2) fCycle(2), then two seeks of 4 or 8 bytes
-  let pos = 18 + (keyVersion > 1000 ? 16 : 8);
-  pos = skipTString(raw, pos); // class name
-  pos = skipTString(raw, pos); // name
-  pos = skipTString(raw, pos); // title
-  // TBasket: version(2) fBufferSize(4) fNevBufSize(4) fNevBuf(4) fLast(4) flag(1)
-  const nevbuf = view.getInt32(pos + 10);
-  const last = view.getInt32(pos + 14);
-  return { nbytes, objlen, keylen, nevbuf, last };
+  // The TBasket fields are the last 19 bytes of the key, whatever the strings before them hold.
+  const at = keylen - TBASKET_HEADER;
+  if (at < 18 || keylen > view.byteLength) return { nbytes, objlen, keylen, nevbuf: -1, last: -1 };
+  return { nbytes, objlen, keylen, nevbuf: view.getInt32(at + 10), last: view.getInt32(at + 14) };
 }
 
 /**
@@ -58,10 +50,11 @@ Promise<BasketData> {
   const where = (): string => `basket ${index} of branch ${layout.name} (entries ${ref.start}–${ref.stop}) in ${handle.path}`;
   const raw = handle.read(ref.seek, ref.bytes, where);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const header = parseHeader(raw, view);
-  if (header.nbytes !== ref.bytes || header.keylen >= ref.bytes || header.objlen < header.last - header.keylen) {
+  const header = parseHeader(view);
+  if (header.nbytes !== ref.bytes || header.keylen >= ref.bytes || header.last < header.keylen ||
+    header.objlen < header.last - header.keylen) {
     throw new IoError('E_IO_MALFORMED', `Expected a basket key of ${ref.bytes} bytes for ${where()}, got fNbytes=` +
-      `${header.nbytes}, fKeylen=${header.keylen}, fObjlen=${header.objlen}`, { path: handle.path, branch: layout.name });
+      `${header.nbytes}, fKeylen=${header.keylen}, fObjlen=${header.objlen}, fLast=${header.last}`, { path: handle.path, branch: layout.name });
   }
   const entries = ref.stop - ref.start;
   if (header.nevbuf !== entries) {
@@ -74,7 +67,7 @@ Promise<BasketData> {
     payload = result instanceof Uint8Array ? result : await result;
   } catch (error) {
     if (error instanceof IoError) {
-      throw new IoError(error.code as 'E_IO_DECOMPRESS', `Could not decompress ${where()}: ${error.message}`,
+      throw new IoError(error.code as IoErrorCode, `Could not decompress ${where()}: ${error.message}`,
         { path: handle.path, branch: layout.name }, { cause: error });
     }
     throw error;

@@ -2,16 +2,18 @@ import type { BranchInfo } from '../source.ts';
 import type { RootDirectory } from './directory.ts';
 import type { RootHeader } from './header.ts';
 import type { StreamerInfo } from './streamers.ts';
-import type { BranchLayout } from './layout.ts';
+import type { LazyLayouts } from './lazy-layouts.ts';
 
-/** What cortado keeps of a parsed TTree: enough to read it without jsroot. */
+/** What cortado keeps of a parsed TTree: enough to read it. */
 export interface TreeMeta {
   readonly name: string;
   readonly entries: number;
   readonly clusters: readonly number[];
-  readonly layouts: ReadonlyMap<string, BranchLayout>;
+  readonly layouts: LazyLayouts;
   /** Readable branches, in file order. */
   readonly branches: readonly BranchInfo[];
+  /** Loads what branches read so far found missing (the file's streamer info), then describes them again. */
+  prepare(): Promise<void>;
 }
 
 /** What cortado keeps of a parsed ROOT file. */
@@ -27,8 +29,8 @@ export interface FileMeta {
 
 /**
  * Parsed metadata of recently opened files, keyed by file identity (device, inode, size, mtime),
- * so that reopening a file (one open per chunk of a dataset) skips jsroot's TTree streaming
- * (~30–50 ms for a NanoAOD tree of 1,500 branches, measured). Least recently used files go first.
+ * so that reopening a file (one open per chunk of a dataset) skips reading and parsing its
+ * directory and TTree records. Least recently used files go first.
  */
 export class MetaCache {
   readonly #entries = new Map<string, FileMeta>();

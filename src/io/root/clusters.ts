@@ -1,6 +1,13 @@
 import type { BranchLayout } from './layout.ts';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- jsroot objects are untyped */
+/** A TTree record's cluster fields, as `readTreeRecord` gives them. */
+interface ClusterFields {
+  readonly fEntries: number;
+  readonly fAutoFlush?: number;
+  readonly fNClusterRange?: number;
+  readonly fClusterRangeEnd?: ArrayLike<number>;
+  readonly fClusterSize?: ArrayLike<number>;
+}
 
 /**
  * The branches of a tree as cluster boundaries need them: names, basket starts (cheap) and layouts
@@ -50,13 +57,13 @@ function fromBaskets(source: BasketStartsSource, entries: number): number[] {
  * it was filled with an entry-count flush, else the entries where all readable branches start a
  * basket.
  */
-export function clusterBoundaries(tree: any, branches: BasketStartsSource): number[] {
+export function clusterBoundaries(tree: ClusterFields, branches: BasketStartsSource): number[] {
   const entries = Number(tree.fEntries);
   if (entries <= 0) return [0];
   const autoFlush = Number(tree.fAutoFlush ?? 0);
   const nRanges = Number(tree.fNClusterRange ?? 0);
-  const ends: ArrayLike<number | bigint> = tree.fClusterRangeEnd ?? [];
-  const sizes: ArrayLike<number | bigint> = tree.fClusterSize ?? [];
+  const ends: ArrayLike<number> = tree.fClusterRangeEnd ?? [];
+  const sizes: ArrayLike<number> = tree.fClusterSize ?? [];
   const bounds = [0];
   let at = 0;
   const step = (to: number, size: number): boolean => {

@@ -1,7 +1,7 @@
 import type { Column, NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
 import { readBasket, type BasketData } from './basket.ts';
-import { copyBigEndian } from './decode.ts';
+import { countBits, decodeValues, storedSize } from './encodings.ts';
 import type { ByteSource } from './prefetch.ts';
 import { KIND_CODECS } from './kinds.ts';
 import type { BasketRef, BranchLayout } from './layout.ts';
@@ -53,33 +53,56 @@ function malformed(handle: ByteSource, layout: BranchLayout, message: string): I
 }
 
 /**
+ * TObject's fBits of referenced objects carry a process id after the value: uproot reads those
+ * bytes as more values; cortado refuses rather than give numbers that are not fBits.
+ */
+function referencedBits(handle: ByteSource, layout: BranchLayout): IoError {
+  return new IoError('E_IO_UNSUPPORTED', `Expected TObject fBits values of 4 bytes each in branch ${layout.name} of ` +
+    `${handle.path}, got referenced objects whose fBits carry a 2-byte process id (not read as numbers)`,
+  { path: handle.path, branch: layout.name });
+}
+
+/** Byte offsets of each entry in a basket without an entry-offset array, from its counter's values. */
+async function offsetsFromCounter(handle: ByteSource, layout: BranchLayout, counter: BranchLayout, ref: BasketRef,
+  valueSize: number, cache: BasketCache | undefined, stats: ReadStats | undefined): Promise<Int32Array> {
+  const counts = await readColumn(handle, counter, ref.start, ref.stop, cache, stats);
+  if (!ArrayBuffer.isView(counts)) throw malformed(handle, layout, `Expected counter ${counter.name} to be flat`);
+  const n = ref.stop - ref.start;
+  const out = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) out[i + 1] = out[i]! + layout.headerBytes + Number(counts[i]) * layout.fixed * valueSize;
+  return out;
+}
+
+/**
  * Reads entries `[start, stop)` of one numeric branch into a column: a typed array for a flat
- * branch, `{offsets, values}` for a jagged one (offsets from each basket's entry-offset array;
- * a fixed-size array `x[n]` gets offsets `0, n, 2n, …`). Each basket is read and decompressed
- * once, then decoded straight from its big-endian bytes into the output.
+ * branch, `{offsets, values}` for a jagged one (offsets from each basket's entry-offset array,
+ * or from the counter branch's values when a basket has none; a fixed-size array `x[n]` gets
+ * offsets `0, n, 2n, …`). Each basket is read and decompressed once, then decoded from its
+ * big-endian bytes (or Double32/Float16 packing) straight into the output. `counter` is the
+ * counter branch's layout, needed only for jagged branches stored without entry offsets.
  */
 export async function readColumn(handle: ByteSource, layout: BranchLayout, start: number, stop: number,
-  cache?: BasketCache, stats?: ReadStats): Promise<Column> {
-  if (layout.kind === undefined) {
+  cache?: BasketCache, stats?: ReadStats, counter?: BranchLayout): Promise<Column> {
+  const kind = layout.kind;
+  if (kind === undefined) {
     throw new IoError('E_IO_UNSUPPORTED', `Expected a branch of numbers (bool, integers, floats, or jagged arrays of ` +
       `them), got ${layout.unsupported ?? 'an unknown type'} for branch ${layout.name} in ${handle.path}`,
     { path: handle.path, branch: layout.name });
   }
-  const { size, ctor } = KIND_CODECS[layout.kind];
+  const { ctor } = KIND_CODECS[kind];
+  const encoding = layout.encoding;
+  const size = storedSize(kind, encoding);
   const n = stop - start;
   const baskets = layout.baskets;
   const first = firstBasket(baskets, start);
   const covered = n === 0 ? start : (baskets[first]?.start ?? Infinity);
   if (n > 0 && covered > start) {
-    throw malformed(handle, layout, `Expected a basket holding entry ${start}, got none`);
+    const held = baskets.length ? `its baskets hold entries ${baskets[0]!.start}–${baskets[baskets.length - 1]!.stop}` : 'it has no baskets';
+    throw malformed(handle, layout, `Expected a basket holding entry ${start}, got none: ${held}`);
   }
+  const variable = layout.counter !== undefined || layout.headerBytes > 0;
 
-  if (layout.counter !== undefined && !layout.hasEntryOffsets) {
-    throw new IoError('E_IO_UNSUPPORTED', `Expected the jagged branch ${layout.name} to store entry offsets in its ` +
-      `baskets (fEntryOffsetLen > 0), got none in ${handle.path}`, { path: handle.path, branch: layout.name });
-  }
-
-  if (layout.counter === undefined) {
+  if (!variable) {
     const per = layout.fixed;
     const out = new ctor(n * per);
     let entry = start;
@@ -90,11 +113,13 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
       const hi = Math.min(stop, ref.stop);
       const from = (entry - ref.start) * per * size;
       const count = (hi - entry) * per;
-      if (from + count * size > basket.data.length) {
+      // Exactly this many bytes: more would mean values of another size (a referenced fBits).
+      if (basket.data.length !== (ref.stop - ref.start) * per * size) {
+        if (encoding.type === 'bits') throw referencedBits(handle, layout);
         throw malformed(handle, layout, `Expected ${(ref.stop - ref.start) * per * size} data bytes in basket ${k}, ` +
           `got ${basket.data.length}`);
       }
-      copyBigEndian(basket.data, from, count, out, (entry - start) * per, size);
+      decodeValues(basket.data, from, count, out, (entry - start) * per, kind, encoding);
       entry = hi;
     }
     if (!layout.jagged) return out;
@@ -103,8 +128,15 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
     return { offsets, values: out };
   }
 
-  // Jagged: first the offsets (from each basket's byte offsets), then one copy per basket.
-  const parts: { basket: BasketData; from: number; to: number }[] = [];
+  if (!layout.hasEntryOffsets && (layout.counter === undefined || counter?.kind === undefined)) {
+    throw new IoError('E_IO_UNSUPPORTED', `Expected the jagged branch ${layout.name} to store entry offsets in its ` +
+      `baskets (fEntryOffsetLen > 0) or to have a readable counter, got neither in ${handle.path}`,
+    { path: handle.path, branch: layout.name });
+  }
+
+  // Jagged: first the offsets (from each basket's byte offsets), then the values basket by basket.
+  const header = layout.headerBytes;
+  const parts: { basket: BasketData; bo: Int32Array; lo: number; end: number }[] = [];
   const offsets = new Int32Array(n + 1);
   let total = 0;
   let entry = start;
@@ -112,7 +144,8 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
     const ref = baskets[k];
     if (!ref || ref.start > entry) throw malformed(handle, layout, `Expected a basket holding entry ${entry}, got none`);
     const basket = await load(handle, layout, k, stop, cache, stats);
-    const bo = basket.offsets;
+    const bo = basket.offsets ?? (layout.hasEntryOffsets ? undefined
+      : await offsetsFromCounter(handle, layout, counter!, ref, size, undefined, stats));
     if (!bo || bo.length !== ref.stop - ref.start + 1) {
       throw malformed(handle, layout, `Expected ${ref.stop - ref.start + 1} entry offsets in basket ${k}, got ${bo?.length ?? 0}`);
     }
@@ -121,23 +154,35 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
     const end = hi - ref.start;
     let o = entry - start;
     for (let i = lo; i < end; i++) {
-      const bytes = bo[i + 1]! - bo[i]!;
+      const bytes = bo[i + 1]! - bo[i]! - header;
+      if (encoding.type === 'bits' && bytes >= 0 && bo[i + 1]! <= basket.data.length &&
+        countBits(basket.data, bo[i]! + header, bytes) !== bytes / size) {
+        throw referencedBits(handle, layout);
+      }
       if (bytes < 0 || bytes % size !== 0 || bo[i + 1]! > basket.data.length) {
-        throw malformed(handle, layout, `Expected entry ${ref.start + i} to span a whole number of ${size}-byte values ` +
-          `within basket ${k}, got bytes ${bo[i]}–${bo[i + 1]} of ${basket.data.length}`);
+        throw malformed(handle, layout, `Expected entry ${ref.start + i} to span ${header} header bytes and a whole number ` +
+          `of ${size}-byte values within basket ${k}, got bytes ${bo[i]}–${bo[i + 1]} of ${basket.data.length}`);
       }
       total += bytes / size;
       offsets[++o] = total;
     }
-    parts.push({ basket, from: bo[lo]!, to: bo[end]! });
+    parts.push({ basket, bo, lo, end });
     entry = hi;
   }
   const values: NumericArray = new ctor(total);
   let at = 0;
-  for (const { basket, from, to } of parts) {
-    const count = (to - from) / size;
-    copyBigEndian(basket.data, from, count, values, at, size);
-    at += count;
+  for (const { basket, bo, lo, end } of parts) {
+    if (header === 0) {
+      const count = (bo[end]! - bo[lo]!) / size;
+      decodeValues(basket.data, bo[lo]!, count, values, at, kind, encoding);
+      at += count;
+      continue;
+    }
+    for (let i = lo; i < end; i++) {
+      const count = (bo[i + 1]! - bo[i]! - header) / size;
+      decodeValues(basket.data, bo[i]! + header, count, values, at, kind, encoding);
+      at += count;
+    }
   }
   return { offsets, values };
 }

@@ -1,4 +1,3 @@
-import type { JsrootFile } from 'jsroot/io';
 import { z } from 'zod';
 import { InvalidOptionsError } from '../../protocol/errors.ts';
 import { IoError } from '../errors.ts';
@@ -12,7 +11,7 @@ import { HEADER_READ_SIZE, parseRootHeader, type RootHeader } from './header.ts'
 import { readKey } from './keys.ts';
 import { parseRecord, readKeyObject } from './records.ts';
 import { parseStreamerInfos, type StreamerInfo } from './streamers.ts';
-import { openJsroot, readTreeMeta } from './metadata.ts';
+import { readTreeMeta } from './metadata.ts';
 import { RootTree } from './tree.ts';
 
 const openOptionsSchema = z.object({
@@ -53,8 +52,8 @@ export interface RootTreeEntry {
 
 /**
  * An opened ROOT file: lists its trees and opens them for reading. Owns one descriptor, closed by
- * {@link close} (or `await using`). jsroot parses the metadata only when this file's metadata is
- * not already cached.
+ * {@link close} (or `await using`). Metadata is parsed only when this file's metadata is not
+ * already cached.
  */
 export class RootFile implements AsyncDisposable {
   readonly path: string;
@@ -64,16 +63,14 @@ export class RootFile implements AsyncDisposable {
   readonly #source: RootByteSource;
   readonly #meta: FileMeta;
   readonly #useCache: boolean;
-  #jsroot: Promise<JsrootFile> | undefined;
 
-  private constructor(handle: RootFileHandle, meta: FileMeta, useCache: boolean, jsroot?: JsrootFile) {
+  private constructor(handle: RootFileHandle, meta: FileMeta, useCache: boolean) {
     this.path = handle.path;
     this.uuid = meta.header.uuid;
     this.#handle = handle;
     this.#source = handleSource(handle);
     this.#meta = meta;
     this.#useCache = useCache;
-    this.#jsroot = jsroot && Promise.resolve(jsroot);
   }
 
   /** @internal Use {@link openRootFile}. */
@@ -269,8 +266,11 @@ export class RootFile implements AsyncDisposable {
       { path: this.path, treename: name, available: trees });
     }
     this.#assertOpen();
-    this.#jsroot ??= openJsroot(this.#handle);
-    const meta = await readTreeMeta(await this.#jsroot, key.cycle > 1 ? `${name};${key.cycle}` : name, this.path);
+    const bytes = await readKeyObject(this.#source, key.key);
+    const meta = await readTreeMeta({
+      path: this.path, name: key.path, className: key.className, bytes, keylen: key.key.keylen,
+      streamers: () => this.streamerInfos(),
+    });
     if (this.#useCache) this.#meta.trees.set(name, meta);
     return meta;
   }
@@ -283,7 +283,6 @@ export class RootFile implements AsyncDisposable {
 
   /** Closes the descriptor. Trees opened from this file cannot read afterwards. */
   async close(): Promise<void> {
-    this.#jsroot = undefined;
     this.#handle.close();
   }
 

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { IoError } from '../errors.ts';
 
 /**
- * A ROOT file opened for reading: one descriptor that cortado owns (jsroot never closes its own)
+ * A ROOT file opened for reading: one descriptor that cortado owns
  * and synchronous positioned reads of exactly the byte ranges needed. Sync reads of a few KB to
  * a few MB from the page cache cost microseconds; an async read costs a thread-pool round trip
  * per basket (measured 206 ms vs 6 ms for the same baskets, DESIGN.md).

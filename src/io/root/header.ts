@@ -81,13 +81,3 @@ export function parseRootHeader(bytes: Uint8Array, path: string): RootHeader {
   return header;
 }
 
-/**
- * Rewrites a negative header version word in place to its positive value, so jsroot (which reads
- * it unsigned and then takes the 64-bit layout) parses such files (`nano_dy_SpecialTree.root`).
- */
-export function patchHeaderVersion(firstBytes: Uint8Array): void {
-  if (firstBytes.length < 8) return;
-  const view = new DataView(firstBytes.buffer, firstBytes.byteOffset, firstBytes.byteLength);
-  const raw = view.getInt32(4);
-  if (raw < 0) view.setInt32(4, -raw % 1_000_000);
-}

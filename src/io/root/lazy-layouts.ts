@@ -1,76 +1,171 @@
 import type { BranchInfo } from '../source.ts';
-import { stubBasketStarts } from './basket-entries.ts';
-import { resolveBranch } from './lazy-branches.ts';
-import { branchLayout, type BranchLayout } from './layout.ts';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- jsroot objects are untyped */
+import { branchLayout, type BranchLayout, type LayoutContext } from './layout.ts';
+import { UnknownVersion } from './members.ts';
+import { listItems, type RootObject } from './objects.ts';
+import type { StreamerInfo } from './streamers.ts';
+import type { BranchStub, TreeRecord } from './tree-record.ts';
 
 /**
- * The branches of a TTree by name, each described as a {@link BranchLayout} on first use: the
- * jsroot branch (possibly a lazy stub, see `makeBranchesLazy`) is streamed and decoded only when
- * its layout is asked for. Iterating values (or {@link infos}) resolves every branch.
+ * The branches of a TTree by name, each read and described as a {@link BranchLayout} on first
+ * use: a top-level branch is a stub until then (see `readTreeRecord`). Sub-branches of split
+ * objects are columns too, named by their path (`evt/evt.fD64`) and, when unambiguous, by their
+ * own name (`evt.fD64`). Iterating values (or {@link infos}) resolves every branch.
  *
  * @example
  * ```ts
- * const layouts = new LazyLayouts(tree.fBranches.arr);
- * layouts.get('Muon_pt')?.kind; // 'float32', streaming only Muon_pt's TBranch
+ * const layouts = new LazyLayouts(record, undefined);
+ * layouts.get('Muon_pt')?.kind; // 'float32', reading only Muon_pt's TBranch
  * ```
  */
 export class LazyLayouts implements ReadonlyMap<string, BranchLayout> {
-  readonly #branches = new Map<string, any>();
+  readonly #record: TreeRecord;
+  readonly #stubs = new Map<string, BranchStub>();
+  readonly #resolved = new Map<string, RootObject | UnknownVersion>();
   readonly #layouts = new Map<string, BranchLayout>();
+  #context: LayoutContext;
+  #paths: string[] | undefined;
+  #aliases: Map<string, string> | undefined;
   #infos: BranchInfo[] | undefined;
+  /** Set when a branch needs a class version only the file's streamer info can describe. */
+  wantsStreamers = false;
 
-  /** Keeps `branches` (jsroot TBranch objects or stubs, in file order) by `fName`. */
-  constructor(branches: Iterable<any>) {
-    for (const branch of branches) {
-      const name: string = branch.fName;
-      if (!this.#branches.has(name)) this.#branches.set(name, branch);
+  constructor(record: TreeRecord, streamers: ReadonlyMap<string, StreamerInfo> | undefined) {
+    this.#record = record;
+    this.#context = { streamers };
+    for (const stub of record.stubs) if (!this.#stubs.has(stub.fName)) this.#stubs.set(stub.fName, stub);
+  }
+
+  /** Whether the file's streamer info is at hand. */
+  get hasStreamers(): boolean {
+    return this.#context.streamers !== undefined;
+  }
+
+  /** Supplies the file's streamer info: branches that needed it are described again. */
+  setStreamers(streamers: ReadonlyMap<string, StreamerInfo>): void {
+    this.#context = { streamers };
+    for (const [name, value] of this.#resolved) if (value instanceof UnknownVersion) this.#resolved.delete(name);
+    this.#layouts.clear();
+    this.#paths = undefined;
+    this.#aliases = undefined;
+    this.#infos = undefined;
+    this.wantsStreamers = false;
+  }
+
+  #resolve(top: string): RootObject | UnknownVersion | undefined {
+    const known = this.#resolved.get(top);
+    if (known) return known;
+    const stub = this.#stubs.get(top);
+    if (!stub) return undefined;
+    let value: RootObject | UnknownVersion;
+    try {
+      value = this.#record.resolve(stub);
+    } catch (error) {
+      if (!(error instanceof UnknownVersion)) throw error;
+      value = error;
+      if (!this.hasStreamers) this.wantsStreamers = true;
     }
+    this.#resolved.set(top, value);
+    return value;
+  }
+
+  /** The branch object at a path (`top` or `top/sub/…`), reading the top-level branch if needed. */
+  #branchAt(path: string): RootObject | UnknownVersion | undefined {
+    const parts = path.split('/');
+    let branch = this.#resolve(parts[0]!);
+    for (let i = 1; i < parts.length && branch && !(branch instanceof UnknownVersion); i++) {
+      branch = listItems(branch['fBranches']).find((b) => b['fName'] === parts[i]);
+    }
+    return branch;
   }
 
   get size(): number {
-    return this.#branches.size;
+    return this.#allPaths().length;
   }
 
   has(name: string): boolean {
-    return this.#branches.has(name);
+    return this.#stubs.has(name) || this.get(name) !== undefined;
   }
 
   get(name: string): BranchLayout | undefined {
     const known = this.#layouts.get(name);
     if (known) return known;
-    const branch = this.#branches.get(name);
+    let path = name;
+    if (!this.#stubs.has(name.split('/')[0]!)) {
+      const alias = this.#aliasMap().get(name);
+      if (alias === undefined) return undefined;
+      path = alias;
+    }
+    const branch = this.#branchAt(path);
     if (branch === undefined) return undefined;
-    const layout = branchLayout(resolveBranch(branch));
+    let layout: BranchLayout;
+    if (branch instanceof UnknownVersion) {
+      layout = {
+        name: path, kind: undefined, jagged: false, fixed: 1, shape: [], hasEntryOffsets: false, headerBytes: 0,
+        encoding: { type: 'plain' }, baskets: [], info: undefined,
+        unsupported: `a branch of class ${branch.className} version ${branch.version}, which neither cortado's built-in ` +
+          `readers nor the file's streamer info describe`,
+      };
+    } else {
+      layout = branchLayout(branch, path, this.#context);
+    }
     this.#layouts.set(name, layout);
-    this.#branches.set(name, undefined); // the jsroot object is no longer needed
     return layout;
   }
 
-  /**
-   * First entry of each basket of branch `name` (as in its layout's `baskets`), read without
-   * streaming the branch when it is still a stub; undefined for an unknown name.
-   */
-  basketStarts(name: string): readonly number[] | undefined {
-    const branch = this.#branches.get(name);
-    if (branch !== undefined && !this.#layouts.has(name)) {
-      const raw = stubBasketStarts(branch);
-      if (raw) return raw.starts;
+  /** Every branch path: top-level names, then `parent/child` for sub-branches of split objects. */
+  #allPaths(): string[] {
+    if (this.#paths) return this.#paths;
+    const out: string[] = [];
+    const visit = (branch: RootObject, path: string): void => {
+      for (const sub of listItems(branch['fBranches'])) {
+        const p = `${path}/${String(sub['fName'])}`;
+        out.push(p);
+        visit(sub, p);
+      }
+    };
+    for (const [name, stub] of this.#stubs) {
+      out.push(name);
+      // Only object branches are read here to find sub-branches; plain TBranches rarely have any.
+      if (stub._class === 'TBranch') continue;
+      const branch = this.#resolve(name);
+      if (branch && !(branch instanceof UnknownVersion)) visit(branch, name);
     }
+    this.#paths = out;
+    return out;
+  }
+
+  /** Sub-branch paths by their own name (`evt.fD64` → `evt/evt.fD64`), where that name is unique. */
+  #aliasMap(): Map<string, string> {
+    if (this.#aliases) return this.#aliases;
+    const counts = new Map<string, number>();
+    const target = new Map<string, string>();
+    for (const path of this.#allPaths()) {
+      if (!path.includes('/')) continue;
+      const own = path.slice(path.lastIndexOf('/') + 1);
+      counts.set(own, (counts.get(own) ?? 0) + 1);
+      target.set(own, path);
+    }
+    const out = new Map<string, string>();
+    for (const [own, path] of target) if (counts.get(own) === 1 && !this.#stubs.has(own)) out.set(own, path);
+    this.#aliases = out;
+    return out;
+  }
+
+  /** First entry of each basket of branch `name` (as in its layout's `baskets`); undefined for an unknown name. */
+  basketStarts(name: string): readonly number[] | undefined {
     return this.get(name)?.baskets.map((basket) => basket.start);
   }
 
   keys(): MapIterator<string> {
-    return this.#branches.keys();
+    return this.#allPaths()[Symbol.iterator]() as MapIterator<string>;
   }
 
   *values(): MapIterator<BranchLayout> {
-    for (const name of this.#branches.keys()) yield this.get(name)!;
+    for (const name of this.#allPaths()) yield this.get(name)!;
   }
 
   *entries(): MapIterator<[string, BranchLayout]> {
-    for (const name of this.#branches.keys()) yield [name, this.get(name)!];
+    for (const name of this.#allPaths()) yield [name, this.get(name)!];
   }
 
   [Symbol.iterator](): MapIterator<[string, BranchLayout]> {

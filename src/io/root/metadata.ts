@@ -1,73 +1,85 @@
-import { openFile, TBuffer, type JsrootFile, type JsrootKey } from 'jsroot/io';
-import { decompressRoot } from '../decompress/blocks.ts';
 import { IoError } from '../errors.ts';
 import type { BranchInfo } from '../source.ts';
 import type { TreeMeta } from './cache.ts';
 import { clusterBoundaries } from './clusters.ts';
-import type { RootFileHandle } from './handle.ts';
-import { makeBranchesLazy } from './lazy-branches.ts';
 import { LazyLayouts } from './lazy-layouts.ts';
-import { HandleFileProxy } from './proxy.ts';
+import { UnknownVersion } from './members.ts';
+import { asMalformed } from './records.ts';
+import type { StreamerInfo } from './streamers.ts';
+import { readTreeRecord, type TreeRecord } from './tree-record.ts';
 
-/** Turns a jsroot failure into an `IoError` (jsroot rejects with plain messages and no code). */
-export function asIoError(error: unknown, path: string, what: string): IoError {
-  if (error instanceof IoError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new IoError('E_IO_MALFORMED', `Expected ${what} in ${path}, got an error: ${message}`, { path }, { cause: error });
+/** Where a tree record comes from, for {@link readTreeMeta}. */
+export interface TreeSource {
+  /** The file's path, for messages. */
+  readonly path: string;
+  /** The tree's path in the file (`dir/Events`). */
+  readonly name: string;
+  readonly className: string;
+  /** The decompressed record and its key length (tags count from the key's start). */
+  readonly bytes: Uint8Array;
+  readonly keylen: number;
+  /** The file's streamer info, loaded when a class version is not built in. */
+  readonly streamers: () => Promise<ReadonlyMap<string, StreamerInfo>>;
+}
+
+function parse(source: TreeSource, infos: ReadonlyMap<string, StreamerInfo> | undefined): TreeRecord {
+  try {
+    return readTreeRecord(source.bytes, source.keylen, source.className, infos);
+  } catch (error) {
+    if (error instanceof UnknownVersion) throw error;
+    throw asMalformed(error, source.path, `a readable ${source.className} ${source.name}`);
+  }
 }
 
 /**
- * Opens the file's metadata with jsroot through cortado's handle, and makes jsroot decompress
- * object records (the TTree with its branch list) with native code instead of its pure-JS inflate.
- * A TTree's branches are read lazily (see `makeBranchesLazy`).
+ * Parses a TTree record (only the tree and its branch names: each branch is read when its
+ * layout is first asked for) and keeps what reading needs (see {@link TreeMeta}). The file's
+ * streamer info is read only for class versions cortado does not carry, or for trees of
+ * object branches (whose Double32 ranges and array shapes it holds). A version neither knows
+ * throws `E_IO_UNSUPPORTED` naming the class and version.
  */
-export async function openJsroot(handle: RootFileHandle): Promise<JsrootFile> {
-  let file: JsrootFile;
+export async function readTreeMeta(source: TreeSource): Promise<TreeMeta> {
+  let infos: ReadonlyMap<string, StreamerInfo> | undefined;
+  let record: TreeRecord;
   try {
-    file = await openFile(new HandleFileProxy(handle));
+    record = parse(source, undefined);
   } catch (error) {
-    throw asIoError(error, handle.path, 'a readable ROOT directory');
+    if (!(error instanceof UnknownVersion)) throw error;
+    try {
+      infos = await source.streamers();
+    } catch (cause) {
+      throw new IoError('E_IO_UNSUPPORTED', `Expected ${source.name} in ${source.path} to use class versions cortado ` +
+        `describes, got ${error.className} version ${error.version}, and the file's streamer info, which would describe ` +
+        `it, could not be read: ${(cause as Error).message}`, { path: source.path, treename: source.name }, { cause });
+    }
+    try {
+      record = parse(source, infos);
+    } catch (again) {
+      if (!(again instanceof UnknownVersion)) throw again;
+      throw new IoError('E_IO_UNSUPPORTED', `Expected ${source.name} in ${source.path} to use class versions cortado or ` +
+        `the file's streamer info describe, got ${again.className} version ${again.version}`,
+      { path: source.path, treename: source.name }, { cause: again });
+    }
   }
-  file.readObjBuffer = async (key: JsrootKey): Promise<TBuffer> => {
-    const body = handle.read(key.fSeekKey + key.fKeylen, key.fNbytes - key.fKeylen, `record ${key.fName}`);
-    const result = decompressRoot(body, key.fObjlen);
-    const bytes = result instanceof Uint8Array ? result : await result;
-    const buffer = new TBuffer(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, file);
-    buffer.fTagOffset = key.fKeylen;
-    if (key.fClassName === 'TTree') makeBranchesLazy(buffer);
-    return buffer;
-  };
-  return file;
-}
-
-/**
- * Reads a TTree record with jsroot and keeps what reading needs (see {@link TreeMeta}); each
- * branch is streamed when its layout is first asked for.
- */
-export async function readTreeMeta(file: JsrootFile, name: string, path: string): Promise<TreeMeta> {
-  let tree: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- a jsroot object
-  try {
-    tree = await file.readObject(name);
-  } catch (error) {
-    throw asIoError(error, path, `a readable TTree ${name}`);
-  }
-  if (tree?._typename !== 'TTree') {
-    throw new IoError('E_IO_UNSUPPORTED', `Expected ${name} in ${path} to be a TTree, got a ${tree?._typename}`,
-      { path, treename: name });
-  }
-  const layouts = new LazyLayouts(tree.fBranches?.arr ?? []);
+  // Object branches use the streamer info for Double32 ranges and array shapes only: a record
+  // cortado cannot parse leaves those branches to report what they lack, not the whole tree.
+  if (!infos && record.stubs.some((s) => s._class !== 'TBranch')) infos = await source.streamers().catch(() => undefined);
+  const layouts = new LazyLayouts(record, infos);
   let clusters: readonly number[] | undefined;
   return {
-    name,
-    entries: Number(tree.fEntries),
-    // without cluster ranges in the header this reads every branch's basket starts: done only when asked for
+    name: source.name,
+    entries: record.fEntries,
+    // without cluster ranges in the header this reads every branch's basket map: done only when asked for
     get clusters(): readonly number[] {
-      clusters ??= clusterBoundaries(tree, layouts);
+      clusters ??= clusterBoundaries(record, layouts);
       return clusters;
     },
     layouts,
     get branches(): readonly BranchInfo[] {
       return layouts.infos();
+    },
+    async prepare(): Promise<void> {
+      if (layouts.wantsStreamers && !layouts.hasStreamers) layouts.setStreamers(await source.streamers());
     },
   };
 }

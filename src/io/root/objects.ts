@@ -42,7 +42,6 @@ export class ObjectReader {
   readonly #readerOf: (className: string) => ClassReader | undefined;
   readonly #objects = new Map<number, RootObject | null>();
   readonly #classes = new Map<number, string>();
-  readonly #reading = new Set<number>();
 
   constructor(bytes: Uint8Array, origin: number, readerOf: (className: string) => ClassReader | undefined) {
     this.cursor = new RootCursor(bytes, 0, origin);
@@ -85,23 +84,19 @@ export class ObjectReader {
     } else {
       className = this.#classAt((tag & ~CLASS_MASK) >>> 0);
     }
+    // Registered before its members are read, as ROOT does: members may refer back to it (a
+    // sub-branch's fBranchCount to its parent), and get this object, filled once read.
     const objTag = beg + c.origin + MAP_OFFSET;
-    this.#reading.add(objTag);
-    let obj: RootObject;
-    try {
-      obj = this.readObject(c, className);
-    } finally {
-      this.#reading.delete(objTag);
-    }
-    this.#objects.set(objTag, obj);
+    const obj: Record<string, unknown> = { _class: className };
+    this.#objects.set(objTag, obj as RootObject);
+    Object.assign(obj, this.readObject(c, className));
     if (counted) c.to(start + (bcnt & ~BYTE_COUNT_MASK));
-    return obj;
+    return obj as RootObject;
   }
 
   #objectAt(tag: number): RootObject | null {
     const known = this.#objects.get(tag);
     if (known !== undefined) return known;
-    if (this.#reading.has(tag)) return null; // a reference to an object still being read
     const c = this.cursor;
     const pos = tag - c.origin - MAP_OFFSET;
     if (pos < 0 || pos + 8 > c.length) throw new RecordError(`an object reference to byte ${pos} outside the record`);

@@ -86,7 +86,7 @@ export class RootTree implements EventSource {
       throw new RangeError(`Expected an entry range [start, stop) with 0 <= start <= stop <= ${this.entries} ` +
         `for tree ${this.treename} of ${this.path}, got [${start}, ${stop})`);
     }
-    const layouts = columns.map((name) => {
+    const lookup = (name: string): BranchLayout => {
       const layout = this.#meta.layouts.get(name);
       if (layout) return layout;
       const close = closeNames(name, this.#meta.layouts.keys());
@@ -94,12 +94,19 @@ export class RootTree implements EventSource {
         `${this.treename} of ${this.path}, got none; ` +
         (close.length ? `close names: ${close.join(', ')}` : `it has ${this.#meta.layouts.size} branches, none close`),
       { path: this.path, treename: this.treename, branch: name, available: close });
-    });
+    };
+    let layouts = columns.map(lookup);
+    if (this.#meta.layouts.wantsStreamers) {
+      await this.#meta.prepare();
+      layouts = columns.map(lookup);
+    }
     const bytes = new PrefetchedBytes(this.#handle, this.#neededRanges(layouts, start, stop));
     const out: ColumnSet = {};
-    for (const layout of layouts) {
+    for (let i = 0; i < layouts.length; i++) {
       signal?.throwIfAborted();
-      out[layout.name] = await readColumn(bytes, layout, start, stop, this.#baskets, this.stats);
+      const layout = layouts[i]!;
+      const counter = layout.counter !== undefined && !layout.hasEntryOffsets ? this.#meta.layouts.get(layout.counter) : undefined;
+      out[columns[i]!] = await readColumn(bytes, layout, start, stop, this.#baskets, this.stats, counter);
     }
     return out;
   }

@@ -1,0 +1,176 @@
+/**
+ * The whole analysis end to end: coffea's test processor (per dataset a 30,000-bin muon-pt and
+ * dimuon-mass histogram and a cutflow, `bench/coffea-processor.ts`) on the threads backend with
+ * 1 and 2 workers, over two filesets:
+ *
+ * - big: generated 1M-event Parquet files, one per codec cortado can write (SNAPPY, GZIP, none);
+ * - mixed: the big files plus real copies (not links: the metadata cache is keyed by inode) of
+ *   the shared NanoAOD samples, ROOT and Parquet, 100 small files by default.
+ *
+ * Each configuration runs in a child process of its own, so its peak RSS is its own. Preparation
+ * (`preprocess`, cold in that process) and processing (`compute`, median of runs) are timed
+ * separately; events/s, the 1→2-worker speed-up and peak RSS are printed, and the cutflows of
+ * every configuration must agree.
+ *
+ *   npx tsx bench/analysis.ts [--events 1000000] [--small 100] [--runs 3] [--workers 1,2] [--step 100000]
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
+import { gzipSync } from 'node:zlib';
+import { threads } from '../src/backends/threads.ts';
+import { dataGroup, dataset } from '../src/io/dataset/index.ts';
+import { ColumnarParquetWriter } from '../src/io/demo/columnar-writer.ts';
+import { DEMO_COLUMNS } from '../src/io/demo/generate.ts';
+import { generateBlock } from '../src/io/demo/physics.ts';
+import { Random } from '../src/io/demo/random.ts';
+import { preprocess } from '../src/io/prepare/index.ts';
+import { coffeaTest } from './coffea-processor.ts';
+import { arg, fmt, median } from './stats.ts';
+
+const SHARED = join(fileURLToPath(new URL('.', import.meta.url)), '../../shared/data/nanoaod');
+const SMALL_SAMPLES = ['nano_dy.root', 'nano_dimuon.root', 'nano_dy.parquet', 'nano_dimuon.parquet'];
+const CODECS: Record<string, ((bytes: Uint8Array) => Uint8Array) | undefined> = {
+  SNAPPY: undefined, // the writer's own
+  GZIP: (bytes) => gzipSync(bytes, { level: 6 }),
+  UNCOMPRESSED: (bytes) => bytes,
+};
+
+interface Fileset {
+  readonly name: string;
+  readonly datasets: Record<string, string[]>;
+}
+
+interface ChildResult {
+  readonly events: number;
+  readonly prepareMs: number;
+  readonly processMs: number[];
+  readonly peakRssMiB: number;
+  readonly cutflows: string;
+}
+
+async function writeBigFile(path: string, events: number, codec: string, seed: number): Promise<void> {
+  const compress = CODECS[codec];
+  const writer = new ColumnarParquetWriter(path, DEMO_COLUMNS, { codec, ...(compress === undefined ? {} : { compress }) });
+  const rng = new Random(seed);
+  const physics = { signalFraction: 0.3, continuumFraction: 0.15, continuumSlope: 25 };
+  for (let start = 0; start < events; start += 100_000) {
+    const rows = Math.min(100_000, events - start);
+    const b = generateBlock(rng, rows, physics);
+    const event = new BigInt64Array(rows);
+    for (let i = 0; i < rows; i++) event[i] = BigInt(start + i + 1);
+    writer.writeGroup(rows, [
+      { name: 'run', type: 'INT32', values: new Int32Array(rows).fill(1) },
+      { name: 'event', type: 'INT64', values: event },
+      { name: 'nMuon', type: 'INT32', values: b.nMuon },
+      { name: 'Muon_pt', type: 'FLOAT', values: b.pt, offsets: b.offsets },
+      { name: 'Muon_eta', type: 'FLOAT', values: b.eta, offsets: b.offsets },
+      { name: 'Muon_phi', type: 'FLOAT', values: b.phi, offsets: b.offsets },
+      { name: 'Muon_mass', type: 'FLOAT', values: b.mass, offsets: b.offsets },
+      { name: 'Muon_charge', type: 'INT32', values: b.charge, offsets: b.offsets },
+      { name: 'MET_pt', type: 'FLOAT', values: b.metPt },
+    ]);
+  }
+  writer.finish();
+}
+
+// One configuration, in this (child) process: prepare once (cold), then process `runs` times.
+async function child(spec: { fileset: Fileset; workers: number; runs: number; step: number }): Promise<ChildResult> {
+  const group = dataGroup(Object.entries(spec.fileset.datasets).map(([name, files]) => dataset(name, files)));
+  await using backend = threads({ workers: spec.workers });
+  let t = performance.now();
+  const prepared = await preprocess(backend, group, { stepSize: spec.step });
+  const prepareMs = performance.now() - t;
+  const processMs: number[] = [];
+  let cutflows = '';
+  let events = 0;
+  for (let run = 0; run < spec.runs; run++) {
+    t = performance.now();
+    const result = await backend.compute(prepared.mapSteps(coffeaTest)).result();
+    processMs.push(performance.now() - t);
+    const flows = Object.entries(result).map(([name, r]) => [name, r.cutflow] as const).sort(([a], [b]) => a.localeCompare(b));
+    cutflows = JSON.stringify(flows);
+    events = flows.reduce((n, [, c]) => n + c.events, 0);
+  }
+  return { events, prepareMs, processMs, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows };
+}
+
+async function main(): Promise<void> {
+  const events = Number(arg('events', '1000000'));
+  const small = Number(arg('small', '100'));
+  const runs = Number(arg('runs', '3'));
+  const step = Number(arg('step', '100000'));
+  const workerCounts = arg('workers', '1,2').split(',').map(Number);
+  const dir = await mkdtemp(join(tmpdir(), 'cortado-analysis-'));
+  try {
+    const big: Record<string, string[]> = {};
+    let t = performance.now();
+    for (const [i, codec] of Object.keys(CODECS).entries()) {
+      const path = join(dir, `big_${codec.toLowerCase()}.parquet`);
+      await writeBigFile(path, events, codec, i + 1);
+      big[`big-${codec.toLowerCase()}`] = [path];
+    }
+    const smallSets: Record<string, string[]> = {};
+    for (let k = 0; k < small; k++) {
+      const sample = SMALL_SAMPLES[k % SMALL_SAMPLES.length]!;
+      const copy = join(dir, `small_${k}_${sample}`);
+      await copyFile(join(SHARED, sample), copy);
+      (smallSets[`small-${sample.replace('.', '-')}`] ??= []).push(copy);
+    }
+    console.log(
+      `analysis: coffea test processor (2 × 30,000-bin histograms + cutflow per dataset); big: ${Object.keys(CODECS).length} × ${fmt(events)} ` +
+        `generated Parquet events (${Object.keys(CODECS).join(', ')}); mixed: those + ${small} copies of ${SMALL_SAMPLES.join(', ')}; ` +
+        `step ${fmt(step)}; processing: median of ${runs} runs; files written in ${fmt(performance.now() - t)} ms`,
+    );
+    const filesets: Fileset[] = [
+      { name: 'big', datasets: big },
+      { name: 'mixed', datasets: { ...big, ...smallSets } },
+    ];
+    const cutflows = new Map<string, string>();
+    for (const fileset of filesets) {
+      let base: number | undefined;
+      for (const workers of workerCounts) {
+        const spec = JSON.stringify({ fileset, workers, runs, step });
+        const out = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', spec], {
+          encoding: 'utf8',
+          maxBuffer: 1 << 26,
+        });
+        const line = out.stdout.split('\n').find((l) => l.startsWith('{'));
+        if (out.status !== 0 || line === undefined) {
+          console.log(`  ${fileset.name} ${workers} worker(s): failed (exit ${out.status}): ${out.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+          continue;
+        }
+        const r = JSON.parse(line) as ChildResult;
+        const p = median(r.processMs);
+        const rate = (r.events / p) * 1000;
+        base ??= workers === 1 ? rate : undefined;
+        const previous = cutflows.get(fileset.name);
+        const agree = previous === undefined ? '' : previous === r.cutflows ? ', cutflows equal' : ', CUTFLOWS DIFFER';
+        cutflows.set(fileset.name, r.cutflows);
+        console.log(
+          `  ${fileset.name.padEnd(5)} ${workers} worker(s): ${fmt(r.events)} events; prepare ${fmt(r.prepareMs)} ms; ` +
+            `process ${fmt(p)} ms = ${fmt(rate / 1e6, 2)} M events/s` +
+            `${base !== undefined && workers !== 1 ? ` (×${fmt(rate / base, 2)} over 1 worker)` : ''}; ` +
+            `prepare+process ${fmt(((r.events / (p + r.prepareMs)) * 1000) / 1e6, 2)} M events/s; peak RSS ${fmt(r.peakRssMiB)} MiB${agree}`,
+        );
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (isMainThread) {
+  const at = process.argv.indexOf('--child');
+  if (at >= 0) {
+    const result = await child(JSON.parse(process.argv[at + 1]!) as Parameters<typeof child>[0]);
+    console.log(JSON.stringify(result));
+  } else {
+    await main();
+  }
+}
+
+

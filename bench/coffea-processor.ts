@@ -1,0 +1,42 @@
+/**
+ * coffea's test processor, the shape `bench/analysis.ts` runs: per dataset a muon-pt and a
+ * dimuon-mass histogram of 30,000 bins each and a cutflow. A module of its own so that worker
+ * threads import the processor without starting the benchmark.
+ */
+import { defineProcessor } from '../src/protocol/processor.ts';
+import { filterPairs, oppositeCharge, pairMass, pairs } from '../src/io/events/index.ts';
+import type { EventsInput } from '../src/io/dataset/index.ts';
+import { Hist } from '../src/results/hist.ts';
+import { regular } from '../src/results/regular.ts';
+
+/** Counts after each selection step; adds key by key. */
+export interface CoffeaCutflow {
+  events: number;
+  muons: number;
+  pairs: number;
+  oppositeCharge: number;
+}
+
+/** One chunk → pt and mass histograms (30,000 bins, 0.25–300 GeV, as coffea's test) and a cutflow. */
+export const coffeaTest = defineProcessor(
+  import.meta.url,
+  'coffeaTest',
+  ({ events }: EventsInput) => {
+    const muons = events.Muon;
+    const pt = new Hist(regular(30_000, 0.25, 300, { name: 'pt' }));
+    pt.fill({ pt: muons.pt.values as ArrayLike<number> });
+    const all = pairs(muons);
+    const opposite = filterPairs(all, oppositeCharge(all, muons.charge));
+    const masses = pairMass(opposite, muons).values;
+    const mass = new Hist(regular(30_000, 0.25, 300, { name: 'mass' }));
+    mass.fill({ mass: masses });
+    const cutflow: CoffeaCutflow = {
+      events: events.length,
+      muons: muons.pt.values.length,
+      pairs: all.first.length,
+      oppositeCharge: masses.length,
+    };
+    return { pt, mass, cutflow };
+  },
+  { columns: ['nMuon', 'Muon_pt', 'Muon_eta', 'Muon_phi', 'Muon_mass', 'Muon_charge'] },
+);

@@ -1,0 +1,168 @@
+import { RootCursor } from './cursor.ts';
+import { builtinLayout, readMembers, UnknownVersion, type LayoutOf, type MemberDef } from './members.ts';
+import {
+  listItems, ObjectReader, readTList, readTObjArray, skipUnknown, type ClassReader, type RootObject,
+} from './objects.ts';
+import type { StreamerInfo } from './streamers.ts';
+
+/** Branch classes cortado reads. */
+const BRANCH_CLASSES = new Set(['TBranch', 'TBranchElement', 'TBranchObject', 'TBranchRef', 'TBranchSTL']);
+
+/** Where an unstreamed branch lies in its tree record, to be read in full on first use. */
+export interface BranchStub {
+  readonly _class: string;
+  readonly fName: string;
+  readonly fTitle: string;
+  /** The branch's version and the offset of its version header in the record. */
+  readonly version: number;
+  readonly at: number;
+}
+
+/** A TTree record parsed up to its branch list, each top-level branch a {@link BranchStub}. */
+export interface TreeRecord {
+  readonly className: string;
+  readonly fEntries: number;
+  readonly fAutoFlush?: number;
+  readonly fNClusterRange?: number;
+  readonly fClusterRangeEnd?: readonly number[];
+  readonly fClusterSize?: readonly number[];
+  readonly stubs: readonly BranchStub[];
+  /** Reads a stub's branch in full (members, leaves, sub-branches, embedded baskets). */
+  resolve(stub: BranchStub): RootObject;
+}
+
+/** A layout lookup: cortado's built-in class versions first, then the file's streamer info. */
+export function layoutLookup(infos: ReadonlyMap<string, StreamerInfo> | undefined): LayoutOf {
+  const cache = new Map<string, readonly MemberDef[] | undefined>();
+  return (className, version) => {
+    const builtin = builtinLayout(className, version);
+    if (builtin || !infos) return builtin;
+    const key = `${className}@${version}`;
+    if (cache.has(key)) return cache.get(key);
+    const info = infos.get(key) ?? (version <= 0 ? [...infos.values()].find((i) => i.className === className) : undefined);
+    const defs = info?.elements.map((e) => ({
+      name: e.name, type: e.type, typeName: e.typeName, arrayLength: e.arrayLength, ...(e.countName ? { countName: e.countName } : {}),
+    }));
+    cache.set(key, defs);
+    return defs;
+  };
+}
+
+/** Reads an embedded TBasket (the unflushed last basket kept in a tree record). */
+const readBasketObject: ClassReader = (_r, c) => {
+  // No version header: TBasket streams its TKey first (fNbytes, key version, fObjlen, fDatime,
+  // fKeylen, fCycle, two seeks, three strings), then its own version and fields.
+  const nbytes = c.i32();
+  const keyVersion = c.i16();
+  c.skip(8); // fObjlen, fDatime
+  const keylen = c.i16();
+  c.skip(2 + (keyVersion > 1000 ? 16 : 8));
+  c.string();
+  c.string();
+  c.string();
+  c.skip(2); // the TBasket version (no byte count)
+  c.skip(4); // fBufferSize
+  const nevBufSize = c.i32();
+  const nevBuf = c.i32();
+  const last = c.i32();
+  const flag = c.u8();
+  const border = last - keylen;
+  let offsets: Int32Array | undefined;
+  if (flag !== 0 && flag % 10 !== 2 && flag < 80) {
+    if (nevBuf > 0) {
+      const n = c.i32();
+      const raw = c.array(n, 4, c.i32);
+      if (nevBufSize > 8 && n >= nevBuf) {
+        offsets = new Int32Array(nevBuf + 1);
+        for (let i = 0; i < nevBuf; i++) offsets[i] = raw[i]! - keylen;
+        offsets[nevBuf] = border;
+      }
+    }
+    if (flag > 40) c.skip(4 + 4 * Math.max(0, c.view.getInt32(c.pos))); // fDisplacement
+  }
+  let data: Uint8Array | undefined;
+  if (flag === 1 || flag > 10) {
+    c.need(last);
+    data = c.bytes.subarray(c.pos + keylen, c.pos + last);
+    c.pos += last;
+  }
+  return { _class: 'TBasket', nbytes, keylen, nevBuf, last, data, offsets };
+};
+
+/**
+ * Parses a TTree (or TNtuple) record up to its branch list. Top-level branches are left as
+ * stubs (name and title only, skipped by their byte count) and read in full by
+ * {@link TreeRecord.resolve}; references into skipped bytes are read on demand. Throws
+ * {@link UnknownVersion} for a class version neither built in nor in `infos`.
+ *
+ * @example
+ * ```ts
+ * const tree = readTreeRecord(bytes, key.keylen, 'TTree', undefined);
+ * tree.stubs.map((s) => s.fName); // ['run', 'luminosityBlock', 'event', …]
+ * ```
+ */
+export function readTreeRecord(bytes: Uint8Array, origin: number, className: string,
+  infos: ReadonlyMap<string, StreamerInfo> | undefined): TreeRecord {
+  const layoutOf = layoutLookup(infos);
+  let lazy = true;
+  const readerOf = (name: string): ClassReader | undefined => {
+    if (BRANCH_CLASSES.has(name)) {
+      return (r, c, cls) => {
+        if (lazy) return readStub(c, cls, layoutOf);
+        return readMembers(r, c, cls, layoutOf, { _class: cls }) as RootObject;
+      };
+    }
+    if (name.startsWith('TLeaf')) {
+      return (r, c, cls) => readMembers(r, c, cls, layoutOf, { _class: cls }, 'fType') as RootObject;
+    }
+    switch (name) {
+      case 'TObjArray': return (r, c) => readTObjArray(r, c);
+      case 'TList': case 'THashList': return (r, c, cls) => readTList(r, c, cls);
+      case 'TBasket': return readBasketObject;
+      default: return (_r, c, cls) => skipUnknown(c, cls);
+    }
+  };
+  const r = new ObjectReader(bytes, origin, readerOf);
+  const tree = readMembers(r, r.cursor, className, layoutOf, { _class: className }, 'fBranches');
+  lazy = false;
+  const stubs = listItems(tree['fBranches']).map((b) => {
+    if (!('at' in b)) throw new UnknownVersion(b._class, Number(b['_version'] ?? -1));
+    return b as unknown as BranchStub;
+  });
+  return {
+    className,
+    fEntries: Number(tree['fEntries'] ?? 0),
+    ...(tree['fAutoFlush'] !== undefined ? { fAutoFlush: Number(tree['fAutoFlush']) } : {}),
+    ...(tree['fNClusterRange'] !== undefined ? { fNClusterRange: Number(tree['fNClusterRange']) } : {}),
+    ...(tree['fClusterRangeEnd'] ? { fClusterRangeEnd: tree['fClusterRangeEnd'] as number[] } : {}),
+    ...(tree['fClusterSize'] ? { fClusterSize: tree['fClusterSize'] as number[] } : {}),
+    stubs,
+    resolve(stub: BranchStub): RootObject {
+      const c = new RootCursor(bytes, stub.at, origin);
+      return readMembers(r, c, stub._class, layoutOf, { _class: stub._class }) as RootObject;
+    },
+  };
+}
+
+/** Reads a branch's version and name, then skips it by its byte count. */
+function readStub(c: RootCursor, className: string, layoutOf: LayoutOf): RootObject {
+  const at = c.pos;
+  const v = c.version();
+  if (v.end === undefined || !layoutOf(className, v.version)) {
+    c.pos = at;
+    throw new UnknownVersion(className, v.version);
+  }
+  // The TNamed comes first in every branch class (TBranchElement: through its TBranch base).
+  if (className !== 'TBranch') c.version();
+  const named = c.version();
+  c.version(); // TObject
+  c.skip(8);
+  const bits = c.view.getUint32(c.pos - 4);
+  if (bits & (1 << 4)) c.skip(2);
+  const fName = c.string();
+  const fTitle = c.string();
+  if (named.end !== undefined) c.to(named.end);
+  c.to(v.end);
+  const stub: BranchStub = { _class: className, fName, fTitle, version: v.version, at };
+  return stub as unknown as RootObject;
+}
