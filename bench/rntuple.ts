@@ -1,12 +1,12 @@
 /**
  * RNTuple read throughput against the TTree twin of the same events, in one run. For each
- * NanoAOD sample held in both forms (`nano_dy`, `nano_dimuon`), opens the file through
- * `openSource` (metadata cached from an earlier open, as a runtime reopens a file per chunk),
- * reads `nMuon, Muon_pt, Muon_eta, Muon_phi, Muon_mass, Muon_charge` over all entries, closes it;
- * prints the median events/s of each form (runs interleaved; each repeats the read until it lasts
- * ~0.2 s) and the ratio RNTuple / TTree (the target is ≥ 1).
+ * NanoAOD sample held in both forms (`nano_dy`, `nano_dimuon`), reads `nMuon, Muon_pt, Muon_eta,
+ * Muon_phi, Muon_mass, Muon_charge` over all entries: from a source kept open, then as a runtime
+ * does per chunk (open through `openSource` with metadata cached from an earlier open, read,
+ * close). Prints median events/s of each form by wall clock and by CPU time (runs interleaved;
+ * each repeats the read until it lasts ~0.2 s) and the ratio RNTuple / TTree (target ≥ 1).
  *
- *   npx tsx bench/rntuple.ts [--runs 7]
+ *   npx tsx bench/rntuple.ts [--runs 11]
  */
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -17,7 +17,7 @@ import { arg, fmt, median } from './stats.ts';
 
 const COLUMNS = ['nMuon', 'Muon_pt', 'Muon_eta', 'Muon_phi', 'Muon_mass', 'Muon_charge'];
 const TWINS = [['nano_dy.root', 'nano_dy_rntuple.root'], ['nano_dimuon.root', 'nano_dimuon_rntuple.root']] as const;
-const RUNS = Number(arg('runs', '7'));
+const RUNS = Number(arg('runs', '11'));
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -27,7 +27,7 @@ const collectGarbage = runInNewContext('gc') as () => void;
  * metadata cache), then RUNS rounds time each in turn (interleaved, so that load from other
  * processes on a shared machine hits both alike), every timing repeating the call to last ~0.2 s.
  */
-async function timeMedians(fns: readonly (() => Promise<unknown>)[]): Promise<number[]> {
+async function timeMedians(fns: readonly (() => Promise<unknown>)[]): Promise<{ wall: number; cpu: number }[]> {
   const reps: number[] = [];
   for (const fn of fns) {
     collectGarbage();
@@ -39,16 +39,20 @@ async function timeMedians(fns: readonly (() => Promise<unknown>)[]): Promise<nu
     } while (performance.now() - t0 < 200);
     reps.push(Math.max(1, Math.ceil(calls * (200 / (performance.now() - t0)))));
   }
-  const times = fns.map(() => [] as number[]);
+  const walls = fns.map(() => [] as number[]);
+  const cpus = fns.map(() => [] as number[]);
   for (let i = 0; i < RUNS; i++) {
     for (const [j, fn] of fns.entries()) {
       collectGarbage();
       const t = performance.now();
+      const c = process.cpuUsage();
       for (let r = 0; r < reps[j]!; r++) await fn();
-      times[j]!.push((performance.now() - t) / 1000 / reps[j]!);
+      const used = process.cpuUsage(c);
+      walls[j]!.push((performance.now() - t) / 1000 / reps[j]!);
+      cpus[j]!.push((used.user + used.system) / 1e6 / reps[j]!);
     }
   }
-  return times.map(median);
+  return fns.map((_, j) => ({ wall: median(walls[j]!), cpu: median(cpus[j]!) }));
 }
 
 async function readAll(path: string): Promise<number> {
@@ -57,15 +61,33 @@ async function readAll(path: string): Promise<number> {
   return (columns.Muon_pt as { values: Float32Array }).values.length + source.entries;
 }
 
-console.log(`Muon columns (${COLUMNS.join(', ')}), open + read all + close, median of ${RUNS} runs`);
-console.log('sample             entries   TTree events/s   RNTuple events/s   RNTuple / TTree');
+type Timing = { wall: number; cpu: number };
+
+function row(label: string, entries: number, t: Timing, r: Timing): void {
+  console.log(`${label.padEnd(16)} ${String(entries).padStart(8)} ${fmt(entries / t.wall).padStart(16)} ` +
+    `${fmt(entries / r.wall).padStart(18)} ${(t.wall / r.wall).toFixed(2).padStart(17)}×   ` +
+    `(${fmt(entries / t.cpu)}, ${fmt(entries / r.cpu)}, ${(t.cpu / r.cpu).toFixed(2)}×)`);
+}
+
+const HEAD = 'sample             entries   TTree events/s   RNTuple events/s   RNTuple / TTree   (CPU: TTree, RNTuple, ratio)';
+console.log(`Muon columns (${COLUMNS.join(', ')}), median of ${RUNS} runs`);
+console.log('events/s by wall clock, and by CPU time of this process (steadier on a shared machine)');
+console.log('\nread only (source open; each read decodes every page of the columns afresh)');
+console.log(HEAD);
+for (const [tree, ntuple] of TWINS) {
+  await using t = await openSource(join(DATA_DIR, 'nanoaod', tree), 'Events');
+  await using r = await openSource(join(DATA_DIR, 'nanoaod', ntuple), 'Events');
+  const [a, b] = await timeMedians([() => t.read(COLUMNS, 0, t.entries), () => r.read(COLUMNS, 0, r.entries)]) as [Timing, Timing];
+  row(tree.replace('.root', ''), t.entries, a, b);
+}
+console.log('\nopen + read + close (a runtime opens the file once per chunk; metadata cached after the first open)');
+console.log(HEAD);
 for (const [tree, ntuple] of TWINS) {
   const treePath = join(DATA_DIR, 'nanoaod', tree);
   const ntuplePath = join(DATA_DIR, 'nanoaod', ntuple);
   await using probe = await openSource(treePath, 'Events');
   const entries = probe.entries;
   if (await readAll(treePath) !== await readAll(ntuplePath)) throw new Error(`${tree} and ${ntuple} read different Muon columns`);
-  const [t, r] = await timeMedians([() => readAll(treePath), () => readAll(ntuplePath)]) as [number, number];
-  console.log(`${tree.replace('.root', '').padEnd(16)} ${String(entries).padStart(8)} ${fmt(entries / t).padStart(16)} ` +
-    `${fmt(entries / r).padStart(18)} ${(t / r).toFixed(2).padStart(17)}×`);
+  const [t, r] = await timeMedians([() => readAll(treePath), () => readAll(ntuplePath)]) as [Timing, Timing];
+  row(tree.replace('.root', ''), entries, t, r);
 }

@@ -85,6 +85,8 @@ export { openSource } from './io/open.ts';
 export type { OpenSourceOptions } from './io/open.ts';
 export { openRootFile, openRootTree } from './io/root/index.ts';
 export { openParquet } from './io/parquet/index.ts';
+export { openRNTuple, RNTupleSource } from './io/rntuple/index.ts';
+export type { RNTupleOpenOptions } from './io/rntuple/index.ts';
 export type { EventSource, BranchInfo, ColumnKind } from './io/source.ts';
 export type { Column, ColumnSet, JaggedColumn, NumericArray } from './io/columns.ts';
 export { isJagged } from './io/columns.ts';

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { dimuon, type DimuonResult } from '../examples/dimuon.ts';
@@ -8,6 +10,8 @@ import { Events } from '../src/io/events/events.ts';
 import { openSource } from '../src/io/open.ts';
 import { preprocess } from '../src/io/prepare/preprocess.ts';
 import { openRNTuple, RNTupleSource } from '../src/io/rntuple/index.ts';
+import { referenceCutflow } from './fixtures/cli/reference-cutflow.ts';
+import { readJson, runCli } from './fixtures/cli/run-cli.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
 
 const nano = (name: string): string => join(DATA_DIR, 'nanoaod', name);
@@ -103,5 +107,25 @@ describeWithData('RNTuple samples against their TTree twins', () => {
       expect(b.mass.values({ flow: true })).toEqual(a.mass.values({ flow: true }));
     }
     expect(fromNtuple.Data!.cutflow.oppositeCharge).toBeGreaterThan(0);
+  });
+
+  it('runs through the CLI: cortado run over the RNTuple samples gives the cutflows of their TTree twins', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-rntuple-cli-'));
+    try {
+      const fileset = join(dir, 'fileset.json');
+      writeFileSync(fileset, JSON.stringify({
+        ZJets: { files: { [nano('nano_dy_rntuple.root')]: 'Events' } },
+        Data: { files: { [nano('nano_dimuon_rntuple.root')]: 'Events' } },
+      }));
+      const out = join(dir, 'result.json');
+      const run = await runCli(['run', 'examples/dimuon.ts', '--fileset', fileset, '--step-size', '15', '--out', out, '--progress', 'none']);
+      expect(run.code, run.stderr).toBe(0);
+      const saved = readJson(out) as { status: string; result: { value: Record<string, { cutflow: unknown }> } };
+      expect(saved.status).toBe('complete');
+      expect(saved.result.value.ZJets!.cutflow).toEqual(await referenceCutflow([nano('nano_dy.root')]));
+      expect(saved.result.value.Data!.cutflow).toEqual(await referenceCutflow([nano('nano_dimuon.root')]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

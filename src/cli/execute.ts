@@ -13,7 +13,11 @@ import { deserializeResult, serializeResult } from '../results/serialize.ts';
 import { writePlots } from '../results/plot/write.ts';
 import type { EventsInput } from '../io/dataset/context.ts';
 import type { BackendArgs, MonitorArgs, ProgressMode } from './args.ts';
+import { existsSync, rmSync } from 'node:fs';
+import { removeStaleTemporaries } from '../journal/atomic-write.ts';
+import { acquireLock } from '../journal/lock.ts';
 import { assertWritableFile } from '../journal/writable.ts';
+import { journalMeta, journalPathOf, metaJson, readRunJournal, resumePoint, type ResumePoint } from './run-journal.ts';
 import { createBackend } from './backend.ts';
 import { concatComputables } from './concat.ts';
 import { CliUsageError, EXIT, oneLine } from './errors.ts';
@@ -23,6 +27,7 @@ import { watchInterrupts, type Interruption } from './interrupt.ts';
 import { prepareMissing } from './prepare-files.ts';
 import { openMonitor } from './monitor.ts';
 import { loadProcessorModule } from './processor-module.ts';
+import { groupProgress, workLayout } from './group-progress.ts';
 import { createProgressView, type ProgressView } from './progress.ts';
 import { readRunFile, writeRunFile, type RunFile, type SavedFailure } from './run-file.ts';
 import { savedError } from './saved-error.ts';
@@ -48,8 +53,10 @@ export interface RunRequest {
   readonly continueOn: readonly string[];
   /** Retries of a failing chunk before it is skipped (I/O errors) or cancels the run. @defaultValue 3 */
   readonly retries?: number | undefined;
-  /** A result file of an earlier run to complete. */
+  /** A result file of an earlier run to complete (or the journal `<file>.journal` of a run that died). */
   readonly resume?: string | undefined;
+  /** Keep a crash-safe journal in `<out>.journal` while running. @defaultValue true */
+  readonly journal?: boolean | undefined;
   readonly progress: ProgressMode;
   /** A live dashboard and/or a trace file of the run. */
   readonly monitor?: MonitorArgs | undefined;
@@ -95,18 +102,34 @@ const defaultOutput: Output = {
  * ```
  */
 export async function executeRun(request: RunRequest, output: Output = defaultOutput): Promise<RunOutcome> {
-  const startedAt = new Date();
-  const t0 = performance.now();
-  const saved = request.resume === undefined ? undefined : await readRunFile(request.resume);
   const out = request.out ?? request.resume ?? 'result.json';
   // Found now, not after the whole computation: an --out that cannot be written.
   assertWritableFile(out, 'the result file (--out)');
-  const settings = resolveSettings(request, saved);
+  // Two runs writing one result file (two --resume of one run) would lose one's work: lock it.
+  const lock = acquireLock(`${out}.lock`, `The result file ${out}`);
+  try {
+    removeStaleTemporaries(out);
+    return await executeLocked(request, out, output);
+  } finally {
+    lock.release();
+  }
+}
+
+async function executeLocked(request: RunRequest, out: string, output: Output): Promise<RunOutcome> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const useJournal = request.journal ?? true;
+  const journalPath = journalPathOf(request.resume ?? out);
+  const point = await findResumePoint(request, out, journalPath, useJournal);
+  const { saved, journal } = point;
+  if (point.note !== undefined) output.err(`note: ${point.note}`);
+  const header = journal ?? saved;
+  const settings = resolveSettings(request, header);
   // Inputs first (fast, one-line errors), then the backend.
-  const group = saved === undefined ? await readFileset(request.fileset!) : undefined;
+  const group = header === undefined ? await readFileset(request.fileset!) : undefined;
   const processor = await loadProcessorModule(settings.module, settings.exportName);
-  if (saved !== undefined && processor.exportName !== saved.processor.exportName) {
-    throw new CliUsageError(`Expected export \`${saved.processor.exportName}\` as in the saved run ${request.resume}, got \`${processor.exportName}\``);
+  if (header !== undefined && processor.exportName !== header.processor.exportName) {
+    throw new CliUsageError(`Expected export \`${header.processor.exportName}\` as in the saved run ${request.resume}, got \`${processor.exportName}\``);
   }
   const mapOptions: MapStepsOptionsInput = {
     ...(settings.stepSize === undefined ? {} : { stepSize: settings.stepSize }),
@@ -141,7 +164,9 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
   await using _monitor = { [Symbol.asyncDispose]: async () => monitor?.close() };
 
   // 1. Preparation: entries of every file that lacks them (and, on resume, of files that failed before).
-  const prepared = await prepareParts(backend, saved, group, { stepSize: settings.stepSize, errorPolicy, signal: watch.signal, progress: request.progress });
+  // A run continued from its journal keeps the parts it had prepared: its journal's key depends on them.
+  const prepared: PreparedParts =
+    journal !== undefined ? { parts: [...journal.parts], failed: [...journal.prepareFailed], status: 'complete' } : await prepareParts(backend, saved, group, { stepSize: settings.stepSize, errorPolicy, signal: watch.signal, progress: request.progress });
   if (prepared.status === 'cancelled') {
     if (watch.interruption !== undefined) {
       output.err('Interrupted while preparing files: nothing was computed, so nothing was written. Run the same command again.');
@@ -155,16 +180,39 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
   const computable = build(prepared.parts);
   const before = new RangeSet(saved?.completed ?? []);
   const todo: Computable<unknown> = saved === undefined ? computable : restrict(computable, before.complement(computable.size).toArray());
-  view = createProgressView({ mode: request.progress, label: saved === undefined ? 'run' : 'resume' });
+  const meta =
+    journal ??
+    journalMeta({
+      baseRunId: saved?.runId ?? null,
+      processor: { module: processor.path, exportName: processor.exportName },
+      fileset: header?.fileset ?? resolve(request.fileset!),
+      options: runOptions(settings),
+      parts: prepared.parts,
+      prepareFailed: prepared.failed,
+      startedAt,
+    });
+  // The true totals (chunks, each dataset's events) before anything runs.
+  const layout = workLayout(computable);
+  const chunksTotal = saved === undefined ? layout.chunks : workLayout(todo).chunks;
+  view = createProgressView({ mode: request.progress, label: saved === undefined && journal === undefined ? 'run' : 'resume', chunksTotal });
   const progressView = view;
   let last: Progress | undefined;
-  const task = backend.compute(todo, { errorPolicy, signal: watch.signal });
-  monitor?.attach(task, saved === undefined ? 'run' : 'resume');
+  const task = backend.compute(todo, {
+    errorPolicy,
+    signal: watch.signal,
+    // The journal goes once the result file is written (below), not when the task completes.
+    ...(useJournal ? { checkpoint: { path: journalPath, meta: metaJson(meta), removeOnComplete: false } } : {}),
+  });
+  if (task.restored !== undefined) {
+    output.err(`Resuming from the journal ${journalPath}: ${task.restored.entries} events were recorded before the last run stopped; computing the rest.`);
+  }
+  monitor?.attach(task, saved === undefined && journal === undefined ? 'run' : 'resume');
   for (const f of prepared.failed) if (f.file !== undefined) monitor?.skippedFile(f.file, f.error, f.dataset);
   const subscription = task.progress$.subscribe((p) => {
     last = p;
     // A resumed run counts what was done before, so the bar ends at 100%.
-    progressView.update({ ...p, entriesDone: p.entriesDone + before.length });
+    const groups = progressView.showsGroups ? groupProgress(layout, before.clone().addAll(task.completedRanges()).toArray()) : undefined;
+    progressView.update({ ...p, entriesDone: p.entriesDone + before.length }, groups);
   });
   const partial = await task.wait();
   subscription.unsubscribe();
@@ -192,10 +240,11 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
   const run: RunFile = {
     type: 'cortado.Run',
     version: 1,
+    runId: meta.runId,
     status,
     processor: { module: processor.path, exportName: processor.exportName },
-    fileset: saved?.fileset ?? resolve(request.fileset!),
-    options: { ...(settings.stepSize === undefined ? {} : { stepSize: settings.stepSize }), ...(settings.maxChunks === undefined ? {} : { maxChunks: settings.maxChunks }) },
+    fileset: header?.fileset ?? resolve(request.fileset!),
+    options: runOptions(settings),
     key: computable.key,
     size: computable.size,
     completed: completed.toArray(),
@@ -208,7 +257,14 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
     elapsedMs: Math.round(performance.now() - t0),
     result: serializeResult(result === EMPTY ? {} : result),
   };
-  await writeRunFile(out, run);
+  try {
+    await writeRunFile(out, run);
+  } catch (error) {
+    if (useJournal) output.err(`The journal ${journalPath} still holds everything computed: fix the problem and run \`${resumeCommand({ ...request, resume: request.resume ?? out }, out)}\``);
+    throw error;
+  }
+  // The result file now holds everything the journal did.
+  if (useJournal) rmSync(journalPath, { recursive: true, force: true });
 
   let plots: string[] = [];
   if (request.plots !== undefined && result !== EMPTY) {
@@ -226,7 +282,7 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
   if (partial.error !== undefined) output.err(`\nThe run was cancelled by this error:\n${run.error?.stack ?? oneLine(partial.error)}\n`);
   const summary: SummaryInput = {
     run,
-    processedNow: partial.processed,
+    processedNow: partial.processed - (task.restored?.entries ?? 0),
     progress: last,
     elapsedMs: performance.now() - t0,
     prepareMs,
@@ -241,6 +297,35 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
   return { run, exitCode, out, plots, interruption };
 }
 
+/** What a resumed run takes from the run it continues (a result file or a journal). */
+type RunHeader = Pick<RunFile, 'processor' | 'fileset' | 'options'>;
+
+function runOptions(settings: Settings): RunFile['options'] {
+  return { ...(settings.stepSize === undefined ? {} : { stepSize: settings.stepSize }), ...(settings.maxChunks === undefined ? {} : { maxChunks: settings.maxChunks }) };
+}
+
+/**
+ * What this invocation continues. A fresh run refuses to start over the journal of a run that
+ * died (it would throw that work away); `--resume` takes the result file, its journal, or both.
+ */
+async function findResumePoint(request: RunRequest, out: string, journalPath: string, useJournal: boolean): Promise<ResumePoint> {
+  const journal = useJournal ? readRunJournal(journalPath) : undefined;
+  if (request.resume === undefined) {
+    if (journal === undefined) return { saved: undefined, journal: undefined };
+    const previous = existsSync(out) ? await readRunFile(out).catch(() => undefined) : undefined;
+    if (previous !== undefined && previous.runId === journal.runId) {
+      rmSync(journalPath, { recursive: true, force: true });
+      return { saved: undefined, journal: undefined };
+    }
+    throw new CliUsageError(
+      `A run writing ${out} stopped before it finished and left its journal ${journalPath}: resume it with \`cortado run --resume ${out}\`, ` +
+        `or delete the folder ${journalPath} to start afresh (or choose another --out)`,
+    );
+  }
+  const saved = existsSync(request.resume) || journal === undefined ? await readRunFile(request.resume) : undefined;
+  return resumePoint(request.resume, saved, journalPath, journal);
+}
+
 interface Settings {
   readonly module: string;
   readonly exportName: string | undefined;
@@ -249,7 +334,7 @@ interface Settings {
 }
 
 /** The processor and step options: from the request, or from the saved run (which they must then match). */
-function resolveSettings(request: RunRequest, saved: RunFile | undefined): Settings {
+function resolveSettings(request: RunRequest, saved: RunHeader | undefined): Settings {
   if (saved === undefined) {
     if (request.processor === undefined) throw new CliUsageError('Expected a processor module: cortado run <module.ts> --fileset <fileset.json> (or --resume <result.json>)');
     if (request.fileset === undefined) throw new CliUsageError('Expected --fileset <fileset.json> (a coffea fileset or a cortado data group), got none');

@@ -44,6 +44,8 @@ export interface SavedFailure {
 export interface RunFile {
   readonly type: 'cortado.Run';
   readonly version: 1;
+  /** Identifies the run that wrote the file (matched against a journal on resume). */
+  readonly runId?: string;
   readonly status: TaskStatus;
   readonly processor: { readonly module: string; readonly exportName: string };
   /** The fileset the run started from (absolute). */
@@ -72,6 +74,7 @@ const savedError = z.object({ name: z.string(), code: z.string().optional(), mes
 const runFileSchema = z.object({
   type: z.literal('cortado.Run'),
   version: z.literal(1),
+  runId: z.string().optional(),
   status: z.enum(['pending', 'running', 'complete', 'incomplete', 'cancelled']),
   processor: z.object({ module: z.string().min(1), exportName: z.string().min(1) }),
   fileset: z.string().nullable(),

@@ -12,6 +12,7 @@ interface RunFlags extends BackendFlags, MonitorArgs {
   continueOn?: string[];
   retries?: number;
   resume?: string;
+  journal: boolean;
   progress: ProgressMode;
   json?: boolean;
   verbose?: boolean;
@@ -34,7 +35,8 @@ export function runCommand(context: CommandContext): Command {
     .option('--max-chunks <n>', 'process at most <n> chunks per dataset (a quick look)', integerFrom(1))
     .option('--continue-on <code>', 'skip a chunk or file at once when it fails with this error code or class (repeat or comma-separate)', collectCodes)
     .option('--retries <n>', 'retries of a failing chunk before it is skipped (I/O errors) or cancels the run [default: 3]', integerFrom(0))
-    .option('--resume <result.json>', 'compute only what this earlier result left (missing ranges, unopened files) and merge into it')
+    .option('--resume <result.json>', 'continue an earlier run: what its result file left (missing ranges, unopened files), or what its journal <result.json>.journal recorded before it was killed')
+    .option('--no-journal', 'do not keep the crash-safe journal <out>.journal while running (a killed run then loses its work)')
     .option('--json', 'print a JSON summary on stdout (nothing else goes there) instead of the text summary')
     .option('--verbose', "show cortado's own frames too in a fatal error's stack trace (by default only your code's)");
   for (const option of [...backendOptions(), ...monitorOptions()]) command.addOption(option);
@@ -45,6 +47,10 @@ export function runCommand(context: CommandContext): Command {
 Exit codes: 0 complete, 1 bad arguments or inputs, 2 incomplete (some chunks or files skipped),
 3 cancelled by a fatal error, 130 interrupted by Ctrl-C (143 by SIGTERM). In the last three cases
 the partial result is written and the command that resumes the rest is printed.
+
+While it runs, every finished batch is recorded in the journal <out>.journal (a folder); it is
+deleted once <out> is written. If the process is killed (kill -9, out of memory, a batch system's
+time limit), \`cortado run --resume <out>\` recomputes only what was in flight.
 
 Examples:
   $ cortado run examples/dimuon.ts --fileset fileset.json --out result.json --plots plots/
@@ -67,6 +73,7 @@ Examples:
       continueOn: flags.continueOn ?? [],
       retries: flags.retries,
       resume: flags.resume,
+      journal: flags.journal,
       progress: flags.progress,
       monitor: { dashboard: flags.dashboard, dashboardHost: flags.dashboardHost, trace: flags.trace },
       program: context.program,
