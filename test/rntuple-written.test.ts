@@ -11,6 +11,7 @@ import { preprocess } from '../src/io/prepare/preprocess.ts';
 import { COLUMN } from '../src/io/rntuple/column-types.ts';
 import { openRNTuple } from '../src/io/rntuple/index.ts';
 import { writableCodecs, type Codec } from './fixtures/rntuple/compress.ts';
+import { flipBytes } from './helpers/byte-flips.ts';
 import { writeRNTuple, type FieldSpec } from './fixtures/rntuple/write.ts';
 
 // 20 entries in clusters of 5, 7 and 8 (two cluster groups), pages of at most 3 elements.
@@ -145,5 +146,15 @@ describe('RNTuples of many clusters, pages and encodings', () => {
     expect(error).toBeInstanceOf(IoError);
     expect((error as IoError).code).toBe('E_IO_CHECKSUM');
     expect((error as IoError).message).toMatch(/footer envelope/);
+  });
+
+  it('answers random byte changes with the data or an IoError, never another error (pages without checksums)', async () => {
+    const outcomes = await flipBytes(join(dir, 'no-checksums.root'), dir, 120, 11, async (path) => {
+      await using source = await openRNTuple(path, 'Events');
+      await source.read(source.branches.map((b) => b.name), 0, source.entries);
+    });
+    const codes = [...outcomes.keys()];
+    expect(codes.filter((c) => c !== 'ok' && !c.startsWith('E_IO_'))).toEqual([]);
+    expect(codes.length).toBeGreaterThan(2);
   });
 });
