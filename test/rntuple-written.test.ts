@@ -157,4 +157,18 @@ describe('RNTuples of many clusters, pages and encodings', () => {
     expect(codes.filter((c) => c !== 'ok' && !c.startsWith('E_IO_'))).toEqual([]);
     expect(codes.length).toBeGreaterThan(2);
   });
+
+  it('parses a file again when it is rewritten in place, never serving the old metadata', async () => {
+    const path = join(dir, 'rewritten.root');
+    const field = (values: number[]): FieldSpec[] => [{ kind: 'flat', name: 'x', type: 'std::int32_t', column: { type: COLUMN.SplitInt32 }, values }];
+    await writeRNTuple(path, field([1, 2, 3]), { clusters: [3] });
+    {
+      await using source = await openSource(path, 'Events');
+      expect(await source.read(['x'], 0, 3)).toEqual({ x: Int32Array.of(1, 2, 3) });
+    }
+    await writeRNTuple(path, field([7, 8, 9, 10, 11]), { clusters: [2, 3] });
+    await using source = await openSource(path, 'Events');
+    expect(source.clusters).toEqual([0, 2, 5]);
+    expect(await source.read(['x'], 0, 5)).toEqual({ x: Int32Array.of(7, 8, 9, 10, 11) });
+  });
 });
