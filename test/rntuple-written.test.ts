@@ -33,6 +33,9 @@ const FIELDS: FieldSpec[] = [
   // Truncated to 16 bits and quantized to 8 bits over [0, 255]: values chosen to survive both exactly.
   { kind: 'flat', name: 'x_trunc', type: 'float', column: { type: COLUMN.Real32Trunc, bits: 16 }, values: range(N, (i) => i * 0.5 - 3) },
   { kind: 'flat', name: 'x_quant', type: 'float', column: { type: COLUMN.Real32Quant, bits: 8, min: 0, max: 255 }, values: range(N, (i) => i * 12) },
+  // Stored split in clusters 0 and 2, truncated to 20 bits in cluster 1 (the other representation suppressed).
+  { kind: 'flat', name: 'x_rep', type: 'float', column: { type: COLUMN.SplitReal32 }, alternate: { type: COLUMN.Real32Trunc, bits: 20 },
+    active: [0, 1, 0], values: range(N, (i) => i * 0.25 - 2) },
   { kind: 'vector', name: 'v_f32', type: 'float', column: { type: COLUMN.SplitReal32 }, index: COLUMN.SplitIndex64,
     values: items((i, j) => Math.fround(i + j / 4)) },
   { kind: 'vector', name: 'v_i32', type: 'std::int32_t', column: { type: COLUMN.Int32 }, index: COLUMN.Index32, values: items((i, j) => -i * 10 - j) },
@@ -59,7 +62,7 @@ function expected(): Record<string, unknown> {
     x_f32: Float32Array.from(flat('x_f32')), x_f64: Float64Array.from(flat('x_f64')), x_i32: Int32Array.from(flat('x_i32')),
     x_i64: BigInt64Array.from(flat('x_i64') as unknown as bigint[]), x_u16: Uint16Array.from(flat('x_u16')),
     x_i16: Int16Array.from(flat('x_i16')), x_u8: Uint8Array.from(flat('x_u8')), x_bool: Uint8Array.from(flat('x_bool')),
-    x_trunc: Float32Array.from(flat('x_trunc')), x_quant: Float32Array.from(flat('x_quant')),
+    x_trunc: Float32Array.from(flat('x_trunc')), x_quant: Float32Array.from(flat('x_quant')), x_rep: Float32Array.from(flat('x_rep')),
     v_f32: jagged(items((i, j) => Math.fround(i + j / 4)), Float32Array),
     v_i32: jagged(items((i, j) => -i * 10 - j), Int32Array),
     v_f64: jagged(items((i, j) => i * j / 7), Float64Array),
