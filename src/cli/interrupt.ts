@@ -1,3 +1,5 @@
+import { abandonPendingIo } from '../io/bytes/index.ts';
+import { TaskCancelledError } from '../protocol/errors.ts';
 import { EXIT } from './errors.ts';
 
 /** What stopped a run from outside. */
@@ -36,6 +38,9 @@ export function watchInterrupts(onFirst: (interruption: Interruption) => void): 
     interruption = { signal, exitCode: signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated };
     onFirst(interruption);
     controller.abort(new Error(`interrupted by ${signal}`));
+    // A read stuck in the kernel (a stalled mount, a FIFO, a silent server) would hold the run,
+    // and the process, until its timeout: give such reads up now.
+    abandonPendingIo(new TaskCancelledError(`File reads given up: interrupted by ${signal}`));
   };
   const onInt = () => handler('SIGINT');
   const onTerm = () => handler('SIGTERM');

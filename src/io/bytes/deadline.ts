@@ -1,9 +1,44 @@
 import { IoError } from '../errors.ts';
 
+/** Operations in flight under {@link withDeadline}, by the function that gives each up. */
+const inFlight = new Set<(reason: unknown) => void>();
+
+/**
+ * Gives up every byte-source operation in flight (each rejects with `reason`, and stuck FIFO opens
+ * are released): what a program does on Ctrl-C so that a read stuck in the kernel cannot keep it
+ * from stopping. Later operations run as usual. Returns how many were given up.
+ *
+ * @example
+ * ```ts
+ * process.once('SIGINT', () => abandonPendingIo(new Error('interrupted')));
+ * ```
+ */
+export function abandonPendingIo(reason: unknown): number {
+  const all = [...inFlight];
+  for (const abandon of all) abandon(reason);
+  return all.length;
+}
+
+/**
+ * Runs `work(signal)` with a signal that aborts when {@link abandonPendingIo} is called (or when
+ * `outer` aborts), for operations that cancel themselves through a signal (HTTP requests).
+ */
+export async function abandonable<T>(outer: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const abandon = (reason: unknown): void => controller.abort(reason);
+  inFlight.add(abandon);
+  try {
+    return await work(outer ? AbortSignal.any([outer, controller.signal]) : controller.signal);
+  } finally {
+    inFlight.delete(abandon);
+  }
+}
+
 /**
  * Settles like `work`, unless `ms` pass first (rejects with `IoError` `E_IO_TIMEOUT` saying what
  * was stuck) or `signal` aborts (rejects with its reason). `onAbandon` runs when the work is given
- * up, to release whatever it holds. The timer never keeps the process alive.
+ * up (timeout, abort, {@link abandonPendingIo}), to release whatever it holds. The timer never
+ * keeps the process alive.
  *
  * @example
  * ```ts
@@ -25,8 +60,15 @@ export function withDeadline<T>(
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+      inFlight.delete(onAbandonAll);
       return true;
     };
+    const onAbandonAll = (reason: unknown): void => {
+      if (!finish()) return;
+      onAbandon?.();
+      reject(reason);
+    };
+    inFlight.add(onAbandonAll);
     const timer = setTimeout(() => {
       if (!finish()) return;
       onAbandon?.();

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { IoError } from '../errors.ts';
 import { HostPool } from './host-pool.ts';
 import { getRange, TransientHttpError, type RangeReply } from './http-request.ts';
+import { abandonable } from './deadline.ts';
 import { checkRange } from './local.ts';
 import { defaultTimeoutMs, type ByteSource, type ByteSourceOptions } from './source.ts';
 
@@ -118,7 +119,7 @@ export class HttpFileSource implements ByteSource {
     for (let hop = 0; ; hop++) {
       const pool = HostPool.use(target, limit);
       try {
-        const reply = await attempts(path, target, 0, 0, settings, pool, options.signal);
+        const reply = await abandonable(options.signal, (signal) => attempts(path, target, 0, 0, settings, pool, signal));
         if (reply.status >= 300 && reply.status < 400 && reply.headers.location && hop < MAX_REDIRECTS) {
           const next = new URL(reply.headers.location, target);
           if (next.origin !== target.origin) delete settings.headers.Authorization;
@@ -154,7 +155,8 @@ export class HttpFileSource implements ByteSource {
     if (both !== this.#closer.signal) setMaxListeners(0, both);
     let reply: RangeReply;
     try {
-      reply = await attempts(this.path, this.#url, position, position + length - 1, this.#settings, this.#pool, both);
+      reply = await abandonable(both, (all) =>
+        attempts(this.path, this.#url, position, position + length - 1, this.#settings, this.#pool, all));
     } catch (error) {
       if (this.#closed && !signal?.aborted) {
         throw new IoError('E_IO_CLOSED', `Expected ${this.path} to stay open while reading, got it closed`, { path: this.path });

@@ -4,4 +4,4 @@ export { LocalFileSource } from './local.ts';
 export { HttpFileSource } from './http.ts';
 export { openByteSource } from './open.ts';
 export { coalesce, readRanges, type ByteSpan, type CoalesceOptions } from './ranges.ts';
-export { withDeadline } from './deadline.ts';
+export { abandonPendingIo, withDeadline } from './deadline.ts';
