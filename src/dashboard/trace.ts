@@ -125,7 +125,8 @@ export async function readTrace(path: string): Promise<TraceRecord[]> {
       throw new TraceFormatError(path, `expected one JSON object per line, got ${JSON.stringify(line.slice(0, 40))} on line ${i + 1}`);
     }
     if (typeof record !== 'object' || record === null || typeof (record as { k?: unknown }).k !== 'string') {
-      throw new TraceFormatError(path, `expected a record with a kind "k" on line ${i + 1}, got ${line.slice(0, 40)}`);
+      if (records.length === 0) throw new TraceFormatError(path, `expected a cortado trace (JSONL, first a "meta" record), got ${line.slice(0, 60)} on line ${i + 1}`);
+      throw new TraceFormatError(path, `expected a record with a kind "k" on line ${i + 1}, got ${line.slice(0, 60)}`);
     }
     records.push(record as TraceRecord);
   }

@@ -24,12 +24,15 @@ const app = {
   liveHists: new Map(), // task → hists record fetched from /api/hists
   histFetch: { inFlight: false, at: 0, version: new Map() },
   charts: { throughput: null, memory: null, hists: new Map() },
+  lags: [],
 };
+// For benchmarks and tests: how far behind the run the page was when each batch of records came.
+window.cortadoLags = app.lags;
 
 // ---------- the model: a fold over records ----------
 
 function emptyModel() {
-  return { meta: null, tasks: new Map(), mem: new Map(), files: [], t: 0 };
+  return { meta: null, tasks: new Map(), mem: new Map(), files: [], t: 0, changed: new Set() };
 }
 
 function taskOf(model, id) {
@@ -45,8 +48,15 @@ function taskOf(model, id) {
   return task;
 }
 
+const PANELS_OF = {
+  meta: [], task: ['progress', 'actors', 'stream'], actor: ['actors'], state: ['actors'], events: ['actors'],
+  start: ['stream'], end: ['stream', 'progress'], fail: ['failures'], skip: ['failures'], fatal: ['failures'], file: ['failures'],
+  progress: ['progress', 'charts'], mem: ['charts'], hists: ['hists'],
+};
+
 function apply(model, r) {
   model.t = Math.max(model.t, r.t);
+  for (const panel of PANELS_OF[r.k] || []) model.changed.add(panel);
   switch (r.k) {
     case 'meta': model.meta = r; break;
     case 'task': {
@@ -177,7 +187,7 @@ function renderHeader(model, task) {
   badge.className = `badge ${status}`;
   $('elapsed').textContent = task && task.progress ? `${duration(task.progress.elapsedMs)} · ${task.executor}` : '';
   const conn = $('conn');
-  conn.className = `conn-dot ${app.mode === 'replay' ? 'replay' : app.connected ? 'live' : ''}`;
+  conn.className = `conn-dot ${app.mode === 'replay' ? 'is-replay' : app.connected ? 'live' : ''}`;
   conn.title = app.mode === 'replay' ? 'replay of a trace file' : app.connected ? 'live' : 'disconnected (the run has ended or the server stopped)';
 }
 
@@ -503,7 +513,7 @@ async function maybeFetchHists(model) {
     const res = await fetch(`api/hists?task=${task.id}`, { cache: 'no-store' });
     if (res.ok) {
       const record = await res.json();
-      if (record) { app.liveHists.set(task.id, record); app.dirty = true; }
+      if (record) { app.liveHists.set(task.id, record); app.model.changed.add('hists'); }
     }
   } catch { /* the run may have ended: keep what is drawn */ }
   app.histFetch.inFlight = false;
@@ -511,17 +521,23 @@ async function maybeFetchHists(model) {
 
 // ---------- the loop ----------
 
-function render() {
+// Redraws what changed since the last frame (everything after a user action, a resize or a replay
+// jump): with the page open, the run should lose as little CPU to it as possible.
+let streamAt = 0;
+function render(full) {
   const model = app.model;
+  const changed = model.changed;
+  model.changed = new Set();
   const task = currentTask(model);
+  const t = performance.now();
   renderHeader(model, task);
-  renderProgress(model);
-  renderStream(task);
-  renderThroughput(model);
-  renderMemory(model);
-  renderHists(task);
-  renderFailures(model);
-  renderActors(task);
+  if (full || changed.has('progress')) renderProgress(model);
+  // Bars in flight grow with time: redraw the stream at least every 250 ms while running.
+  if (full || changed.has('stream') || t - streamAt >= 250) { streamAt = t; renderStream(task); }
+  if (full || changed.has('charts')) { renderThroughput(model); renderMemory(model); }
+  if (full || changed.has('hists')) renderHists(task);
+  if (full || changed.has('failures')) renderFailures(model);
+  if (full || changed.has('actors')) renderActors(task);
   if (app.mode === 'replay') $('slider-time').textContent = `${duration(app.replayT)} / ${duration(app.records.length ? app.records[app.records.length - 1].t : 0)}`;
   document.body.dataset.rendered = String(Date.now());
 }
@@ -530,10 +546,11 @@ let lastRender = 0;
 function frame() {
   const t = performance.now();
   const running = app.mode === 'live' && app.connected && [...app.model.tasks.values()].some((x) => x.progress && x.progress.status === 'running');
-  if ((app.dirty || running) && t - lastRender >= 100) {
+  if ((app.dirty || app.model.changed.size > 0 || running) && t - lastRender >= 100) {
+    const full = app.dirty;
     app.dirty = false;
     lastRender = t;
-    render();
+    render(full);
     void maybeFetchHists(app.model);
   }
   if (app.playing) {
@@ -568,6 +585,7 @@ function connect() {
   let first = true;
   source.onmessage = (e) => {
     const batch = JSON.parse(e.data);
+    const history = first;
     if (first) {
       // The history: a reconnect starts over from it.
       first = false;
@@ -577,6 +595,13 @@ function connect() {
     }
     for (const r of batch) { if (app.mode === "replay") app.records.push(r); else apply(app.model, r); }
     if (batch.length) {
+      const meta = app.mode === 'live' ? app.model.meta : null;
+      // How far behind the run this page is: the newest record's age on arrival (same machine's clock).
+      if (meta && !history) {
+        const lag = Date.now() - (Date.parse(meta.startedAt) + batch[batch.length - 1].t);
+        app.lags.push(lag);
+        if (app.lags.length > 1000) app.lags.shift();
+      }
       app.lastRecordT = Math.max(app.lastRecordT, batch[batch.length - 1].t);
       app.clockOffset = app.lastRecordT - performance.now();
     }
@@ -589,7 +614,7 @@ function connect() {
       source.close();
     }
     app.connected = app.mode === 'live';
-    app.dirty = true;
+    if (history) app.dirty = true;
   };
   source.onopen = () => { app.connected = app.mode === 'live'; app.dirty = true; };
   source.onerror = () => {
