@@ -4,7 +4,9 @@
  * 1,000 throwing under a continue policy. Prints steps/s (median of 5 runs) and the ratio to a
  * plain loop over the same elements measured in the same run.
  *
- *   npx tsx bench/steps.ts [--runs 5] [--backends inline,threads] [--workers 2]
+ *   npx tsx bench/steps.ts [--runs 5] [--backends inline,threads,cluster] [--workers 2]
+ *
+ * `cluster` starts a local redis-server and `--workers` `cortado worker` processes of one thread each.
  */
 import { isMainThread } from 'node:worker_threads';
 import { inline } from '../src/backends/inline.ts';
@@ -74,6 +76,14 @@ async function main(): Promise<void> {
     threads: async () => {
       const { threads } = await import('../src/backends/threads.ts' as string);
       return threads({ workers }) as Backend;
+    },
+    cluster: async () => {
+      const { startLocalCluster } = await import('./cluster-env.ts' as string);
+      const { cluster } = await import('../src/backends/cluster.ts' as string);
+      const local = await startLocalCluster(workers);
+      const backend = cluster({ redis: local.redis.url }) as Backend;
+      const dispose = backend.dispose.bind(backend);
+      return Object.assign(backend, { dispose: async () => (await dispose(), await local.stop()) });
     },
   };
 

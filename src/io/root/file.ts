@@ -9,8 +9,13 @@ import { RootDirectory, type RootKeyInfo } from './directory.ts';
 import { RootFileHandle } from './handle.ts';
 import { HEADER_READ_SIZE, parseRootHeader, type RootHeader } from './header.ts';
 import { readKey } from './keys.ts';
-import { parseRecord, readKeyObject } from './records.ts';
+import { asMalformed, parseRecord, readKeyObject } from './records.ts';
 import { parseStreamerInfos, type StreamerInfo } from './streamers.ts';
+import type { Hist } from '../../results/hist.ts';
+import { UnknownVersion } from './members.ts';
+import type { RootObject } from './objects.ts';
+import { histFromObject, isHistogramClass, metadataFromObject, parseStored, type RootMetadata } from './stored-objects.ts';
+import { layoutLookup } from './tree-record.ts';
 import { readTreeMeta } from './metadata.ts';
 import { RootTree } from './tree.ts';
 
@@ -93,7 +98,7 @@ export class RootFile implements AsyncDisposable {
       return new RootFile(handle, meta, metadataCache);
     } catch (error) {
       handle.close();
-      throw error;
+      throw signal?.aborted ? error : asMalformed(error, path, 'a readable ROOT file');
     }
   }
 
@@ -193,6 +198,67 @@ export class RootFile implements AsyncDisposable {
   async readBytes(position: number, length: number): Promise<Uint8Array> {
     this.#assertOpen();
     return this.#source.read(position, length);
+  }
+
+  /** Reads the object at `path` with built-in layouts, or the file's streamer info when they lack its version. */
+  async #storedObject(path: string, accept: (className: string) => boolean, wanted: string): Promise<RootObject> {
+    const info = await this.key(path);
+    if (!info) {
+      throw new IoError('E_IO_KEY_NOT_FOUND', `Expected ${wanted} at ${JSON.stringify(path)} in ${this.path}, got nothing there`,
+        { path: this.path });
+    }
+    if (!accept(info.className)) {
+      throw new IoError('E_IO_UNSUPPORTED', `Expected ${wanted} at ${JSON.stringify(path)} in ${this.path}, got a ` +
+        `${info.className}`, { path: this.path });
+    }
+    const bytes = await this.objectBytes(info);
+    const what = `the ${info.className} ${info.path}`;
+    try {
+      return parseStored(bytes, info.key.keylen, info.className, layoutLookup(undefined), this.path, what);
+    } catch (error) {
+      if (!(error instanceof IoError) || !(error.cause instanceof UnknownVersion)) throw error;
+      return parseStored(bytes, info.key.keylen, info.className, layoutLookup(await this.streamerInfos()), this.path, what);
+    }
+  }
+
+  /**
+   * The TH1 or TH2 (D, F, I, S, C) at `path` as a {@link Hist}: axes `x` (and `y`) with the
+   * ROOT axis binning (regular, or variable edges) and titles, sums of weights and of squared
+   * weights per bin, flow bins included. Other classes (TProfile, TH3) throw `E_IO_UNSUPPORTED`.
+   *
+   * @example
+   * ```ts
+   * const pileup = await file.histogram('pileup/weights');
+   * pileup.values(); // Float64Array of the in-range bin contents
+   * ```
+   */
+  async histogram(path: string): Promise<Hist> {
+    const o = await this.#storedObject(path, isHistogramClass, 'a TH1 or TH2 histogram');
+    try {
+      return histFromObject(o, this.path, `histogram ${path}`);
+    } catch (error) {
+      throw asMalformed(error, this.path, `a histogram with valid axes at ${path}`);
+    }
+  }
+
+  /**
+   * The metadata object at `path`: a TObjString (its string), a TParameter<T> of a number (its
+   * value) or a TNamed (its title). Other classes throw `E_IO_UNSUPPORTED`.
+   *
+   * @example
+   * ```ts
+   * (await file.metadata('eventsProcessed')).value; // 1000 (a TParameter<int>)
+   * ```
+   */
+  async metadata(path: string): Promise<RootMetadata> {
+    const accept = (c: string): boolean => c === 'TObjString' || c === 'TNamed' || /^TParameter<.+>$/.test(c);
+    const o = await this.#storedObject(path, accept, 'a TObjString, TParameter or TNamed');
+    const value = metadataFromObject(o, path);
+    if (!value) {
+      throw new IoError('E_IO_UNSUPPORTED', `Expected a number or string in the ${o._class} at ${path} of ${this.path}, got ` +
+        'a parameter of another type', { path: this.path });
+    }
+    return value;
   }
 
   /**

@@ -2,6 +2,7 @@ import type { BranchInfo } from '../source.ts';
 import { branchLayout, type BranchLayout, type LayoutContext } from './layout.ts';
 import { UnknownVersion } from './members.ts';
 import { listItems, type RootObject } from './objects.ts';
+import { asMalformed } from './records.ts';
 import type { StreamerInfo } from './streamers.ts';
 import type { BranchStub, TreeRecord } from './tree-record.ts';
 
@@ -13,7 +14,7 @@ import type { BranchStub, TreeRecord } from './tree-record.ts';
  *
  * @example
  * ```ts
- * const layouts = new LazyLayouts(record, undefined);
+ * const layouts = new LazyLayouts(record, undefined, { path: 'nano_dy.root', tree: 'Events' });
  * layouts.get('Muon_pt')?.kind; // 'float32', reading only Muon_pt's TBranch
  * ```
  */
@@ -29,8 +30,13 @@ export class LazyLayouts implements ReadonlyMap<string, BranchLayout> {
   /** Set when a branch needs a class version only the file's streamer info can describe. */
   wantsStreamers = false;
 
-  constructor(record: TreeRecord, streamers: ReadonlyMap<string, StreamerInfo> | undefined) {
+  readonly #where: { path: string; tree: string };
+
+  /** `where` names the file and tree in errors about branches that cannot be parsed. */
+  constructor(record: TreeRecord, streamers: ReadonlyMap<string, StreamerInfo> | undefined,
+    where: { path: string; tree: string } = { path: '?', tree: '?' }) {
     this.#record = record;
+    this.#where = where;
     this.#context = { streamers };
     for (const stub of record.stubs) if (!this.#stubs.has(stub.fName)) this.#stubs.set(stub.fName, stub);
   }
@@ -60,7 +66,9 @@ export class LazyLayouts implements ReadonlyMap<string, BranchLayout> {
     try {
       value = this.#record.resolve(stub);
     } catch (error) {
-      if (!(error instanceof UnknownVersion)) throw error;
+      if (!(error instanceof UnknownVersion)) {
+        throw asMalformed(error, this.#where.path, `a readable branch ${top} of tree ${this.#where.tree}`);
+      }
       value = error;
       if (!this.hasStreamers) this.wantsStreamers = true;
     }

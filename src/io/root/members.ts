@@ -121,15 +121,17 @@ function readMember(r: ObjectReader, c: RootCursor, m: MemberDef, layoutOf: Layo
     const present = c.u8();
     const n = Number(out[m.countName ?? ''] ?? 0);
     out[m.name] = present && n > 0 ? c.array(n, size, () => readBasic(c, base)) : [];
-  } else if (type === 61 || type === 62) {
-    if (m.typeName === 'TObjArray') out[m.name] = readTObjArray(r, c);
-    else if (m.typeName === 'TList' || m.typeName === 'THashList') out[m.name] = readTList(r, c, m.typeName);
-    else if (m.typeName === 'TString') out[m.name] = c.string();
-    else if (isTArray(m.typeName)) out[m.name] = readTArray(c, m.typeName);
-    else if (m.typeName === 'TNamed') Object.assign(out, { [m.name]: readTNamed(c) });
-    else if (layoutOf(m.typeName, peekVersion(c)) !== undefined) out[m.name] = readMembers(r, c, m.typeName, layoutOf, { _class: m.typeName });
+  } else if (type === 61 || type === 62 || type === 63 || type === 68) {
+    // kObjectp/kAnyp (63, 68): a `//->` pointer, never null, streamed in place like an object.
+    const typeName = type === 63 || type === 68 ? m.typeName.replace(/\s*\*$/, '') : m.typeName;
+    if (typeName === 'TObjArray') out[m.name] = readTObjArray(r, c);
+    else if (typeName === 'TList' || typeName === 'THashList') out[m.name] = readTList(r, c, typeName);
+    else if (typeName === 'TString') out[m.name] = c.string();
+    else if (isTArray(typeName)) out[m.name] = readTArray(c, typeName);
+    else if (typeName === 'TNamed') out[m.name] = readTNamed(c);
+    else if (layoutOf(typeName, peekVersion(c)) !== undefined) out[m.name] = readMembers(r, c, typeName, layoutOf, { _class: typeName });
     else skipCounted(c, m);
-  } else if (type === 63 || type === 64 || type === 68 || type === 69) {
+  } else if (type === 64 || type === 69) {
     out[m.name] = r.readObjectAny(c);
   } else if (type === 65) {
     out[m.name] = c.string();

@@ -64,7 +64,7 @@ export async function readTreeMeta(source: TreeSource): Promise<TreeMeta> {
   // Object branches use the streamer info for Double32 ranges and array shapes only: a record
   // cortado cannot parse leaves those branches to report what they lack, not the whole tree.
   if (!infos && record.stubs.some((s) => s._class !== 'TBranch')) infos = await source.streamers().catch(() => undefined);
-  const layouts = new LazyLayouts(record, infos);
+  const layouts = new LazyLayouts(record, infos, { path: source.path, tree: source.name });
   let clusters: readonly number[] | undefined;
   return {
     name: source.name,

@@ -7,6 +7,7 @@ import { firstBasket, readColumn, type BasketCache, type ReadStats } from './col
 import type { RootFileHandle } from './handle.ts';
 import type { BranchLayout } from './layout.ts';
 import { PrefetchedBytes, type ByteRange } from './prefetch.ts';
+import { asMalformed } from './records.ts';
 import { closeNames } from './suggest.ts';
 
 /** One basket kept per branch between reads (see `readColumn`). */
@@ -105,8 +106,14 @@ export class RootTree implements EventSource {
     for (let i = 0; i < layouts.length; i++) {
       signal?.throwIfAborted();
       const layout = layouts[i]!;
-      const counter = layout.counter !== undefined && !layout.hasEntryOffsets ? this.#meta.layouts.get(layout.counter) : undefined;
-      out[columns[i]!] = await readColumn(bytes, layout, start, stop, this.#baskets, this.stats, counter);
+      try {
+        const counter = layout.counter !== undefined && !layout.hasEntryOffsets ? this.#meta.layouts.get(layout.counter) : undefined;
+        out[columns[i]!] = await readColumn(bytes, layout, start, stop, this.#baskets, this.stats, counter);
+      } catch (error) {
+        // A basket whose sizes or offsets do not fit (a corrupt file) is an IoError like any other.
+        if (error instanceof IoError || signal?.aborted) throw error;
+        throw asMalformed(error, this.path, `readable baskets of branch ${layout.name} of tree ${this.treename}`);
+      }
     }
     return out;
   }
