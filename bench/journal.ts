@@ -123,12 +123,32 @@ async function resumeStart(dir: string, runs: number, label: string, value: (i: 
   rmSync(path, { recursive: true, force: true });
 }
 
+/** The journal's cost per record on the calling thread, alone: encode, write, fold (no run around it). */
+async function perRecord(dir: string, label: string, value: () => unknown, n: number): Promise<void> {
+  const times: number[] = [];
+  for (let run = 0; run < 5; run++) {
+    const path = join(dir, `per-record-${label.replace(/\W+/g, '-')}-${run}`);
+    const journal = JournalCheckpoint.open({ path }, { key: 'per-record', size: n });
+    const start = performance.now();
+    for (let i = 0; i < n; i++) journal.record([[i, i + 1]], new Map([[undefined, value()]]));
+    times.push(((performance.now() - start) * 1000) / n);
+    await journal.close('cancelled');
+    rmSync(path, { recursive: true, force: true });
+  }
+  console.log(`  ${label.padEnd(40)} ${fmt(median(times), 1).padStart(8)} µs per record`);
+}
+
 async function main(): Promise<void> {
   const runs = Number(arg('runs', '5'));
   const elements = Number(arg('elements', '2000'));
   const which = arg('backends', 'inline').split(',');
   const dir = mkdtempSync(join(tmpdir(), 'cortado-bench-journal-'));
   try {
+    console.log('cost per record on the calling thread (median of 5 × 2,000 records)');
+    const mass = fillChunk.fn!(1) as { mass: Hist };
+    await perRecord(dir, 'a number', () => 10_000, 2_000);
+    await perRecord(dir, 'a 60×2-bin histogram and a count', () => ({ events: 10_000, mass: mass.mass }), 2_000);
+    if (arg('only', '') === 'per-record') return;
     for (const name of which) {
       const backend: Backend = name === 'threads' ? ((await import('../src/backends/threads.ts' as string)).threads({ workers: 2 }) as Backend) : inline();
       const realistic = fromFunction(fillChunk, Array.from({ length: elements }, (_, i) => i), { key: `journal-realistic-${elements}` });
