@@ -7,11 +7,17 @@
  * Peak RSS must not grow with the number of partials: the runtime keeps a bounded number of
  * partials alive (batches in flight + the reducer's `mergeEvery` buffer), never all of them.
  *
- *   npx tsx bench/merge.ts [--partials 100,300,1000] [--runs 3] [--workers 2] [--batch auto|1]
+ *   npx tsx bench/merge.ts [--partials 100,300,1000] [--runs 3] [--workers 2] [--batch auto|1] [--backend threads|cluster]
+ *
+ * With `--backend cluster`, each child starts a local redis-server and `--workers` `cortado worker`
+ * processes (one thread each); peak RSS is then the driver's alone, and the child also reports the
+ * bytes each partial occupies in Redis (the stored outcome, exact) and the bytes Redis received
+ * per partial (everything: jobs, results, commands).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
+import type { Backend } from '../src/backends/backend.ts';
 import { threads } from '../src/backends/threads.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
 import { defineProcessor } from '../src/protocol/processor.ts';
@@ -44,11 +50,38 @@ interface ChildReport {
   readonly ms: number;
   readonly baseRss: number;
   readonly peakRss: number;
+  /** Cluster only: bytes of one partial as stored in Redis, and bytes Redis received per partial. */
+  readonly storedPerPartial?: number;
+  readonly receivedPerPartial?: number;
+}
+
+/** The exact bytes a worker stores in Redis for a batch of one element of twoHists. */
+async function storedBytesOfOnePartial(): Promise<number> {
+  const { encodeOutcome } = await import('../src/backends/cluster/payload.ts');
+  const { encodeResult } = await import('../src/backends/codec/encode.ts');
+  const value = (twoHists.fn as (seed: number) => unknown)(1);
+  return encodeOutcome({ results: [[-1, encodeResult(value).data]], status: Uint8Array.of(1), failures: [], ms: null, busyMs: 0 }, 2 ** 30).byteLength;
+}
+
+async function receivedBytes(url: string): Promise<number> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(url);
+  const info = await client.info('stats');
+  client.disconnect();
+  return Number(/total_net_input_bytes:(\d+)/.exec(info)![1]);
 }
 
 /** One configuration, in this (fresh) process: warm up, then merge `partials` results while sampling RSS. */
-async function child(partials: number, workers: number, batch: number | 'auto'): Promise<void> {
-  const backend = threads({ workers });
+async function child(partials: number, workers: number, batch: number | 'auto', kind: string): Promise<void> {
+  let backend: Backend = threads({ workers });
+  let local: { redis: { url: string }; stop(): Promise<void> } | undefined;
+  if (kind === 'cluster') {
+    await backend.dispose();
+    const { startLocalCluster } = await import('./cluster-env.ts');
+    const { cluster } = await import('../src/backends/cluster.ts');
+    local = await startLocalCluster(workers);
+    backend = cluster({ redis: local.redis.url });
+  }
   const options = { batchSize: batch };
   await backend.compute(fromFunction(twoHists, [1, 2, 3, 4]), options).result();
   globalThis.gc?.();
@@ -57,21 +90,24 @@ async function child(partials: number, workers: number, batch: number | 'auto'):
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 5);
+  const receivedBefore = local === undefined ? 0 : await receivedBytes(local.redis.url);
   const started = performance.now();
   const result = (await backend.compute(fromFunction(twoHists, Array.from({ length: partials }, (_, i) => i)), options).result()) as { pt: Hist; eta: Hist };
   const ms = performance.now() - started;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   await backend.dispose();
+  const cluster = local === undefined ? {} : { storedPerPartial: await storedBytesOfOnePartial(), receivedPerPartial: ((await receivedBytes(local.redis.url)) - receivedBefore) / partials };
+  await local?.stop();
   if (Math.round(result.pt.sum({ flow: true })) !== partials * FILLS) throw new Error(`expected ${partials * FILLS} entries, got ${result.pt.sum({ flow: true })}`);
-  const report: ChildReport = { partials, ms, baseRss, peakRss };
+  const report: ChildReport = { partials, ms, baseRss, peakRss, ...cluster };
   console.log(JSON.stringify(report));
 }
 
-function runChild(partials: number, workers: number, batch: string): Promise<ChildReport> {
+function runChild(partials: number, workers: number, batch: string, kind: string): Promise<ChildReport> {
   const script = fileURLToPath(import.meta.url);
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', script, '--child', String(partials), '--workers', String(workers), '--batch', batch], {
+    const proc = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', script, '--child', String(partials), '--workers', String(workers), '--batch', batch, '--backend', kind], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -88,18 +124,19 @@ async function main(): Promise<void> {
   const childArg = arg('child', '');
   const workers = Number(arg('workers', '2'));
   const batch = arg('batch', 'auto');
-  if (childArg !== '') return child(Number(childArg), workers, batch === 'auto' ? 'auto' : Number(batch));
+  const kind = arg('backend', 'threads');
+  if (childArg !== '') return child(Number(childArg), workers, batch === 'auto' ? 'auto' : Number(batch), kind);
   const counts = arg('partials', '100,300,1000').split(',').map(Number);
   const runs = Number(arg('runs', '3'));
   const mb = (bytes: number) => fmt(bytes / 2 ** 20, 1);
   console.log(
-    `merge: partial results of two ${fmt(BINS)}-bin float64 histograms (${mb(RESULT_BYTES)} MB each), ${workers} workers, ` +
+    `merge: partial results of two ${fmt(BINS)}-bin float64 histograms (${mb(RESULT_BYTES)} MB each), ${workers} workers (${kind}), ` +
       `batchSize ${batch}; median of ${runs} runs, each in a fresh process`,
   );
   let first: { peak: number; ms: number; partials: number } | undefined;
   for (const partials of counts) {
     const reports: ChildReport[] = [];
-    for (let r = 0; r < runs; r++) reports.push(await runChild(partials, workers, batch));
+    for (let r = 0; r < runs; r++) reports.push(await runChild(partials, workers, batch, kind));
     const ms = median(reports.map((r) => r.ms));
     const peak = median(reports.map((r) => r.peakRss));
     const growth = median(reports.map((r) => r.peakRss - r.baseRss));
@@ -110,6 +147,14 @@ async function main(): Promise<void> {
         `(+${mb(growth)} MB over idle = ${fmt(growth / RESULT_BYTES, 1)} results)  ` +
         `peak vs ${fmt(first.partials)} partials ${fmt(peak / first.peak, 2)}×`,
     );
+    const stored = reports[0]!.storedPerPartial;
+    if (stored !== undefined) {
+      const received = median(reports.map((r) => r.receivedPerPartial!));
+      console.log(
+        `        in Redis: ${fmt(stored)} bytes stored per partial = ${fmt(stored / RESULT_BYTES, 3)}× its raw ${fmt(RESULT_BYTES)} bytes; ` +
+          `Redis received ${fmt(received)} bytes per partial (${fmt(received / RESULT_BYTES, 3)}×: jobs, results, commands)`,
+      );
+    }
   }
 }
 

@@ -3,10 +3,14 @@
  * on 1, 2, 4… workers, and the speedup over 1 worker measured in the same run (median of runs).
  * Speedups past the machine's core count are not expected.
  *
- *   npx tsx bench/scaling.ts [--workers 1,2,4,8,16] [--elements 1000] [--ms 2] [--runs 3]
+ *   npx tsx bench/scaling.ts [--workers 1,2,4,8,16] [--elements 1000] [--ms 2] [--runs 3] [--backend threads|cluster]
+ *
+ * With `--backend cluster`, "workers" are `cortado worker` processes of one thread each, started
+ * with a local redis-server for each configuration.
  */
 import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
+import type { Backend } from '../src/backends/backend.ts';
 import { threads } from '../src/backends/threads.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
 import { defineProcessor } from '../src/protocol/processor.ts';
@@ -47,21 +51,31 @@ async function main(): Promise<void> {
   const elements = Number(arg('elements', '1000'));
   const ms = Number(arg('ms', '2'));
   const runs = Number(arg('runs', '3'));
+  const kind = arg('backend', 'threads');
   const iterations = calibrate(ms);
   const computable = fromFunction(cpuBound, Array(elements).fill(iterations) as number[]);
   const serialMs = elements * ms;
   console.log(
     `scaling: ${fmt(elements)} elements of ~${ms} ms (${fmt(iterations)} iterations), ${fmt(serialMs)} ms of work; ` +
-      `median of ${runs} runs; ${availableParallelism()} cores available`,
+      `median of ${runs} runs; ${availableParallelism()} cores available; backend ${kind}`,
   );
   let baseline: number | undefined;
   for (const workers of counts) {
-    const backend = threads({ workers });
+    let stop = async () => {};
+    let backend: Backend;
+    if (kind === 'cluster') {
+      const { startLocalCluster } = await import('./cluster-env.ts');
+      const { cluster } = await import('../src/backends/cluster.ts');
+      const local = await startLocalCluster(workers);
+      stop = () => local.stop();
+      backend = cluster({ redis: local.redis.url });
+    } else backend = threads({ workers });
     const times = await timeRuns(runs, async () => {
       const result = await backend.compute(computable).result();
       if (result !== elements) throw new Error(`expected ${elements}, got ${String(result)}`);
     });
     await backend.dispose();
+    await stop();
     const t = median(times);
     baseline ??= workers === 1 ? t : undefined;
     const speedup = baseline === undefined ? '' : `  speedup over 1 worker ${fmt(baseline / t, 2)}×`;

@@ -4,7 +4,9 @@
  * 1,000 throwing under a continue policy. Prints steps/s (median of 5 runs) and the ratio to a
  * plain loop over the same elements measured in the same run.
  *
- *   npx tsx bench/steps.ts [--runs 5] [--backends inline,threads] [--workers 2]
+ *   npx tsx bench/steps.ts [--runs 5] [--backends inline,threads,cluster] [--workers 2]
+ *
+ * `cluster` starts a local redis-server and `--workers` `cortado worker` processes of one thread each.
  */
 import { isMainThread } from 'node:worker_threads';
 import { inline } from '../src/backends/inline.ts';
@@ -75,6 +77,14 @@ async function main(): Promise<void> {
       const { threads } = await import('../src/backends/threads.ts' as string);
       return threads({ workers }) as Backend;
     },
+    cluster: async () => {
+      const { startLocalCluster } = await import('./cluster-env.ts' as string);
+      const { cluster } = await import('../src/backends/cluster.ts' as string);
+      const local = await startLocalCluster(workers);
+      const backend = cluster({ redis: local.redis.url }) as Backend;
+      const dispose = backend.dispose.bind(backend);
+      return Object.assign(backend, { dispose: async () => (await dispose(), await local.stop()) });
+    },
   };
 
   console.log(`stress test: ${fmt(FILES)} files × ${STEPS} steps of ${fmt(ENTRIES)} entries = ${fmt(ELEMENTS)} elements, median of ${runs} runs`);
@@ -102,7 +112,7 @@ async function main(): Promise<void> {
       const rate = ELEMENTS / (ms / 1000);
       console.log(
         `  ${name.padEnd(18)}  ${fmt(rate).padStart(12)} steps/s  (${fmt(ms, 1)} ms; ${fmt(loopMs / ms, 3)}× the plain loop; ` +
-          `result ${String(last?.result)}, ${last?.failed} skipped)`,
+          `result ${String(last?.result)}, ${last?.failed} skipped; peak RSS of this process so far ${fmt(process.resourceUsage().maxRSS / 1024)} MiB)`,
       );
     }
   }

@@ -5,6 +5,7 @@ import { afterAll, expect, it } from 'vitest';
 import { IoError } from '../src/io/errors.ts';
 import { openSource } from '../src/io/open.ts';
 import { openRNTuple } from '../src/io/rntuple/index.ts';
+import { flipBytes } from './helpers/byte-flips.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
 
 const SAMPLE = join(DATA_DIR, 'nanoaod', 'nano_dy_rntuple.root');
@@ -94,5 +95,14 @@ describeWithData('RNTuple reader errors', () => {
     truncateSync(path, 30_000);
     const error = await failure(openRNTuple(path, 'Events'));
     expect(error.code).toBe('E_IO_TRUNCATED');
+  });
+
+  it('answers random byte changes of a ROOT-written RNTuple with an IoError (or the data), never another error', async () => {
+    const outcomes = await flipBytes(join(DATA_DIR, 'nanoaod', 'nano_dimuon_rntuple.root'), dir, 40, 5, async (path) => {
+      await using source = await openRNTuple(path, 'Events');
+      await source.read(source.branches.map((b) => b.name).slice(0, 300), 0, source.entries);
+    });
+    expect([...outcomes.keys()].filter((c) => c !== 'ok' && !c.startsWith('E_IO_'))).toEqual([]);
+    expect(outcomes.get('E_IO_CHECKSUM')).toBeGreaterThan(0);
   });
 });

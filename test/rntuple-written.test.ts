@@ -11,6 +11,7 @@ import { preprocess } from '../src/io/prepare/preprocess.ts';
 import { COLUMN } from '../src/io/rntuple/column-types.ts';
 import { openRNTuple } from '../src/io/rntuple/index.ts';
 import { writableCodecs, type Codec } from './fixtures/rntuple/compress.ts';
+import { flipBytes } from './helpers/byte-flips.ts';
 import { writeRNTuple, type FieldSpec } from './fixtures/rntuple/write.ts';
 
 // 20 entries in clusters of 5, 7 and 8 (two cluster groups), pages of at most 3 elements.
@@ -32,6 +33,9 @@ const FIELDS: FieldSpec[] = [
   // Truncated to 16 bits and quantized to 8 bits over [0, 255]: values chosen to survive both exactly.
   { kind: 'flat', name: 'x_trunc', type: 'float', column: { type: COLUMN.Real32Trunc, bits: 16 }, values: range(N, (i) => i * 0.5 - 3) },
   { kind: 'flat', name: 'x_quant', type: 'float', column: { type: COLUMN.Real32Quant, bits: 8, min: 0, max: 255 }, values: range(N, (i) => i * 12) },
+  // Stored split in clusters 0 and 2, truncated to 20 bits in cluster 1 (the other representation suppressed).
+  { kind: 'flat', name: 'x_rep', type: 'float', column: { type: COLUMN.SplitReal32 }, alternate: { type: COLUMN.Real32Trunc, bits: 20 },
+    active: [0, 1, 0], values: range(N, (i) => i * 0.25 - 2) },
   { kind: 'vector', name: 'v_f32', type: 'float', column: { type: COLUMN.SplitReal32 }, index: COLUMN.SplitIndex64,
     values: items((i, j) => Math.fround(i + j / 4)) },
   { kind: 'vector', name: 'v_i32', type: 'std::int32_t', column: { type: COLUMN.Int32 }, index: COLUMN.Index32, values: items((i, j) => -i * 10 - j) },
@@ -58,7 +62,7 @@ function expected(): Record<string, unknown> {
     x_f32: Float32Array.from(flat('x_f32')), x_f64: Float64Array.from(flat('x_f64')), x_i32: Int32Array.from(flat('x_i32')),
     x_i64: BigInt64Array.from(flat('x_i64') as unknown as bigint[]), x_u16: Uint16Array.from(flat('x_u16')),
     x_i16: Int16Array.from(flat('x_i16')), x_u8: Uint8Array.from(flat('x_u8')), x_bool: Uint8Array.from(flat('x_bool')),
-    x_trunc: Float32Array.from(flat('x_trunc')), x_quant: Float32Array.from(flat('x_quant')),
+    x_trunc: Float32Array.from(flat('x_trunc')), x_quant: Float32Array.from(flat('x_quant')), x_rep: Float32Array.from(flat('x_rep')),
     v_f32: jagged(items((i, j) => Math.fround(i + j / 4)), Float32Array),
     v_i32: jagged(items((i, j) => -i * 10 - j), Int32Array),
     v_f64: jagged(items((i, j) => i * j / 7), Float64Array),
@@ -145,5 +149,29 @@ describe('RNTuples of many clusters, pages and encodings', () => {
     expect(error).toBeInstanceOf(IoError);
     expect((error as IoError).code).toBe('E_IO_CHECKSUM');
     expect((error as IoError).message).toMatch(/footer envelope/);
+  });
+
+  it('answers random byte changes with the data or an IoError, never another error (pages without checksums)', async () => {
+    const outcomes = await flipBytes(join(dir, 'no-checksums.root'), dir, 120, 11, async (path) => {
+      await using source = await openRNTuple(path, 'Events');
+      await source.read(source.branches.map((b) => b.name), 0, source.entries);
+    });
+    const codes = [...outcomes.keys()];
+    expect(codes.filter((c) => c !== 'ok' && !c.startsWith('E_IO_'))).toEqual([]);
+    expect(codes.length).toBeGreaterThan(2);
+  });
+
+  it('parses a file again when it is rewritten in place, never serving the old metadata', async () => {
+    const path = join(dir, 'rewritten.root');
+    const field = (values: number[]): FieldSpec[] => [{ kind: 'flat', name: 'x', type: 'std::int32_t', column: { type: COLUMN.SplitInt32 }, values }];
+    await writeRNTuple(path, field([1, 2, 3]), { clusters: [3] });
+    {
+      await using source = await openSource(path, 'Events');
+      expect(await source.read(['x'], 0, 3)).toEqual({ x: Int32Array.of(1, 2, 3) });
+    }
+    await writeRNTuple(path, field([7, 8, 9, 10, 11]), { clusters: [2, 3] });
+    await using source = await openSource(path, 'Events');
+    expect(source.clusters).toEqual([0, 2, 5]);
+    expect(await source.read(['x'], 0, 5)).toEqual({ x: Int32Array.of(7, 8, 9, 10, 11) });
   });
 });

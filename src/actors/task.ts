@@ -205,6 +205,14 @@ export class Task<R> {
     );
   }
 
+  /**
+   * The ranges completed so far, sorted and coalesced, without copying any result (cheap enough to
+   * call on every progress report, e.g. to show each dataset's share).
+   */
+  completedRanges(): Array<[number, number]> {
+    return this.#final?.completed ?? this.actor.getSnapshot().context.run.completed.toArray();
+  }
+
   /** Everything done so far; never blocks. While running, the result is a snapshot copy. */
   partial(): PartialResult<R> {
     if (this.#final) return this.#final;

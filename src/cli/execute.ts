@@ -27,6 +27,7 @@ import { watchInterrupts, type Interruption } from './interrupt.ts';
 import { prepareMissing } from './prepare-files.ts';
 import { openMonitor } from './monitor.ts';
 import { loadProcessorModule } from './processor-module.ts';
+import { groupProgress, workLayout } from './group-progress.ts';
 import { createProgressView, type ProgressView } from './progress.ts';
 import { readRunFile, writeRunFile, type RunFile, type SavedFailure } from './run-file.ts';
 import { savedError } from './saved-error.ts';
@@ -190,7 +191,10 @@ async function executeLocked(request: RunRequest, out: string, output: Output): 
       prepareFailed: prepared.failed,
       startedAt,
     });
-  view = createProgressView({ mode: request.progress, label: saved === undefined && journal === undefined ? 'run' : 'resume' });
+  // The true totals (chunks, each dataset's events) before anything runs.
+  const layout = workLayout(computable);
+  const chunksTotal = saved === undefined ? layout.chunks : workLayout(todo).chunks;
+  view = createProgressView({ mode: request.progress, label: saved === undefined && journal === undefined ? 'run' : 'resume', chunksTotal });
   const progressView = view;
   let last: Progress | undefined;
   const task = backend.compute(todo, {
@@ -207,7 +211,8 @@ async function executeLocked(request: RunRequest, out: string, output: Output): 
   const subscription = task.progress$.subscribe((p) => {
     last = p;
     // A resumed run counts what was done before, so the bar ends at 100%.
-    progressView.update({ ...p, entriesDone: p.entriesDone + before.length });
+    const groups = progressView.showsGroups ? groupProgress(layout, before.clone().addAll(task.completedRanges()).toArray()) : undefined;
+    progressView.update({ ...p, entriesDone: p.entriesDone + before.length }, groups);
   });
   const partial = await task.wait();
   subscription.unsubscribe();

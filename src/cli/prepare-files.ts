@@ -52,7 +52,7 @@ export async function prepareMissing(backend: Backend, group: DataGroupSpec, opt
   const files = filesOf(missing);
   if (files.length === 0) return { group: new DataGroup(group), failed: [], status: 'complete' };
 
-  const view = createProgressView({ mode: options.progress, label: 'prepare', unit: 'files' });
+  const view = createProgressView({ mode: options.progress, label: 'prepare', unit: 'files', chunkUnit: null });
   const task = backend.compute(prepare(missing), { errorPolicy: options.errorPolicy, signal: options.signal });
   const subscription = task.progress$.subscribe((p) => view.update(p));
   const partial = await task.wait();

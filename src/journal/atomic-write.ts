@@ -9,13 +9,16 @@ import { writeError } from './errors.ts';
  *
  * Synchronous on purpose: it runs for snapshots and result files (tens of milliseconds at most,
  * measured 7–14 ms for 1 MB) and must not interleave with another write of the same file.
+ * With `sync: false` the fsyncs are left out: the rename still replaces the file whole for any
+ * reader and survives a killed process, but not an OS crash until the caller syncs.
  *
  * @example
  * ```ts
  * writeFileAtomic('result.json', JSON.stringify(run), 'the result file');
  * ```
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, what = 'the file'): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, what = 'the file', options: { sync?: boolean } = {}): void {
+  const sync = options.sync ?? true;
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
   let fd: number | undefined;
   try {
@@ -23,7 +26,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, what = 
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-    fsyncSync(fd);
+    if (sync) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     renameSync(temporary, path);
@@ -32,7 +35,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, what = 
     rmSync(temporary, { force: true });
     throw writeError(path, what, error);
   }
-  syncFolder(dirname(path));
+  if (sync) syncFolder(dirname(path));
 }
 
 /** Makes a rename or a new file in `folder` durable (a no-op where folders cannot be opened). */

@@ -29,7 +29,7 @@ export interface FoldedState {
 }
 
 /** Writes `state` as the snapshot of generation `generation`, atomically. */
-export function writeSnapshot(path: string, header: { key: string; size: number; meta: JsonValue }, generation: number, state: FoldedState): void {
+export function writeSnapshot(path: string, header: { key: string; size: number; meta: JsonValue }, generation: number, state: FoldedState, sync = true): void {
   const file: SnapshotFile = {
     type: 'cortado.Checkpoint',
     version: 1,
@@ -41,7 +41,7 @@ export function writeSnapshot(path: string, header: { key: string; size: number;
     results: [...state.results].map(([group, value]) => [group ?? null, serializeResult(value)]),
     savedAt: new Date().toISOString(),
   };
-  writeFileAtomic(path, JSON.stringify(file), 'the checkpoint snapshot');
+  writeFileAtomic(path, JSON.stringify(file), 'the checkpoint snapshot', { sync });
 }
 
 /** Reads and checks a snapshot file; `undefined` when there is none. */

@@ -17,11 +17,14 @@ export interface JobPayload {
   readonly v: typeof PAYLOAD_VERSION;
   readonly task: string;
   readonly processors: ReadonlyArray<{ readonly module: string; readonly exportName: string }>;
-  readonly processorIndex: readonly number[] | null;
-  readonly ranges: readonly number[];
+  /** Element count. */
+  readonly n: number;
+  /** The typed-array columns, each as the base64 of its bytes (little-endian, as the machines are). */
+  readonly processorIndex: string | null;
+  readonly ranges: string;
   readonly groups: readonly string[];
-  readonly groupIndex: readonly number[] | null;
-  readonly attempts: readonly number[];
+  readonly groupIndex: string | null;
+  readonly attempts: string;
   /** base64 of `v8.serialize({ values })` or `v8.serialize({ descriptors })`. */
   readonly data: string;
   readonly collectStats: boolean;
@@ -46,32 +49,45 @@ function formatBytes(bytes: number): string {
 }
 
 const name = z.string().min(1).max(4096);
-const payloadSchema = z
-  .strictObject({
-    v: z.literal(PAYLOAD_VERSION),
-    task: z.string().regex(/^[0-9a-f]{1,64}$/),
-    processors: z.array(z.strictObject({ module: name, exportName: z.string().regex(/^[A-Za-z_$][\w$]*$/) })).min(1).max(65_535),
-    processorIndex: z.array(z.number().int().min(0)).nullable(),
-    ranges: z.array(z.number().finite().min(0)),
-    groups: z.array(z.string().max(4096)),
-    groupIndex: z.array(z.number().int().min(-1)).nullable(),
-    attempts: z.array(z.number().int().min(0).max(0xffff)),
-    data: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/),
-    collectStats: z.boolean(),
-  })
-  .superRefine((p, ctx) => {
-    const n = p.attempts.length;
-    const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
-    if (p.ranges.length !== 2 * n) issue(`expected ${2 * n} range bounds for ${n} elements, got ${p.ranges.length}`);
-    for (let i = 0; i < p.ranges.length; i += 2) if (!(p.ranges[i]! < p.ranges[i + 1]!)) return issue(`element ${i / 2} has an empty or inverted range`);
-    if (p.processorIndex !== null && (p.processorIndex.length !== n || p.processorIndex.some((k) => k >= p.processors.length))) issue('processorIndex does not match the elements and processors');
-    if (p.groupIndex !== null && (p.groupIndex.length !== n || p.groupIndex.some((k) => k >= p.groups.length))) issue('groupIndex does not match the elements and groups');
-  });
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
+const payloadSchema = z.strictObject({
+  v: z.literal(PAYLOAD_VERSION),
+  task: z.string().regex(/^[0-9a-f]{1,64}$/),
+  processors: z.array(z.strictObject({ module: name, exportName: z.string().regex(/^[A-Za-z_$][\w$]*$/) })).min(1).max(65_535),
+  n: z.number().int().min(1).max(2 ** 24),
+  processorIndex: base64.nullable(),
+  ranges: base64,
+  groups: z.array(z.string().max(4096)),
+  groupIndex: base64.nullable(),
+  attempts: base64,
+  data: base64,
+  collectStats: z.boolean(),
+});
 
-const dataSchema = z.union([
-  z.strictObject({ values: z.array(z.unknown()) }),
-  z.strictObject({ descriptors: z.array(z.looseObject({ kind: z.string().min(1) })) }),
-]);
+/** A typed-array column from its base64, checked for length (an aligned copy). */
+function column<T extends Float64Array | Uint16Array | Int32Array>(text: string, Type: { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number, what: string): T {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.byteLength !== length * Type.BYTES_PER_ELEMENT) throw new ClusterPayloadError('A job', `expected ${length} values in ${what}, got ${bytes.byteLength / Type.BYTES_PER_ELEMENT}`);
+  const buffer = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(buffer).set(bytes);
+  return new Type(buffer);
+}
+
+function toBase64(array: ArrayBufferView): string {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
+}
+
+/** Whether deserialized job data is `{ values: [...] }` or `{ descriptors: [{ kind }, ...] }`, and its length. */
+function dataLength(decoded: unknown): number | undefined {
+  if (typeof decoded !== 'object' || decoded === null) return undefined;
+  const keys = Object.keys(decoded);
+  if (keys.length !== 1) return undefined;
+  const { values, descriptors } = decoded as { values?: unknown; descriptors?: unknown };
+  if (Array.isArray(values)) return values.length;
+  if (!Array.isArray(descriptors)) return undefined;
+  for (const d of descriptors) if (typeof d !== 'object' || d === null || typeof (d as { kind?: unknown }).kind !== 'string') return undefined;
+  return descriptors.length;
+}
 
 /** Makes the job payload of a wire batch; throws {@link ClusterSizeError} past `maxBytes`. */
 export function toPayload(batch: WireBatch, task: string, maxBytes: number): { payload: JobPayload; bytes: number } {
@@ -79,19 +95,19 @@ export function toPayload(batch: WireBatch, task: string, maxBytes: number): { p
     v: PAYLOAD_VERSION,
     task,
     processors: batch.processors.map(({ module, exportName }) => ({ module, exportName })),
-    processorIndex: batch.processorIndex === null ? null : Array.from(batch.processorIndex),
-    ranges: Array.from(batch.ranges),
+    n: batch.attempts.length,
+    processorIndex: batch.processorIndex === null ? null : toBase64(batch.processorIndex),
+    ranges: toBase64(batch.ranges),
     groups: [...batch.groups],
-    groupIndex: batch.groupIndex === null ? null : Array.from(batch.groupIndex),
-    attempts: Array.from(batch.attempts),
+    groupIndex: batch.groupIndex === null ? null : toBase64(batch.groupIndex),
+    attempts: toBase64(batch.attempts),
     data: Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength).toString('base64'),
     collectStats: batch.collectStats,
   };
-  // What BullMQ will store: the data's base64 plus the other columns as JSON numbers.
-  const bytes = payload.data.length + 24 * payload.ranges.length + 8 * payload.attempts.length + 256;
+  const bytes = payload.data.length + payload.ranges.length + payload.attempts.length + (payload.groupIndex?.length ?? 0) + (payload.processorIndex?.length ?? 0) + 256;
   if (bytes > maxBytes) {
     throw new ClusterSizeError(
-      `The job for elements [${payload.ranges[0]}, ${payload.ranges.at(-1)}) (${payload.attempts.length} elements)`,
+      `The job for elements [${batch.ranges[0]}, ${batch.ranges.at(-1)}) (${payload.n} elements)`,
       bytes,
       maxBytes,
       'make data descriptors smaller (describe the data, do not send it), use smaller batches (batchSize), or raise maxPayloadBytes',
@@ -111,6 +127,16 @@ export function fromPayload(raw: unknown, maxBytes: number): WireBatch & { reado
   const parsed = payloadSchema.safeParse(raw);
   if (!parsed.success) throw new ClusterPayloadError('A job', parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
   const p = parsed.data;
+  const n = p.n;
+  const ranges = column(p.ranges, Float64Array, 2 * n, 'ranges');
+  for (let i = 0; i < 2 * n; i += 2) {
+    if (!(ranges[i]! >= 0 && ranges[i]! < ranges[i + 1]!)) throw new ClusterPayloadError('A job', `element ${i / 2} has an empty, negative or inverted range`);
+  }
+  const attempts = column(p.attempts, Uint16Array, n, 'attempts');
+  const processorIndex = p.processorIndex === null ? null : column(p.processorIndex, Uint16Array, n, 'processorIndex');
+  if (processorIndex?.some((k) => k >= p.processors.length)) throw new ClusterPayloadError('A job', 'processorIndex names a processor it does not list');
+  const groupIndex = p.groupIndex === null ? null : column(p.groupIndex, Int32Array, n, 'groupIndex');
+  if (groupIndex?.some((k) => k < -1 || k >= p.groups.length)) throw new ClusterPayloadError('A job', 'groupIndex names a group it does not list');
   const data = new Uint8Array(Buffer.from(p.data, 'base64'));
   let decoded: unknown;
   try {
@@ -118,20 +144,18 @@ export function fromPayload(raw: unknown, maxBytes: number): WireBatch & { reado
   } catch (error) {
     throw new ClusterPayloadError('A job', `its data does not deserialize (${(error as Error).message})`);
   }
-  const shape = dataSchema.safeParse(decoded);
-  const n = p.attempts.length;
-  if (!shape.success) throw new ClusterPayloadError('A job', 'its data is neither {values} nor {descriptors} with a kind each');
-  const length = 'values' in shape.data ? shape.data.values.length : shape.data.descriptors.length;
+  const length = dataLength(decoded);
+  if (length === undefined) throw new ClusterPayloadError('A job', 'its data is neither {values} nor {descriptors} with a kind each');
   if (length !== n) throw new ClusterPayloadError('A job', `expected data for ${n} elements, got ${length}`);
   return {
     task: p.task,
     processors: p.processors,
-    processorIndex: p.processorIndex === null ? null : Uint16Array.from(p.processorIndex),
-    ranges: Float64Array.from(p.ranges),
+    processorIndex,
+    ranges,
     groups: p.groups,
-    groupIndex: p.groupIndex === null ? null : Int32Array.from(p.groupIndex),
+    groupIndex,
     data,
-    attempts: Uint16Array.from(p.attempts),
+    attempts,
     progress: createProgress().buffer as SharedArrayBuffer,
     collectStats: p.collectStats,
   };

@@ -34,13 +34,37 @@ export function demoCommand(context: CommandContext): Command {
   command.addOption(progressOption());
   command.addHelpText('after', '\nExample:\n  $ npx cortado demo --events 1000000 --backend threads');
   command.action(async (flags: DemoFlags) => {
-    const [{ generateDemoFileset }, { executeRun }] = await Promise.all([import('../../io/demo/generate.ts'), import('../execute.ts')]);
+    const [{ generateDemoFileset }, { executeRun }, { createProgressView }] = await Promise.all([
+      import('../../io/demo/generate.ts'),
+      import('../execute.ts'),
+      import('../progress.ts'),
+    ]);
     const out = resolve(flags.out);
     const data = join(out, 'data');
     const perFile = Math.ceil(flags.events / (2 * flags.files));
     const t0 = performance.now();
     process.stderr.write(`Generating ${formatCount(perFile * 2 * flags.files)} synthetic events in ${2 * flags.files} Parquet files under ${show(data)} …\n`);
-    const demo = await generateDemoFileset(data, { files: flags.files, eventsPerFile: perFile, seed: flags.seed });
+    const view = createProgressView({ mode: flags.progress, label: 'generate', unit: 'events', chunkUnit: 'files' });
+    const demo = await generateDemoFileset(data, {
+      files: flags.files,
+      eventsPerFile: perFile,
+      seed: flags.seed,
+      onProgress: (g) => {
+        const elapsedMs = performance.now() - t0;
+        view.update({
+          status: 'running',
+          elementsDone: g.filesWritten,
+          elementsTotal: g.filesTotal,
+          entriesDone: g.eventsWritten,
+          entriesTotal: g.eventsTotal,
+          failures: 0,
+          retries: 0,
+          rate: elapsedMs > 0 ? (g.eventsWritten / elapsedMs) * 1000 : 0,
+          elapsedMs,
+        });
+      },
+    });
+    view.stop();
     process.stderr.write(`Generated in ${formatDuration(performance.now() - t0)}; running ${show(DEMO_PROCESSOR)} on ${show(demo.filesetPath)}\n`);
     const outcome = await executeRun({
       processor: DEMO_PROCESSOR,

@@ -39,6 +39,8 @@ export interface DemoParquetOptions {
   run?: number;
   /** Number of the first event in the `event` column. @defaultValue 1 */
   firstEvent?: number;
+  /** Called after each row group with the events of this file written so far. */
+  onProgress?: (eventsWritten: number) => void;
 }
 
 /** The fully defaulted options of {@link generateDemoParquet}. */
@@ -120,6 +122,7 @@ export async function generateDemoParquet(path: string, options: DemoParquetOpti
     ]);
     muons += block.pt.length;
     rowGroups++;
+    options.onProgress?.(start + rows);
     // Let other work run between row groups (the encoder itself is synchronous).
     await new Promise<void>((done) => setImmediate(done));
   }
@@ -135,6 +138,8 @@ export interface DemoFilesetOptions {
   eventsPerFile?: number;
   /** Base seed; each file gets its own seed derived from it. @defaultValue 1 */
   seed?: number;
+  /** Called as files are written: events and files written so far, of how many. */
+  onProgress?: (progress: { eventsWritten: number; eventsTotal: number; filesWritten: number; filesTotal: number }) => void;
 }
 
 /** A coffea-style fileset: dataset → `{ files: { path: treename } }`. */
@@ -183,6 +188,10 @@ export async function generateDemoFileset(dir: string, options: DemoFilesetOptio
   await mkdir(root, { recursive: true });
   const fileset: DemoFileset = {};
   const written: DemoFileSummary[] = [];
+  const eventsTotal = eventsPerFile * files * DATASETS.length;
+  const filesTotal = files * DATASETS.length;
+  const report = (inFile: number) =>
+    options.onProgress?.({ eventsWritten: written.length * eventsPerFile + inFile, eventsTotal, filesWritten: written.length, filesTotal });
   for (const [d, dataset] of DATASETS.entries()) {
     const entry: DemoFileset[string] = { files: {}, metadata: { isData: dataset.isData } };
     for (let f = 0; f < files; f++) {
@@ -195,9 +204,11 @@ export async function generateDemoFileset(dir: string, options: DemoFilesetOptio
         continuumFraction: dataset.continuumFraction,
         run: dataset.run,
         firstEvent: f * eventsPerFile + 1,
+        onProgress: report,
       });
       entry.files[path] = 'Events';
       written.push(summary);
+      report(0);
     }
     fileset[dataset.name] = entry;
   }

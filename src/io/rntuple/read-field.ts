@@ -39,21 +39,27 @@ const COMPATIBLE: Record<ColumnEncoding['value'], (t: Target) => boolean> = {
   index: (t) => t === 'index',
 };
 
-/** The column of `choice` (one per representation) that holds cluster `k`'s data, with its range. */
+/**
+ * The column of `choice` (one per representation) that holds cluster `k`'s data, with its range:
+ * a field may switch representation between clusters (say, from Real32 to Real32Trunc), and
+ * the page list then marks the other representations suppressed in each cluster.
+ */
 function pick(ctx: ReadContext, choice: readonly ColumnDescriptor[], k: number, field: string): { column: ColumnDescriptor; range: ColumnRange } {
+  let found: { column: ColumnDescriptor; range: ColumnRange } | undefined;
   for (const column of choice) {
     const range = ctx.clusters[k]!.columns[column.id];
     if (!range) throw malformed(ctx, field, `Expected cluster ${k} to list the pages of column ${column.id}, got none`);
-    if (!range.suppressed) {
-      if (column.firstElement > 0) {
-        throw new IoError('E_IO_UNSUPPORTED', `Expected field ${field} to be stored from the first entry on, got a column ` +
-          `added by a late schema extension (deferred from element ${column.firstElement}) in ${ctx.bytes.path}`,
-        { path: ctx.bytes.path, branch: field });
-      }
-      return { column, range };
-    }
+    if (range.suppressed) continue;
+    // Of several unsuppressed representations, the one that holds pages holds the data.
+    if (!found || (found.range.pages.length === 0 && range.pages.length > 0)) found = { column, range };
   }
-  throw malformed(ctx, field, `Expected a representation of field ${field} that is not suppressed in cluster ${k}, got none`);
+  if (!found) throw malformed(ctx, field, `Expected a representation of field ${field} that is not suppressed in cluster ${k}, got none`);
+  if (found.column.firstElement > 0) {
+    throw new IoError('E_IO_UNSUPPORTED', `Expected field ${field} to be stored from the first entry on, got a column ` +
+      `added by a late schema extension (deferred from element ${found.column.firstElement}) in ${ctx.bytes.path}`,
+    { path: ctx.bytes.path, branch: field });
+  }
+  return found;
 }
 
 function ctorOf(target: Target): NumericArrayConstructor {
@@ -198,9 +204,8 @@ export function neededRanges(ctx: Omit<ReadContext, 'bytes'>, plans: readonly Fi
   for (const { k } of clusterSpans(ctx.starts, start, stop)) {
     const seen = new Set<number>();
     for (const plan of plans) {
-      for (const choice of [plan.index, plan.shape === 'cardinality' ? undefined : plan.values]) {
-        const column = choice?.[0];
-        const range = column && ctx.clusters[k]!.columns[column.id];
+      for (const column of [...plan.index ?? [], ...(plan.shape === 'cardinality' ? [] : plan.values ?? [])]) {
+        const range = ctx.clusters[k]!.columns[column.id];
         if (!range || range.suppressed || seen.has(column.id)) continue;
         seen.add(column.id);
         const cached = ctx.cache?.get(column.id)?.key;
