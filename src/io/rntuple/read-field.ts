@@ -22,6 +22,8 @@ export interface ReadContext {
   readonly cache?: PageCache;
   /** Pages decoded during this read (the fields of one collection share its index column). */
   readonly decoded?: Map<string, NumericArray>;
+  /** Collection offsets computed during this read, by index column and range. */
+  readonly collections?: Map<string, CollectionRange>;
   readonly stats?: PageStats;
 }
 
@@ -166,12 +168,39 @@ export async function readField(ctx: ReadContext, plan: FieldPlan, start: number
     for (let i = 0; i <= n; i++) offsets[i] = i * per;
     return { offsets, values };
   }
-  const offsets = new Int32Array(n + 1);
-  const parts: NumericArray[] = [];
+  const { offsets, items } = await collectionOffsets(ctx, plan, start, stop);
+  if (plan.shape === 'jagged') {
+    const parts: NumericArray[] = [];
+    for (const { k, first, last } of items) parts.push(await readElements(ctx, plan.values!, k, first, last, plan.kind, plan.name));
+    // A copy per field: columns must not share buffers (a transfer list may not name one twice).
+    return { offsets: offsets.slice(), values: parts.length === 0 ? new (ctorOf(plan.kind))(0) : concat(parts, offsets[n]!, plan.kind) };
+  }
+  if (plan.kind === 'uint64') return BigUint64Array.from({ length: n }, (_, i) => BigInt(offsets[i + 1]! - offsets[i]!));
+  const counts = new Uint32Array(n);
+  for (let i = 0; i < n; i++) counts[i] = offsets[i + 1]! - offsets[i]!;
+  return counts;
+}
+
+/** A collection's offsets over a read's entries, and the items each cluster contributes. */
+interface CollectionRange {
+  readonly offsets: Int32Array;
+  readonly items: readonly { k: number; first: number; last: number }[];
+}
+
+/**
+ * The offsets of a collection over `[start, stop)`, from its index column (each element the end
+ * of an entry's items within its cluster), computed once per read for all the fields that share
+ * the collection (NanoAOD's `nMuon`, `Muon_pt`, `Muon_eta`, …).
+ */
+async function collectionOffsets(ctx: ReadContext, plan: FieldPlan, start: number, stop: number): Promise<CollectionRange> {
+  const key = `${plan.index!.map((c) => c.id).join(',')}:${start}:${stop}`;
+  const known = ctx.collections?.get(key);
+  if (known) return known;
+  const offsets = new Int32Array(stop - start + 1);
+  const items: { k: number; first: number; last: number }[] = [];
   let total = 0;
   let o = 0;
   for (const { k, lo, hi } of clusterSpans(ctx.starts, start, stop)) {
-    // Index elements are the end offset of each entry's items within the cluster.
     const from = lo > 0 ? lo - 1 : 0;
     const index = await readElements(ctx, plan.index!, k, from, hi, 'index', plan.name) as Float64Array;
     let prev = lo > 0 ? index[0]! : 0;
@@ -180,22 +209,15 @@ export async function readField(ctx: ReadContext, plan: FieldPlan, start: number
       const end = index[i]!;
       if (end < prev) throw malformed(ctx, plan.name, `Expected non-decreasing collection offsets in cluster ${k}, got ${end} after ${prev}`);
       total += end - prev;
-      if (total > 0x7fffffff) throw malformed(ctx, plan.name, `Expected fewer than 2^31 items in one read, got more`);
       offsets[++o] = total;
       prev = end;
     }
-    if (plan.shape === 'jagged') parts.push(await readElements(ctx, plan.values!, k, first, prev, plan.kind, plan.name));
+    if (total > 0x7fffffff) throw malformed(ctx, plan.name, `Expected fewer than 2^31 items in one read, got ${total}`);
+    items.push({ k, first, last: prev });
   }
-  if (plan.shape === 'jagged') {
-    return { offsets, values: parts.length === 0 ? new (ctorOf(plan.kind))(0) : concat(parts, total, plan.kind) };
-  }
-  const counts = plan.kind === 'uint64' ? new BigUint64Array(n) : new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const count = offsets[i + 1]! - offsets[i]!;
-    if (counts instanceof BigUint64Array) counts[i] = BigInt(count);
-    else counts[i] = count;
-  }
-  return counts;
+  const range = { offsets, items };
+  ctx.collections?.set(key, range);
+  return range;
 }
 
 /** The stored byte ranges of the pages a read of `plans` over `[start, stop)` touches (whole clusters of each column). */
