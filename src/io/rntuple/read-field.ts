@@ -79,10 +79,13 @@ function copyInto(out: NumericArray, o: number, src: NumericArray, a: number, b:
   }
 }
 
-/** Reads elements `[from, to)` (counted within cluster `k`) of a column as `target`. */
+/**
+ * Reads elements `[from, to)` (counted within cluster `k`) of a column as `target`, into `out`
+ * from `at` when given (a column's output spans clusters), else into a new array.
+ */
 async function readElements(ctx: ReadContext, choice: readonly ColumnDescriptor[], k: number, from: number, to: number,
-  target: Target, field: string): Promise<NumericArray> {
-  const out = new (ctorOf(target))(to - from);
+  target: Target, field: string, into?: NumericArray, at = 0): Promise<NumericArray> {
+  const out = into ?? new (ctorOf(target))(to - from);
   if (to <= from) return out;
   const { column, range } = pick(ctx, choice, k, field);
   const encoding = encodingOf(column, ctx.bytes.path, field);
@@ -98,16 +101,18 @@ async function readElements(ctx: ReadContext, choice: readonly ColumnDescriptor[
       const wide = target === 'float64';
       const key = `${k}/${p}${wide ? 'w' : ''}`;
       const hit = ctx.cache?.get(column.id);
-      let data = hit?.key === key ? hit.data : ctx.decoded?.get(`${column.id}/${key}`);
+      // Index pages are memoised for the read: every field of a collection reads them.
+      const shared = target === 'index' ? ctx.decoded : undefined;
+      let data = hit?.key === key ? hit.data : shared?.get(`${column.id}/${key}`);
       if (!data) {
         data = await loadPage(ctx.bytes, { column, encoding, page, wide, field, cluster: k, index: p }, ctx.stats);
-        ctx.decoded?.set(`${column.id}/${key}`, data);
+        shared?.set(`${column.id}/${key}`, data);
       }
       // Keep a page this read ends inside of: the next chunk starts there.
       if (ctx.cache && to < pageEnd && hit?.key !== key) ctx.cache.set(column.id, { key, data });
       const a = Math.max(from, pageStart);
       const b = Math.min(to, pageEnd);
-      copyInto(out, a - from, data, a - pageStart, b - pageStart);
+      copyInto(out, at + a - from, data, a - pageStart, b - pageStart);
     }
     pageStart = pageEnd;
   }
@@ -138,16 +143,6 @@ export function* clusterSpans(starts: readonly number[], start: number, stop: nu
   }
 }
 
-function concat(parts: NumericArray[], total: number, target: Target): NumericArray {
-  if (parts.length === 1) return parts[0]!;
-  const out = new (ctorOf(target))(total);
-  let at = 0;
-  for (const part of parts) {
-    copyInto(out, at, part, 0, part.length);
-    at += part.length;
-  }
-  return out;
-}
 
 /**
  * Reads entries `[start, stop)` of a planned field: a typed array for a flat field or a
@@ -158,11 +153,12 @@ export async function readField(ctx: ReadContext, plan: FieldPlan, start: number
   const n = stop - start;
   if (plan.shape === 'flat' || plan.shape === 'fixed') {
     const per = plan.shape === 'fixed' ? plan.fixed! : 1;
-    const parts: NumericArray[] = [];
+    const values = new (ctorOf(plan.kind))(n * per);
+    let at = 0;
     for (const { k, lo, hi } of clusterSpans(ctx.starts, start, stop)) {
-      parts.push(await readElements(ctx, plan.values!, k, lo * per, hi * per, plan.kind, plan.name));
+      await readElements(ctx, plan.values!, k, lo * per, hi * per, plan.kind, plan.name, values, at);
+      at += (hi - lo) * per;
     }
-    const values = parts.length === 0 ? new (ctorOf(plan.kind))(0) : concat(parts, n * per, plan.kind);
     if (plan.shape === 'flat') return values;
     const offsets = new Int32Array(n + 1);
     for (let i = 0; i <= n; i++) offsets[i] = i * per;
@@ -170,10 +166,14 @@ export async function readField(ctx: ReadContext, plan: FieldPlan, start: number
   }
   const { offsets, items } = await collectionOffsets(ctx, plan, start, stop);
   if (plan.shape === 'jagged') {
-    const parts: NumericArray[] = [];
-    for (const { k, first, last } of items) parts.push(await readElements(ctx, plan.values!, k, first, last, plan.kind, plan.name));
+    const values = new (ctorOf(plan.kind))(offsets[n]!);
+    let at = 0;
+    for (const { k, first, last } of items) {
+      await readElements(ctx, plan.values!, k, first, last, plan.kind, plan.name, values, at);
+      at += last - first;
+    }
     // A copy per field: columns must not share buffers (a transfer list may not name one twice).
-    return { offsets: offsets.slice(), values: parts.length === 0 ? new (ctorOf(plan.kind))(0) : concat(parts, offsets[n]!, plan.kind) };
+    return { offsets: offsets.slice(), values };
   }
   if (plan.kind === 'uint64') return BigUint64Array.from({ length: n }, (_, i) => BigInt(offsets[i + 1]! - offsets[i]!));
   const counts = new Uint32Array(n);
