@@ -112,7 +112,7 @@ async function main(): Promise<void> {
       const rate = ELEMENTS / (ms / 1000);
       console.log(
         `  ${name.padEnd(18)}  ${fmt(rate).padStart(12)} steps/s  (${fmt(ms, 1)} ms; ${fmt(loopMs / ms, 3)}× the plain loop; ` +
-          `result ${String(last?.result)}, ${last?.failed} skipped)`,
+          `result ${String(last?.result)}, ${last?.failed} skipped; peak RSS of this process so far ${fmt(process.resourceUsage().maxRSS / 1024)} MiB)`,
       );
     }
   }

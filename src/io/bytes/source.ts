@@ -48,7 +48,7 @@ export interface ByteSourceOptions {
   bearerToken?: string;
   /** HTTP(S) only: at most this many requests in flight per host (default 6). */
   maxConnectionsPerHost?: number;
-  /** HTTP(S) only: attempts per request on 5xx, resets and timeouts before failing (default 5). */
+  /** HTTP(S) only: attempts per request on 5xx, resets and timeouts before failing (default 8). */
   maxAttempts?: number;
   /** HTTP(S) only: delay before the first retry, doubled for each next one (default 100 ms). */
   retryDelayMs?: number;

@@ -71,7 +71,7 @@ interface ChunkState {
 export function decodeChunk(
   bytes: Uint8Array,
   leaf: LeafColumn,
-  meta: ColumnMetaData,
+  meta: Pick<ColumnMetaData, 'codec' | 'num_values'>,
   selectStart: number,
   selectEnd: number,
   compressors: Compressors,
@@ -165,7 +165,7 @@ function checkLevels(state: ChunkState, n: number, total: number, leaf: LeafColu
   }
 }
 
-function decompress(page: Uint8Array, size: number, meta: ColumnMetaData, compressors: Compressors, leaf: LeafColumn): Uint8Array {
+function decompress(page: Uint8Array, size: number, meta: Pick<ColumnMetaData, 'codec'>, compressors: Compressors, leaf: LeafColumn): Uint8Array {
   try {
     return decompressPage(page, size, meta.codec, compressors);
   } catch (cause) {
@@ -270,35 +270,16 @@ function select(state: ChunkState, leaf: LeafColumn, start: number, stop: number
     for (let i = start; i < stop; i++) valid[i - start] = def[i] === leaf.maxDef ? 1 : 0;
     return { values: out, valid };
   }
-  const repLevels = rep!;
   const rows = stop - start;
   const offsets = new Int32Array(rows + 1);
-  let row = -1;
-  let elements = 0;
-  let valueStart = -1;
-  let valueIndex = 0;
-  let nulls = false;
+  // A list level is always defined (its repeated node adds one), so def is present here.
+  const scan = scanList(rep!, def!, levelCount, start, stop, leaf.elementDef, leaf.maxDef, offsets);
+  if (scan.rowsSeen < stop) throw new ChunkDecodeError('malformed', `column ${leaf.key} holds ${scan.rowsSeen} rows, expected ${stop}`);
+  const { elements, valueStart, nulls } = scan;
   const maxDef = leaf.maxDef;
   const elementDef = leaf.elementDef;
-  for (let i = 0; i < levelCount; i++) {
-    if (repLevels[i] === 0) {
-      row++;
-      if (row >= stop) break;
-      if (row >= start) offsets[row - start] = elements;
-    }
-    const d = def === undefined ? maxDef : def[i]!;
-    if (row >= start) {
-      if (d >= elementDef) {
-        if (valueStart < 0) valueStart = valueIndex;
-        elements++;
-        if (d !== maxDef) nulls = true;
-      }
-    }
-    if (d === maxDef) valueIndex++;
-  }
-  if (row + 1 < stop) throw new ChunkDecodeError('malformed', `column ${leaf.key} holds ${row + 1} rows, expected ${stop}`);
-  offsets[rows] = elements;
-  if (valueStart < 0) valueStart = 0;
+  const repLevels = rep!;
+  let row: number;
   const masks = validity ? listValidity(state, leaf, start, stop, elements) : {};
   if (!nulls) return { values: values.slice(valueStart, valueStart + elements), offsets, ...masks };
   // Null list elements: place values where elements are defined. `v` counts the values of every
@@ -319,6 +300,50 @@ function select(state: ChunkState, leaf: LeafColumn, start: number, stop: number
     }
   }
   return { values: out, offsets, ...masks };
+}
+
+/**
+ * One pass over the levels of a list chunk for rows [start, stop): fills `offsets` (elements per
+ * row, running), and tells how many values precede the selection, how many elements it holds and
+ * whether any is null. Kept small and monomorphic: it is the reader's hottest loop.
+ */
+function scanList(
+  rep: Uint8Array,
+  def: Uint8Array,
+  levelCount: number,
+  start: number,
+  stop: number,
+  elementDef: number,
+  maxDef: number,
+  offsets: Int32Array,
+): { elements: number; valueStart: number; nulls: boolean; rowsSeen: number } {
+  let i = 0;
+  let row = -1;
+  let valueStart = 0;
+  // Rows before the selection: count their values only.
+  for (; i < levelCount; i++) {
+    if (rep[i] === 0) {
+      if (row + 1 >= start) break;
+      row++;
+    }
+    if (def[i] === maxDef) valueStart++;
+  }
+  let elements = 0;
+  let nulls = false;
+  for (; i < levelCount; i++) {
+    const d = def[i]!;
+    if (rep[i] === 0) {
+      row++;
+      if (row >= stop) break;
+      offsets[row - start] = elements;
+    }
+    if (d >= elementDef) {
+      elements++;
+      if (d !== maxDef) nulls = true;
+    }
+  }
+  offsets[stop - start] = elements;
+  return { elements, valueStart, nulls, rowsSeen: Math.min(row + 1, stop) };
 }
 
 // Validity of the items (1 = a value, 0 = a null item) and of the rows (0 = a null list) of rows

@@ -1,4 +1,4 @@
-import type { ColumnChunk, FileMetaData } from 'hyparquet';
+import type { ColumnMetaData, FileMetaData } from 'hyparquet';
 import { IoError } from '../errors.ts';
 import type { BranchInfo } from '../source.ts';
 import type { FileReader } from './file-reader.ts';
@@ -11,11 +11,22 @@ export interface SyntheticCounter {
   readonly from: LeafColumn;
 }
 
+/**
+ * Where a column chunk lies and what decoding it needs: all that is kept of its metadata (the
+ * rest, statistics above all, made a cached 1,500-column NanoAOD description weigh 1.6 MiB).
+ */
+export interface ChunkLocation extends Pick<ColumnMetaData, 'codec' | 'num_values'> {
+  /** First byte: the dictionary page, else the first data page. */
+  readonly start: number;
+  /** One past the last byte. */
+  readonly end: number;
+}
+
 /** One row group: its entry range and its column chunks by `path_in_schema` key. */
 export interface RowGroupSpan {
   readonly start: number;
   readonly stop: number;
-  readonly chunks: ReadonlyMap<string, ColumnChunk>;
+  readonly chunks: ReadonlyMap<string, ChunkLocation>;
 }
 
 /** Everything a reader needs of a Parquet file's footer, parsed once. */
@@ -58,10 +69,15 @@ export function describeMetadata(path: string, metadata: FileMetaData, uuid: str
   let at = 0;
   for (const group of metadata.row_groups) {
     const rows = Number(group.num_rows);
-    const chunks = new Map<string, ColumnChunk>();
+    const chunks = new Map<string, ChunkLocation>();
     for (const chunk of group.columns) {
-      const key = chunk.meta_data?.path_in_schema.join('.');
-      if (key !== undefined) chunks.set(key, chunk);
+      const meta = chunk.meta_data;
+      if (meta === undefined) continue;
+      let start = Number(meta.data_page_offset);
+      const dictionary = meta.dictionary_page_offset === undefined ? 0 : Number(meta.dictionary_page_offset);
+      if (dictionary > 0 && dictionary < start) start = dictionary;
+      const end = start + Number(meta.total_compressed_size);
+      chunks.set(meta.path_in_schema.join('.'), { codec: meta.codec, num_values: meta.num_values, start, end });
     }
     groups.push({ start: at, stop: at + rows, chunks });
     at += rows;
@@ -73,7 +89,8 @@ export function describeMetadata(path: string, metadata: FileMetaData, uuid: str
   return { uuid, entries, branches, clusters, leaves, unsupported, counters, groups };
 }
 
-const CAPACITY = 256;
+// At most ~0.6 MiB each (measured: a NanoAOD file of 1,500 columns and one row group), so ~40 MiB.
+const CAPACITY = 64;
 const cache = new Map<string, ParquetDescription>();
 
 /**

@@ -1,4 +1,3 @@
-import type { ColumnChunk } from 'hyparquet';
 import type { ColumnSet, NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
 import type { BranchInfo, EventSource } from '../source.ts';
@@ -8,7 +7,7 @@ import type { ByteSourceOptions } from '../bytes/index.ts';
 import { ChunkDecodeError, decodeChunk, type DecodedChunk } from './decode-chunk.ts';
 import { joinMask, joinPieces, maskRequest } from './join.ts';
 import { FileReader, type ByteRange } from './file-reader.ts';
-import { describeFile, type ParquetDescription, type RowGroupSpan, type SyntheticCounter } from './describe.ts';
+import { describeFile, type ChunkLocation, type ParquetDescription, type RowGroupSpan, type SyntheticCounter } from './describe.ts';
 import type { LeafColumn, UnsupportedColumn } from './schema.ts';
 
 /** Options of {@link openParquet}. */
@@ -146,31 +145,26 @@ class ParquetSource implements EventSource {
     );
   }
 
-  #chunkRange(group: RowGroupSpan, leaf: LeafColumn): { range: ByteRange; chunk: ColumnChunk } {
+  #chunkRange(group: RowGroupSpan, leaf: LeafColumn): { range: ByteRange; chunk: ChunkLocation } {
     const chunk = group.chunks.get(leaf.key);
-    const meta = chunk?.meta_data;
-    if (chunk === undefined || meta === undefined) {
+    if (chunk === undefined) {
       throw new IoError('E_IO_MALFORMED', `Expected a column chunk for ${leaf.key} in every row group of ${this.path}, got none`, {
         path: this.path,
         branch: leaf.name,
       });
     }
-    let begin = Number(meta.data_page_offset);
-    const dictionary = meta.dictionary_page_offset === undefined ? 0 : Number(meta.dictionary_page_offset);
-    if (dictionary > 0 && dictionary < begin) begin = dictionary;
-    const end = begin + Number(meta.total_compressed_size);
-    if (end > this.#file.size) {
-      throw new IoError('E_IO_TRUNCATED', `Expected column ${leaf.name} to end at byte ${end} of ${this.path}, got a ${this.#file.size}-byte file`, {
+    if (chunk.end > this.#file.size) {
+      throw new IoError('E_IO_TRUNCATED', `Expected column ${leaf.name} to end at byte ${chunk.end} of ${this.path}, got a ${this.#file.size}-byte file`, {
         path: this.path,
         branch: leaf.name,
       });
     }
-    return { range: { start: begin, end }, chunk };
+    return { range: { start: chunk.start, end: chunk.end }, chunk };
   }
 
-  #decode(bytes: Uint8Array, leaf: LeafColumn, chunk: ColumnChunk, selectStart: number, selectEnd: number, validity: boolean): DecodedChunk {
+  #decode(bytes: Uint8Array, leaf: LeafColumn, chunk: ChunkLocation, selectStart: number, selectEnd: number, validity: boolean): DecodedChunk {
     try {
-      return decodeChunk(bytes, leaf, chunk.meta_data!, selectStart, selectEnd, parquetCompressors, validity);
+      return decodeChunk(bytes, leaf, chunk, selectStart, selectEnd, parquetCompressors, validity);
     } catch (error) {
       // Anything else (a RangeError from a page decoder fed corrupt bytes) is malformed data too.
       const kind = error instanceof ChunkDecodeError ? error.kind : 'malformed';

@@ -82,11 +82,11 @@ export class RootFile implements AsyncDisposable {
   static async open(path: string, options?: RootOpenOptions): Promise<RootFile> {
     const { signal, metadataCache } = resolveOpenOptions(options);
     signal?.throwIfAborted();
-    const handle = RootFileHandle.open(path);
+    const handle = await RootFileHandle.open(path);
     try {
       const cached = metadataCache ? metaCache.get(handle.identity) : undefined;
       if (cached) return new RootFile(handle, cached, metadataCache);
-      const header = parseRootHeader(handle.read(0, Math.min(HEADER_READ_SIZE, handle.size), 'the file header'), path);
+      const header = parseRootHeader(await handle.read(0, Math.min(HEADER_READ_SIZE, handle.size), 'the file header'), path);
       if (header.end > handle.size) {
         throw new IoError('E_IO_TRUNCATED', `Expected ${header.end} bytes in ${path} (the header's fEND), got a file of ` +
           `${handle.size} bytes: it is truncated`, { path });
@@ -97,7 +97,7 @@ export class RootFile implements AsyncDisposable {
       if (metadataCache) metaCache.set(handle.identity, meta);
       return new RootFile(handle, meta, metadataCache);
     } catch (error) {
-      handle.close();
+      await handle.close();
       throw signal?.aborted ? error : asMalformed(error, path, 'a readable ROOT file');
     }
   }
@@ -305,7 +305,7 @@ export class RootFile implements AsyncDisposable {
     return new RootTree(this.#handle, meta, this.uuid, () => {
       if (released) return;
       released = true;
-      if (owning) void this.close();
+      return owning ? this.close() : undefined;
     });
   }
 
@@ -349,7 +349,7 @@ export class RootFile implements AsyncDisposable {
 
   /** Closes the descriptor. Trees opened from this file cannot read afterwards. */
   async close(): Promise<void> {
-    this.#handle.close();
+    await this.#handle.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
