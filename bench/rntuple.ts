@@ -4,9 +4,9 @@
  * Muon_phi, Muon_mass, Muon_charge` over all entries: from a source kept open, then as a runtime
  * does per chunk (open through `openSource` with metadata cached from an earlier open, read,
  * close). Prints median events/s of each form by wall clock and by CPU time (runs interleaved;
- * each repeats the read until it lasts ~0.2 s) and the ratio RNTuple / TTree (target ≥ 1).
+ * each repeats the read until it lasts ~50 ms) and the ratio RNTuple / TTree (target ≥ 1).
  *
- *   npx tsx bench/rntuple.ts [--runs 11]
+ *   npx tsx bench/rntuple.ts [--runs 25] [--events 1000000]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,9 @@ import { arg, fmt, median } from './stats.ts';
 
 const COLUMNS = ['nMuon', 'Muon_pt', 'Muon_eta', 'Muon_phi', 'Muon_mass', 'Muon_charge'];
 const TWINS = [['nano_dy.root', 'nano_dy_rntuple.root'], ['nano_dimuon.root', 'nano_dimuon_rntuple.root']] as const;
-const RUNS = Number(arg('runs', '11'));
+const RUNS = Number(arg('runs', '25'));
+/** Each timing lasts about this long: short slices, alternated, so load from other processes on a shared machine hits both forms alike. */
+const SLICE_MS = 50;
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -33,7 +35,7 @@ const collectGarbage = runInNewContext('gc') as () => void;
 /**
  * Median seconds of one call of each of `fns`. Each is warmed up for ~0.2 s (JIT, page cache,
  * metadata cache), then RUNS rounds time each in turn (interleaved, so that load from other
- * processes on a shared machine hits both alike), every timing repeating the call to last ~0.2 s.
+ * processes on a shared machine hits both alike), every timing repeating the call to last ~50 ms.
  */
 async function timeMedians(fns: readonly (() => Promise<unknown>)[]): Promise<{ wall: number; cpu: number }[]> {
   const reps: number[] = [];
@@ -45,7 +47,7 @@ async function timeMedians(fns: readonly (() => Promise<unknown>)[]): Promise<{ 
       await fn();
       calls++;
     } while (performance.now() - t0 < 200);
-    reps.push(Math.max(1, Math.ceil(calls * (200 / (performance.now() - t0)))));
+    reps.push(Math.max(1, Math.ceil(calls * (SLICE_MS / (performance.now() - t0)))));
   }
   const walls = fns.map(() => [] as number[]);
   const cpus = fns.map(() => [] as number[]);
