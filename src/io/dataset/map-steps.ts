@@ -91,6 +91,33 @@ function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Ran
     // restricted computable covers only parts of datasets, so it hands none out early.
     ...(grouped && segments === undefined ? { groups: groupRanges(plans) } : {}),
     *steps(sizeFor?: ChunkSizeFor): StepGenerator<unknown> {
+      /**
+       * An element of `plan`'s file covering its entries `step`. It splits in halves (the runtime
+       * splits an element that ran out of memory or time instead of retrying it whole).
+       */
+      const makeElement = (plan: FilePlan, step: readonly [number, number]): WorkElement<unknown> => ({
+        range: [plan.offset + step[0], plan.offset + step[1]],
+        data: new EventsData({
+          path: plan.file.path,
+          treename: plan.file.treename,
+          start: step[0],
+          stop: step[1],
+          dataset: plan.dataset.name,
+          metadata: plan.dataset.metadata as Metadata,
+          memory: key,
+          ...(plan.file.uuid === undefined ? {} : { uuid: plan.file.uuid }),
+          ...(plan.file.entries === undefined ? {} : { fileEntries: plan.file.entries }),
+          ...(columns === undefined ? {} : { columns }),
+        }),
+        processor,
+        entries: step[1] - step[0],
+        ...(grouped ? { group: plan.dataset.name } : {}),
+        split() {
+          if (step[1] - step[0] < 2) return undefined;
+          const middle = step[0] + Math.floor((step[1] - step[0]) / 2);
+          return [makeElement(plan, [step[0], middle]), makeElement(plan, [middle, step[1]])] as const;
+        },
+      });
       const walk = traverse(
         makeTilers(plans, options, segments),
         options,
@@ -101,24 +128,7 @@ function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Ran
         const next = walk.next(sent);
         if (next.done) return;
         const { index, step } = next.value;
-        const plan = plans[index]!;
-        const element: WorkElement<unknown> = {
-          range: [plan.offset + step[0], plan.offset + step[1]],
-          data: new EventsData({
-            path: plan.file.path,
-            treename: plan.file.treename,
-            start: step[0],
-            stop: step[1],
-            dataset: plan.dataset.name,
-            metadata: plan.dataset.metadata as Metadata,
-            memory: key,
-            ...(plan.file.uuid === undefined ? {} : { uuid: plan.file.uuid }),
-            ...(columns === undefined ? {} : { columns }),
-          }),
-          processor,
-          entries: step[1] - step[0],
-          ...(grouped ? { group: plan.dataset.name } : {}),
-        };
+        const element = makeElement(plans[index]!, step);
         sent = yield element;
       }
     },

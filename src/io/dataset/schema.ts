@@ -1,3 +1,4 @@
+import { normalize } from 'node:path';
 import { z } from 'zod';
 import { InvalidOptionsError } from '../../protocol/errors.ts';
 import { formatIssues } from '../../protocol/policy.ts';
@@ -59,11 +60,27 @@ export const fileSchema = z
   });
 
 /** zod schema of a {@link DatasetSpec}. */
-export const datasetSchema = z.strictObject({
-  name: z.string().min(1, 'expected a non-empty dataset name'),
-  files: z.array(fileSchema),
-  metadata: z.record(z.string(), z.unknown()).default({}),
-});
+export const datasetSchema = z
+  .strictObject({
+    name: z.string().min(1, 'expected a non-empty dataset name'),
+    files: z.array(fileSchema),
+    metadata: z.record(z.string(), z.unknown()).default({}),
+  })
+  .superRefine((dataset, ctx) => {
+    // The same tree twice would be processed twice: its events counted double, silently.
+    const seen = new Set<string>();
+    for (const [i, f] of dataset.files.entries()) {
+      const id = fileIdentity(f);
+      if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: `expected each file once, but "${f.path}" (tree ${f.treename}) comes twice: its events would be counted twice` });
+      seen.add(id);
+    }
+  });
+
+/** What makes two file entries the same tree: the normalised path and the tree name. */
+export function fileIdentity(file: { readonly path: string; readonly treename: string }): string {
+  const path = /^[a-z][a-z0-9+.-]*:\/\//i.test(file.path) ? file.path : normalize(file.path);
+  return `${path}\u0000${file.treename}`;
+}
 
 /** zod schema of a {@link DataGroupSpec}; dataset names must be unique (results are keyed by them). */
 export const dataGroupSchema = z
