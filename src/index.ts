@@ -57,6 +57,15 @@ export { inline } from './backends/inline.ts';
 export type { InlineOptions } from './backends/inline.ts';
 export { threads, NotTransferableError } from './backends/threads.ts';
 export type { ThreadsOptions } from './backends/threads.ts';
+// The cluster backend loads BullMQ and ioredis only when a task first runs on it (and `cortado
+// worker` only in its own command), so importing cortado stays light.
+export { cluster } from './backends/cluster/backend.ts';
+export { ProcessorNotAllowedError } from './backends/cluster/roots.ts';
+export { ClusterPayloadError, ClusterSizeError } from './backends/cluster/payload.ts';
+export { ClusterJobError } from './backends/cluster/executor.ts';
+export type { ClusterOptions } from './backends/cluster/options.ts';
+export type { RedisConnection } from './backends/cluster/redis-options.ts';
+export type { LiveWorker } from './actors/executor.ts';
 export { registerErrorClass } from './backends/errors/known-classes.ts';
 export type { Backend, BackendOptions } from './backends/backend.ts';
 export type { ComputeOptions } from './backends/options.ts';

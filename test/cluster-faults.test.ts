@@ -165,4 +165,33 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     await backend.dispose();
     expect(await client.keys('cortado:t:*')).toEqual([]);
   }, 40_000);
+
+  it('driver killed and resumed from its checkpoint: nothing runs twice (journal for what it absorbed, Redis for what finished meanwhile)', async () => {
+    worker();
+    await workers[0]!.ready;
+    const checkpoint = join(dir, 'run.ckpt');
+    const driver = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/cluster/driver.ts')], {
+      env: { ...process.env, REDIS_URL: redis.url, CHECKPOINT: checkpoint },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    await new Promise<void>((resolve) => {
+      driver.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (/done (1\d|[2-9]\d)/.test(out)) resolve();
+      });
+    });
+    driver.stdout!.removeAllListeners('data');
+    driver.kill('SIGKILL');
+    await new Promise((r) => driver.once('exit', r));
+    await sleep(1500);
+    await using backend = cluster({ redis: redis.url, slots: 8, ...FAST });
+    const task = backend.compute(fromFunction(countedSquare, INPUTS), { batchSize: 5, checkpoint });
+    expect(task.restored?.entries).toBeGreaterThanOrEqual(10);
+    expect(await task.result()).toBe(sumOfSquares(INPUTS));
+    const counts = runs();
+    expect(INPUTS.filter((x) => counts.get(x) !== 1)).toEqual([]);
+    await backend.dispose();
+    expect(await redis.client().keys('cortado:t:*')).toEqual([]);
+  }, 40_000);
 });

@@ -71,9 +71,5 @@ export async function openSource(path: string, treename: string, options: OpenSo
   const format = await sniffFormat(path, options);
   const forward = options.signal === undefined ? {} : { signal: options.signal };
   if (format === 'parquet') return openParquet(path, options);
-  if (isRemotePath(path)) {
-    throw new IoError('E_IO_UNSUPPORTED', `Expected a Parquet file at ${path}: ROOT files are not yet read over ` +
-      'HTTP(S) (the ROOT reader still reads local files only); copy the file locally', { path });
-  }
   return openRootSource(path, treename, forward);
 }

@@ -30,7 +30,8 @@ export interface ErrorPolicy {
   maxRetries: number;
   /**
    * Errors that skip the element once its retries are spent; any other error then cancels the task.
-   * @defaultValue I/O errors: `ENOENT`, `EACCES`, `EIO`, `ECONNRESET`, `ETIMEDOUT`, `EMFILE` and cortado's `E_IO_*`
+   * @defaultValue I/O errors: `ENOENT`, `EACCES`, `EIO`, `ECONNRESET`, `ETIMEDOUT`, `EMFILE`, cortado's `E_IO_*`,
+   * and `E_FILE_CHANGED` (a file that no longer matches its preparation is skipped like a truncated one)
    */
   continueAfterRetriesOn: ErrorMatcher[];
   /** Delay between retries. */
@@ -62,7 +63,7 @@ const policySchema = z.strictObject({
   cancelOn: z.array(matcher).default([]),
   continueOn: z.array(matcher).default([]),
   maxRetries: z.number().int().min(0).default(3),
-  continueAfterRetriesOn: z.array(matcher).default([isIoError]),
+  continueAfterRetriesOn: z.array(matcher).default([isIoError, 'E_FILE_CHANGED']),
   backoff: z
     .union([backoffSchema, z.literal(false)])
     .default({ initialMs: 100, factor: 2, maxMs: 10_000, jitter: 0.5 })

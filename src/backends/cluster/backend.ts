@@ -1,4 +1,3 @@
-import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Executor, LiveWorker } from '../../actors/executor.ts';
 import type { Task } from '../../actors/task.ts';
@@ -6,27 +5,17 @@ import type { Computable } from '../../protocol/computable.ts';
 import { BaseBackend } from '../backend.ts';
 import type { ComputeOptions, ResolvedComputeOptions } from '../options.ts';
 import { NotTransferableError, closureMessage } from '../threads/errors.ts';
-import { Completions } from './completions.ts';
-import { authFailure, closeRedis, openRedis, type RedisConnection } from './connection.ts';
+import type { Connections } from './connect.ts';
 import { clusterExecutor } from './executor.ts';
 import { resultKey, taskIdOf, taskPattern, workersPattern, type ClusterKeys } from './keys.ts';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.ts';
-
-interface Connections {
-  readonly redis: Redis;
-  /** The connections given to BullMQ, which it does not close itself. */
-  readonly given: readonly Redis[];
-  readonly queue: Queue;
-  readonly events: QueueEvents;
-  readonly completions: Completions;
-  readonly ready: Promise<void>;
-}
+import type { RedisConnection } from './redis-options.ts';
 
 class ClusterBackend extends BaseBackend {
   readonly name = 'cluster';
   readonly options: ResolvedClusterOptions;
   readonly keys: ClusterKeys;
-  #connections: Connections | undefined;
+  #connections: Promise<Connections> | undefined;
   readonly #abandoned = new Set<string>();
   readonly #cleanups = new Set<Promise<void>>();
 
@@ -36,22 +25,9 @@ class ClusterBackend extends BaseBackend {
     this.keys = { prefix: options.prefix, queue: options.queue };
   }
 
-  /** Connections, opened on first use: a backend that never computes connects to nothing. */
-  get #connected(): Connections {
-    if (this.#connections === undefined) {
-      const connection = this.options.redis as RedisConnection;
-      const redis = openRedis(connection);
-      const given = [openRedis(connection), openRedis(connection)];
-      const queue = new Queue(this.options.queue, { connection: given[0]!, prefix: this.options.prefix });
-      queue.on('error', () => {});
-      const events = new QueueEvents(this.options.queue, { connection: given[1]!, prefix: this.options.prefix });
-      events.on('error', () => {});
-      const auth = authFailure(connection.url, [redis, ...given, queue, events]);
-      auth.catch(() => {});
-      const ready = Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady(), redis.ping()]).then(() => undefined), auth]);
-      ready.catch(() => {});
-      this.#connections = { redis, given, queue, events, completions: new Completions(events), ready };
-    }
+  /** Connections, opened on first use: a backend that never computes loads and connects nothing. */
+  #connect(): Promise<Connections> {
+    this.#connections ??= import('./connect.ts').then(({ connect }) => connect(this.options.redis as RedisConnection, this.options.queue, this.options.prefix));
     return this.#connections;
   }
 
@@ -80,11 +56,8 @@ class ClusterBackend extends BaseBackend {
   }
 
   protected executor(options: ResolvedComputeOptions, computable: Computable<unknown>): Executor {
-    const c = this.#connected;
     return clusterExecutor({
-      queue: c.queue,
-      redis: c.redis,
-      completions: c.completions,
+      connections: this.#connect(),
       keys: this.keys,
       taskId: taskIdOf(computable.key),
       slots: this.options.slots,
@@ -95,7 +68,6 @@ class ClusterBackend extends BaseBackend {
       cancelGraceMs: this.options.cancelGraceMs,
       abandon: (jobId) => this.#abandoned.add(jobId),
       workers: () => this.workers(),
-      ready: c.ready,
     });
   }
 
@@ -104,7 +76,8 @@ class ClusterBackend extends BaseBackend {
    * from their heartbeats.
    */
   async workers(): Promise<LiveWorker[]> {
-    const { redis } = this.#connected;
+    const { redis, ready } = await this.#connect();
+    await ready;
     const keys = await scanAll(redis, workersPattern(this.keys));
     if (keys.length === 0) return [];
     const values = await redis.mget(keys);
@@ -121,25 +94,25 @@ class ClusterBackend extends BaseBackend {
   }
 
   async #deleteTaskKeys(taskId: string): Promise<void> {
-    const c = this.#connections;
-    if (c === undefined) return;
+    if (this.#connections === undefined) return;
+    const c = await this.#connections;
     const keys = await scanAll(c.redis, taskPattern(this.keys, taskId)).catch(() => []);
     if (keys.length > 0) await c.redis.unlink(...keys).catch(() => undefined);
   }
 
   protected async release(): Promise<void> {
     await Promise.all(this.#cleanups);
-    const c = this.#connections;
+    const pending = this.#connections;
     this.#connections = undefined;
-    if (c === undefined) return;
+    if (pending === undefined) return;
+    const c = await pending;
     // Jobs given up on after a cancel: remove them if they are still queued, drop their results.
     for (const jobId of this.#abandoned) {
       await c.queue.remove(jobId).catch(() => 0);
       await c.redis.unlink(resultKey(this.keys, jobId)).catch(() => undefined);
     }
     this.#abandoned.clear();
-    await Promise.all([bounded(c.events.close()), bounded(c.queue.close())]);
-    await Promise.all([c.redis, ...c.given].map((r) => closeRedis(r)));
+    await c.close();
   }
 }
 
@@ -152,13 +125,6 @@ async function scanAll(redis: Redis, pattern: string): Promise<string[]> {
     found.push(...keys);
   } while (cursor !== '0');
   return found;
-}
-
-/** BullMQ's close() can hang on a lost connection: never wait more than `ms` for it. */
-async function bounded(promise: Promise<unknown>, ms = 2000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }
 
 /**

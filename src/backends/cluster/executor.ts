@@ -1,12 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { BatchJob, BatchOutcome } from '../../actors/batch.ts';
 import type { Executor } from '../../actors/executor.ts';
 import { CortadoError } from '../../protocol/errors.ts';
 import { OutcomeBuilder } from '../threads/outcome.ts';
 import { DONE, FAILED, encodeBatch } from '../threads/wire.ts';
-import type { Completions, JobEnd } from './completions.ts';
+import type { JobEnd } from './completions.ts';
+import type { Connections } from './connect.ts';
 import { CANCEL_FIELD, jobHashKey, jobIdOf, resultKey, type ClusterKeys } from './keys.ts';
 import { decodeOutcome, toPayload } from './payload.ts';
 import type { LiveWorker } from './shared.ts';
@@ -16,9 +15,8 @@ export class ClusterJobError extends CortadoError {}
 
 /** Settings of a {@link clusterExecutor}: one per task. */
 export interface ClusterExecutorSettings {
-  readonly queue: Queue;
-  readonly redis: Redis;
-  readonly completions: Completions;
+  /** The driver's connections (opened on first use; awaited before each batch). */
+  readonly connections: Promise<Connections>;
   readonly keys: ClusterKeys;
   readonly taskId: string;
   readonly slots: number;
@@ -32,9 +30,10 @@ export interface ClusterExecutorSettings {
   /** Jobs given up on after cancellation: their results are deleted when they come. */
   readonly abandon: (jobId: string) => void;
   readonly workers: () => Promise<LiveWorker[]>;
-  /** Resolves once the queue and its events are connected. */
-  readonly ready: Promise<void>;
 }
+
+/** A batch's settings with the connections resolved. */
+type Connected = ClusterExecutorSettings & Pick<Connections, 'queue' | 'redis' | 'completions'>;
 
 /**
  * The driver side of the cluster backend: each batch becomes one BullMQ job with a deterministic
@@ -52,8 +51,10 @@ export function clusterExecutor(settings: ClusterExecutorSettings): Executor {
   };
 }
 
-async function runBatchOnCluster(settings: ClusterExecutorSettings, job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
-  await settings.ready;
+async function runBatchOnCluster(unconnected: ClusterExecutorSettings, job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
+  const connections = await unconnected.connections;
+  await connections.ready;
+  const settings: Connected = { ...unconnected, queue: connections.queue, redis: connections.redis, completions: connections.completions };
   const builder = new OutcomeBuilder(job, settings.collectStats);
   let pending = job.items.map((_, i) => i);
   // Elements a worker left not run (a cancelled or refused batch) go again in a batch of their own.
@@ -76,7 +77,7 @@ async function runBatchOnCluster(settings: ClusterExecutorSettings, job: BatchJo
  * Runs one job and returns its stored outcome's bytes (deleted from Redis once read), or
  * `undefined` when it was cancelled before producing one. Rejects when the job failed or vanished.
  */
-async function runJob(settings: ClusterExecutorSettings, jobId: string, payload: unknown, signal: AbortSignal): Promise<Buffer | undefined> {
+async function runJob(settings: Connected, jobId: string, payload: unknown, signal: AbortSignal): Promise<Buffer | undefined> {
   const { redis, queue, completions } = settings;
   const key = resultKey(settings.keys, jobId);
   const waiter = completions.wait(jobId);
@@ -104,7 +105,7 @@ async function runJob(settings: ClusterExecutorSettings, jobId: string, payload:
 type Settled = JobEnd | 'cancelled';
 
 /** Waits for the job's end event, checking Redis directly every `sweepMs`, and handles cancellation. */
-async function settle(settings: ClusterExecutorSettings, jobId: string, key: string, ended: Promise<JobEnd>, signal: AbortSignal): Promise<Settled> {
+async function settle(settings: Connected, jobId: string, key: string, ended: Promise<JobEnd>, signal: AbortSignal): Promise<Settled> {
   const aborted = new Promise<'abort'>((resolve) => {
     if (signal.aborted) resolve('abort');
     else signal.addEventListener('abort', () => resolve('abort'), { once: true });
@@ -121,7 +122,7 @@ async function settle(settings: ClusterExecutorSettings, jobId: string, key: str
 }
 
 /** What Redis says about a job when no event came: its result is there, it failed, or it is gone. */
-async function sweepJob(settings: ClusterExecutorSettings, jobId: string, key: string): Promise<JobEnd | undefined> {
+async function sweepJob(settings: Connected, jobId: string, key: string): Promise<JobEnd | undefined> {
   if ((await settings.redis.exists(key)) === 1) return { ok: true };
   const state = await settings.queue.getJobState(jobId);
   if (state === 'failed') {
@@ -140,7 +141,7 @@ async function sweepJob(settings: ClusterExecutorSettings, jobId: string, key: s
  * Cancels a job: a queued one is removed; a running one is asked to stop between elements (a
  * field on its job hash that the worker polls) and given `cancelGraceMs` to return what it has.
  */
-async function cancel(settings: ClusterExecutorSettings, jobId: string, key: string, ended: Promise<JobEnd>): Promise<Settled> {
+async function cancel(settings: Connected, jobId: string, key: string, ended: Promise<JobEnd>): Promise<Settled> {
   const { redis, queue } = settings;
   const jobKey = jobHashKey(settings.keys, jobId);
   await redis.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], '1') end return 0`, 1, jobKey, CANCEL_FIELD);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InvalidOptionsError } from '../../protocol/errors.ts';
 import { formatIssues } from '../../protocol/policy.ts';
 import type { BackendOptions } from '../backend.ts';
-import { redisConnectionSchema, type RedisConnection } from './connection.ts';
+import { redisConnectionSchema, type RedisConnection } from './redis-options.ts';
 import { DEFAULT_LIMITS, DEFAULT_PREFIX, DEFAULT_QUEUE } from './shared.ts';
 
 /** Options of `cluster()`. */

@@ -112,7 +112,7 @@ export class HttpFileSource implements ByteSource {
     const settings: HttpSettings = {
       headers,
       timeoutMs: options.timeoutMs ?? defaultTimeoutMs(),
-      maxAttempts: Math.max(1, options.maxAttempts ?? 5),
+      maxAttempts: Math.max(1, options.maxAttempts ?? 8),
       retryDelayMs: options.retryDelayMs ?? 100,
     };
     const limit = options.maxConnectionsPerHost ?? 6;

@@ -4,7 +4,7 @@ import { Events } from '../events/events.ts';
 import { openSource } from '../open.ts';
 import type { EventSource } from '../source.ts';
 import { columnMemory, type ColumnMemory } from './column-memory.ts';
-import { FileChangedError } from './errors.ts';
+import { EntriesChangedError, FileChangedError } from './errors.ts';
 import type { EventsInput } from './context.ts';
 import type { Metadata } from './schema.ts';
 
@@ -21,6 +21,8 @@ export type EventsChunk = {
   readonly dataset: string;
   readonly metadata: Metadata;
   readonly uuid?: string;
+  /** Entries the file was prepared with: a file that has another number now fails with `E_FILE_CHANGED`. */
+  readonly fileEntries?: number;
   /** Key under which the columns a processor reads are learnt (the computable's key). */
   readonly memory?: string;
 };
@@ -92,6 +94,9 @@ export class EventsData implements DataElement<LoadedEvents> {
     let available: string[];
     try {
       if (d.uuid !== undefined && source.uuid !== d.uuid) throw new FileChangedError(d.path, d.uuid, source.uuid);
+      if ((d.fileEntries !== undefined && source.entries !== d.fileEntries) || d.stop > source.entries) {
+        throw new EntriesChangedError(d.path, d.treename, d.fileEntries ?? d.stop, source.entries);
+      }
       available = source.branches.map((b) => b.name);
       const wanted = this.#columnsToRead(available);
       columns = await source.read(wanted, d.start, d.stop, signal);

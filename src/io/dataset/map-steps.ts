@@ -1,3 +1,5 @@
+import type { Failure } from '../../protocol/task.ts';
+import { FileDroppedError } from './errors.ts';
 import type { ChunkSizeFor, Computable, StepGenerator, WorkElement } from '../../protocol/computable.ts';
 import { defineProcessor, isProcessorRef, type Processor } from '../../protocol/processor.ts';
 import { RangeSet, type Range } from '../../protocol/range.ts';
@@ -68,7 +70,15 @@ export function mapSteps(
       : processor.fn === undefined
         ? processor
         : defineProcessor(processor.module, processor.exportName, withColumnFallback(processor.fn), processor.options);
-  return stepsComputable({ plans, size, key, options, columns, processor: run, grouped }, undefined, '');
+  const skipped = datasets.flatMap((d) =>
+    (d.dropped ?? []).map((f): Failure => ({
+      range: [0, 0],
+      error: new FileDroppedError(d.name, f.path, f.treename, f.error),
+      attempts: 0,
+      ...(grouped ? { group: d.name } : {}),
+    })),
+  );
+  return stepsComputable({ plans, size, key, options, columns, processor: run, grouped, skipped }, undefined, '');
 }
 
 interface StepsSetup {
@@ -79,6 +89,7 @@ interface StepsSetup {
   readonly columns: readonly string[] | undefined;
   readonly processor: Processor<EventsInput<any>, unknown>;
   readonly grouped: boolean;
+  readonly skipped: readonly Failure[];
 }
 
 function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Range[]> | undefined, suffix: string): Computable<unknown> {
@@ -90,7 +101,37 @@ function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Ran
     // Each dataset's files are contiguous in the index space, so a dataset is one range; a
     // restricted computable covers only parts of datasets, so it hands none out early.
     ...(grouped && segments === undefined ? { groups: groupRanges(plans) } : {}),
+    // Files preparation dropped are reported by the whole computable (a restricted one, e.g.
+    // `remaining()`, covers ranges only and does not report them again).
+    ...(segments === undefined && setup.skipped.length > 0 ? { skipped: setup.skipped } : {}),
     *steps(sizeFor?: ChunkSizeFor): StepGenerator<unknown> {
+      /**
+       * An element of `plan`'s file covering its entries `step`. It splits in halves (the runtime
+       * splits an element that ran out of memory or time instead of retrying it whole).
+       */
+      const makeElement = (plan: FilePlan, step: readonly [number, number]): WorkElement<unknown> => ({
+        range: [plan.offset + step[0], plan.offset + step[1]],
+        data: new EventsData({
+          path: plan.file.path,
+          treename: plan.file.treename,
+          start: step[0],
+          stop: step[1],
+          dataset: plan.dataset.name,
+          metadata: plan.dataset.metadata as Metadata,
+          memory: key,
+          ...(plan.file.uuid === undefined ? {} : { uuid: plan.file.uuid }),
+          ...(plan.file.entries === undefined ? {} : { fileEntries: plan.file.entries }),
+          ...(columns === undefined ? {} : { columns }),
+        }),
+        processor,
+        entries: step[1] - step[0],
+        ...(grouped ? { group: plan.dataset.name } : {}),
+        split() {
+          if (step[1] - step[0] < 2) return undefined;
+          const middle = step[0] + Math.floor((step[1] - step[0]) / 2);
+          return [makeElement(plan, [step[0], middle]), makeElement(plan, [middle, step[1]])] as const;
+        },
+      });
       const walk = traverse(
         makeTilers(plans, options, segments),
         options,
@@ -101,24 +142,7 @@ function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Ran
         const next = walk.next(sent);
         if (next.done) return;
         const { index, step } = next.value;
-        const plan = plans[index]!;
-        const element: WorkElement<unknown> = {
-          range: [plan.offset + step[0], plan.offset + step[1]],
-          data: new EventsData({
-            path: plan.file.path,
-            treename: plan.file.treename,
-            start: step[0],
-            stop: step[1],
-            dataset: plan.dataset.name,
-            metadata: plan.dataset.metadata as Metadata,
-            memory: key,
-            ...(plan.file.uuid === undefined ? {} : { uuid: plan.file.uuid }),
-            ...(columns === undefined ? {} : { columns }),
-          }),
-          processor,
-          entries: step[1] - step[0],
-          ...(grouped ? { group: plan.dataset.name } : {}),
-        };
+        const element = makeElement(plans[index]!, step);
         sent = yield element;
       }
     },

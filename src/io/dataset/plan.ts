@@ -1,7 +1,7 @@
 import type { Range } from '../../protocol/range.ts';
-import { DatasetNotPreparedError } from './errors.ts';
+import { DatasetNotPreparedError, DuplicateFileError } from './errors.ts';
 import type { MapStepsOptions } from './options.ts';
-import type { DatasetSpec, FileSpec } from './schema.ts';
+import { fileIdentity, type DatasetSpec, type FileSpec } from './schema.ts';
 import { DEFAULT_STEP_SIZE } from './options.ts';
 import { FileTiler } from './tiler.ts';
 
@@ -77,6 +77,12 @@ export function planFiles(datasets: ReadonlyArray<DatasetSpec<object>>, options:
   const plans: FilePlan[] = [];
   let offset = 0;
   for (const dataset of datasets) {
+    const seen = new Set<string>();
+    for (const file of dataset.files) {
+      const id = fileIdentity(file);
+      if (seen.has(id)) throw new DuplicateFileError(dataset.name, file.path, file.treename);
+      seen.add(id);
+    }
     const full = dataset.files.map((file) => ({ dataset, file, offset: 0, extent: fileEntries(dataset, file) }));
     const extents = options.maxChunks === undefined ? full.map((p) => p.extent) : limitedExtents(full, options, options.maxChunks);
     full.forEach((p, i) => {

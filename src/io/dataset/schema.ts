@@ -1,3 +1,4 @@
+import { normalize } from 'node:path';
 import { z } from 'zod';
 import { InvalidOptionsError } from '../../protocol/errors.ts';
 import { formatIssues } from '../../protocol/policy.ts';
@@ -29,6 +30,19 @@ export interface DatasetSpec<M extends object = Metadata> {
   readonly name: string;
   readonly files: readonly FileSpec[];
   readonly metadata: M;
+  /**
+   * Files left out by `preprocess(…, { dropMissing: true })` because they could not be prepared:
+   * a computable over the dataset lists each in its task's `partial().failed` (code
+   * `E_FILE_DROPPED`), so the run ends `incomplete` instead of silently `complete`.
+   */
+  readonly dropped?: readonly DroppedFile[];
+}
+
+/** A file preparation could not open, and why. */
+export interface DroppedFile {
+  readonly path: string;
+  readonly treename: string;
+  readonly error: { readonly name: string; readonly code?: string; readonly message: string };
 }
 
 /** Several datasets run together; results come back per dataset name. */
@@ -59,11 +73,30 @@ export const fileSchema = z
   });
 
 /** zod schema of a {@link DatasetSpec}. */
-export const datasetSchema = z.strictObject({
-  name: z.string().min(1, 'expected a non-empty dataset name'),
-  files: z.array(fileSchema),
-  metadata: z.record(z.string(), z.unknown()).default({}),
-});
+export const datasetSchema = z
+  .strictObject({
+    name: z.string().min(1, 'expected a non-empty dataset name'),
+    files: z.array(fileSchema),
+    metadata: z.record(z.string(), z.unknown()).default({}),
+    dropped: z
+      .array(z.strictObject({ path: z.string(), treename: z.string(), error: z.object({ name: z.string(), code: z.string().optional(), message: z.string() }) }))
+      .optional(),
+  })
+  .superRefine((dataset, ctx) => {
+    // The same tree twice would be processed twice: its events counted double, silently.
+    const seen = new Set<string>();
+    for (const [i, f] of dataset.files.entries()) {
+      const id = fileIdentity(f);
+      if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: `expected each file once, but "${f.path}" (tree ${f.treename}) comes twice: its events would be counted twice` });
+      seen.add(id);
+    }
+  });
+
+/** What makes two file entries the same tree: the normalised path and the tree name. */
+export function fileIdentity(file: { readonly path: string; readonly treename: string }): string {
+  const path = /^[a-z][a-z0-9+.-]*:\/\//i.test(file.path) ? file.path : normalize(file.path);
+  return `${path}\u0000${file.treename}`;
+}
 
 /** zod schema of a {@link DataGroupSpec}; dataset names must be unique (results are keyed by them). */
 export const dataGroupSchema = z

@@ -48,7 +48,8 @@ Promise<BasketData> {
   }
   // Built only for an error message: a template per basket is a measurable cost on tiny baskets.
   const where = (): string => `basket ${index} of branch ${layout.name} (entries ${ref.start}–${ref.stop}) in ${handle.path}`;
-  const raw = handle.read(ref.seek, ref.bytes, where);
+  const read = handle.read(ref.seek, ref.bytes, where);
+  const raw = read instanceof Uint8Array ? read : await read;
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const header = parseHeader(view);
   if (header.nbytes !== ref.bytes || header.keylen >= ref.bytes || header.last < header.keylen ||

@@ -27,6 +27,18 @@ const openOptionsSchema = z.object({
    * @defaultValue true
    */
   metadataCache: z.boolean().default(true),
+  /** Per-operation timeout of the file's reads (`E_IO_TIMEOUT`); see `ByteSourceOptions`. */
+  timeoutMs: z.number().positive().optional(),
+  /** HTTP(S) files: extra request headers (never logged). */
+  headers: z.record(z.string(), z.string()).optional(),
+  /** HTTP(S) files: a bearer token (default `CORTADO_HTTP_TOKEN`; never logged). */
+  bearerToken: z.string().optional(),
+  /** HTTP(S) files: requests in flight per host. */
+  maxConnectionsPerHost: z.number().int().positive().optional(),
+  /** HTTP(S) files: attempts per request on transient failures. */
+  maxAttempts: z.number().int().positive().optional(),
+  /** HTTP(S) files: first retry delay, doubled per retry. */
+  retryDelayMs: z.number().nonnegative().optional(),
 });
 
 /** Options of {@link openRootFile} and {@link openRootTree}. */
@@ -38,7 +50,7 @@ function resolveOpenOptions(options: RootOpenOptions | undefined): z.output<type
   if (options === undefined) return DEFAULT_OPEN_OPTIONS; // the per-chunk reopen path: skip parsing
   const parsed = openOptionsSchema.safeParse(options ?? {});
   if (!parsed.success) {
-    throw new InvalidOptionsError(`Expected ROOT open options {signal?, metadataCache?}, got ${parsed.error.message}`);
+    throw new InvalidOptionsError(`Expected ROOT open options {signal?, metadataCache?, timeoutMs?, headers?, bearerToken?, maxConnectionsPerHost?, maxAttempts?, retryDelayMs?}, got ${parsed.error.message}`);
   }
   return parsed.data;
 }
@@ -80,13 +92,13 @@ export class RootFile implements AsyncDisposable {
 
   /** @internal Use {@link openRootFile}. */
   static async open(path: string, options?: RootOpenOptions): Promise<RootFile> {
-    const { signal, metadataCache } = resolveOpenOptions(options);
+    const { signal, metadataCache, ...bytes } = resolveOpenOptions(options);
     signal?.throwIfAborted();
-    const handle = RootFileHandle.open(path);
+    const handle = await RootFileHandle.open(path, { ...bytes, ...(signal ? { signal } : {}) });
     try {
       const cached = metadataCache ? metaCache.get(handle.identity) : undefined;
       if (cached) return new RootFile(handle, cached, metadataCache);
-      const header = parseRootHeader(handle.read(0, Math.min(HEADER_READ_SIZE, handle.size), 'the file header'), path);
+      const header = parseRootHeader(await handle.read(0, Math.min(HEADER_READ_SIZE, handle.size), 'the file header'), path);
       if (header.end > handle.size) {
         throw new IoError('E_IO_TRUNCATED', `Expected ${header.end} bytes in ${path} (the header's fEND), got a file of ` +
           `${handle.size} bytes: it is truncated`, { path });
@@ -97,7 +109,7 @@ export class RootFile implements AsyncDisposable {
       if (metadataCache) metaCache.set(handle.identity, meta);
       return new RootFile(handle, meta, metadataCache);
     } catch (error) {
-      handle.close();
+      await handle.close();
       throw signal?.aborted ? error : asMalformed(error, path, 'a readable ROOT file');
     }
   }
@@ -305,7 +317,7 @@ export class RootFile implements AsyncDisposable {
     return new RootTree(this.#handle, meta, this.uuid, () => {
       if (released) return;
       released = true;
-      if (owning) void this.close();
+      return owning ? this.close() : undefined;
     });
   }
 
@@ -349,7 +361,7 @@ export class RootFile implements AsyncDisposable {
 
   /** Closes the descriptor. Trees opened from this file cannot read afterwards. */
   async close(): Promise<void> {
-    this.#handle.close();
+    await this.#handle.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

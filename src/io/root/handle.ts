@@ -1,64 +1,51 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { openByteSource, type ByteSource, type ByteSourceOptions } from '../bytes/index.ts';
 import { IoError } from '../errors.ts';
 
 /**
- * A ROOT file opened for reading: one descriptor that cortado owns
- * and synchronous positioned reads of exactly the byte ranges needed. Sync reads of a few KB to
- * a few MB from the page cache cost microseconds; an async read costs a thread-pool round trip
- * per basket (measured 206 ms vs 6 ms for the same baskets, DESIGN.md).
+ * A ROOT file opened for reading through the byte-source layer: a local file (every read off
+ * the event loop, under a timeout: `E_IO_TIMEOUT`) or an `http(s)://` URL (range requests).
+ * Reads are asynchronous; the tree reader coalesces a read's baskets into few large reads first
+ * (`PrefetchedBytes`), so a warm read costs one or two pool round trips, not one per basket.
  */
 export class RootFileHandle {
   readonly path: string;
   /** Bytes in the file when it was opened. */
   readonly size: number;
-  /** A key that changes when the file is replaced or rewritten (device, inode, size, mtime). */
+  /** A key that changes when the file is replaced or rewritten (see `ByteSource.identity`). */
   readonly identity: string;
-  #fd: number | undefined;
+  readonly #source: ByteSource;
+  #closed = false;
 
-  private constructor(path: string, fd: number, size: number, identity: string) {
-    this.path = path;
-    this.#fd = fd;
-    this.size = size;
-    this.identity = identity;
+  private constructor(source: ByteSource) {
+    this.#source = source;
+    this.path = source.path;
+    this.size = source.size;
+    this.identity = source.identity;
   }
 
-  /** Opens `path`; a missing file throws `IoError` with code `ENOENT` and the path. */
-  static open(path: string): RootFileHandle {
-    let fd: number;
+  /** Opens `path` (or URL); a missing file throws `IoError` with code `ENOENT` and the path. */
+  static async open(path: string, options: ByteSourceOptions = {}): Promise<RootFileHandle> {
     try {
-      fd = openSync(path, 'r');
+      return new RootFileHandle(await openByteSource(path, options));
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') {
+      if (error instanceof IoError && error.code === 'ENOENT') {
         throw new IoError('ENOENT', `Expected a ROOT file at ${path}, got no such file`, { path }, { cause: error });
       }
-      throw new IoError('E_IO_MALFORMED', `Expected to open ${path} for reading, got ${code ?? 'an error'}: ` +
-        `${(error as Error).message}`, { path }, { cause: error });
-    }
-    try {
-      const stat = fstatSync(fd);
-      if (!stat.isFile()) {
-        throw new IoError('E_IO_MALFORMED', `Expected ${path} to be a regular file, got a directory or device`, { path });
-      }
-      return new RootFileHandle(path, fd, stat.size, `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`);
-    } catch (error) {
-      closeSync(fd);
       throw error;
     }
   }
 
   /** Whether {@link close} was called. */
   get closed(): boolean {
-    return this.#fd === undefined;
+    return this.#closed;
   }
 
   /**
    * Reads exactly `length` bytes at `position`. A range past the end of the file throws
    * `IoError` `E_IO_TRUNCATED` saying what was wanted and what the file holds.
    */
-  read(position: number, length: number, what: string | (() => string) = 'data'): Uint8Array {
-    const fd = this.#fd;
-    if (fd === undefined) throw new IoError('E_IO_CLOSED', `Expected ${this.path} to be open, got it closed`, { path: this.path });
+  async read(position: number, length: number, what: string | (() => string) = 'data'): Promise<Uint8Array> {
+    if (this.#closed) throw new IoError('E_IO_CLOSED', `Expected ${this.path} to be open, got it closed`, { path: this.path });
     if (position < 0 || length < 0 || !Number.isSafeInteger(position + length)) {
       throw new IoError('E_IO_MALFORMED', `Expected a byte range within ${this.path}, got ${length} bytes at ${position}` +
         ` for ${typeof what === 'string' ? what : what()}`, { path: this.path });
@@ -67,23 +54,21 @@ export class RootFileHandle {
       throw new IoError('E_IO_TRUNCATED', `Expected ${length} bytes of ${typeof what === 'string' ? what : what()} at byte ${position} of ${this.path}, ` +
         `got a file of only ${this.size} bytes (truncated?)`, { path: this.path });
     }
-    const bytes = Buffer.allocUnsafeSlow(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, bytes, done, length - done, position + done);
-      if (n === 0) {
-        throw new IoError('E_IO_TRUNCATED', `Expected ${length} bytes of ${typeof what === 'string' ? what : what()} at byte ${position} of ${this.path}, ` +
-          `got ${done} before the end of the file (truncated?)`, { path: this.path });
+    try {
+      return await this.#source.read(position, length);
+    } catch (error) {
+      if (error instanceof IoError && error.code === 'E_IO_TRUNCATED') {
+        throw new IoError('E_IO_TRUNCATED', `Expected ${length} bytes of ${typeof what === 'string' ? what : what()} at byte ` +
+          `${position} of ${this.path}, got the end of the file first (truncated?)`, { path: this.path }, { cause: error });
       }
-      done += n;
+      throw error;
     }
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, length);
   }
 
-  /** Closes the descriptor; closing twice is harmless. */
-  close(): void {
-    const fd = this.#fd;
-    this.#fd = undefined;
-    if (fd !== undefined) closeSync(fd);
+  /** Closes the source (reads in flight finish first); closing twice is harmless. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#source.close();
   }
 }

@@ -1,9 +1,10 @@
+import { IoError } from '../errors.ts';
 import type { RootFileHandle } from './handle.ts';
 
-/** Where basket bytes come from: the file, or a range read ahead of time. */
+/** Where basket bytes come from: the file, or a range read ahead of time (then synchronously). */
 export interface ByteSource {
   readonly path: string;
-  read(position: number, length: number, what: string | (() => string)): Uint8Array;
+  read(position: number, length: number, what: string | (() => string)): Uint8Array | Promise<Uint8Array>;
 }
 
 /** A byte range of the file. */
@@ -13,9 +14,10 @@ export interface ByteRange {
 }
 
 /**
- * Reads the byte ranges a read will need in as few system calls as possible: ranges closer than
- * `maxGap` bytes are read as one (a positioned read costs ~9 µs here, measured, while copying
- * a 32 KiB gap costs a few), then each basket read is served from those buffers.
+ * Reads the byte ranges a read will need in as few reads as possible, all in flight at once:
+ * ranges closer than `maxGap` bytes are read as one (an async local read costs a pool round trip,
+ * a remote one a request, while copying a 32 KiB gap costs a few µs), then each basket read is
+ * served from those buffers synchronously. Build it with {@link PrefetchedBytes.fetch}.
  */
 export class PrefetchedBytes implements ByteSource {
   readonly path: string;
@@ -23,40 +25,49 @@ export class PrefetchedBytes implements ByteSource {
   readonly #starts: number[] = [];
   readonly #buffers: Uint8Array[] = [];
 
-  constructor(handle: RootFileHandle, ranges: ByteRange[], maxGap = 32 * 1024, maxSpan = 64 * 1024 * 1024) {
+  private constructor(handle: RootFileHandle) {
     this.#handle = handle;
     this.path = handle.path;
-    if (ranges.length < 2) return; // nothing to gain over a direct read
+  }
+
+  /** Reads `ranges` (coalesced) of `handle` ahead; ranges that cannot be read are left to direct reads. */
+  static async fetch(handle: RootFileHandle, ranges: ByteRange[], maxGap = 32 * 1024, maxSpan = 64 * 1024 * 1024):
+  Promise<PrefetchedBytes> {
+    const out = new PrefetchedBytes(handle);
+    if (ranges.length < 2) return out; // nothing to gain over a direct read
     ranges.sort((a, b) => a.position - b.position);
+    const spans: { start: number; end: number }[] = [];
     let start = ranges[0]!.position;
     let end = start + ranges[0]!.length;
-    const flush = (): void => {
-      // A range that cannot be read (past the end of a file cut while open) is left to the
-      // direct reads, which report the truncation naming the basket and branch.
-      let bytes: Uint8Array;
-      try {
-        bytes = handle.read(start, end - start, 'baskets');
-      } catch {
-        return;
-      }
-      this.#starts.push(start);
-      this.#buffers.push(bytes);
-    };
     for (let i = 1; i < ranges.length; i++) {
       const r = ranges[i]!;
       const rEnd = r.position + r.length;
       if (r.position - end <= maxGap && Math.max(end, rEnd) - start <= maxSpan) {
         end = Math.max(end, rEnd);
       } else {
-        flush();
+        spans.push({ start, end });
         start = r.position;
         end = rEnd;
       }
     }
-    flush();
+    spans.push({ start, end });
+    // A span that cannot be read (past the end of a file cut while open) is left to the direct
+    // reads, which report the truncation naming the basket and branch.
+    const buffers = await Promise.all(spans.map((span) => handle.read(span.start, span.end - span.start, 'baskets')
+      .catch((error: unknown) => {
+        if (error instanceof IoError && error.code === 'E_IO_TRUNCATED') return undefined;
+        throw error;
+      })));
+    spans.forEach((span, i) => {
+      const bytes = buffers[i];
+      if (!bytes) return;
+      out.#starts.push(span.start);
+      out.#buffers.push(bytes);
+    });
+    return out;
   }
 
-  read(position: number, length: number, what: string | (() => string)): Uint8Array {
+  read(position: number, length: number, what: string | (() => string)): Uint8Array | Promise<Uint8Array> {
     const starts = this.#starts;
     let lo = 0;
     let hi = starts.length - 1;

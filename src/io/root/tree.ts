@@ -42,12 +42,12 @@ export class RootTree implements EventSource {
   readonly stats: ReadStats = { baskets: 0, bytes: 0 };
   readonly #handle: RootFileHandle;
   readonly #meta: TreeMeta;
-  readonly #onClose: (() => void) | undefined;
+  readonly #onClose: (() => Promise<void> | undefined) | undefined;
   readonly #baskets = new LastBasketCache();
   #closed = false;
 
   /** @internal Made by `RootFile.tree()`; `onClose` runs once on {@link close}. */
-  constructor(handle: RootFileHandle, meta: TreeMeta, uuid: string, onClose?: () => void) {
+  constructor(handle: RootFileHandle, meta: TreeMeta, uuid: string, onClose?: () => Promise<void> | undefined) {
     this.#handle = handle;
     this.#meta = meta;
     this.#onClose = onClose;
@@ -101,7 +101,7 @@ export class RootTree implements EventSource {
       await this.#meta.prepare();
       layouts = columns.map(lookup);
     }
-    const bytes = new PrefetchedBytes(this.#handle, this.#neededRanges(layouts, start, stop));
+    const bytes = await PrefetchedBytes.fetch(this.#handle, this.#neededRanges(layouts, start, stop));
     const out: ColumnSet = {};
     for (let i = 0; i < layouts.length; i++) {
       signal?.throwIfAborted();
@@ -163,7 +163,7 @@ export class RootTree implements EventSource {
     if (this.#closed) return;
     this.#closed = true;
     this.#baskets.clear();
-    this.#onClose?.();
+    await this.#onClose?.();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
