@@ -31,6 +31,46 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
+/** Seconds of one call, by wall clock and by CPU time of this process (steadier on a shared machine). */
+export interface Timing {
+  readonly wall: number;
+  readonly cpu: number;
+}
+
+async function calibrate(fn: () => unknown): Promise<number> {
+  const t0 = performance.now();
+  let calls = 0;
+  do {
+    await fn();
+    calls++;
+  } while (performance.now() - t0 < 150);
+  return Math.max(1, Math.ceil(0.15 / ((performance.now() - t0) / 1000 / calls)));
+}
+
+async function runOnce(fn: () => unknown, reps: number): Promise<Timing> {
+  const t = performance.now();
+  const c = process.cpuUsage();
+  for (let r = 0; r < reps; r++) await fn();
+  const used = process.cpuUsage(c);
+  return { wall: (performance.now() - t) / 1000 / reps, cpu: (used.user + used.system) / 1e6 / reps };
+}
+
+/**
+ * Medians of `a` and `b` measured alternately, run by run, so that a burst of load on the shared
+ * machine hits both alike. Each run repeats a function for ~0.15 s.
+ */
+export async function timePair(a: () => unknown, b: () => unknown, runs: number): Promise<[Timing, Timing]> {
+  const [ra, rb] = [await calibrate(a), await calibrate(b)];
+  const ta: Timing[] = [];
+  const tb: Timing[] = [];
+  for (let i = 0; i < runs; i++) {
+    ta.push(await runOnce(a, ra));
+    tb.push(await runOnce(b, rb));
+  }
+  const med = (ts: Timing[]): Timing => ({ wall: median(ts.map((t) => t.wall)), cpu: median(ts.map((t) => t.cpu)) });
+  return [med(ta), med(tb)];
+}
+
 /** Median seconds of one call over `runs` runs, each repeating `fn` for ≥ ~0.15 s. */
 export async function timeIt(fn: () => unknown, runs: number): Promise<number> {
   const t0 = performance.now();
@@ -53,8 +93,9 @@ interface CodecRow {
   readonly name: string;
   readonly codec: string;
   readonly mb: number;
-  readonly read: number;
-  readonly bare: number;
+  readonly read: Timing;
+  /** Undefined where there is nothing to decompress. */
+  readonly bare: Timing | undefined;
 }
 
 /** One ROOT compression block, ready for the bare decoder. */
@@ -103,12 +144,11 @@ async function rootRows(runs: number): Promise<CodecRow[]> {
           }
         }
       }
-      const read = await timeIt(async () => {
+      const [read, bare] = await timePair(async () => {
         await using f = await openRootFile(path);
         const t = await f.tree('events');
         await t.read(names, 0, t.entries);
-      }, runs);
-      const bare = await timeIt(() => bareDecode(blocks), runs);
+      }, () => bareDecode(blocks), runs);
       rows.push({ name: `${sample}.root`, codec, mb, read, bare });
     }
   }
@@ -178,8 +218,10 @@ async function parquetRows(dir: string, events: number, runs: number): Promise<C
     if (original) table[codec] = original;
     const fileSize = readFileSync(path).length;
     const mb = original ? pages.reduce((a, p) => a + p.size, 0) / 1e6 : fileSize / 1e6;
-    const read = await timeIt(() => readParquetAll(path), runs);
-    const bare = original ? await timeIt(() => { for (const p of pages) BARE[codec]!(p.input, p.size); }, runs) : Number.NaN;
+    const decodeAll = (): void => { for (const p of pages) BARE[codec]!(p.input, p.size); };
+    const [read, bare] = original
+      ? await timePair(() => readParquetAll(path), decodeAll, runs)
+      : [(await timePair(() => readParquetAll(path), () => undefined, runs))[0], undefined];
     rows.push({ name: `demo ${fmt(events)} events.parquet`, codec, mb, read, bare });
   }
   return rows;
@@ -188,16 +230,16 @@ async function parquetRows(dir: string, events: number, runs: number): Promise<C
 function printRows(title: string, rows: readonly CodecRow[], baseline: string): void {
   console.log(`\n${title}`);
   console.log(`${'file'.padEnd(30)} ${'codec'.padEnd(13)} ${'MB out'.padStart(7)} ${'read MB/s'.padStart(10)} ` +
-    `${'bare MB/s'.padStart(10)} ${'read/bare'.padStart(10)} ${`vs ${baseline} read`.padStart(14)}`);
+    `${'bare MB/s'.padStart(10)} ${'read/bare'.padStart(10)} ${'(by CPU)'.padStart(9)} ${`vs ${baseline} read`.padStart(14)} ${'(by CPU)'.padStart(9)}`);
+  const pct = (x: number): string => (Number.isFinite(x) ? `${fmt(100 * x)}%` : '—');
+  const times = (x: number): string => (Number.isFinite(x) ? `${fmt(x, 2)}x` : '—');
   for (const r of rows) {
     const base = rows.find((x) => x.name === r.name && x.codec === baseline);
-    const readRate = r.mb / r.read;
-    const bareRate = r.mb / r.bare;
-    const vsBase = base ? readRate / (base.mb / base.read) : Number.NaN;
-    console.log(`${r.name.padEnd(30)} ${r.codec.padEnd(13)} ${fmt(r.mb, 2).padStart(7)} ${fmt(readRate).padStart(10)} ` +
-      `${Number.isNaN(bareRate) ? '—'.padStart(10) : fmt(bareRate).padStart(10)} ` +
-      `${Number.isNaN(bareRate) ? '—'.padStart(10) : `${fmt((100 * readRate) / bareRate)}%`.padStart(10)} ` +
-      `${Number.isNaN(vsBase) ? '—'.padStart(14) : `${fmt(vsBase, 2)}x`.padStart(14)}`);
+    const bare = r.bare ?? { wall: Number.NaN, cpu: Number.NaN };
+    console.log(`${r.name.padEnd(30)} ${r.codec.padEnd(13)} ${fmt(r.mb, 2).padStart(7)} ${fmt(r.mb / r.read.wall).padStart(10)} ` +
+      `${(r.bare ? fmt(r.mb / bare.wall) : '—').padStart(10)} ${pct(bare.wall / r.read.wall).padStart(10)} ` +
+      `${pct(bare.cpu / r.read.cpu).padStart(9)} ` +
+      `${times(base ? base.read.wall / r.read.wall : Number.NaN).padStart(14)} ${times(base ? base.read.cpu / r.read.cpu : Number.NaN).padStart(9)}`);
   }
 }
 

@@ -14,7 +14,7 @@
  *   npx tsx bench/dashboard.ts [--runs 7] [--backends inline,threads] [--workers 2] [--viewer page|client|none]
  *                              [--elements 1000000] [--hist-elements 100000]
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,40 @@ function stress(processor: typeof countEntries | typeof histEntries, elements: n
       }
     },
   };
+}
+
+/** CPU seconds (user + system) used so far by this process's descendants (the browser), from /proc. */
+function descendantsCpuSeconds(): number {
+  if (!existsSync('/proc/self/task')) return NaN;
+  let total = 0;
+  const visit = (pid: number): void => {
+    for (const tid of readdirSafe(`/proc/${pid}/task`)) {
+      for (const child of readSafe(`/proc/${pid}/task/${tid}/children`).split(' ').filter(Boolean).map(Number)) {
+        // utime and stime are fields 14 and 15, after the parenthesised command name.
+        const fields = readSafe(`/proc/${child}/stat`).replace(/^.*\) /, '').split(' ');
+        total += (Number(fields[11]) + Number(fields[12])) / 100;
+        visit(child);
+      }
+    }
+  };
+  visit(process.pid);
+  return total;
+}
+
+function readdirSafe(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+function readSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 interface Viewer {
@@ -149,6 +183,7 @@ async function main(): Promise<void> {
         await plain();
         await watched();
         const self: number[] = [];
+        const browser: number[] = [];
         const base = { wall: [] as number[], cpu: [] as number[] };
         const dashed = { wall: [] as number[], cpu: [] as number[] };
         for (let i = 0; i < runs; i++) {
@@ -156,8 +191,12 @@ async function main(): Promise<void> {
             const t0 = performance.now();
             const c0 = process.cpuUsage();
             const s0 = dash.recorder.selfTimeMs;
+            const b0 = descendantsCpuSeconds();
             await fn();
-            if (fn === watched) self.push((dash.recorder.selfTimeMs - s0) / (performance.now() - t0));
+            if (fn === watched) {
+              self.push((dash.recorder.selfTimeMs - s0) / (performance.now() - t0));
+              browser.push(((descendantsCpuSeconds() - b0) * 1000) / (performance.now() - t0));
+            }
             const c = process.cpuUsage(c0);
             into.wall.push(performance.now() - t0);
             into.cpu.push((c.user + c.system) / 1000);
@@ -168,7 +207,7 @@ async function main(): Promise<void> {
         console.log(
           `  ${name.padEnd(8)} ${label.padEnd(32)} wall: no dashboard ${fmt(b, 1).padStart(8)} ms, dashboard open ${fmt(d, 1).padStart(8)} ms, ` +
             `ratio ${fmt(d / b, 3)} (overhead ${fmt(((d - b) / b) * 100, 1)}%) | driver CPU: ${fmt(bc, 0)} ms vs ${fmt(dc, 0)} ms (${fmt(((dc - bc) / bc) * 100, 1)}%) | ` +
-            `recorder's own time: ${fmt(median(self) * 100, 2)}% of the run`,
+            `recorder's own time: ${fmt(median(self) * 100, 2)}% of the run | the page's browser: ${fmt(median(browser) * 100, 0)}% of a core`,
         );
       }
       await backend.dispose();

@@ -11,7 +11,13 @@
  * (`bench/codecs.ts`: each codec's read path against bare native decompression of the same bytes)
  * and the byte-source table (`bench/bytes.ts`: async vs sync local reads, loopback HTTP vs local).
  *
- *   npx tsx bench/io.ts [--runs 5] [--copies 200] [--events 1000000] [--only codecs|bytes]
+ * Then ROOT cold open to first column, a fresh process per measurement (`bench/root-open.ts`).
+ * `--baseline <checkout>` adds the ROOT reader of another checkout of cortado (with its own
+ * `node_modules`, e.g. the commit before the native metadata parser) to the warm/cold table and
+ * to the cold-open table, measured in the same run.
+ *
+ *   npx tsx bench/io.ts [--runs 5] [--copies 200] [--events 1000000] [--only codecs|bytes|root|root-open]
+ *     [--baseline /tmp/cortado-before]
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +30,7 @@ import { openParquet } from '../src/io/parquet/index.ts';
 import { openRootFile, openRootTree } from '../src/io/root/index.ts';
 import { byteSourceBenchmark } from './bytes.ts';
 import { codecBenchmark } from './codecs.ts';
+import { rootOpenBenchmark } from './root-open.ts';
 import { DATA_DIR } from '../test/helpers/data.ts';
 
 const BRANCHES = ['nMuon', 'Muon_pt', 'Muon_eta', 'Muon_phi', 'Muon_mass', 'Muon_charge'];
@@ -35,6 +42,12 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 const RUNS = arg('runs', 5);
+const BASELINE = process.argv.includes('--baseline') ? process.argv[process.argv.indexOf('--baseline') + 1] : undefined;
+type OpenTree = typeof openRootTree;
+/** The ROOT reader of the baseline checkout, loaded beside this one. */
+const baselineOpen: OpenTree | undefined = BASELINE
+  ? ((await import(join(BASELINE, 'src/io/root/index.ts'))) as { openRootTree: OpenTree }).openRootTree
+  : undefined;
 const COPIES = arg('copies', 200);
 
 function median(xs: number[]): number {
@@ -116,10 +129,10 @@ async function plan(path: string): Promise<BasketPlan> {
   return { path, entries: tree.entries, baskets, bytes };
 }
 
-async function readCortado(paths: readonly string[], metadataCache: boolean): Promise<number> {
+async function readCortado(paths: readonly string[], metadataCache: boolean, open: OpenTree = openRootTree): Promise<number> {
   let muons = 0;
   for (const path of paths) {
-    const events = await openRootTree(path, 'Events', { metadataCache });
+    const events = await open(path, 'Events', { metadataCache });
     const columns = await events.read(BRANCHES, 0, events.entries);
     const pt = columns.Muon_pt;
     if (pt && 'offsets' in pt) muons += pt.values.length;
@@ -167,7 +180,7 @@ interface Row {
   onDisk: boolean;
 }
 
-const METHODS = ['cortado warm', 'cortado cold', 'bare zlib'] as const;
+const METHODS = ['cortado warm', 'cortado cold', ...(BASELINE ? ['baseline warm', 'baseline cold'] : []), 'bare zlib'];
 
 function printTable(rows: Row[], clock: keyof Timing): void {
   console.log(`${'dataset'.padEnd(40)} ${'events'.padStart(7)} ${'MB'.padStart(6)}  ` +
@@ -195,7 +208,8 @@ function printRows(rows: Row[]): void {
     };
     const limit = r.onDisk ? `cortado warm at ${ratio('bare zlib', 'cortado warm', true)} of the bare-zlib limit`
       : 'no bare-zlib limit: the baskets are embedded in the tree record';
-    console.log(`  ${r.name.padEnd(40)} warm faster than cold: ${ratio('cortado cold', 'cortado warm')};  ${limit}`);
+    const base = BASELINE ? `; vs baseline: warm ${ratio('baseline warm', 'cortado warm')}, cold ${ratio('baseline cold', 'cortado cold')}` : '';
+    console.log(`  ${r.name.padEnd(40)} warm faster than cold: ${ratio('cortado cold', 'cortado warm')}${base};  ${limit}`);
   }
 }
 
@@ -230,6 +244,10 @@ async function main(): Promise<void> {
     const seconds: Record<string, Timing> = {};
     seconds['cortado warm'] = await timeMedian(() => readCortado(d.paths, true));
     seconds['cortado cold'] = await timeMedian(() => readCortado(d.paths, false));
+    if (baselineOpen) {
+      seconds['baseline warm'] = await timeMedian(() => readCortado(d.paths, true, baselineOpen));
+      seconds['baseline cold'] = await timeMedian(() => readCortado(d.paths, false, baselineOpen));
+    }
     seconds['bare zlib'] = await timeMedian(() => inflateBare(ps));
     rows.push({ name: d.name, events, mb, seconds, onDisk: ps.some((p) => p.baskets.length > 0) });
     process.stderr.write(`  measured ${d.name}\n`);
@@ -251,6 +269,7 @@ async function main(): Promise<void> {
 }
 
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-if (only === undefined) await main();
+if (only === undefined || only === 'root') await main();
+if (only === undefined || only === 'root-open') await rootOpenBenchmark({ runs: RUNS, baseline: BASELINE });
 if (only === undefined || only === 'codecs') await codecBenchmark({ events: arg('events', 1_000_000), runs: RUNS });
 if (only === undefined || only === 'bytes') await byteSourceBenchmark({ runs: RUNS });

@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { RootCursor } from '../src/io/root/cursor.ts';
+import { readTreeRecord } from '../src/io/root/tree-record.ts';
 import { isJagged, type JaggedColumn } from '../src/io/columns.ts';
 import { IoError } from '../src/io/errors.ts';
 import { openRootFile, openRootTree } from '../src/io/root/index.ts';
@@ -111,5 +115,68 @@ describeWithData('ROOT branch kinds', () => {
     const first = await file.tree('T;1');
     expect(newest.entries).toBe(5);
     expect(first.entries).toBeLessThanOrEqual(newest.entries);
+  });
+
+  it('reads a jagged branch stored without entry offsets from its counter (fEntryOffsetLen = 0)', async () => {
+    // uproot-small-dy-nooffsets.root is not in the corpus: make such a branch by zeroing
+    // fEntryOffsetLen of Muon_Px in the uncompressed HZZ file (its baskets then read as data only).
+    const source = join(DATA_DIR, 'compression', 'uproot-HZZ-uncompressed.root');
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-nooffsets-'));
+    try {
+      const path = join(dir, 'nooffsets.root');
+      const bytes = readFileSync(source);
+      {
+        await using file = await openRootFile(source, { metadataCache: false });
+        const key = (await file.key('events'))!;
+        expect(key.key.objlen).toBe(key.key.nbytes - key.key.keylen); // stored uncompressed
+        const record = readTreeRecord(await file.objectBytes(key), key.key.keylen, 'TTree', undefined);
+        const stub = record.stubs.find((b) => b.fName === 'Muon_Px')!;
+        const c = new RootCursor(await file.objectBytes(key), stub.at);
+        c.version(); // TBranch
+        const named = c.version();
+        c.to(named.end!);
+        const fill = c.version();
+        c.to(fill.end!);
+        c.skip(8); // fCompress, fBasketSize
+        const at = key.key.seekKey + key.key.keylen + c.pos;
+        expect(bytes.readInt32BE(at)).toBeGreaterThan(0);
+        bytes.writeInt32BE(0, at);
+      }
+      writeFileSync(path, bytes);
+      await using patched = await openRootTree(path, 'events', { metadataCache: false });
+      await using intact = await openRootTree(source, 'events', { metadataCache: false });
+      expect((patched as unknown as { layout(n: string): { hasEntryOffsets: boolean } }).layout('Muon_Px').hasEntryOffsets).toBe(false);
+      const want = await intact.read(['Muon_Px'], 0, intact.entries);
+      expect(await patched.read(['Muon_Px'], 0, patched.entries)).toEqual(want);
+      expect(await patched.read(['Muon_Px'], 1000, 2300)).toEqual(await intact.read(['Muon_Px'], 1000, 2300));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describeWithData('ROOT class layouts from the file streamer info', () => {
+  it('parses trees and branches from the streamer info alone exactly as with the built-in layouts', async () => {
+    // The path taken for a class version cortado does not carry.
+    for (const [path, name] of [[join(DATA_DIR, 'nanoaod', 'nano_dy.root'), 'Events'],
+      [join(DATA_DIR, 'golden', 'skhep', 'uproot-small-evnt-tree-fullsplit.root'), 'tree'],
+      [join(DATA_DIR, 'golden', 'skhep', 'uproot-sample-5.23.02-zlib.root'), 'sample']] as const) {
+      await using file = await openRootFile(path, { metadataCache: false });
+      const key = (await file.key(name))!;
+      const bytes = await file.objectBytes(key);
+      const infos = await file.streamerInfos();
+      const builtin = readTreeRecord(bytes, key.key.keylen, key.className, undefined);
+      const fromFile = readTreeRecord(bytes, key.key.keylen, key.className, infos, false);
+      expect(fromFile.fEntries).toBe(builtin.fEntries);
+      expect(fromFile.stubs.map((s) => s.fName)).toEqual(builtin.stubs.map((s) => s.fName));
+      for (const stub of builtin.stubs) {
+        const a = fromFile.resolve(fromFile.stubs.find((s) => s.fName === stub.fName)!);
+        const b = builtin.resolve(stub);
+        for (const member of ['fEntries', 'fWriteBasket', 'fEntryOffsetLen', 'fBasketEntry', 'fBasketSeek', 'fBasketBytes']) {
+          expect(a[member], `${path} ${stub.fName} ${member}`).toEqual(b[member]);
+        }
+      }
+      expect(() => readTreeRecord(bytes, key.key.keylen, key.className, new Map(), false)).toThrow(/no layout for class/);
+    }
   });
 });

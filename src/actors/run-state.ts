@@ -34,6 +34,8 @@ export interface RunSettings {
   readonly now: () => number;
   /** Where accepted batches are recorded (durable runs). */
   readonly checkpoint?: Checkpoint | undefined;
+  /** Work the computable says is missing from the start (files left out of preparation). */
+  readonly skipped?: readonly Failure[] | undefined;
   /** What an earlier run recorded: counts as completed from the start. */
   readonly restored?: CheckpointState | undefined;
 }
@@ -73,6 +75,11 @@ export class RunState {
   constructor(settings: RunSettings) {
     this.settings = settings;
     this.startedAt = settings.now();
+    for (const skipped of settings.skipped ?? []) {
+      this.failures.push(skipped);
+      this.elementsKnown++;
+      this.elementsDone++;
+    }
     const restored = settings.restored;
     if (restored !== undefined) {
       for (const range of restored.completed) this.completed.add(range);

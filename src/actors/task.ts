@@ -101,6 +101,7 @@ export class Task<R> {
         computable: toCompute,
         checkpoint,
         restored,
+        skipped: computable.skipped,
         publish: (p) => {
           this.#progress.next((this.#lastProgress = p));
           if (computable.groups !== undefined) queueMicrotask(() => this.#handOutGroups());

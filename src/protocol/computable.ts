@@ -1,6 +1,7 @@
 import { ValueData, type DataElement } from './data.ts';
 import type { Processor } from './processor.ts';
 import { RangeSet, formatRange, type Range } from './range.ts';
+import type { Failure } from './task.ts';
 
 /**
  * One unit of work: a processor, the data it loads, and the range of the computable's index space
@@ -59,6 +60,11 @@ export interface Computable<R = unknown> {
    * (`task.groups$`, `onGroupComplete`) as soon as its range is complete.
    */
   readonly groups?: ReadonlyArray<{ readonly name: string; readonly range: Range }>;
+  /**
+   * Work known to be missing before anything runs (files that preparation left out): the task
+   * lists them in `partial().failed` from the start and ends `incomplete`, never `complete`.
+   */
+  readonly skipped?: readonly Failure[];
 }
 
 /** The result type of a computable. */

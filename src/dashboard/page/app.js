@@ -177,7 +177,7 @@ function renderHeader(model, task) {
       b.type = 'button';
       b.textContent = t.name;
       b.className = task && t.id === task.id ? 'active' : '';
-      b.onclick = () => { app.selectedTask = t.id; app.dirty = true; };
+      b.onclick = () => { app.selectedTask = t.id; invalidate(); };
       tabs.appendChild(b);
     }
   }
@@ -447,7 +447,7 @@ function renderHists(task) {
         app.histSelection = keys.filter((x) => set.has(x));
         app.histChosen = true;
         localStorage.setItem('cortado.hists', JSON.stringify(app.histSelection));
-        app.dirty = true;
+        invalidate();
       };
       chips.appendChild(b);
     }
@@ -513,7 +513,7 @@ async function maybeFetchHists(model) {
     const res = await fetch(`api/hists?task=${task.id}`, { cache: 'no-store' });
     if (res.ok) {
       const record = await res.json();
-      if (record) { app.liveHists.set(task.id, record); app.model.changed.add('hists'); }
+      if (record) { app.liveHists.set(task.id, record); app.model.changed.add('hists'); schedule(); }
     }
   } catch { /* the run may have ended: keep what is drawn */ }
   app.histFetch.inFlight = false;
@@ -523,56 +523,80 @@ async function maybeFetchHists(model) {
 
 // Redraws what changed since the last frame (everything after a user action, a resize or a replay
 // jump): with the page open, the run should lose as little CPU to it as possible.
-let streamAt = 0;
+// Light panels (numbers, tables) redraw when their records come; the canvases (task stream, charts,
+// histograms) at most every HEAVY_MS, so the page stays within 250 ms of the run (records are sent
+// every 100 ms) while costing the machine little CPU. No animation loop runs while nothing changes.
+const HEAVY_MS = 150;
+let heavyAt = 0;
+const heavyPending = new Set();
 function render(full) {
   const model = app.model;
+  for (const panel of model.changed) heavyPending.add(panel);
   const changed = model.changed;
   model.changed = new Set();
   const task = currentTask(model);
   const t = performance.now();
   renderHeader(model, task);
   if (full || changed.has('progress')) renderProgress(model);
-  // Bars in flight grow with time: redraw the stream at least every 250 ms while running.
-  if (full || changed.has('stream') || t - streamAt >= 250) { streamAt = t; renderStream(task); }
-  if (full || changed.has('charts')) { renderThroughput(model); renderMemory(model); }
-  if (full || changed.has('hists')) renderHists(task);
   if (full || changed.has('failures')) renderFailures(model);
   if (full || changed.has('actors')) renderActors(task);
+  if (full || t - heavyAt >= HEAVY_MS) {
+    heavyAt = t;
+    // Bars in flight grow with time: the stream is redrawn on every heavy pass while running.
+    renderStream(task);
+    if (full || heavyPending.has('charts')) { renderThroughput(model); renderMemory(model); }
+    if (full || heavyPending.has('hists')) renderHists(task);
+    heavyPending.clear();
+  }
   if (app.mode === 'replay') $('slider-time').textContent = `${duration(app.replayT)} / ${duration(app.records.length ? app.records[app.records.length - 1].t : 0)}`;
   document.body.dataset.rendered = String(Date.now());
 }
 
 let lastRender = 0;
-function frame() {
-  const t = performance.now();
-  const running = app.mode === 'live' && app.connected && [...app.model.tasks.values()].some((x) => x.progress && x.progress.status === 'running');
-  if ((app.dirty || app.model.changed.size > 0 || running) && t - lastRender >= 100) {
-    const full = app.dirty;
-    app.dirty = false;
-    lastRender = t;
-    render(full);
-    void maybeFetchHists(app.model);
-  }
-  if (app.playing) {
-    const end = app.records.length ? app.records[app.records.length - 1].t : 0;
-    const slider = $('slider');
-    const next = Math.min(end, app.replayT + 16 * 4);
-    if (next !== app.replayT) setReplayT(next);
-    if (next >= end) togglePlay(false);
-    slider.value = String(Math.round(app.replayT));
-  }
-  requestAnimationFrame(frame);
+let timer = null;
+function isRunning() {
+  return app.mode === 'live' && app.connected && [...app.model.tasks.values()].some((x) => x.progress && x.progress.status === 'running');
+}
+/** Asks for a redraw: at once when the last one is 100 ms old, else when it will be. */
+function schedule() {
+  if (timer !== null) return;
+  timer = setTimeout(tick, Math.max(0, 100 - (performance.now() - lastRender)));
+}
+function tick() {
+  timer = null;
+  const full = app.dirty;
+  app.dirty = false;
+  lastRender = performance.now();
+  render(full);
+  void maybeFetchHists(app.model);
+  // While a run goes, keep the stream's bars in flight growing and histograms coming.
+  if (isRunning() || heavyPending.size > 0) setTimeout(schedule, HEAVY_MS);
+}
+function invalidate() {
+  app.dirty = true;
+  schedule();
+}
+
+let playTimer = null;
+function playStep() {
+  const end = app.records.length ? app.records[app.records.length - 1].t : 0;
+  const next = Math.min(end, app.replayT + 200);
+  if (next !== app.replayT) setReplayT(next);
+  $('slider').value = String(Math.round(app.replayT));
+  if (next >= end) togglePlay(false);
 }
 
 function setReplayT(t) {
   app.replayT = t;
   app.model = rebuild(t);
-  app.dirty = true;
+  invalidate();
 }
 
 function togglePlay(on) {
   app.playing = on;
   $('play').textContent = on ? '❚❚' : '▶';
+  clearInterval(playTimer);
+  playTimer = on ? setInterval(playStep, 50) : null;
 }
 
 function connect() {
@@ -614,12 +638,12 @@ function connect() {
       source.close();
     }
     app.connected = app.mode === 'live';
-    if (history) app.dirty = true;
+    if (history) invalidate(); else schedule();
   };
-  source.onopen = () => { app.connected = app.mode === 'live'; app.dirty = true; };
+  source.onopen = () => { app.connected = app.mode === 'live'; invalidate(); };
   source.onerror = () => {
     app.connected = false;
-    app.dirty = true;
+    invalidate();
     if (app.mode === 'live' && !app.model.tasks.size) return; // let EventSource retry
     source.close();
   };
@@ -631,6 +655,6 @@ $('play').addEventListener('click', () => {
   if (!app.playing && app.replayT >= Number($('slider').max)) setReplayT(0);
   togglePlay(!app.playing);
 });
-window.addEventListener('resize', () => { app.dirty = true; });
+window.addEventListener('resize', invalidate);
 connect();
-requestAnimationFrame(frame);
+invalidate();

@@ -4,7 +4,7 @@ import type { EventsInput, FileGroupInput, FileInput } from './context.ts';
 import { mapFiles, mapFilesBy, type FileGrouping } from './map-files.ts';
 import { mapSteps } from './map-steps.ts';
 import type { MapStepsOptionsInput } from './options.ts';
-import { parseDataGroup, parseDataset, parseFile, type DataGroupSpec, type DatasetSpec, type FileSpec, type Metadata } from './schema.ts';
+import { parseDataGroup, parseDataset, parseFile, type DataGroupSpec, type DatasetSpec, type DroppedFile, type FileSpec, type Metadata } from './schema.ts';
 
 /** A file as a user may write it: its path (tree `Events`) or a full description. */
 export type FileLike = string | FileSpec;
@@ -17,11 +17,13 @@ export class Dataset<M extends object = Metadata, N extends string = string> imp
   readonly name: N;
   readonly files: readonly FileSpec[];
   readonly metadata: M;
+  readonly dropped?: readonly DroppedFile[];
 
   constructor(spec: DatasetSpec<M>) {
     this.name = spec.name as N;
     this.files = spec.files;
     this.metadata = spec.metadata;
+    if (spec.dropped !== undefined && spec.dropped.length > 0) this.dropped = spec.dropped;
   }
 
   /** Runs `processor` over steps of the files; see {@link mapSteps}. */
@@ -41,11 +43,11 @@ export class Dataset<M extends object = Metadata, N extends string = string> imp
 
   /** The same dataset with other files (e.g. prepared ones). */
   withFiles(files: readonly FileSpec[]): Dataset<M, N> {
-    return new Dataset<M, N>({ name: this.name, files, metadata: this.metadata });
+    return new Dataset<M, N>({ name: this.name, files, metadata: this.metadata, ...(this.dropped === undefined ? {} : { dropped: this.dropped }) });
   }
 
   toJSON(): DatasetSpec<M> {
-    return { name: this.name, files: this.files, metadata: this.metadata };
+    return { name: this.name, files: this.files, metadata: this.metadata, ...(this.dropped === undefined ? {} : { dropped: this.dropped }) };
   }
 }
 

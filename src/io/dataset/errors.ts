@@ -90,3 +90,19 @@ export class EntriesChangedError extends CortadoError {
     this.actual = actual;
   }
 }
+
+/** A file that preparation could not open and `dropMissing` left out of its dataset: listed as a failure of every run over it. */
+export class FileDroppedError extends CortadoError {
+  readonly path: string;
+  readonly dataset: string;
+
+  constructor(dataset: string, path: string, treename: string, reason: { name: string; code?: string; message: string }) {
+    super(
+      'E_FILE_DROPPED',
+      `File ${path} (tree ${treename}) of dataset "${dataset}" was left out when the dataset was prepared (dropMissing), ` +
+        `because ${reason.code ?? reason.name}: ${reason.message}; its events are not in the result — prepare it again once it opens`,
+    );
+    this.path = path;
+    this.dataset = dataset;
+  }
+}

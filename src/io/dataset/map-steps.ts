@@ -1,3 +1,5 @@
+import type { Failure } from '../../protocol/task.ts';
+import { FileDroppedError } from './errors.ts';
 import type { ChunkSizeFor, Computable, StepGenerator, WorkElement } from '../../protocol/computable.ts';
 import { defineProcessor, isProcessorRef, type Processor } from '../../protocol/processor.ts';
 import { RangeSet, type Range } from '../../protocol/range.ts';
@@ -68,7 +70,15 @@ export function mapSteps(
       : processor.fn === undefined
         ? processor
         : defineProcessor(processor.module, processor.exportName, withColumnFallback(processor.fn), processor.options);
-  return stepsComputable({ plans, size, key, options, columns, processor: run, grouped }, undefined, '');
+  const skipped = datasets.flatMap((d) =>
+    (d.dropped ?? []).map((f): Failure => ({
+      range: [0, 0],
+      error: new FileDroppedError(d.name, f.path, f.treename, f.error),
+      attempts: 0,
+      ...(grouped ? { group: d.name } : {}),
+    })),
+  );
+  return stepsComputable({ plans, size, key, options, columns, processor: run, grouped, skipped }, undefined, '');
 }
 
 interface StepsSetup {
@@ -79,6 +89,7 @@ interface StepsSetup {
   readonly columns: readonly string[] | undefined;
   readonly processor: Processor<EventsInput<any>, unknown>;
   readonly grouped: boolean;
+  readonly skipped: readonly Failure[];
 }
 
 function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Range[]> | undefined, suffix: string): Computable<unknown> {
@@ -90,6 +101,9 @@ function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Ran
     // Each dataset's files are contiguous in the index space, so a dataset is one range; a
     // restricted computable covers only parts of datasets, so it hands none out early.
     ...(grouped && segments === undefined ? { groups: groupRanges(plans) } : {}),
+    // Files preparation dropped are reported by the whole computable (a restricted one, e.g.
+    // `remaining()`, covers ranges only and does not report them again).
+    ...(segments === undefined && setup.skipped.length > 0 ? { skipped: setup.skipped } : {}),
     *steps(sizeFor?: ChunkSizeFor): StepGenerator<unknown> {
       /**
        * An element of `plan`'s file covering its entries `step`. It splits in halves (the runtime

@@ -30,6 +30,19 @@ export interface DatasetSpec<M extends object = Metadata> {
   readonly name: string;
   readonly files: readonly FileSpec[];
   readonly metadata: M;
+  /**
+   * Files left out by `preprocess(…, { dropMissing: true })` because they could not be prepared:
+   * a computable over the dataset lists each in its task's `partial().failed` (code
+   * `E_FILE_DROPPED`), so the run ends `incomplete` instead of silently `complete`.
+   */
+  readonly dropped?: readonly DroppedFile[];
+}
+
+/** A file preparation could not open, and why. */
+export interface DroppedFile {
+  readonly path: string;
+  readonly treename: string;
+  readonly error: { readonly name: string; readonly code?: string; readonly message: string };
 }
 
 /** Several datasets run together; results come back per dataset name. */
@@ -65,6 +78,9 @@ export const datasetSchema = z
     name: z.string().min(1, 'expected a non-empty dataset name'),
     files: z.array(fileSchema),
     metadata: z.record(z.string(), z.unknown()).default({}),
+    dropped: z
+      .array(z.strictObject({ path: z.string(), treename: z.string(), error: z.object({ name: z.string(), code: z.string().optional(), message: z.string() }) }))
+      .optional(),
   })
   .superRefine((dataset, ctx) => {
     // The same tree twice would be processed twice: its events counted double, silently.

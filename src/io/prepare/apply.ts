@@ -3,7 +3,7 @@ import { InvalidOptionsError } from '../../protocol/errors.ts';
 import { formatIssues } from '../../protocol/policy.ts';
 import { DataGroup, Dataset } from '../dataset/dataset.ts';
 import { DEFAULT_STEP_SIZE } from '../dataset/options.ts';
-import type { DataGroupSpec, DatasetSpec, FileSpec } from '../dataset/schema.ts';
+import type { DataGroupSpec, DatasetSpec, DroppedFile, FileSpec } from '../dataset/schema.ts';
 import { nearestBoundary } from '../dataset/tiler.ts';
 import type { Preparation } from './describe-file.ts';
 import { filesOf, preparationKey } from './prepare.ts';
@@ -65,22 +65,26 @@ export function makeSteps(entries: number, stepSize: number, clusters?: readonly
  * const prepared = applyPreparation(group, info, { stepSize: 50_000, alignClusters: true });
  * ```
  */
-export function applyPreparation<M extends object, N extends string>(data: Dataset<M, N>, preparation: Preparation, options?: PrepareOptionsInput): Dataset<M, N>;
-export function applyPreparation<M extends object, N extends string>(data: DataGroup<M, N>, preparation: Preparation, options?: PrepareOptionsInput): DataGroup<M, N>;
-export function applyPreparation<M extends object>(data: DatasetSpec<M>, preparation: Preparation, options?: PrepareOptionsInput): Dataset<M>;
-export function applyPreparation<M extends object>(data: DataGroupSpec<M>, preparation: Preparation, options?: PrepareOptionsInput): DataGroup<M>;
+export function applyPreparation<M extends object, N extends string>(data: Dataset<M, N>, preparation: Preparation, options?: PrepareOptionsInput, errors?: ReadonlyMap<string, unknown>): Dataset<M, N>;
+export function applyPreparation<M extends object, N extends string>(data: DataGroup<M, N>, preparation: Preparation, options?: PrepareOptionsInput, errors?: ReadonlyMap<string, unknown>): DataGroup<M, N>;
+export function applyPreparation<M extends object>(data: DatasetSpec<M>, preparation: Preparation, options?: PrepareOptionsInput, errors?: ReadonlyMap<string, unknown>): Dataset<M>;
+export function applyPreparation<M extends object>(data: DataGroupSpec<M>, preparation: Preparation, options?: PrepareOptionsInput, errors?: ReadonlyMap<string, unknown>): DataGroup<M>;
 export function applyPreparation<M extends object>(
   data: DatasetSpec<M> | DataGroupSpec<M>,
   preparation: Preparation,
   input: PrepareOptionsInput = {},
+  errors?: ReadonlyMap<string, unknown>,
 ): Dataset<M> | DataGroup<M> {
   const options = resolvePrepareOptions(input);
   const all = filesOf(data);
   const missing: string[] = [];
+  let dropped: DroppedFile[] = [];
   const fill = (file: FileSpec): FileSpec[] => {
-    const info = preparation[preparationKey(file, all)];
+    const key = preparationKey(file, all);
+    const info = preparation[key];
     if (info === undefined) {
       missing.push(file.path);
+      dropped.push({ path: file.path, treename: file.treename, error: droppedError(errors?.get(key), file.path) });
       return [];
     }
     const clusters = info.clusters.length > 0 ? info.clusters : [0, info.entries];
@@ -93,7 +97,11 @@ export function applyPreparation<M extends object>(
       steps: makeSteps(info.entries, options.stepSize, options.alignClusters ? clusters : undefined),
     }];
   };
-  const apply = (d: DatasetSpec<M>): Dataset<M> => new Dataset({ name: d.name, files: d.files.flatMap(fill), metadata: d.metadata });
+  const apply = (d: DatasetSpec<M>): Dataset<M> => {
+    dropped = [...(d.dropped ?? [])];
+    const files = d.files.flatMap(fill);
+    return new Dataset({ name: d.name, files, metadata: d.metadata, ...(dropped.length === 0 ? {} : { dropped }) });
+  };
   const out = 'datasets' in data
     ? new DataGroup<M>({ datasets: data.datasets.map(apply), ...(data.metadata === undefined ? {} : { metadata: data.metadata }) })
     : apply(data);
@@ -104,4 +112,11 @@ export function applyPreparation<M extends object>(
     );
   }
   return out;
+}
+
+/** Why a file was dropped, as a dataset keeps it: the preparation's error, or that none answered. */
+function droppedError(error: unknown, path: string): DroppedFile['error'] {
+  if (error === undefined) return { name: 'Error', code: 'E_NO_ANSWER', message: `Preparation gave no answer for ${path}` };
+  const e = error as { name?: unknown; code?: unknown; message?: unknown };
+  return { name: typeof e.name === 'string' ? e.name : 'Error', ...(typeof e.code === 'string' ? { code: e.code } : {}), message: String(e.message ?? error) };
 }

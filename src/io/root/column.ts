@@ -1,6 +1,7 @@
 import type { Column, NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
 import { readBasket, type BasketData } from './basket.ts';
+import { copyBigEndian } from './decode.ts';
 import { countBits, decodeValues, storedSize } from './encodings.ts';
 import type { ByteSource } from './prefetch.ts';
 import { KIND_CODECS } from './kinds.ts';
@@ -89,8 +90,10 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
       `them), got ${layout.unsupported ?? 'an unknown type'} for branch ${layout.name} in ${handle.path}`,
     { path: handle.path, branch: layout.name });
   }
-  const { ctor } = KIND_CODECS[kind];
+  const { ctor, size: codecSize } = KIND_CODECS[kind];
   const encoding = layout.encoding;
+  // Plain non-bool values: one bulk byte-swapping copy per basket, no per-value decoding.
+  const plain = encoding.type === 'plain' && kind !== 'bool';
   const size = storedSize(kind, encoding);
   const n = stop - start;
   const baskets = layout.baskets;
@@ -119,7 +122,8 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
         throw malformed(handle, layout, `Expected ${(ref.stop - ref.start) * per * size} data bytes in basket ${k}, ` +
           `got ${basket.data.length}`);
       }
-      decodeValues(basket.data, from, count, out, (entry - start) * per, kind, encoding);
+      if (plain) copyBigEndian(basket.data, from, count, out, (entry - start) * per, codecSize);
+      else decodeValues(basket.data, from, count, out, (entry - start) * per, kind, encoding);
       entry = hi;
     }
     if (!layout.jagged) return out;
@@ -136,6 +140,7 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
 
   // Jagged: first the offsets (from each basket's byte offsets), then the values basket by basket.
   const header = layout.headerBytes;
+  const bits = encoding.type === 'bits';
   const parts: { basket: BasketData; bo: Int32Array; lo: number; end: number }[] = [];
   const offsets = new Int32Array(n + 1);
   let total = 0;
@@ -155,7 +160,7 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
     let o = entry - start;
     for (let i = lo; i < end; i++) {
       const bytes = bo[i + 1]! - bo[i]! - header;
-      if (encoding.type === 'bits' && bytes >= 0 && bo[i + 1]! <= basket.data.length &&
+      if (bits && bytes >= 0 && bo[i + 1]! <= basket.data.length &&
         countBits(basket.data, bo[i]! + header, bytes) !== bytes / size) {
         throw referencedBits(handle, layout);
       }
@@ -174,7 +179,8 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
   for (const { basket, bo, lo, end } of parts) {
     if (header === 0) {
       const count = (bo[end]! - bo[lo]!) / size;
-      decodeValues(basket.data, bo[lo]!, count, values, at, kind, encoding);
+      if (plain) copyBigEndian(basket.data, bo[lo]!, count, values, at, codecSize);
+      else decodeValues(basket.data, bo[lo]!, count, values, at, kind, encoding);
       at += count;
       continue;
     }
