@@ -5,6 +5,7 @@ import { HttpFileSource, openByteSource, readRanges } from '../src/io/bytes/inde
 import type { Column } from '../src/io/columns.ts';
 import { IoError } from '../src/io/errors.ts';
 import { openSource } from '../src/io/open.ts';
+import { openRootTree } from '../src/io/root/index.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
 import { startRangeServer, type RangeServer } from './helpers/range-server.ts';
 
@@ -148,6 +149,24 @@ describeWithData('ROOT files over HTTP', () => {
     server = await startRangeServer();
     const url = server.serve(ROOT);
     expect(await readEverything(url)).toEqual(await readEverything(ROOT));
+  });
+
+  it('takes the byte-source options in openRootTree: a bearer token, a timeout', async () => {
+    server = await startRangeServer({ bearerToken: 'root-token' });
+    const url = server.serve(ROOT);
+    expect((await failure(openRootTree(url, 'Events', { timeoutMs: 2000 }))).code).toBe('E_IO_HTTP_401');
+    await using events = await openRootTree(url, 'Events', { bearerToken: 'root-token', timeoutMs: 2000 });
+    await using local = await openRootTree(ROOT, 'Events');
+    expect(await events.read(['Muon_pt'], 0, events.entries)).toEqual(await local.read(['Muon_pt'], 0, local.entries));
+  });
+
+  it('reads an RNTuple over HTTP equal to the local file', async () => {
+    const rntuple = join(DATA_DIR, 'nanoaod', 'nano_dimuon_rntuple.root');
+    server = await startRangeServer();
+    const url = server.serve(rntuple);
+    const remote = await readEverything(url);
+    expect(Object.keys(remote).length).toBeGreaterThan(10);
+    expect(remote).toEqual(await readEverything(rntuple));
   });
 
   it('gives the local result exactly through a flaky server', async () => {

@@ -92,6 +92,9 @@ describeWithBrowser('dashboard in a browser', () => {
     expect(panels.length).toBeGreaterThanOrEqual(1);
     expect(panels.map(([key]) => key)).toContain('DYJetsToLL/mass');
     for (const [, entries] of panels) expect(entries).toBeGreaterThan(0);
+    // Choosing another histogram draws it too.
+    await page.locator('#hist-chips .chip', { hasText: 'DYJetsToLL/pt' }).click();
+    await page.waitForSelector('.hist-panel[data-key="DYJetsToLL/pt"] canvas', { timeout: 5_000 });
     // The actors: the supervisor (final state), two lanes per worker, a reducer per dataset.
     const actors = await page.locator('#actors tbody tr').evaluateAll((els) =>
       els.map((el) => [el.getAttribute('data-machine'), el.getAttribute('data-actor'), el.querySelector('.state')!.textContent] as const),

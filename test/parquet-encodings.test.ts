@@ -84,6 +84,25 @@ describe('Parquet reader on files with several row groups, pages and encodings',
     expect(Array.from(nTrack as Uint32Array)).toEqual(lists.slice(10, 20).map((l) => l.length));
   });
 
+  it('reopens a file rewritten in place with its new footer, not a cached one', async () => {
+    const path = join(dir, 'rewritten.parquet');
+    const write = (n: number) =>
+      parquetWriteFile({
+        filename: path,
+        schema: [{ name: 'root', num_children: 1 }, { name: 'id', type: 'INT32', repetition_type: 'REQUIRED' }],
+        columnData: [{ name: 'id', data: Int32Array.from({ length: n }, (_, i) => i * n) }],
+      });
+    write(3);
+    const first = await openParquet(path);
+    expect(Array.from((await first.read(['id'], 0, first.entries)).id as Int32Array)).toEqual([0, 3, 6]);
+    await first.close();
+    write(4);
+    await using second = await openParquet(path);
+    expect(second.entries).toBe(4);
+    expect(second.uuid).not.toBe(first.uuid);
+    expect(Array.from((await second.read(['id'], 0, 4)).id as Int32Array)).toEqual([0, 4, 8, 12]);
+  });
+
   it('reads single rows at row-group edges', async () => {
     await using source = await openParquet(join(dir, 'mixed.parquet'));
     for (const at of [0, 1199, 1200, 4799, 4800, 4999]) {

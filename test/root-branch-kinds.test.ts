@@ -154,3 +154,29 @@ describeWithData('ROOT branch kinds', () => {
     }
   });
 });
+
+describeWithData('ROOT class layouts from the file streamer info', () => {
+  it('parses trees and branches from the streamer info alone exactly as with the built-in layouts', async () => {
+    // The path taken for a class version cortado does not carry.
+    for (const [path, name] of [[join(DATA_DIR, 'nanoaod', 'nano_dy.root'), 'Events'],
+      [join(DATA_DIR, 'golden', 'skhep', 'uproot-small-evnt-tree-fullsplit.root'), 'tree'],
+      [join(DATA_DIR, 'golden', 'skhep', 'uproot-sample-5.23.02-zlib.root'), 'sample']] as const) {
+      await using file = await openRootFile(path, { metadataCache: false });
+      const key = (await file.key(name))!;
+      const bytes = await file.objectBytes(key);
+      const infos = await file.streamerInfos();
+      const builtin = readTreeRecord(bytes, key.key.keylen, key.className, undefined);
+      const fromFile = readTreeRecord(bytes, key.key.keylen, key.className, infos, false);
+      expect(fromFile.fEntries).toBe(builtin.fEntries);
+      expect(fromFile.stubs.map((s) => s.fName)).toEqual(builtin.stubs.map((s) => s.fName));
+      for (const stub of builtin.stubs) {
+        const a = fromFile.resolve(fromFile.stubs.find((s) => s.fName === stub.fName)!);
+        const b = builtin.resolve(stub);
+        for (const member of ['fEntries', 'fWriteBasket', 'fEntryOffsetLen', 'fBasketEntry', 'fBasketSeek', 'fBasketBytes']) {
+          expect(a[member], `${path} ${stub.fName} ${member}`).toEqual(b[member]);
+        }
+      }
+      expect(() => readTreeRecord(bytes, key.key.keylen, key.className, new Map(), false)).toThrow(/no layout for class/);
+    }
+  });
+});

@@ -36,22 +36,22 @@ export interface ByteSource extends AsyncDisposable {
 /** Options every byte source understands; each ignores those that do not apply to it. */
 export interface ByteSourceOptions {
   /** Aborts opening. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * How long one operation (open, one read, one HTTP request) may take before it fails with
    * `E_IO_TIMEOUT`. Default: `CORTADO_IO_TIMEOUT_MS` from the environment, else 60 000 ms.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** HTTP(S) only: extra request headers (e.g. `{ Authorization: 'Bearer …' }`); never logged. */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /** HTTP(S) only: a bearer token (default: `CORTADO_HTTP_TOKEN` from the environment); never logged. */
-  bearerToken?: string;
+  bearerToken?: string | undefined;
   /** HTTP(S) only: at most this many requests in flight per host (default 6). */
-  maxConnectionsPerHost?: number;
+  maxConnectionsPerHost?: number | undefined;
   /** HTTP(S) only: attempts per request on 5xx, resets and timeouts before failing (default 8). */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** HTTP(S) only: delay before the first retry, doubled for each next one (default 100 ms). */
-  retryDelayMs?: number;
+  retryDelayMs?: number | undefined;
 }
 
 /** The default per-operation timeout: `CORTADO_IO_TIMEOUT_MS`, else one minute. */

@@ -27,6 +27,18 @@ const openOptionsSchema = z.object({
    * @defaultValue true
    */
   metadataCache: z.boolean().default(true),
+  /** Per-operation timeout of the file's reads (`E_IO_TIMEOUT`); see `ByteSourceOptions`. */
+  timeoutMs: z.number().positive().optional(),
+  /** HTTP(S) files: extra request headers (never logged). */
+  headers: z.record(z.string(), z.string()).optional(),
+  /** HTTP(S) files: a bearer token (default `CORTADO_HTTP_TOKEN`; never logged). */
+  bearerToken: z.string().optional(),
+  /** HTTP(S) files: requests in flight per host. */
+  maxConnectionsPerHost: z.number().int().positive().optional(),
+  /** HTTP(S) files: attempts per request on transient failures. */
+  maxAttempts: z.number().int().positive().optional(),
+  /** HTTP(S) files: first retry delay, doubled per retry. */
+  retryDelayMs: z.number().nonnegative().optional(),
 });
 
 /** Options of {@link openRootFile} and {@link openRootTree}. */
@@ -38,7 +50,7 @@ function resolveOpenOptions(options: RootOpenOptions | undefined): z.output<type
   if (options === undefined) return DEFAULT_OPEN_OPTIONS; // the per-chunk reopen path: skip parsing
   const parsed = openOptionsSchema.safeParse(options ?? {});
   if (!parsed.success) {
-    throw new InvalidOptionsError(`Expected ROOT open options {signal?, metadataCache?}, got ${parsed.error.message}`);
+    throw new InvalidOptionsError(`Expected ROOT open options {signal?, metadataCache?, timeoutMs?, headers?, bearerToken?, maxConnectionsPerHost?, maxAttempts?, retryDelayMs?}, got ${parsed.error.message}`);
   }
   return parsed.data;
 }
@@ -80,9 +92,9 @@ export class RootFile implements AsyncDisposable {
 
   /** @internal Use {@link openRootFile}. */
   static async open(path: string, options?: RootOpenOptions): Promise<RootFile> {
-    const { signal, metadataCache } = resolveOpenOptions(options);
+    const { signal, metadataCache, ...bytes } = resolveOpenOptions(options);
     signal?.throwIfAborted();
-    const handle = await RootFileHandle.open(path);
+    const handle = await RootFileHandle.open(path, { ...bytes, ...(signal ? { signal } : {}) });
     try {
       const cached = metadataCache ? metaCache.get(handle.identity) : undefined;
       if (cached) return new RootFile(handle, cached, metadataCache);

@@ -3,3 +3,8 @@ export type { RootOpenOptions, RootTreeEntry } from './file.ts';
 export { RootTree } from './tree.ts';
 export type { ReadStats } from './column.ts';
 export { metaCache } from './cache.ts';
+export type { RootKeyInfo } from './directory.ts';
+export type { RootKey } from './keys.ts';
+export type { RootHeader } from './header.ts';
+export type { RootMetadata } from './stored-objects.ts';
+export type { StreamerInfo, StreamerElement } from './streamers.ts';

@@ -31,11 +31,14 @@ export interface TreeRecord {
   resolve(stub: BranchStub): RootObject;
 }
 
-/** A layout lookup: cortado's built-in class versions first, then the file's streamer info. */
-export function layoutLookup(infos: ReadonlyMap<string, StreamerInfo> | undefined): LayoutOf {
+/**
+ * A layout lookup: cortado's built-in class versions first, then the file's streamer info
+ * (`builtins: false` uses the streamer info alone, as for a version cortado does not carry).
+ */
+export function layoutLookup(infos: ReadonlyMap<string, StreamerInfo> | undefined, builtins = true): LayoutOf {
   const cache = new Map<string, readonly MemberDef[] | undefined>();
   return (className, version) => {
-    const builtin = builtinLayout(className, version);
+    const builtin = builtins ? builtinLayout(className, version) : undefined;
     if (builtin || !infos) return builtin;
     const key = `${className}@${version}`;
     if (cache.has(key)) return cache.get(key);
@@ -102,8 +105,8 @@ const readBasketObject: ClassReader = (_r, c) => {
  * ```
  */
 export function readTreeRecord(bytes: Uint8Array, origin: number, className: string,
-  infos: ReadonlyMap<string, StreamerInfo> | undefined): TreeRecord {
-  const layoutOf = layoutLookup(infos);
+  infos: ReadonlyMap<string, StreamerInfo> | undefined, builtins = true): TreeRecord {
+  const layoutOf = layoutLookup(infos, builtins);
   let lazy = true;
   const readerOf = (name: string): ClassReader | undefined => {
     if (BRANCH_CLASSES.has(name)) {
