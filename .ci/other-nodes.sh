@@ -7,6 +7,7 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/cortado-nodes.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 platform="$(node -p 'process.platform + "-" + process.arch')"
+failed=()
 for major in "${@:-22 24}"; do
   for m in $major; do
     prefix="$work/node$m"
@@ -14,8 +15,17 @@ for major in "${@:-22 24}"; do
     node_bin="$prefix/node_modules/node-$platform/bin/node"
     echo "== test suite on Node $("$node_bin" --version)"
     start=$SECONDS
-    (cd "$repo" && PATH="$(dirname "$node_bin"):$PATH" "$node_bin" node_modules/typescript/bin/tsc --noEmit -p tsconfig.json \
-      && PATH="$(dirname "$node_bin"):$PATH" "$node_bin" node_modules/vitest/vitest.mjs run)
-    echo "== Node $m: test suite passed in $((SECONDS - start)) s"
+    # Every version runs, so one failing still shows how the others do.
+    if (cd "$repo" && PATH="$(dirname "$node_bin"):$PATH" "$node_bin" node_modules/typescript/bin/tsc --noEmit -p tsconfig.json \
+      && PATH="$(dirname "$node_bin"):$PATH" "$node_bin" node_modules/vitest/vitest.mjs run); then
+      echo "== Node $m: test suite passed in $((SECONDS - start)) s"
+    else
+      echo "== Node $m: test suite FAILED after $((SECONDS - start)) s"
+      failed+=("$m")
+    fi
   done
 done
+if (( ${#failed[@]} > 0 )); then
+  echo "The test suite failed on Node ${failed[*]}" >&2
+  exit 1
+fi

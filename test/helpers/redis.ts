@@ -130,7 +130,9 @@ export interface WorkerProcess {
 export function spawnWorker(url: string, extra: readonly string[] = [], env: NodeJS.ProcessEnv = {}): WorkerProcess {
   const root = extra.includes('--root') ? [] : ['--root', REPO];
   const args = [CLI, 'worker', '--redis', url, '--workers', '1', ...root, '--lock-ms', '1000', '--stalled-ms', '1000', '--grace-ms', '3000', ...extra];
-  const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // CORTADO_WORKER_NODE_ARGS (e.g. `--cpu-prof`) lets a benchmark profile the workers.
+  const nodeArgs = process.env.CORTADO_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   let onReady: () => void;
   const ready = new Promise<void>((r) => (onReady = r));

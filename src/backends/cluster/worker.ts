@@ -94,7 +94,7 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
   const id = `${hostname()}.${process.pid}.${Date.now().toString(36)}`;
   const startedAt = Date.now();
   const redis = openRedis(o.redis);
-  const pool = new Piscina({ filename: WORKER_ENTRY, minThreads: o.workers, maxThreads: o.workers, idleTimeout: Number.POSITIVE_INFINITY, concurrentTasksPerWorker: 1 });
+  const pool = new Piscina({ filename: WORKER_ENTRY, minThreads: o.workers, maxThreads: o.workers, idleTimeout: Number.POSITIVE_INFINITY, concurrentTasksPerWorker: 1, maxQueue: 'auto' });
   pool.on('error', () => {});
   let batchesDone = 0;
   let active = 0;
@@ -141,7 +141,8 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
   const worker = new Worker(o.queue, process_, {
     connection: workerConnection,
     prefix: o.prefix,
-    concurrency: o.workers,
+    // Two batches per thread: the next one is fetched and checked while the thread computes.
+    concurrency: 2 * o.workers,
     lockDuration: o.lockMs,
     stalledInterval: o.stalledIntervalMs,
     maxStalledCount: 1,

@@ -63,29 +63,46 @@ export class Cursor {
 
   /** A signed 64-bit integer as a number; beyond ±2^53 is malformed for sizes and indices. */
   i64(what = 'a 64-bit integer'): number {
-    const value = this.view.getBigInt64(this.#need(8, what), true);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-      this.pos -= 8;
-      throw this.malformed(`Expected ${what} within ±2^53, got ${value}`);
+    // Two 32-bit halves rather than a BigInt: metadata holds thousands of these, and BigInts
+    // made most of the garbage of parsing a NanoAOD header (measured).
+    const at = this.#need(8, what);
+    const lo = this.view.getUint32(at, true);
+    const hi = this.view.getInt32(at + 4, true);
+    if (hi > 0x1fffff || hi < -0x200000) {
+      this.pos = at;
+      throw this.malformed(`Expected ${what} within ±2^53, got ${this.view.getBigInt64(at, true)}`);
     }
-    return Number(value);
+    return hi * 4294967296 + lo;
   }
 
   /** An unsigned 64-bit integer as a number (sizes, offsets, entry numbers). */
   u64(what = 'a 64-bit integer'): number {
-    const value = this.view.getBigUint64(this.#need(8, what), true);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
-      this.pos -= 8;
-      throw this.malformed(`Expected ${what} below 2^53, got ${value}`);
+    const at = this.#need(8, what);
+    const lo = this.view.getUint32(at, true);
+    const hi = this.view.getUint32(at + 4, true);
+    if (hi > 0x1fffff) {
+      this.pos = at;
+      throw this.malformed(`Expected ${what} below 2^53, got ${this.view.getBigUint64(at, true)}`);
     }
-    return Number(value);
+    return hi * 4294967296 + lo;
   }
 
   /** A string: 32-bit length, then that many UTF-8 bytes. */
   string(what = 'a string'): string {
     const length = this.u32(`the length of ${what}`);
     const at = this.#need(length, what);
-    return UTF8.decode(this.bytes.subarray(at, at + length));
+    const bytes = this.bytes;
+    // Field and type names are short and ASCII: building them directly skips a decoder call each.
+    if (length <= 64) {
+      let ascii = '';
+      for (let i = at; i < at + length; i++) {
+        const b = bytes[i]!;
+        if (b >= 0x80) return UTF8.decode(bytes.subarray(at, at + length));
+        ascii += String.fromCharCode(b);
+      }
+      return ascii;
+    }
+    return UTF8.decode(bytes.subarray(at, at + length));
   }
 
   skipTo(pos: number): void {

@@ -2,7 +2,7 @@ import type { NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
 import { COLUMN, ENCODINGS, columnTypeName, type ColumnEncoding } from './column-types.ts';
 import type { ColumnDescriptor } from './schema-frames.ts';
-import { halfToFloat, unpackBits, unpackBitStream, unsplit, unzigzag } from './unpack.ts';
+import { halfToFloat, unpackBits, unpackBitStream, unsplit, unsplitDeltaIndex, unzigzag } from './unpack.ts';
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error('cortado reads RNTuple pages on little-endian machines only');
@@ -73,6 +73,7 @@ export function decodePage(src: Uint8Array, n: number, column: ColumnDescriptor,
     default: break;
   }
   const size = (bits / 8) as 1 | 2 | 4 | 8;
+  if (encoding.delta) return unsplitDeltaIndex(src, n, size as 4 | 8);
   const buffer = encoding.split && size > 1 ? unsplit(src, n, size as 2 | 4 | 8) : aligned(src, n, size);
   if (encoding.zigzag) unzigzag(buffer, size as 2 | 4 | 8);
   switch (encoding.value) {
@@ -96,7 +97,6 @@ export function decodePage(src: Uint8Array, n: number, column: ColumnDescriptor,
         const raw = new Uint32Array(buffer);
         for (let i = 0; i < n; i++) out[i] = raw[2 * i]! + raw[2 * i + 1]! * 4294967296;
       }
-      if (encoding.delta) for (let i = 1; i < n; i++) out[i] = out[i]! + out[i - 1]!;
       return out;
     }
     default: return unpackBits(src, n);

@@ -22,6 +22,8 @@ export interface ReadContext {
   readonly cache?: PageCache;
   /** Pages decoded during this read (the fields of one collection share its index column). */
   readonly decoded?: Map<string, NumericArray>;
+  /** Collection offsets computed during this read, by index column and range. */
+  readonly collections?: Map<string, CollectionRange>;
   readonly stats?: PageStats;
 }
 
@@ -77,10 +79,13 @@ function copyInto(out: NumericArray, o: number, src: NumericArray, a: number, b:
   }
 }
 
-/** Reads elements `[from, to)` (counted within cluster `k`) of a column as `target`. */
+/**
+ * Reads elements `[from, to)` (counted within cluster `k`) of a column as `target`, into `out`
+ * from `at` when given (a column's output spans clusters), else into a new array.
+ */
 async function readElements(ctx: ReadContext, choice: readonly ColumnDescriptor[], k: number, from: number, to: number,
-  target: Target, field: string): Promise<NumericArray> {
-  const out = new (ctorOf(target))(to - from);
+  target: Target, field: string, into?: NumericArray, at = 0): Promise<NumericArray> {
+  const out = into ?? new (ctorOf(target))(to - from);
   if (to <= from) return out;
   const { column, range } = pick(ctx, choice, k, field);
   const encoding = encodingOf(column, ctx.bytes.path, field);
@@ -96,16 +101,18 @@ async function readElements(ctx: ReadContext, choice: readonly ColumnDescriptor[
       const wide = target === 'float64';
       const key = `${k}/${p}${wide ? 'w' : ''}`;
       const hit = ctx.cache?.get(column.id);
-      let data = hit?.key === key ? hit.data : ctx.decoded?.get(`${column.id}/${key}`);
+      // Index pages are memoised for the read: every field of a collection reads them.
+      const shared = target === 'index' ? ctx.decoded : undefined;
+      let data = hit?.key === key ? hit.data : shared?.get(`${column.id}/${key}`);
       if (!data) {
         data = await loadPage(ctx.bytes, { column, encoding, page, wide, field, cluster: k, index: p }, ctx.stats);
-        ctx.decoded?.set(`${column.id}/${key}`, data);
+        shared?.set(`${column.id}/${key}`, data);
       }
       // Keep a page this read ends inside of: the next chunk starts there.
       if (ctx.cache && to < pageEnd && hit?.key !== key) ctx.cache.set(column.id, { key, data });
       const a = Math.max(from, pageStart);
       const b = Math.min(to, pageEnd);
-      copyInto(out, a - from, data, a - pageStart, b - pageStart);
+      copyInto(out, at + a - from, data, a - pageStart, b - pageStart);
     }
     pageStart = pageEnd;
   }
@@ -136,16 +143,6 @@ export function* clusterSpans(starts: readonly number[], start: number, stop: nu
   }
 }
 
-function concat(parts: NumericArray[], total: number, target: Target): NumericArray {
-  if (parts.length === 1) return parts[0]!;
-  const out = new (ctorOf(target))(total);
-  let at = 0;
-  for (const part of parts) {
-    copyInto(out, at, part, 0, part.length);
-    at += part.length;
-  }
-  return out;
-}
 
 /**
  * Reads entries `[start, stop)` of a planned field: a typed array for a flat field or a
@@ -156,22 +153,54 @@ export async function readField(ctx: ReadContext, plan: FieldPlan, start: number
   const n = stop - start;
   if (plan.shape === 'flat' || plan.shape === 'fixed') {
     const per = plan.shape === 'fixed' ? plan.fixed! : 1;
-    const parts: NumericArray[] = [];
+    const values = new (ctorOf(plan.kind))(n * per);
+    let at = 0;
     for (const { k, lo, hi } of clusterSpans(ctx.starts, start, stop)) {
-      parts.push(await readElements(ctx, plan.values!, k, lo * per, hi * per, plan.kind, plan.name));
+      await readElements(ctx, plan.values!, k, lo * per, hi * per, plan.kind, plan.name, values, at);
+      at += (hi - lo) * per;
     }
-    const values = parts.length === 0 ? new (ctorOf(plan.kind))(0) : concat(parts, n * per, plan.kind);
     if (plan.shape === 'flat') return values;
     const offsets = new Int32Array(n + 1);
     for (let i = 0; i <= n; i++) offsets[i] = i * per;
     return { offsets, values };
   }
-  const offsets = new Int32Array(n + 1);
-  const parts: NumericArray[] = [];
+  const { offsets, items } = await collectionOffsets(ctx, plan, start, stop);
+  if (plan.shape === 'jagged') {
+    const values = new (ctorOf(plan.kind))(offsets[n]!);
+    let at = 0;
+    for (const { k, first, last } of items) {
+      await readElements(ctx, plan.values!, k, first, last, plan.kind, plan.name, values, at);
+      at += last - first;
+    }
+    // A copy per field: columns must not share buffers (a transfer list may not name one twice).
+    return { offsets: offsets.slice(), values };
+  }
+  if (plan.kind === 'uint64') return BigUint64Array.from({ length: n }, (_, i) => BigInt(offsets[i + 1]! - offsets[i]!));
+  const counts = new Uint32Array(n);
+  for (let i = 0; i < n; i++) counts[i] = offsets[i + 1]! - offsets[i]!;
+  return counts;
+}
+
+/** A collection's offsets over a read's entries, and the items each cluster contributes. */
+interface CollectionRange {
+  readonly offsets: Int32Array;
+  readonly items: readonly { k: number; first: number; last: number }[];
+}
+
+/**
+ * The offsets of a collection over `[start, stop)`, from its index column (each element the end
+ * of an entry's items within its cluster), computed once per read for all the fields that share
+ * the collection (NanoAOD's `nMuon`, `Muon_pt`, `Muon_eta`, …).
+ */
+async function collectionOffsets(ctx: ReadContext, plan: FieldPlan, start: number, stop: number): Promise<CollectionRange> {
+  const key = `${plan.index!.map((c) => c.id).join(',')}:${start}:${stop}`;
+  const known = ctx.collections?.get(key);
+  if (known) return known;
+  const offsets = new Int32Array(stop - start + 1);
+  const items: { k: number; first: number; last: number }[] = [];
   let total = 0;
   let o = 0;
   for (const { k, lo, hi } of clusterSpans(ctx.starts, start, stop)) {
-    // Index elements are the end offset of each entry's items within the cluster.
     const from = lo > 0 ? lo - 1 : 0;
     const index = await readElements(ctx, plan.index!, k, from, hi, 'index', plan.name) as Float64Array;
     let prev = lo > 0 ? index[0]! : 0;
@@ -180,22 +209,15 @@ export async function readField(ctx: ReadContext, plan: FieldPlan, start: number
       const end = index[i]!;
       if (end < prev) throw malformed(ctx, plan.name, `Expected non-decreasing collection offsets in cluster ${k}, got ${end} after ${prev}`);
       total += end - prev;
-      if (total > 0x7fffffff) throw malformed(ctx, plan.name, `Expected fewer than 2^31 items in one read, got more`);
       offsets[++o] = total;
       prev = end;
     }
-    if (plan.shape === 'jagged') parts.push(await readElements(ctx, plan.values!, k, first, prev, plan.kind, plan.name));
+    if (total > 0x7fffffff) throw malformed(ctx, plan.name, `Expected fewer than 2^31 items in one read, got ${total}`);
+    items.push({ k, first, last: prev });
   }
-  if (plan.shape === 'jagged') {
-    return { offsets, values: parts.length === 0 ? new (ctorOf(plan.kind))(0) : concat(parts, total, plan.kind) };
-  }
-  const counts = plan.kind === 'uint64' ? new BigUint64Array(n) : new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const count = offsets[i + 1]! - offsets[i]!;
-    if (counts instanceof BigUint64Array) counts[i] = BigInt(count);
-    else counts[i] = count;
-  }
-  return counts;
+  const range = { offsets, items };
+  ctx.collections?.set(key, range);
+  return range;
 }
 
 /** The stored byte ranges of the pages a read of `plans` over `[start, stop)` touches (whole clusters of each column). */

@@ -75,7 +75,7 @@ export class RNTupleSource implements EventSource {
     const base = { clusters: this.#meta.clusters, starts: this.#meta.starts, cache: this.#cache, stats: this.stats };
     const bytes = new PageBytes(this.path, (position, length) => this.#file.readBytes(position, length));
     await bytes.prefetch(neededRanges(base, plans, start, stop));
-    const ctx: ReadContext = { ...base, bytes, decoded: new Map() };
+    const ctx: ReadContext = { ...base, bytes, decoded: new Map(), collections: new Map() };
     const out: ColumnSet = {};
     for (const plan of plans) {
       signal?.throwIfAborted();

@@ -25,6 +25,25 @@ export function unsplit(src: Uint8Array, n: number, size: 2 | 4 | 8): ArrayBuffe
   return out;
 }
 
+/**
+ * Decodes a split, delta-encoded index page (SplitIndex32/64) in one pass over the byte planes:
+ * element `i` is the sum of the first `i + 1` stored differences.
+ */
+export function unsplitDeltaIndex(src: Uint8Array, n: number, size: 4 | 8): Float64Array {
+  const out = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    let value = (src[i]! | (src[n + i]! << 8) | (src[2 * n + i]! << 16) | (src[3 * n + i]! << 24)) >>> 0;
+    if (size === 8) {
+      const hi = (src[4 * n + i]! | (src[5 * n + i]! << 8) | (src[6 * n + i]! << 16) | (src[7 * n + i]! << 24)) >>> 0;
+      if (hi !== 0) value += hi * 4294967296;
+    }
+    sum += value;
+    out[i] = sum;
+  }
+  return out;
+}
+
 /** Undoes zigzag encoding in place (`0,1,2,3,… → 0,-1,1,-2,…`) of 16-, 32- or 64-bit elements. */
 export function unzigzag(buffer: ArrayBuffer, size: 2 | 4 | 8): void {
   if (size === 2) {
