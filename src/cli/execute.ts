@@ -105,17 +105,20 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
   const out = request.out ?? request.resume ?? 'result.json';
   // Found now, not after the whole computation: an --out that cannot be written.
   assertWritableFile(out, 'the result file (--out)');
+  // A bad fileset gets its own one-line error, even while another run holds the lock.
+  const fileset = request.resume === undefined && request.fileset !== undefined ? await readFileset(request.fileset) : undefined;
   // Two runs writing one result file (two --resume of one run) would lose one's work: lock it.
   const lock = acquireLock(`${out}.lock`, `The result file ${out}`);
   try {
     removeStaleTemporaries(out);
-    return await executeLocked(request, out, output);
+    return await executeLocked(request, out, output, fileset);
   } finally {
     lock.release();
   }
 }
 
-async function executeLocked(request: RunRequest, out: string, output: Output): Promise<RunOutcome> {
+async function executeLocked(request: RunRequest, out: string, output: Output,
+  fileset: Awaited<ReturnType<typeof readFileset>> | undefined): Promise<RunOutcome> {
   const startedAt = new Date();
   const t0 = performance.now();
   const useJournal = request.journal ?? true;
@@ -126,7 +129,7 @@ async function executeLocked(request: RunRequest, out: string, output: Output): 
   const header = journal ?? saved;
   const settings = resolveSettings(request, header);
   // Inputs first (fast, one-line errors), then the backend.
-  const group = header === undefined ? await readFileset(request.fileset!) : undefined;
+  const group = header === undefined ? (fileset ?? await readFileset(request.fileset!)) : undefined;
   const processor = await loadProcessorModule(settings.module, settings.exportName);
   if (header !== undefined && processor.exportName !== header.processor.exportName) {
     throw new CliUsageError(`Expected export \`${header.processor.exportName}\` as in the saved run ${request.resume}, got \`${processor.exportName}\``);
