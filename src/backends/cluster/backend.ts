@@ -96,6 +96,8 @@ class ClusterBackend extends BaseBackend {
   async #deleteTaskKeys(taskId: string): Promise<void> {
     if (this.#connections === undefined) return;
     const c = await this.#connections;
+    // Never connected (refused credentials, a certificate that does not verify): nothing was stored.
+    if (!(await c.ready.then(() => true, () => false))) return;
     const keys = await scanAll(c.redis, taskPattern(this.keys, taskId)).catch(() => []);
     if (keys.length > 0) await c.redis.unlink(...keys).catch(() => undefined);
   }
@@ -106,6 +108,7 @@ class ClusterBackend extends BaseBackend {
     this.#connections = undefined;
     if (pending === undefined) return;
     const c = await pending;
+    if (!(await c.ready.then(() => true, () => false))) this.#abandoned.clear();
     // Jobs given up on after a cancel: remove them if they are still queued, drop their results.
     for (const jobId of this.#abandoned) {
       await c.queue.remove(jobId).catch(() => 0);
