@@ -12,10 +12,13 @@
  * separately; events/s, the 1→2-worker speed-up and peak RSS are printed, and the cutflows of
  * every configuration must agree.
  *
- *   npx tsx bench/analysis.ts [--events 1000000] [--small 100] [--runs 3] [--workers 1,2] [--step 100000]
+ *   npx tsx bench/analysis.ts [--events 1000000] [--small 100] [--runs 3] [--workers 1,2] [--step 100000] [--dir DIR]
+ *
+ * `--dir DIR` writes the files into DIR and keeps them (files already there are reused), so that
+ * repeated runs skip generating them.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,20 +107,23 @@ async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
   const step = Number(arg('step', '100000'));
   const workerCounts = arg('workers', '1,2').split(',').map(Number);
-  const dir = await mkdtemp(join(tmpdir(), 'cortado-analysis-'));
+  const keep = arg('dir', '');
+  const dir = keep === '' ? await mkdtemp(join(tmpdir(), 'cortado-analysis-')) : keep;
+  if (keep !== '') await mkdir(dir, { recursive: true });
+  const exists = async (path: string) => keep !== '' && (await stat(path).then(() => true, () => false));
   try {
     const big: Record<string, string[]> = {};
     let t = performance.now();
     for (const [i, codec] of Object.keys(CODECS).entries()) {
-      const path = join(dir, `big_${codec.toLowerCase()}.parquet`);
-      await writeBigFile(path, events, codec, i + 1);
+      const path = join(dir, `big_${codec.toLowerCase()}_${events}.parquet`);
+      if (!(await exists(path))) await writeBigFile(path, events, codec, i + 1);
       big[`big-${codec.toLowerCase()}`] = [path];
     }
     const smallSets: Record<string, string[]> = {};
     for (let k = 0; k < small; k++) {
       const sample = SMALL_SAMPLES[k % SMALL_SAMPLES.length]!;
       const copy = join(dir, `small_${k}_${sample}`);
-      await copyFile(join(SHARED, sample), copy);
+      if (!(await exists(copy))) await copyFile(join(SHARED, sample), copy);
       (smallSets[`small-${sample.replace('.', '-')}`] ??= []).push(copy);
     }
     console.log(
@@ -130,11 +136,12 @@ async function main(): Promise<void> {
       { name: 'mixed', datasets: { ...big, ...smallSets } },
     ];
     const cutflows = new Map<string, string>();
-    for (const fileset of filesets) {
+    const only = arg('filesets', 'big,mixed').split(',');
+    for (const fileset of filesets.filter((f) => only.includes(f.name))) {
       let base: number | undefined;
       for (const workers of workerCounts) {
         const spec = JSON.stringify({ fileset, workers, runs, step });
-        const out = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', spec], {
+        const out = spawnSync(process.execPath, [...(process.env.ANALYSIS_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', fileURLToPath(import.meta.url), '--child', spec], {
           encoding: 'utf8',
           maxBuffer: 1 << 26,
         });
@@ -159,7 +166,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (keep === '') await rm(dir, { recursive: true, force: true });
   }
 }
 

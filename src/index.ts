@@ -44,6 +44,9 @@ export type { TaskStatus, PartialResult, Failure, Progress } from './protocol/ta
 // The runtime and backends.
 export { Task } from './actors/task.ts';
 export type { GroupResult, Inspector } from './actors/task.ts';
+export { MapTask } from './actors/map-task.ts';
+export type { MapSummary } from './actors/map-task.ts';
+export type { MapOutput } from './actors/output-sink.ts';
 export type { ChunkSizer } from './actors/chunk-sizer.ts';
 export { adaptiveChunks } from './actors/chunking/adaptive.ts';
 export type { AdaptiveChunkSizer } from './actors/chunking/adaptive.ts';
@@ -67,7 +70,7 @@ export type { ClusterOptions } from './backends/cluster/options.ts';
 export type { RedisConnection } from './backends/cluster/redis-options.ts';
 export type { LiveWorker } from './actors/executor.ts';
 export { registerErrorClass } from './backends/errors/known-classes.ts';
-export type { Backend, BackendOptions } from './backends/backend.ts';
+export type { Backend, BackendOptions, MapOptions } from './backends/backend.ts';
 export type { ComputeOptions } from './backends/options.ts';
 export type { WorkerInfo } from './actors/executor.ts';
 

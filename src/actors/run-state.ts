@@ -7,6 +7,7 @@ import type { Failure, Progress, TaskStatus } from '../protocol/task.ts';
 import type { BatchItem, BatchJob, BatchOutcome } from './batch.ts';
 import type { BatchSizer } from './batch-sizer.ts';
 import type { ChunkSizer } from './chunk-sizer.ts';
+import type { MapOutput, OutputSink } from './output-sink.ts';
 import { ResultShapes } from './result-shape.ts';
 import { Splitter } from './splitting.ts';
 
@@ -26,6 +27,8 @@ export interface Absorbed {
   readonly results: Map<string | undefined, unknown>;
   /** Ranges the batch completed (its refused elements taken out). */
   readonly completed: readonly Range[];
+  /** Map mode: each completed element's output, in element order. */
+  readonly outputs?: readonly MapOutput[];
 }
 
 /** Settings of a run. */
@@ -44,6 +47,8 @@ export interface RunSettings {
   readonly restored?: CheckpointState | undefined;
   /** Halvings tried on an element that runs out of memory or time before the policy applies. @defaultValue 3 */
   readonly splitDepth?: number | undefined;
+  /** Map mode (`backend.map()`): element outputs go here, not to reducers, and batches stay under its high-water mark. */
+  readonly sink?: OutputSink | undefined;
 }
 
 /**
@@ -98,7 +103,9 @@ export class RunState {
 
   /** Takes up to the batch sizer's count of elements: due retries first, then new ones. */
   nextBatch(): BatchJob | undefined {
-    const want = this.settings.batchSizer.next();
+    const sink = this.settings.sink;
+    // Map mode: a batch never holds more outputs than the consumer's buffer, so memory stays bounded.
+    const want = sink === undefined ? this.settings.batchSizer.next() : Math.min(this.settings.batchSizer.next(), sink.highWaterMark);
     const items: BatchItem[] = this.ready.splice(0, want);
     while (items.length < want && !this.exhausted && this.fatal === undefined) {
       const element = this.#pull();
@@ -106,7 +113,7 @@ export class RunState {
       items.push({ element, attempt: 1 });
     }
     if (items.length === 0) return undefined;
-    const job: BatchJob = { id: this.#nextJobId++, items };
+    const job: BatchJob = sink === undefined ? { id: this.#nextJobId++, items } : { id: this.#nextJobId++, items, map: true };
     this.inFlight++;
     this.#batchStarted.set(job.id, this.settings.now());
     return job;
@@ -156,7 +163,12 @@ export class RunState {
       if (item !== undefined) this.#fail(item, failure.error, retries);
     }
     for (const { item, error } of refused?.items ?? []) this.#fail(item, error, retries);
-    return { retries, results, completed };
+    if (outcome.outputs === undefined) return { retries, results, completed };
+    const outputs = outcome.outputs.map(({ index, value }): MapOutput => {
+      const { range, group } = job.items[index]!.element;
+      return group === undefined ? { value, range } : { value, range, group };
+    });
+    return { retries, results, completed, outputs };
   }
 
   /** Records an accepted batch in the checkpoint; a checkpoint that cannot write cancels the run (the batch still counts in memory). */

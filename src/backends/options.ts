@@ -13,7 +13,10 @@ import { formatIssues, resolveErrorPolicy, type ErrorPolicyInput } from '../prot
 export interface ComputeOptions {
   /** What to do when an element fails. @defaultValue retry 3 times, then skip I/O errors and cancel on others */
   errorPolicy?: ErrorPolicyInput;
-  /** Partials a reducer buffers before folding them in (bounded fan-in). @defaultValue 16 */
+  /**
+   * Partials a reducer gathers before folding them in together (bounded fan-in). Merges happen in
+   * place, so the default folds each partial in as it arrives and holds none. @defaultValue 1
+   */
   mergeEvery?: number;
   /** Aborting it cancels the task. */
   signal?: AbortSignal;
@@ -76,7 +79,7 @@ export interface ActorClock {
 
 const schema = z.strictObject({
   errorPolicy: z.unknown().optional(),
-  mergeEvery: z.number().int().min(2).default(16),
+  mergeEvery: z.number().int().min(1).default(1),
   signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'an AbortSignal').optional(),
   inspect: z.custom<Inspector>((v) => typeof v === 'function' || (typeof v === 'object' && v !== null), 'a function or an observer').optional(),
   batchSize: z.union([z.number().int().min(1), z.literal('auto')]).default('auto'),
@@ -104,7 +107,7 @@ export type ResolvedComputeOptions = z.output<typeof schema> & { errorPolicy: Re
  *
  * @example
  * ```ts
- * resolveComputeOptions({ mergeEvery: 0 }); // throws: `mergeEvery`: expected a number >= 2, got 0 (number)
+ * resolveComputeOptions({ mergeEvery: 0 }); // throws: `mergeEvery`: expected a number >= 1, got 0 (number)
  * ```
  */
 export function resolveComputeOptions(options: ComputeOptions = {}): ResolvedComputeOptions {

@@ -1,6 +1,7 @@
 import type { Backend } from '../backends/backend.ts';
 import { inline } from '../backends/inline.ts';
 import { CliUsageError } from './errors.ts';
+import { redisConnectionFromCli } from './redis-connection.ts';
 import type { BackendArgs } from './args.ts';
 
 /**
@@ -29,11 +30,7 @@ export async function createBackend(args: BackendArgs): Promise<Backend> {
     if (args.workers !== undefined) throw new CliUsageError('Expected --workers only with --backend threads; with --backend cluster, give it to each `cortado worker`');
     const { cluster } = await import('../backends/cluster.ts');
     return cluster({
-      redis: {
-        url: args.redis,
-        ...(process.env.REDIS_PASSWORD ? { password: process.env.REDIS_PASSWORD } : {}),
-        ...(process.env.REDIS_USERNAME ? { username: process.env.REDIS_USERNAME } : {}),
-      },
+      redis: redisConnectionFromCli(args.redis),
     });
   }
   if (args.redis !== undefined) throw new CliUsageError(`Expected --redis only with --backend cluster, got it with --backend ${args.backend}`);

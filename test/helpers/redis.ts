@@ -4,7 +4,7 @@
  * missing, and fail instead when `CI` is set.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -47,6 +47,8 @@ export interface TestRedis {
   readonly url: string;
   readonly port: number;
   readonly password: string | undefined;
+  /** The TLS options clients need (the CA), when the server speaks TLS only. */
+  readonly tls: { ca: Buffer } | undefined;
   /** A client for looking at keys (closed by `stop()`). */
   client(): Redis;
   /** SIGKILL-free restart: SHUTDOWN (saving when persistence is on), then start again on the same port and folder. */
@@ -54,12 +56,27 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-/** Starts redis-server on a free loopback port, in a temporary folder, with `noeviction`. */
-export async function startRedis(options: { password?: string; appendonly?: boolean } = {}): Promise<TestRedis> {
+/** PEM files of a TLS server: its certificate and key, and the CA that signed it. */
+export interface ServerCertificates {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
+}
+
+/**
+ * Starts redis-server on a free loopback port, in a temporary folder, with `noeviction`. With
+ * `tls`, it listens with TLS only (`--port 0 --tls-port …`; clients need no certificate of their own)
+ * and its URL is `rediss://`.
+ */
+export async function startRedis(options: { password?: string; appendonly?: boolean; tls?: ServerCertificates } = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'cortado-redis-'));
+  const tls = options.tls === undefined ? undefined : { ca: readFileSync(options.tls.ca) };
+  const listen = options.tls === undefined
+    ? ['--port', String(port)]
+    : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key, '--tls-ca-cert-file', options.tls.ca, '--tls-auth-clients', 'no'];
   const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--maxmemory-policy', 'noeviction',
+    ...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--maxmemory-policy', 'noeviction',
     '--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'always',
     ...(options.password === undefined ? [] : ['--requirepass', options.password]),
   ];
@@ -67,7 +84,7 @@ export async function startRedis(options: { password?: string; appendonly?: bool
   const clients: Redis[] = [];
   const launch = async (): Promise<void> => {
     server = spawn('redis-server', args, { stdio: 'ignore' });
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(options.password ? { password: options.password } : {}) });
+    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(options.password ? { password: options.password } : {}), ...(tls ? { tls } : {}) });
     probe.on('error', () => {});
     for (let i = 0; i < 200; i++) {
       try {
@@ -91,11 +108,12 @@ export async function startRedis(options: { password?: string; appendonly?: bool
   await launch();
   const auth = options.password === undefined ? '' : `:${options.password}@`;
   return {
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: `${tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
     port,
     password: options.password,
+    tls,
     client() {
-      const c = new Redis({ port, host: '127.0.0.1', ...(options.password ? { password: options.password } : {}) });
+      const c = new Redis({ port, host: '127.0.0.1', ...(options.password ? { password: options.password } : {}), ...(tls ? { tls } : {}) });
       c.on('error', () => {});
       clients.push(c);
       return c;

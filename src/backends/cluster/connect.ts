@@ -1,7 +1,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Completions } from './completions.ts';
-import { authFailure, closeRedis, openRedis } from './connection.ts';
+import { connectionRefused, closeRedis, openRedis } from './connection.ts';
 import type { RedisConnection } from './redis-options.ts';
 
 /** A driver's connections to Redis: commands, the queue, its events. */
@@ -9,7 +9,7 @@ export interface Connections {
   readonly redis: Redis;
   readonly queue: Queue;
   readonly completions: Completions;
-  /** Resolves once everything is connected; rejects with `E_CLUSTER_AUTH` when Redis refuses the credentials. */
+  /** Resolves once everything is connected; rejects with `E_CLUSTER_AUTH` when Redis refuses the credentials, `E_CLUSTER_TLS` when its certificate does not verify. */
   readonly ready: Promise<void>;
   close(): Promise<void>;
 }
@@ -26,7 +26,7 @@ export function connect(connection: RedisConnection, queueName: string, prefix: 
   queue.on('error', () => {});
   const events = new QueueEvents(queueName, { connection: given[1]!, prefix });
   events.on('error', () => {});
-  const auth = authFailure(connection.url, [redis, ...given, queue, events]);
+  const auth = connectionRefused(connection.url, [redis, ...given, queue, events]);
   auth.catch(() => {});
   const ready = Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady(), redis.ping()]).then(() => undefined), auth]);
   ready.catch(() => {});

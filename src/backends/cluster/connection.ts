@@ -37,15 +37,46 @@ export class RedisAuthError extends CortadoError {
   }
 }
 
+/** The TLS handshake with Redis failed verification (an unknown CA, a name mismatch, an expired certificate): retrying will not help. */
+export class RedisTlsError extends CortadoError {
+  constructor(url: string, cause: Error & { code?: string }) {
+    super(
+      'E_CLUSTER_TLS',
+      `TLS to Redis at ${redactedUrl(url)} failed: the server certificate did not verify (${cause.code ?? 'TLS'}: ${cause.message.trim()}); ` +
+        'expected a certificate signed by a CA this side trusts and naming the host of the URL: give that CA as `tls: { ca }` ' +
+        '(`--tls-ca <file>` for `cortado worker`, CORTADO_REDIS_TLS_CA for the CLI)',
+      { cause },
+    );
+  }
+}
+
+/** Node's codes for a server certificate that does not verify. */
+const TLS_VERIFY_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 /**
  * Rejects with {@link RedisAuthError} as soon as any of `connections` (ioredis connections, or
- * BullMQ objects that relay their connections' errors) is refused for its credentials. ioredis would otherwise reconnect forever, and every command would wait.
+ * BullMQ objects that relay their connections' errors) is refused for its credentials, and with
+ * {@link RedisTlsError} when the server's certificate does not verify. ioredis would otherwise
+ * reconnect forever, and every command would wait.
  */
-export function authFailure(url: string, connections: ReadonlyArray<{ on(event: 'error', listener: (error: Error) => void): unknown }>): Promise<never> {
+export function connectionRefused(url: string, connections: ReadonlyArray<{ on(event: 'error', listener: (error: Error) => void): unknown }>): Promise<never> {
   return new Promise<never>((_, reject) => {
     for (const redis of connections) {
-      redis.on('error', (error: Error) => {
+      redis.on('error', (error: Error & { code?: string }) => {
         if (/NOAUTH|WRONGPASS|invalid (username-)?password|AUTH.*without any password/i.test(error.message)) reject(new RedisAuthError(url, error));
+        else if (error.code !== undefined && TLS_VERIFY_CODES.has(error.code)) reject(new RedisTlsError(url, error));
       });
     }
   });

@@ -8,7 +8,7 @@ import { formatIssues } from '../../protocol/policy.ts';
 import { serializeError } from '../errors/serialize.ts';
 import { CANCEL } from '../threads/progress.ts';
 import { FAILED, type WireBatch, type WireOutcome } from '../threads/wire.ts';
-import { authFailure, closeRedis, openRedis } from './connection.ts';
+import { connectionRefused, closeRedis, openRedis } from './connection.ts';
 import { redisConnectionSchema, type RedisConnection } from './redis-options.ts';
 import { CANCEL_FIELD, jobHashKey, resultKey, workerKey, type ClusterKeys } from './keys.ts';
 import { encodeOutcome, fromPayload } from './payload.ts';
@@ -155,7 +155,7 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
     lastError = error.message;
   });
   const beat = setInterval(() => void heartbeat(), HEARTBEAT_MS);
-  const auth = authFailure(o.redis.url, [redis, workerConnection, worker]);
+  const auth = connectionRefused(o.redis.url, [redis, workerConnection, worker]);
   auth.catch(() => {});
   const ready = (async () => {
     await Promise.race([Promise.all([worker.waitUntilReady(), redis.ping()]), auth]);
@@ -183,7 +183,8 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
           await withTimeout(worker.close(true), 2000);
         }
         await pool.destroy();
-        await redis.del(workerKey(keys, id)).catch(() => undefined);
+        // Never connected: a command would wait for a connection that cannot come.
+        if (!failed) await redis.del(workerKey(keys, id)).catch(() => undefined);
         await Promise.all([closeRedis(redis), closeRedis(workerConnection)]);
         log(`cortado worker ${id} stopped after ${batchesDone} batches`);
       })()),

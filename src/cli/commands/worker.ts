@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { integerFrom } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { CliUsageError } from '../errors.ts';
+import { redisConnectionFromCli } from '../redis-connection.ts';
 
 interface WorkerFlags {
   redis?: string;
@@ -32,7 +32,7 @@ export function workerCommand(_context: CommandContext): Command {
     .option('--lock-ms <ms>', 'BullMQ lock: a worker killed mid-batch loses it after this [default: 5000]', integerFrom(100))
     .option('--stalled-ms <ms>', 'how often lost batches are handed back to the queue [default: 5000]', integerFrom(100))
     .option('--grace-ms <ms>', 'on SIGTERM, how long to let batches in flight finish before handing them back [default: 30000]', integerFrom(0))
-    .option('--tls-ca <file>', 'CA certificate (PEM) that signed the Redis server certificate (with rediss://)')
+    .option('--tls-ca <file>', 'CA certificate (PEM) that signed the Redis server certificate, with rediss:// [env: CORTADO_REDIS_TLS_CA]')
     .option('--max-payload-mb <n>', 'largest job accepted, MiB [default: 64]', integerFrom(1))
     .option('--max-result-mb <n>', 'largest batch result stored, MiB [default: 256]', integerFrom(1))
     .option('--prefix <name>', 'Redis key prefix, as the driver uses [default: cortado]')
@@ -49,14 +49,8 @@ export function workerCommand(_context: CommandContext): Command {
       if (flags.redis === undefined) throw new CliUsageError('Expected --redis <url> (or CORTADO_REDIS), got neither');
       const { startClusterWorker } = await import('../../backends/cluster/worker.ts');
       const log = flags.quiet ? () => {} : (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-      const tls = flags.tlsCa === undefined ? undefined : { ca: readFileSync(flags.tlsCa) };
       const worker = startClusterWorker({
-        redis: {
-          url: flags.redis,
-          ...(process.env.REDIS_PASSWORD ? { password: process.env.REDIS_PASSWORD } : {}),
-          ...(process.env.REDIS_USERNAME ? { username: process.env.REDIS_USERNAME } : {}),
-          ...(tls === undefined ? {} : { tls }),
-        },
+        redis: redisConnectionFromCli(flags.redis, flags.tlsCa ?? (process.env.CORTADO_REDIS_TLS_CA || undefined)),
         ...(flags.workers === undefined ? {} : { workers: flags.workers }),
         ...(flags.root === undefined ? {} : { roots: flags.root }),
         ...(flags.lockMs === undefined ? {} : { lockMs: flags.lockMs }),

@@ -2,7 +2,7 @@ import type { Column, NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
 import { readBasket, type BasketData } from './basket.ts';
 import { copyBigEndian } from './decode.ts';
-import { countBits, decodeValues, storedSize } from './encodings.ts';
+import { countBits, decodeBits, decodeValues, storedSize } from './encodings.ts';
 import type { ByteSource } from './prefetch.ts';
 import { KIND_CODECS } from './kinds.ts';
 import type { BasketRef, BranchLayout } from './layout.ts';
@@ -53,15 +53,6 @@ function malformed(handle: ByteSource, layout: BranchLayout, message: string): I
     { path: handle.path, branch: layout.name });
 }
 
-/**
- * TObject's fBits of referenced objects carry a process id after the value: uproot reads those
- * bytes as more values; cortado refuses rather than give numbers that are not fBits.
- */
-function referencedBits(handle: ByteSource, layout: BranchLayout): IoError {
-  return new IoError('E_IO_UNSUPPORTED', `Expected TObject fBits values of 4 bytes each in branch ${layout.name} of ` +
-    `${handle.path}, got referenced objects whose fBits carry a 2-byte process id (not read as numbers)`,
-  { path: handle.path, branch: layout.name });
-}
 
 /** Byte offsets of each entry in a basket without an entry-offset array, from its counter's values. */
 async function offsetsFromCounter(handle: ByteSource, layout: BranchLayout, counter: BranchLayout, ref: BasketRef,
@@ -99,6 +90,11 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
   const baskets = layout.baskets;
   const first = firstBasket(baskets, start);
   const covered = n === 0 ? start : (baskets[first]?.start ?? Infinity);
+  if (n > 0 && layout.entries !== undefined && stop > layout.entries && covered > start) {
+    throw malformed(handle, layout, `Expected branch ${layout.name} to hold entries ${start}–${stop}, got a branch ` +
+      `that holds ${layout.entries} (its fEntries; the tree holds more): it was never filled that far, so it has no ` +
+      'values there (uproot reads a branch over its own entries only)');
+  }
   if (n > 0 && covered > start) {
     const held = baskets.length ? `its baskets hold entries ${baskets[0]!.start}–${baskets[baskets.length - 1]!.stop}` : 'it has no baskets';
     throw malformed(handle, layout, `Expected a basket holding entry ${start}, got none: ${held}`);
@@ -116,9 +112,16 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
       const hi = Math.min(stop, ref.stop);
       const from = (entry - ref.start) * per * size;
       const count = (hi - entry) * per;
-      // Exactly this many bytes: more would mean values of another size (a referenced fBits).
+      // Exactly this many bytes: more means values of another size (a referenced fBits, whose
+      // process ids are skipped value by value).
       if (basket.data.length !== (ref.stop - ref.start) * per * size) {
-        if (encoding.type === 'bits') throw referencedBits(handle, layout);
+        if (encoding.type === 'bits' && countBits(basket.data, 0, basket.data.length) === (ref.stop - ref.start) * per) {
+          const all = new Uint32Array((ref.stop - ref.start) * per);
+          decodeBits(basket.data, 0, basket.data.length, all, 0);
+          (out as Uint32Array).set(all.subarray((entry - ref.start) * per, (hi - ref.start) * per), (entry - start) * per);
+          entry = hi;
+          continue;
+        }
         throw malformed(handle, layout, `Expected ${(ref.stop - ref.start) * per * size} data bytes in basket ${k}, ` +
           `got ${basket.data.length}`);
       }
@@ -160,15 +163,14 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
     let o = entry - start;
     for (let i = lo; i < end; i++) {
       const bytes = bo[i + 1]! - bo[i]! - header;
-      if (bits && bytes >= 0 && bo[i + 1]! <= basket.data.length &&
-        countBits(basket.data, bo[i]! + header, bytes) !== bytes / size) {
-        throw referencedBits(handle, layout);
-      }
-      if (bytes < 0 || bytes % size !== 0 || bo[i + 1]! > basket.data.length) {
+      // fBits: 4 bytes per value, 6 for a referenced object's (its process id follows).
+      const values = bits && bytes >= 0 && bo[i + 1]! <= basket.data.length
+        ? countBits(basket.data, bo[i]! + header, bytes) : bytes / size;
+      if (bytes < 0 || !Number.isInteger(values) || values < 0 || bo[i + 1]! > basket.data.length) {
         throw malformed(handle, layout, `Expected entry ${ref.start + i} to span ${header} header bytes and a whole number ` +
           `of ${size}-byte values within basket ${k}, got bytes ${bo[i]}–${bo[i + 1]} of ${basket.data.length}`);
       }
-      total += bytes / size;
+      total += values;
       offsets[++o] = total;
     }
     parts.push({ basket, bo, lo, end });
@@ -177,6 +179,10 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
   const values: NumericArray = new ctor(total);
   let at = 0;
   for (const { basket, bo, lo, end } of parts) {
+    if (bits) {
+      for (let i = lo; i < end; i++) at += decodeBits(basket.data, bo[i]! + header, bo[i + 1]! - bo[i]! - header, values, at);
+      continue;
+    }
     if (header === 0) {
       const count = (bo[end]! - bo[lo]!) / size;
       if (plain) copyBigEndian(basket.data, bo[lo]!, count, values, at, codecSize);

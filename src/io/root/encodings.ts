@@ -13,7 +13,7 @@ export type Encoding =
   | { readonly type: 'float32-as-float64' }
   | { readonly type: 'ranged'; readonly low: number; readonly high: number; readonly bits: number }
   | { readonly type: 'truncated'; readonly bits: number }
-  /** TObject's fBits: a uint32 (read plain), followed by a 2-byte process id when its kIsReferenced bit is set (refused). */
+  /** TObject's fBits: a uint32, followed by a 2-byte process id when its kIsReferenced bit is set (skipped). */
   | { readonly type: 'bits' };
 
 /** TObject's kIsReferenced bit: a referenced object's fBits is followed by its process id. */
@@ -33,6 +33,24 @@ export function countBits(src: Uint8Array, srcByte: number, length: number): num
     n++;
   }
   return at === end ? n : -1;
+}
+
+/**
+ * Reads the fBits values in `length` bytes at `srcByte` into `out` from `outIndex`, skipping the
+ * process id after each referenced one (as TObject's streamer does); returns how many it read.
+ * The bytes must hold whole values ({@link countBits} ≥ 0).
+ */
+export function decodeBits(src: Uint8Array, srcByte: number, length: number, out: NumericArray, outIndex: number): number {
+  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  let n = 0;
+  let at = srcByte;
+  const end = srcByte + length;
+  while (at + 4 <= end) {
+    const word = view.getUint32(at);
+    out[outIndex + n++] = word;
+    at += word & IS_REFERENCED ? 6 : 4;
+  }
+  return n;
 }
 
 /** Plain storage. */

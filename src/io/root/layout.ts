@@ -46,6 +46,12 @@ export interface BranchLayout {
   /** How values are stored (plain, or Double32/Float16 packings). */
   readonly encoding: Encoding;
   readonly baskets: readonly BasketRef[];
+  /**
+   * The branch's own entry count (`fEntries`), when its record was read. It equals the tree's
+   * except in rare files (a member of a split object that was never filled has 0): uproot reads a
+   * branch over these entries only, and cortado refuses a range past them with `E_IO_MALFORMED`.
+   */
+  readonly entries?: number;
   readonly info: BranchInfo | undefined;
 }
 
@@ -280,10 +286,11 @@ function interpretLeaf(leaf: RootObject): Interpretation | string {
  */
 export function branchLayout(branch: RootObject, name: string, context: LayoutContext): BranchLayout {
   const baskets = basketRefs(branch);
+  const entries = num(branch['fEntries']);
   const hasEntryOffsets = num(branch['fEntryOffsetLen']) > 0;
   const unsupported = (reason: string): BranchLayout => ({
     name, kind: undefined, unsupported: reason, jagged: false, fixed: 1, shape: [], hasEntryOffsets, headerBytes: 0,
-    encoding: PLAIN, baskets, info: undefined,
+    encoding: PLAIN, baskets, entries, info: undefined,
   });
   // A TClonesArray or std::vector of objects (fType 3, 4): its own values are the item counts.
   const elementCount = branch._class === 'TBranchElement' && (num(branch['fType']) === 3 || num(branch['fType']) === 4);
@@ -302,6 +309,6 @@ export function branchLayout(branch: RootObject, name: string, context: LayoutCo
   const info: BranchInfo = counter !== undefined ? { name, kind, jagged, counter } : { name, kind, jagged };
   return {
     name, kind, jagged, ...(counter !== undefined ? { counter } : {}), fixed, shape, hasEntryOffsets, headerBytes, encoding,
-    baskets, info,
+    baskets, entries, info,
   };
 }

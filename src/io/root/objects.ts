@@ -172,7 +172,9 @@ export function readTList(r: ObjectReader, c: RootCursor, className = 'TList'): 
   const arr: (RootObject | null)[] = new Array(n);
   for (let i = 0; i < n; i++) {
     arr[i] = r.readObjectAny(c);
-    if (v.version > 4) c.skip(c.u8()); // the option
+    // The option string follows every item from version 4 on; only version 5 allows its long form.
+    const n = c.u8();
+    c.skip(n === 255 && v.version > 4 ? c.i32() : n);
   }
   if (v.end !== undefined) c.to(v.end);
   return { _class: className, fName, arr };

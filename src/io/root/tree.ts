@@ -151,10 +151,15 @@ export class RootTree implements EventSource {
    * entry data of each: what the compression test compares across algorithms.
    */
   async basketData(branch: string): Promise<Uint8Array[]> {
+    return (await this.baskets(branch)).map((b) => b.data);
+  }
+
+  /** @internal Every basket of `branch` decompressed: its entry data and entry byte offsets (if stored). */
+  async baskets(branch: string): Promise<BasketData[]> {
     const layout = this.#meta.layouts.get(branch);
     if (!layout) throw new IoError('E_IO_BRANCH_NOT_FOUND', `Expected a branch named ${branch}, got none`, { path: this.path, branch });
-    const out: Uint8Array[] = [];
-    for (let k = 0; k < layout.baskets.length; k++) out.push((await readBasket(this.#handle, layout, layout.baskets[k]!, k)).data);
+    const out: BasketData[] = [];
+    for (let k = 0; k < layout.baskets.length; k++) out.push(await readBasket(this.#handle, layout, layout.baskets[k]!, k));
     return out;
   }
 

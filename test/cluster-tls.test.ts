@@ -1,0 +1,71 @@
+/**
+ * The cluster backend over TLS: a redis-server that listens with TLS only (`--port 0
+ * --tls-port …`), certificates made at test time with openssl, the driver's `tls` options and
+ * `cortado worker --tls-ca`. A client given the wrong CA fails at once with `E_CLUSTER_TLS`.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cluster } from '../src/backends/cluster.ts';
+import { fromFunction } from '../src/protocol/computable.ts';
+import { square } from './fixtures/processors.ts';
+import { describeWithRedis, spawnWorker, startRedis, type TestRedis, type WorkerProcess } from './helpers/redis.ts';
+import { hasOpenssl, makeCertificates } from './helpers/tls-certs.ts';
+
+const inputs = Array.from({ length: 40 }, (_, i) => i);
+const sumOfSquares = (xs: readonly number[]) => xs.reduce((s, x) => s + x * x, 0);
+
+if (!hasOpenssl) {
+  if (process.env.CI) throw new Error('Expected openssl on the PATH (CI is set; apt-get install openssl), got none');
+  console.warn('[skip] cluster TLS tests: openssl is not installed (apt-get install openssl)');
+}
+
+(hasOpenssl ? describeWithRedis : describe.skip)('cluster(): Redis over TLS (rediss://)', () => {
+  let redis: TestRedis;
+  let dir: string;
+  let certs: ReturnType<typeof makeCertificates>;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cortado-tls-'));
+    certs = makeCertificates(dir);
+    redis = await startRedis({ tls: certs });
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop(2000)));
+    await redis?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('driver (tls: { ca }) and `cortado worker --tls-ca` compute over rediss://; the result is exact', async () => {
+    expect(redis.url).toMatch(/^rediss:\/\/127\.0\.0\.1:\d+$/);
+    const w = spawnWorker(redis.url, ['--tls-ca', certs.ca]);
+    workers.push(w);
+    await w.ready;
+    await using backend = cluster({ redis: { url: redis.url, tls: { ca: readFileSync(certs.ca) } }, sweepMs: 250 });
+    const task = backend.compute(fromFunction(square, inputs), { batchSize: 8 });
+    expect(await task.result()).toBe(sumOfSquares(inputs));
+    expect((await backend.workers()).map((l) => l.pid)).toContain(w.child.pid);
+  }, 30_000);
+
+  it('the wrong CA: the driver fails at once with E_CLUSTER_TLS, and so does a worker (exit 1)', async () => {
+    await using backend = cluster({ redis: { url: redis.url, tls: { ca: readFileSync(certs.wrongCa) } }, sweepMs: 250 });
+    const task = backend.compute(fromFunction(square, inputs), { batchSize: 8, errorPolicy: { maxRetries: 0, backoff: false } });
+    const partial = await task.wait();
+    expect(task.status).toBe('cancelled');
+    expect(partial.error).toMatchObject({ code: 'E_CLUSTER_TLS' });
+    expect((partial.error as Error).message).toMatch(/TLS to Redis at rediss:\/\/127\.0\.0\.1:\d+\/? failed: the server certificate did not verify \(SELF_SIGNED_CERT_IN_CHAIN.*give that CA as `tls: \{ ca \}`/);
+
+    const w = spawnWorker(redis.url, ['--tls-ca', certs.wrongCa]);
+    workers.push(w);
+    expect(await w.exited).toBe(1);
+    expect(w.output()).toMatch(/E_CLUSTER_TLS.*--tls-ca/);
+  }, 30_000);
+
+  it('no CA at all against a server certificate of a private CA: E_CLUSTER_TLS too (never a silent wait)', async () => {
+    await using backend = cluster({ redis: redis.url, sweepMs: 250 });
+    const partial = await backend.compute(fromFunction(square, [1, 2]), { errorPolicy: { maxRetries: 0, backoff: false } }).wait();
+    expect(partial.error).toMatchObject({ code: 'E_CLUSTER_TLS' });
+  }, 30_000);
+});
