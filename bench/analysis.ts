@@ -27,7 +27,7 @@ import { gzipSync } from 'node:zlib';
 import { threads } from '../src/backends/threads.ts';
 import { dataGroup, dataset } from '../src/io/dataset/index.ts';
 import { ColumnarParquetWriter } from '../src/io/demo/columnar-writer.ts';
-import { DEMO_COLUMNS } from '../src/io/demo/generate.ts';
+import { DEMO_COLUMNS, demoGroupColumns } from '../src/io/demo/generate.ts';
 import { generateBlock } from '../src/io/demo/physics.ts';
 import { Random } from '../src/io/demo/random.ts';
 import { preprocess } from '../src/io/prepare/index.ts';
@@ -68,20 +68,7 @@ async function writeBigFile(path: string, events: number, codec: string, seed: n
   const physics = { signalFraction: 0.3, continuumFraction: 0.15, continuumSlope: 25 };
   for (let start = 0; start < events; start += 100_000) {
     const rows = Math.min(100_000, events - start);
-    const b = generateBlock(rng, rows, physics);
-    const event = new BigInt64Array(rows);
-    for (let i = 0; i < rows; i++) event[i] = BigInt(start + i + 1);
-    writer.writeGroup(rows, [
-      { name: 'run', type: 'INT32', values: new Int32Array(rows).fill(1) },
-      { name: 'event', type: 'INT64', values: event },
-      { name: 'nMuon', type: 'INT32', values: b.nMuon },
-      { name: 'Muon_pt', type: 'FLOAT', values: b.pt, offsets: b.offsets },
-      { name: 'Muon_eta', type: 'FLOAT', values: b.eta, offsets: b.offsets },
-      { name: 'Muon_phi', type: 'FLOAT', values: b.phi, offsets: b.offsets },
-      { name: 'Muon_mass', type: 'FLOAT', values: b.mass, offsets: b.offsets },
-      { name: 'Muon_charge', type: 'INT32', values: b.charge, offsets: b.offsets },
-      { name: 'MET_pt', type: 'FLOAT', values: b.metPt },
-    ]);
+    writer.writeGroup(rows, demoGroupColumns(generateBlock(rng, rows, physics), 1, start + 1));
   }
   writer.finish();
 }

@@ -61,8 +61,10 @@ export type { InlineOptions } from './backends/inline.ts';
 export { threads, NotTransferableError } from './backends/threads.ts';
 export type { ThreadsOptions } from './backends/threads.ts';
 // The cluster backend loads BullMQ and ioredis only when a task first runs on it (and `cortado
-// worker` only in its own command), so importing cortado stays light.
+// worker` only in its own command): they are optional peer dependencies, so importing cortado
+// stays light and a plain install leaves them out.
 export { cluster } from './backends/cluster/backend.ts';
+export { ClusterDependencyError } from './backends/cluster/stack.ts';
 export { ProcessorNotAllowedError } from './backends/cluster/roots.ts';
 export { ClusterPayloadError, ClusterSizeError } from './backends/cluster/payload.ts';
 export { ClusterJobError } from './backends/cluster/executor.ts';

@@ -9,7 +9,7 @@ import { encodeResult } from '../codec/encode.ts';
 import { serializeError } from '../errors/serialize.ts';
 import { loadProcessor } from '../resolve-processor.ts';
 import { loadDataElement, tryDataElement } from './known-kinds.ts';
-import { CANCEL, CURRENT, FINISHED } from './progress.ts';
+import { CANCEL, CURRENT, FINISHED, WORKER } from './progress.ts';
 import { DONE, FAILED, type WireBatch, type WireData, type WireOutcome, type WireProcessor } from './wire.ts';
 
 const functions = new Map<string, ProcessorFn<unknown, unknown>>();
@@ -34,6 +34,7 @@ async function processorFn(ref: WireProcessor): Promise<ProcessorFn<unknown, unk
 export async function runWireBatch(batch: WireBatch): Promise<{ outcome: WireOutcome; transfer: ArrayBuffer[] }> {
   const began = performance.now();
   const progress = new Int32Array(batch.progress);
+  Atomics.store(progress, WORKER, threadId);
   const { ranges, groupIndex, processorIndex } = batch;
   const n = ranges.length / 2;
   const status = new Uint8Array(n);
