@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inline } from '../src/backends/inline.ts';
-import type { JaggedColumn, NumericArray } from '../src/io/columns.ts';
+import type { JaggedColumn } from '../src/io/columns.ts';
 import { dataset } from '../src/io/dataset/dataset.ts';
 import { openSource } from '../src/io/open.ts';
 import { preprocess } from '../src/io/prepare/preprocess.ts';
@@ -89,10 +89,10 @@ describe.runIf(hasPython && hasData)('skim files read by pyarrow and polars', ()
         expect(col.polarsSame, `${branch.name}: polars and pyarrow agree`).toBe(true);
         const column = columns[branch.name]!;
         const want = ArrayBuffer.isView(column)
-          ? Array.from(column as NumericArray, (v) => plain(v, branch.kind))
+          ? Array.from(column as unknown as ArrayLike<number | bigint>, (v) => plain(v, branch.kind))
           : Array.from({ length: (column as JaggedColumn).offsets.length - 1 }, (_, i) => {
               const { offsets, values } = column as JaggedColumn;
-              return Array.from(values.subarray(offsets[i]!, offsets[i + 1]!) as NumericArray, (v) => plain(v, branch.kind));
+              return Array.from(values.subarray(offsets[i]!, offsets[i + 1]!) as unknown as ArrayLike<number | bigint>, (v) => plain(v, branch.kind));
             });
         expect(col.values, branch.name).toEqual(want);
       }
