@@ -12,11 +12,14 @@
  * separately; events/s, the 1→2-worker speed-up and peak RSS are printed, and the cutflows of
  * every configuration must agree.
  *
- *   npx tsx bench/analysis.ts [--events 1000000] [--small 100] [--runs 3] [--workers 1,2] [--step 100000]
+ *   npx tsx bench/analysis.ts [--events 1000000] [--small 100] [--runs 3] [--workers 1,2] [--step 100000] [--dir DIR]
+ *
+ * `--dir DIR` writes the files into DIR and keeps them (files already there are reused), so that
+ * repeated runs skip generating them.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
@@ -24,11 +27,13 @@ import { gzipSync } from 'node:zlib';
 import { threads } from '../src/backends/threads.ts';
 import { dataGroup, dataset } from '../src/io/dataset/index.ts';
 import { ColumnarParquetWriter } from '../src/io/demo/columnar-writer.ts';
-import { DEMO_COLUMNS } from '../src/io/demo/generate.ts';
+import { DEMO_COLUMNS, demoGroupColumns } from '../src/io/demo/generate.ts';
 import { generateBlock } from '../src/io/demo/physics.ts';
 import { Random } from '../src/io/demo/random.ts';
 import { preprocess } from '../src/io/prepare/index.ts';
-import { coffeaTest } from './coffea-processor.ts';
+import type { InspectionEvent } from 'xstate';
+import { fromFunction } from '../src/protocol/computable.ts';
+import { coffeaTest, startUp } from './coffea-processor.ts';
 import { arg, fmt, median } from './stats.ts';
 
 const SHARED = join(fileURLToPath(new URL('.', import.meta.url)), '../../shared/data/nanoaod');
@@ -46,7 +51,11 @@ interface Fileset {
 
 interface ChildResult {
   readonly events: number;
+  readonly startMs: number;
   readonly prepareMs: number;
+  /** Distinct worker threads that ran preparation batches, and how many batches. */
+  readonly prepareThreads: number;
+  readonly prepareBatches: number;
   readonly processMs: number[];
   readonly peakRssMiB: number;
   readonly cutflows: string;
@@ -59,20 +68,7 @@ async function writeBigFile(path: string, events: number, codec: string, seed: n
   const physics = { signalFraction: 0.3, continuumFraction: 0.15, continuumSlope: 25 };
   for (let start = 0; start < events; start += 100_000) {
     const rows = Math.min(100_000, events - start);
-    const b = generateBlock(rng, rows, physics);
-    const event = new BigInt64Array(rows);
-    for (let i = 0; i < rows; i++) event[i] = BigInt(start + i + 1);
-    writer.writeGroup(rows, [
-      { name: 'run', type: 'INT32', values: new Int32Array(rows).fill(1) },
-      { name: 'event', type: 'INT64', values: event },
-      { name: 'nMuon', type: 'INT32', values: b.nMuon },
-      { name: 'Muon_pt', type: 'FLOAT', values: b.pt, offsets: b.offsets },
-      { name: 'Muon_eta', type: 'FLOAT', values: b.eta, offsets: b.offsets },
-      { name: 'Muon_phi', type: 'FLOAT', values: b.phi, offsets: b.offsets },
-      { name: 'Muon_mass', type: 'FLOAT', values: b.mass, offsets: b.offsets },
-      { name: 'Muon_charge', type: 'INT32', values: b.charge, offsets: b.offsets },
-      { name: 'MET_pt', type: 'FLOAT', values: b.metPt },
-    ]);
+    writer.writeGroup(rows, demoGroupColumns(generateBlock(rng, rows, physics), 1, start + 1));
   }
   writer.finish();
 }
@@ -81,8 +77,19 @@ async function writeBigFile(path: string, events: number, codec: string, seed: n
 async function child(spec: { fileset: Fileset; workers: number; runs: number; step: number }): Promise<ChildResult> {
   const group = dataGroup(Object.entries(spec.fileset.datasets).map(([name, files]) => dataset(name, files)));
   await using backend = threads({ workers: spec.workers });
+  // Starting the worker threads (loading modules) is timed on its own, not as preparation.
   let t = performance.now();
-  const prepared = await preprocess(backend, group, { stepSize: spec.step });
+  await backend.run(fromFunction(startUp, Array.from({ length: spec.workers }, (_, i) => i)));
+  const startMs = performance.now() - t;
+  const threadsSeen = new Set<string>();
+  let prepareBatches = 0;
+  const inspect = (event: InspectionEvent): void => {
+    if (event.type !== '@xstate.event' || (event.event as { type: string }).type !== 'LANE.DONE') return;
+    prepareBatches++;
+    threadsSeen.add((event.event as unknown as { outcome: { worker?: { id: string } } }).outcome.worker?.id ?? "main");
+  };
+  t = performance.now();
+  const prepared = await preprocess(backend, group, { stepSize: spec.step, compute: { inspect } });
   const prepareMs = performance.now() - t;
   const processMs: number[] = [];
   let cutflows = '';
@@ -95,7 +102,7 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
     cutflows = JSON.stringify(flows);
     events = flows.reduce((n, [, c]) => n + c.events, 0);
   }
-  return { events, prepareMs, processMs, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows };
+  return { events, startMs, prepareMs, prepareThreads: threadsSeen.size, prepareBatches, processMs, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows };
 }
 
 async function main(): Promise<void> {
@@ -104,37 +111,43 @@ async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
   const step = Number(arg('step', '100000'));
   const workerCounts = arg('workers', '1,2').split(',').map(Number);
-  const dir = await mkdtemp(join(tmpdir(), 'cortado-analysis-'));
+  const keep = arg('dir', '');
+  const dir = keep === '' ? await mkdtemp(join(tmpdir(), 'cortado-analysis-')) : keep;
+  if (keep !== '') await mkdir(dir, { recursive: true });
+  const exists = async (path: string) => keep !== '' && (await stat(path).then(() => true, () => false));
   try {
     const big: Record<string, string[]> = {};
     let t = performance.now();
     for (const [i, codec] of Object.keys(CODECS).entries()) {
-      const path = join(dir, `big_${codec.toLowerCase()}.parquet`);
-      await writeBigFile(path, events, codec, i + 1);
+      const path = join(dir, `big_${codec.toLowerCase()}_${events}.parquet`);
+      if (!(await exists(path))) await writeBigFile(path, events, codec, i + 1);
       big[`big-${codec.toLowerCase()}`] = [path];
     }
     const smallSets: Record<string, string[]> = {};
     for (let k = 0; k < small; k++) {
       const sample = SMALL_SAMPLES[k % SMALL_SAMPLES.length]!;
       const copy = join(dir, `small_${k}_${sample}`);
-      await copyFile(join(SHARED, sample), copy);
+      if (!(await exists(copy))) await copyFile(join(SHARED, sample), copy);
       (smallSets[`small-${sample.replace('.', '-')}`] ??= []).push(copy);
     }
     console.log(
       `analysis: coffea test processor (2 × 30,000-bin histograms + cutflow per dataset); big: ${Object.keys(CODECS).length} × ${fmt(events)} ` +
         `generated Parquet events (${Object.keys(CODECS).join(', ')}); mixed: those + ${small} copies of ${SMALL_SAMPLES.join(', ')}; ` +
-        `step ${fmt(step)}; processing: median of ${runs} runs; files written in ${fmt(performance.now() - t)} ms`,
+        `step ${fmt(step)}; processing: median of ${runs} runs; files written in ${fmt(performance.now() - t)} ms; ` +
+        `${availableParallelism()} CPUs, load average ${loadavg().map((l) => fmt(l, 1)).join(' ')} (1, 5, 15 min)`,
     );
     const filesets: Fileset[] = [
       { name: 'big', datasets: big },
       { name: 'mixed', datasets: { ...big, ...smallSets } },
     ];
     const cutflows = new Map<string, string>();
-    for (const fileset of filesets) {
+    const only = arg('filesets', 'big,mixed').split(',');
+    for (const fileset of filesets.filter((f) => only.includes(f.name))) {
       let base: number | undefined;
+      let basePrepare: number | undefined;
       for (const workers of workerCounts) {
         const spec = JSON.stringify({ fileset, workers, runs, step });
-        const out = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', spec], {
+        const out = spawnSync(process.execPath, [...(process.env.ANALYSIS_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', fileURLToPath(import.meta.url), '--child', spec], {
           encoding: 'utf8',
           maxBuffer: 1 << 26,
         });
@@ -147,19 +160,22 @@ async function main(): Promise<void> {
         const p = median(r.processMs);
         const rate = (r.events / p) * 1000;
         base ??= workers === 1 ? rate : undefined;
+        basePrepare ??= workers === 1 ? r.prepareMs : undefined;
         const previous = cutflows.get(fileset.name);
         const agree = previous === undefined ? '' : previous === r.cutflows ? ', cutflows equal' : ', CUTFLOWS DIFFER';
         cutflows.set(fileset.name, r.cutflows);
         console.log(
-          `  ${fileset.name.padEnd(5)} ${workers} worker(s): ${fmt(r.events)} events; prepare ${fmt(r.prepareMs)} ms; ` +
+          `  ${fileset.name.padEnd(5)} ${workers} worker(s): ${fmt(r.events)} events; start ${fmt(r.startMs)} ms; ` +
+            `prepare ${fmt(r.prepareMs)} ms (${r.prepareBatches} batches on ${r.prepareThreads} thread(s)` +
+            `${basePrepare !== undefined && workers !== 1 ? `; ×${fmt(basePrepare / r.prepareMs, 2)} over 1 worker` : ''}); ` +
             `process ${fmt(p)} ms = ${fmt(rate / 1e6, 2)} M events/s` +
             `${base !== undefined && workers !== 1 ? ` (×${fmt(rate / base, 2)} over 1 worker)` : ''}; ` +
-            `prepare+process ${fmt(((r.events / (p + r.prepareMs)) * 1000) / 1e6, 2)} M events/s; peak RSS ${fmt(r.peakRssMiB)} MiB${agree}`,
+            `prepare+process ${fmt(((r.events / (p + r.prepareMs)) * 1000) / 1e6, 2)} M events/s; peak RSS ${fmt(r.peakRssMiB)} MiB${agree}; load average ${loadavg().map((l) => fmt(l, 1)).join(' ')}`,
         );
       }
     }
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (keep === '') await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { filter, firstValueFrom } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { cluster } from '../src/backends/cluster.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
@@ -144,6 +144,37 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline && (await added()).length > 0) await sleep(100);
     expect(await added()).toEqual([]);
+  }, 45_000);
+
+  it('two drivers running the same computable at once run independently: both exact, no retry, nothing taken from the other, no key left', async () => {
+    const a = worker();
+    const b = worker();
+    await Promise.all([a.ready, b.ready]);
+    const client = redis.client();
+    const many = Array.from({ length: 120 }, (_, i) => i);
+    const leases = async () => (await client.keys('cortado:t:*:lease')).length;
+    await using one = cluster({ redis: redis.url, ...FAST, leaseMs: 1000 });
+    await using two = cluster({ redis: redis.url, ...FAST, leaseMs: 1000 });
+    const first = one.compute(fromFunction(countedSquare, many), { batchSize: 10 });
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && (await leases()) === 0) await sleep(20);
+    // Same computable, same fixed batches: without leases both drivers would send the same job ids.
+    const second = two.compute(fromFunction(countedSquare, many), { batchSize: 10 });
+    let most = 0;
+    while (first.status === 'running' && second.status === 'running') {
+      most = Math.max(most, await leases());
+      await sleep(20);
+    }
+    const retries = (task: typeof first) => lastValueFrom(task.progress$).then((p) => p.retries);
+    const [r1, r2, retries1, retries2] = await Promise.all([first.result(), second.result(), retries(first), retries(second)]);
+    expect([r1, r2]).toEqual([sumOfSquares(many), sumOfSquares(many)]);
+    expect([retries1, retries2]).toEqual([0, 0]);
+    expect([first.partial().failed, second.partial().failed]).toEqual([[], []]);
+    expect(most).toBe(2); // two namespaces, one lease each
+    // Each driver computed everything itself: every element ran (at least) twice.
+    expect(many.filter((x) => (runs().get(x) ?? 0) < 2)).toEqual([]);
+    await Promise.all([one.dispose(), two.dispose()]);
+    expect(await client.keys('cortado:t:*')).toEqual([]);
   }, 45_000);
 
   it('driver killed and restarted: batches that finished meanwhile are picked up from Redis, not recomputed', async () => {

@@ -7,9 +7,11 @@ import type { ComputeOptions, ResolvedComputeOptions } from '../options.ts';
 import { NotTransferableError, closureMessage } from '../threads/errors.ts';
 import type { Connections } from './connect.ts';
 import { clusterExecutor } from './executor.ts';
+import { claimTask, type TaskLease } from './lease.ts';
 import { resultKey, taskIdOf, taskPattern, workersPattern, type ClusterKeys } from './keys.ts';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.ts';
 import type { RedisConnection } from './redis-options.ts';
+import { importClusterModule } from './stack.ts';
 
 class ClusterBackend extends BaseBackend {
   readonly name = 'cluster';
@@ -18,6 +20,8 @@ class ClusterBackend extends BaseBackend {
   #connections: Promise<Connections> | undefined;
   readonly #abandoned = new Set<string>();
   readonly #cleanups = new Set<Promise<void>>();
+  /** The lease of the task being created (handed from `executor()` to `compute()`). */
+  #lease: { claimed?: Promise<TaskLease> } | undefined;
 
   constructor(options: ResolvedClusterOptions) {
     super({ cancelOnDispose: options.cancelOnDispose });
@@ -27,15 +31,22 @@ class ClusterBackend extends BaseBackend {
 
   /** Connections, opened on first use: a backend that never computes loads and connects nothing. */
   #connect(): Promise<Connections> {
-    this.#connections ??= import('./connect.ts').then(({ connect }) => connect(this.options.redis as RedisConnection, this.options.queue, this.options.prefix));
+    this.#connections ??= importClusterModule('cluster()', () => import('./connect.ts')).then(({ connect }) => connect(this.options.redis as RedisConnection, this.options.queue, this.options.prefix));
     return this.#connections;
   }
 
   override compute<R>(computable: Computable<R>, options: ComputeOptions = {}): Task<R> {
     const sized = options.batchSize === undefined && options.targetBatchMs === undefined ? { ...options, targetBatchMs: this.options.targetBatchMs } : options;
     const task = super.compute(computable, sized);
-    // Whatever a task left in Redis (results of batches cut differently by a driver that died) goes with it.
-    const cleanup = task.wait().then(() => this.#deleteTaskKeys(taskIdOf(computable.key)));
+    const lease = this.#lease;
+    this.#lease = undefined;
+    // Whatever a task left in its namespace (results of batches cut differently by a driver that died) goes with it.
+    const cleanup = task.wait().then(async () => {
+      const held = await lease?.claimed?.catch(() => undefined);
+      if (held === undefined) return;
+      held.stop();
+      await this.#deleteTaskKeys(held.taskId);
+    });
     this.#cleanups.add(cleanup);
     void cleanup.finally(() => this.#cleanups.delete(cleanup));
     return task;
@@ -56,10 +67,18 @@ class ClusterBackend extends BaseBackend {
   }
 
   protected executor(options: ResolvedComputeOptions, computable: Computable<unknown>): Executor {
+    // Claimed on the task's first batch: a task restored whole from its checkpoint claims nothing.
+    const lease: { claimed?: Promise<TaskLease> } = {};
+    this.#lease = lease;
+    const claim = () =>
+      (lease.claimed ??= this.#connect().then(async (c) => {
+        await c.ready;
+        return claimTask(c.redis, this.keys, taskIdOf(computable.key), this.options.leaseMs);
+      }));
     return clusterExecutor({
       connections: this.#connect(),
       keys: this.keys,
-      taskId: taskIdOf(computable.key),
+      lease: claim,
       slots: this.options.slots,
       collectStats: options.chunkSizer !== undefined,
       maxPayloadBytes: this.options.maxPayloadBytes,
@@ -94,8 +113,9 @@ class ClusterBackend extends BaseBackend {
   }
 
   async #deleteTaskKeys(taskId: string): Promise<void> {
-    if (this.#connections === undefined) return;
-    const c = await this.#connections;
+    // Connections that never opened (BullMQ or ioredis not installed) left nothing to delete.
+    const c = await this.#connections?.catch(() => undefined);
+    if (c === undefined) return;
     // Never connected (refused credentials, a certificate that does not verify): nothing was stored.
     if (!(await c.ready.then(() => true, () => false))) return;
     const keys = await scanAll(c.redis, taskPattern(this.keys, taskId)).catch(() => []);
@@ -106,8 +126,8 @@ class ClusterBackend extends BaseBackend {
     await Promise.all(this.#cleanups);
     const pending = this.#connections;
     this.#connections = undefined;
-    if (pending === undefined) return;
-    const c = await pending;
+    const c = await pending?.catch(() => undefined);
+    if (c === undefined) return;
     if (!(await c.ready.then(() => true, () => false))) this.#abandoned.clear();
     // Jobs given up on after a cancel: remove them if they are still queued, drop their results.
     for (const jobId of this.#abandoned) {

@@ -6,6 +6,7 @@ import { OutcomeBuilder } from '../threads/outcome.ts';
 import { DONE, FAILED, encodeBatch } from '../threads/wire.ts';
 import type { JobEnd } from './completions.ts';
 import type { Connections } from './connect.ts';
+import type { TaskLease } from './lease.ts';
 import { CANCEL_FIELD, jobHashKey, jobIdOf, resultKey, type ClusterKeys } from './keys.ts';
 import { decodeOutcome, toPayload } from './payload.ts';
 import type { LiveWorker } from './shared.ts';
@@ -18,7 +19,8 @@ export interface ClusterExecutorSettings {
   /** The driver's connections (opened on first use; awaited before each batch). */
   readonly connections: Promise<Connections>;
   readonly keys: ClusterKeys;
-  readonly taskId: string;
+  /** The task's namespace in Redis, claimed on the first batch (see `claimTask`). */
+  readonly lease: () => Promise<TaskLease>;
   readonly slots: number;
   readonly collectStats: boolean;
   readonly maxPayloadBytes: number;
@@ -55,6 +57,7 @@ async function runBatchOnCluster(unconnected: ClusterExecutorSettings, job: Batc
   const connections = await unconnected.connections;
   await connections.ready;
   const settings: Connected = { ...unconnected, queue: connections.queue, redis: connections.redis, completions: connections.completions };
+  const { taskId } = await settings.lease();
   const builder = new OutcomeBuilder(job, settings.collectStats);
   let pending = job.items.map((_, i) => i);
   // Elements a worker left not run (a cancelled or refused batch) go again in a batch of their own.
@@ -62,8 +65,8 @@ async function runBatchOnCluster(unconnected: ClusterExecutorSettings, job: Batc
     const { batch, sent, rejected } = encodeBatch(job, pending, settings.collectStats);
     for (const { index, error } of rejected) builder.fail(index, error);
     if (sent.length === 0) break;
-    const { payload } = toPayload(batch, settings.taskId, settings.maxPayloadBytes);
-    const jobId = jobIdOf(settings.taskId, batch.ranges, batch.attempts);
+    const { payload } = toPayload(batch, taskId, settings.maxPayloadBytes);
+    const jobId = jobIdOf(taskId, batch.ranges, batch.attempts);
     const bytes = await runJob(settings, jobId, payload, signal);
     if (bytes === undefined) break;
     const outcome = decodeOutcome(bytes, sent.length, settings.maxResultBytes);

@@ -52,6 +52,11 @@ export function taskPattern(keys: ClusterKeys, taskId: string): string {
   return `${keys.prefix}:t:${taskId}:*`;
 }
 
+/** The key a driver holds while it runs a task (see lease.ts). */
+export function leaseKey(keys: ClusterKeys, taskId: string): string {
+  return `${keys.prefix}:t:${taskId}:lease`;
+}
+
 /** A live worker's heartbeat key. */
 export function workerKey(keys: ClusterKeys, id: string): string {
   return `${keys.prefix}:w:${id}`;

@@ -27,6 +27,12 @@ export interface ClusterOptions extends BackendOptions {
   sweepMs?: number;
   /** How long a cancelled batch that is running may take to return what it has. @defaultValue 5000 */
   cancelGraceMs?: number;
+  /**
+   * Lifetime of the lease a driver holds on its task's namespace in Redis (renewed every third of
+   * it). A driver restarted after a crash waits up to this long for the dead driver's lease to
+   * run out before it picks up the results stored meanwhile. @defaultValue 10000
+   */
+  leaseMs?: number;
 }
 
 const schema = z.strictObject({
@@ -39,6 +45,7 @@ const schema = z.strictObject({
   maxResultBytes: z.number().int().min(1024).max(512 * 2 ** 20).default(DEFAULT_LIMITS.maxResultBytes),
   sweepMs: z.number().int().min(10).default(1000),
   cancelGraceMs: z.number().int().min(0).default(5000),
+  leaseMs: z.number().int().min(300).default(10_000),
   cancelOnDispose: z.boolean().default(false),
 });
 

@@ -28,6 +28,8 @@ export interface JobPayload {
   /** base64 of `v8.serialize({ values })` or `v8.serialize({ descriptors })`. */
   readonly data: string;
   readonly collectStats: boolean;
+  /** Map mode (`backend.map()`): per-element outputs instead of merged results. */
+  readonly map?: boolean;
 }
 
 /** A job payload or stored outcome over its size cap. */
@@ -62,6 +64,7 @@ const payloadSchema = z.strictObject({
   attempts: base64,
   data: base64,
   collectStats: z.boolean(),
+  map: z.boolean().optional(),
 });
 
 /** A typed-array column from its base64, checked for length (an aligned copy). */
@@ -103,6 +106,7 @@ export function toPayload(batch: WireBatch, task: string, maxBytes: number): { p
     attempts: toBase64(batch.attempts),
     data: Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength).toString('base64'),
     collectStats: batch.collectStats,
+    ...(batch.map === true ? { map: true } : {}),
   };
   const bytes = payload.data.length + payload.ranges.length + payload.attempts.length + (payload.groupIndex?.length ?? 0) + (payload.processorIndex?.length ?? 0) + 256;
   if (bytes > maxBytes) {
@@ -158,6 +162,7 @@ export function fromPayload(raw: unknown, maxBytes: number): WireBatch & { reado
     attempts,
     progress: createProgress().buffer as SharedArrayBuffer,
     collectStats: p.collectStats,
+    ...(p.map === true ? { map: true } : {}),
   };
 }
 
@@ -183,6 +188,7 @@ const outcomeSchema = z.strictObject({
   failures: z.array(z.strictObject({ index: z.number().int().min(0), error: z.custom<SerializedError>(isSerializedError, 'a serialized error') })),
   ms: z.instanceof(Float64Array).nullable(),
   busyMs: z.number(),
+  outputs: z.array(z.unknown()).optional(),
   worker: z
     .strictObject({ id: z.string(), host: z.string().optional(), rss: z.number().optional(), heapUsed: z.number().optional(), heapTotal: z.number().optional() })
     .optional(),
@@ -200,7 +206,7 @@ export function decodeOutcome(bytes: Buffer, n: number, maxBytes: number): WireO
   const parsed = outcomeSchema.safeParse(raw);
   if (!parsed.success) throw new ClusterPayloadError('A stored batch result', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   const o = parsed.data;
-  if (o.status.length !== n || (o.ms !== null && o.ms.length !== n) || o.failures.some((f) => f.index >= n)) {
+  if (o.status.length !== n || (o.ms !== null && o.ms.length !== n) || (o.outputs !== undefined && o.outputs.length !== n) || o.failures.some((f) => f.index >= n)) {
     throw new ClusterPayloadError('A stored batch result', `it does not match its batch of ${n} elements`);
   }
   return o as unknown as WireOutcome;

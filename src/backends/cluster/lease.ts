@@ -1,0 +1,50 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { leaseKey, type ClusterKeys } from './keys.ts';
+
+/** Renews a lease only while it is still this driver's. */
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+
+/** A task's namespace in Redis, held by this driver while the task runs. */
+export interface TaskLease {
+  /** The task id the jobs and results of this run go under. */
+  readonly taskId: string;
+  /** Whether it is the computation's own namespace (shared with a driver that died), or one of this run's own. */
+  readonly own: boolean;
+  /** Stops renewing; the key goes with the task's other keys. */
+  stop(): void;
+}
+
+/**
+ * Claims the namespace of a computation for one driver. Job ids derive from the task key, so two
+ * drivers running the same computable at once would share jobs and take (and delete) each other's
+ * results. The first driver holds a lease key, renewed every `leaseMs / 3`. A second driver that
+ * finds the lease renewed while it watches (a live driver) runs in a namespace of its own and
+ * shares nothing; one that finds it running down without renewal (a driver that died) waits for
+ * it to expire, at most `leaseMs`, and takes the namespace over, with the results the dead
+ * driver's batches stored meanwhile.
+ */
+export async function claimTask(redis: Redis, keys: ClusterKeys, baseTaskId: string, leaseMs: number): Promise<TaskLease> {
+  const owner = randomUUID();
+  const hold = (taskId: string, own: boolean): TaskLease => {
+    const key = leaseKey(keys, taskId);
+    const timer = setInterval(() => void redis.eval(RENEW, 1, key, owner, String(leaseMs)).catch(() => 0), Math.max(50, Math.floor(leaseMs / 3)));
+    timer.unref();
+    return { taskId, own, stop: () => clearInterval(timer) };
+  };
+  const key = leaseKey(keys, baseTaskId);
+  let last: number | undefined;
+  for (;;) {
+    if ((await redis.set(key, owner, 'PX', leaseMs, 'NX')) === 'OK') return hold(baseTaskId, true);
+    const ttl = await redis.pttl(key);
+    if (ttl === -2) continue; // expired between the two commands: try again
+    // No expiry (set by hand), or renewed since the last look: a live driver holds it.
+    if (ttl === -1 || (last !== undefined && ttl > last)) break;
+    last = ttl;
+    await sleep(Math.min(100, Math.max(10, Math.floor(leaseMs / 20))));
+  }
+  const taskId = createHash('sha256').update(`${baseTaskId}/${owner}`).digest('hex').slice(0, 20);
+  await redis.set(leaseKey(keys, taskId), owner, 'PX', leaseMs);
+  return hold(taskId, false);
+}
