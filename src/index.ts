@@ -108,6 +108,14 @@ export type { Column, ColumnSet, JaggedColumn, NumericArray } from './io/columns
 export { isJagged } from './io/columns.ts';
 export { IoError } from './io/errors.ts';
 export type { IoErrorCode } from './io/errors.ts';
+// Skims: selected events written as Parquet, and the next pass over them.
+export { skim } from './io/skim/skim.ts';
+export type { SkimOptions, SkimSelector, SkimSelection, SkimCompression } from './io/skim/skim.ts';
+export { SkimResult, toDataGroup, skimResultCodec } from './io/skim/result.ts';
+export type { SkimmedFile, SkimResultJSON } from './io/skim/result.ts';
+export { SkimError } from './io/skim/errors.ts';
+export type { SkimErrorCode } from './io/skim/errors.ts';
+export { skimFilePath } from './io/skim/naming.ts';
 export { Events, pairs, filterPairs, oppositeCharge, invariantMass, pairMass, pairP4, mask, filter, counts, countTrue, selectEvents } from './io/events/index.ts';
 export type { Collection, Pairs } from './io/events/index.ts';
 export {
