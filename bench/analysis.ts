@@ -12,10 +12,13 @@
  * separately; events/s, the 1→2-worker speed-up and peak RSS are printed, and the cutflows of
  * every configuration must agree.
  *
- *   npx tsx bench/analysis.ts [--events 1000000] [--small 100] [--runs 3] [--workers 1,2] [--step 100000]
+ *   npx tsx bench/analysis.ts [--events 1000000] [--small 100] [--runs 3] [--workers 1,2] [--step 100000] [--dir DIR]
+ *
+ * `--dir DIR` writes the files into DIR and keeps them (files already there are reused), so that
+ * repeated runs skip generating them.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +27,7 @@ import { gzipSync } from 'node:zlib';
 import { threads } from '../src/backends/threads.ts';
 import { dataGroup, dataset } from '../src/io/dataset/index.ts';
 import { ColumnarParquetWriter } from '../src/io/demo/columnar-writer.ts';
-import { DEMO_COLUMNS } from '../src/io/demo/generate.ts';
+import { DEMO_COLUMNS, demoGroupColumns } from '../src/io/demo/generate.ts';
 import { generateBlock } from '../src/io/demo/physics.ts';
 import { Random } from '../src/io/demo/random.ts';
 import { preprocess } from '../src/io/prepare/index.ts';
@@ -59,20 +62,7 @@ async function writeBigFile(path: string, events: number, codec: string, seed: n
   const physics = { signalFraction: 0.3, continuumFraction: 0.15, continuumSlope: 25 };
   for (let start = 0; start < events; start += 100_000) {
     const rows = Math.min(100_000, events - start);
-    const b = generateBlock(rng, rows, physics);
-    const event = new BigInt64Array(rows);
-    for (let i = 0; i < rows; i++) event[i] = BigInt(start + i + 1);
-    writer.writeGroup(rows, [
-      { name: 'run', type: 'INT32', values: new Int32Array(rows).fill(1) },
-      { name: 'event', type: 'INT64', values: event },
-      { name: 'nMuon', type: 'INT32', values: b.nMuon },
-      { name: 'Muon_pt', type: 'FLOAT', values: b.pt, offsets: b.offsets },
-      { name: 'Muon_eta', type: 'FLOAT', values: b.eta, offsets: b.offsets },
-      { name: 'Muon_phi', type: 'FLOAT', values: b.phi, offsets: b.offsets },
-      { name: 'Muon_mass', type: 'FLOAT', values: b.mass, offsets: b.offsets },
-      { name: 'Muon_charge', type: 'INT32', values: b.charge, offsets: b.offsets },
-      { name: 'MET_pt', type: 'FLOAT', values: b.metPt },
-    ]);
+    writer.writeGroup(rows, demoGroupColumns(generateBlock(rng, rows, physics), 1, start + 1));
   }
   writer.finish();
 }
@@ -104,20 +94,23 @@ async function main(): Promise<void> {
   const runs = Number(arg('runs', '3'));
   const step = Number(arg('step', '100000'));
   const workerCounts = arg('workers', '1,2').split(',').map(Number);
-  const dir = await mkdtemp(join(tmpdir(), 'cortado-analysis-'));
+  const keep = arg('dir', '');
+  const dir = keep === '' ? await mkdtemp(join(tmpdir(), 'cortado-analysis-')) : keep;
+  if (keep !== '') await mkdir(dir, { recursive: true });
+  const exists = async (path: string) => keep !== '' && (await stat(path).then(() => true, () => false));
   try {
     const big: Record<string, string[]> = {};
     let t = performance.now();
     for (const [i, codec] of Object.keys(CODECS).entries()) {
-      const path = join(dir, `big_${codec.toLowerCase()}.parquet`);
-      await writeBigFile(path, events, codec, i + 1);
+      const path = join(dir, `big_${codec.toLowerCase()}_${events}.parquet`);
+      if (!(await exists(path))) await writeBigFile(path, events, codec, i + 1);
       big[`big-${codec.toLowerCase()}`] = [path];
     }
     const smallSets: Record<string, string[]> = {};
     for (let k = 0; k < small; k++) {
       const sample = SMALL_SAMPLES[k % SMALL_SAMPLES.length]!;
       const copy = join(dir, `small_${k}_${sample}`);
-      await copyFile(join(SHARED, sample), copy);
+      if (!(await exists(copy))) await copyFile(join(SHARED, sample), copy);
       (smallSets[`small-${sample.replace('.', '-')}`] ??= []).push(copy);
     }
     console.log(
@@ -130,11 +123,12 @@ async function main(): Promise<void> {
       { name: 'mixed', datasets: { ...big, ...smallSets } },
     ];
     const cutflows = new Map<string, string>();
-    for (const fileset of filesets) {
+    const only = arg('filesets', 'big,mixed').split(',');
+    for (const fileset of filesets.filter((f) => only.includes(f.name))) {
       let base: number | undefined;
       for (const workers of workerCounts) {
         const spec = JSON.stringify({ fileset, workers, runs, step });
-        const out = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', spec], {
+        const out = spawnSync(process.execPath, [...(process.env.ANALYSIS_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', fileURLToPath(import.meta.url), '--child', spec], {
           encoding: 'utf8',
           maxBuffer: 1 << 26,
         });
@@ -159,7 +153,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (keep === '') await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,11 +1,17 @@
 /**
  * Decompression throughput of each codec on cortado's read path against bare native
- * decompression of the same bytes, in one run (part of `bench/io.ts`; alone: `npx tsx bench/codecs.ts`).
+ * decompression of the same bytes, in one run (part of `bench/io.ts --only codecs`; alone:
+ * `npx tsx bench/codecs.ts [--runs 5] [--root-events 1000000] [--basket 100000] [--events 1000000] [--no-shared]`).
  *
- * - ROOT: the shared compression variants (uproot-HZZ, uproot-Zmumu × zlib/lz4/zstd/lzma) read
- *   whole (every readable branch), repeatedly, metadata warm. Bare: the same baskets' blocks,
- *   already in memory, through the bare decoder (node:zlib inflate, lz4-napi, node:zlib ZSTD or
- *   libzstd-wasm, @napi-rs/lzma) — decompression alone, no reading, no checksum, no decoding.
+ * - ROOT, generated: `--root-events` NanoAOD-like events (13 branches, flat and jagged) written by
+ *   the test writer (`test/fixtures/root`) once per codec, `--basket` entries per basket (ZLIB,
+ *   LZ4, ZSTD, LZMA through `xz`), each file read back and compared with the arrays written
+ *   before it is timed; read whole, metadata warm.
+ * - ROOT, shared: the compression variants (uproot-HZZ, uproot-Zmumu × zlib/lz4/zstd/lzma), small
+ *   files of small baskets, read whole (every readable branch), metadata warm (`--no-shared`: skip).
+ * - Bare, for both: the same baskets' blocks, already in memory, through the bare decoder
+ *   (node:zlib inflate into one buffer of the known size, lz4-napi on the block already framed
+ *   as it takes it, node:zlib ZSTD or libzstd-wasm, @napi-rs/lzma) — decompression alone, no reading, no checksum, no decoding.
  * - Parquet: one generated file of `--events` demo events per codec (same events), every
  *   column read. Bare: the same pages (captured during a read), through the bare decoder.
  * MB/s are of decompressed output; read path / bare is the fraction of the native limit reached.
@@ -13,15 +19,20 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateSync, gunzipSync } from 'node:zlib';
+import zlib, { inflateSync, gunzipSync } from 'node:zlib';
 import { decompressXzSync, decompressZstd, lz4DecodeNative, parquetPageCompressors } from '../src/io/decompress/index.ts';
+import { loadNative } from '../src/io/decompress/native.ts';
+import { outputChunk } from '../src/io/decompress/output.ts';
 import { ColumnarParquetWriter } from '../src/io/demo/columnar-writer.ts';
-import { DEMO_COLUMNS } from '../src/io/demo/generate.ts';
+import { DEMO_COLUMNS, demoGroupColumns } from '../src/io/demo/generate.ts';
 import { generateBlock } from '../src/io/demo/physics.ts';
 import { Random } from '../src/io/demo/random.ts';
 import { parquetCompressors } from '../src/io/parquet/compressors.ts';
 import { openParquet } from '../src/io/parquet/index.ts';
-import { openRootFile } from '../src/io/root/index.ts';
+import type { Column } from '../src/io/columns.ts';
+import { openRootFile, openRootTree, type RootTree } from '../src/io/root/index.ts';
+import { demoTreeBranches, writeDemoTree } from '../test/fixtures/root/demo-tree.ts';
+import type { TreeBranch } from '../test/fixtures/root/write-tree.ts';
 import { DATA_DIR } from '../test/helpers/data.ts';
 
 const fmt = (x: number, digits = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -101,49 +112,69 @@ interface CodecRow {
 /** One ROOT compression block, ready for the bare decoder. */
 interface Block {
   readonly tag: string;
+  /** The block body; for L4, the LZ4 data framed as lz4-napi takes it (size first, no checksum). */
   readonly body: Uint8Array;
   readonly usize: number;
 }
 
+type Lz4Napi = { uncompressSync(data: Uint8Array): Buffer };
+const lz4Napi = loadNative<Lz4Napi>('lz4-napi');
+type ZlibWithZstd = typeof zlib & { zstdDecompressSync?: (input: Uint8Array, options?: { chunkSize?: number }) => Buffer };
+const nodeZstd = (zlib as ZlibWithZstd).zstdDecompressSync;
+
 function bareDecode(blocks: readonly Block[]): number {
   let out = 0;
   for (const b of blocks) {
-    if (b.tag === 'ZL') out += inflateSync(b.body).length;
-    else if (b.tag === 'ZS') out += decompressZstd(b.body, b.usize).length;
-    else if (b.tag === 'L4') out += lz4DecodeNative(b.body, 8, b.body.length, b.usize)!.length;
+    if (b.tag === 'ZL') out += inflateSync(b.body, { chunkSize: outputChunk(b.usize) }).length;
+    else if (b.tag === 'ZS') out += (nodeZstd ? nodeZstd(b.body, { chunkSize: outputChunk(b.usize) }) : decompressZstd(b.body, b.usize)).length;
+    else if (b.tag === 'L4') out += lz4Napi!.uncompressSync(b.body).length;
     else if (b.tag === 'XZ') out += decompressXzSync(b.body)!.length;
     else out += b.usize;
   }
   return out;
 }
 
-async function rootRows(runs: number): Promise<CodecRow[]> {
+/** Every compression block of the baskets of `names` in the file `bytes`, and their decompressed megabytes. */
+function basketBlocks(bytes: Buffer, tree: RootTree, names: readonly string[]): { blocks: Block[]; mb: number } {
+  const blocks: Block[] = [];
+  let mb = 0;
+  for (const name of names) {
+    for (const ref of tree.layout(name)?.baskets ?? []) {
+      if (ref.embedded) continue;
+      const keylen = bytes.readUInt16BE(ref.seek + 14);
+      const objlen = bytes.readInt32BE(ref.seek + 6);
+      mb += objlen / 1e6;
+      const end = ref.seek + ref.bytes;
+      if (end - (ref.seek + keylen) === objlen) { blocks.push({ tag: 'raw', body: new Uint8Array(0), usize: objlen }); continue; }
+      for (let s = ref.seek + keylen; s < end;) {
+        const csize = bytes[s + 3]! | (bytes[s + 4]! << 8) | (bytes[s + 5]! << 16);
+        const usize = bytes[s + 6]! | (bytes[s + 7]! << 8) | (bytes[s + 8]! << 16);
+        const tag = bytes.toString('latin1', s, s + 2);
+        let body: Uint8Array = new Uint8Array(bytes.subarray(s + 9, s + 9 + csize));
+        if (tag === 'L4') {
+          const framed = Buffer.alloc(csize - 8 + 4);
+          framed.writeUInt32LE(usize, 0);
+          framed.set(body.subarray(8), 4);
+          body = framed;
+        }
+        blocks.push({ tag, body, usize });
+        s += 9 + csize;
+      }
+    }
+  }
+  return { blocks, mb };
+}
+
+/** The shared compression variants: small files with small baskets (per-basket costs dominate). */
+async function sharedRootRows(runs: number): Promise<CodecRow[]> {
   const rows: CodecRow[] = [];
   for (const sample of ['uproot-HZZ', 'uproot-Zmumu']) {
     for (const codec of ['zlib', 'lz4', 'zstd', 'lzma']) {
       const path = join(DATA_DIR, 'compression', `${sample}-${codec}.root`);
-      const bytes = readFileSync(path);
       await using file = await openRootFile(path);
       const tree = await file.tree('events');
       const names = tree.branches.map((b) => b.name);
-      const blocks: Block[] = [];
-      let mb = 0;
-      for (const name of names) {
-        for (const ref of tree.layout(name)?.baskets ?? []) {
-          if (ref.embedded) continue;
-          const keylen = bytes.readUInt16BE(ref.seek + 14);
-          const objlen = bytes.readInt32BE(ref.seek + 6);
-          mb += objlen / 1e6;
-          const end = ref.seek + ref.bytes;
-          if (end - (ref.seek + keylen) === objlen) { blocks.push({ tag: 'raw', body: new Uint8Array(0), usize: objlen }); continue; }
-          for (let s = ref.seek + keylen; s < end;) {
-            const csize = bytes[s + 3]! | (bytes[s + 4]! << 8) | (bytes[s + 5]! << 16);
-            const usize = bytes[s + 6]! | (bytes[s + 7]! << 8) | (bytes[s + 8]! << 16);
-            blocks.push({ tag: bytes.toString('latin1', s, s + 2), body: new Uint8Array(bytes.subarray(s + 9, s + 9 + csize)), usize });
-            s += 9 + csize;
-          }
-        }
-      }
+      const { blocks, mb } = basketBlocks(readFileSync(path), tree, names);
       const [read, bare] = await timePair(async () => {
         await using f = await openRootFile(path);
         const t = await f.tree('events');
@@ -151,6 +182,51 @@ async function rootRows(runs: number): Promise<CodecRow[]> {
       }, () => bareDecode(blocks), runs);
       rows.push({ name: `${sample}.root`, codec, mb, read, bare });
     }
+  }
+  return rows;
+}
+
+/** Compares what cortado read with the arrays written, byte for byte; throws on any difference. */
+function validate(columns: Record<string, Column>, branches: readonly TreeBranch[], path: string): void {
+  const same = (a: ArrayBufferView, b: ArrayBufferView): boolean =>
+    Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+  for (const b of branches) {
+    const got = columns[b.name];
+    const values = got && !ArrayBuffer.isView(got) ? (got as { values: ArrayBufferView }).values : got;
+    const offsets = got && !ArrayBuffer.isView(got) ? (got as { offsets: Int32Array }).offsets : undefined;
+    if (!values || !same(values as ArrayBufferView, b.values) || (b.offsets && (!offsets || !same(offsets, b.offsets)))) {
+      throw new Error(`${path}: branch ${b.name} read back differs from the values written`);
+    }
+  }
+}
+
+/**
+ * Generated NanoAOD-like trees of `events` events, one per codec (the same events), baskets of
+ * `basketEntries` entries; each validated against the arrays written before it is timed.
+ */
+async function generatedRootRows(dir: string, events: number, basketEntries: number, runs: number): Promise<CodecRow[]> {
+  const rows: CodecRow[] = [];
+  const branches = demoTreeBranches(events);
+  const names = branches.map((b) => b.name);
+  for (const codec of ['zlib', 'lz4', 'zstd', 'lzma'] as const) {
+    const path = join(dir, `demo-${codec}.root`);
+    const t0 = performance.now();
+    writeDemoTree(path, branches, events, codec, basketEntries);
+    const bytes = readFileSync(path);
+    {
+      await using file = await openRootFile(path);
+      const tree = await file.tree('Events');
+      validate(await tree.read(names, 0, tree.entries), branches, path);
+      const { blocks, mb } = basketBlocks(bytes, tree, names);
+      console.error(`  wrote and checked ${path}: ${fmt(bytes.length / 1e6, 1)} MB on disk, ${fmt(mb, 1)} MB of baskets ` +
+        `(${fmt((performance.now() - t0) / 1000, 1)} s)`);
+      const [read, bare] = await timePair(async () => {
+        await using t = await openRootTree(path, 'Events');
+        await t.read(names, 0, t.entries);
+      }, () => bareDecode(blocks), runs);
+      rows.push({ name: `demo ${fmt(events)} events.root`, codec, mb, read, bare });
+    }
+    rmSync(path);
   }
   return rows;
 }
@@ -165,20 +241,7 @@ export function writeParquet(path: string, codec: ParquetCodec, events: number):
   const groupSize = 100_000;
   for (let start = 0; start < events; start += groupSize) {
     const rows = Math.min(groupSize, events - start);
-    const block = generateBlock(rng, rows, physics);
-    const event = new BigInt64Array(rows);
-    for (let i = 0; i < rows; i++) event[i] = BigInt(start + i + 1);
-    writer.writeGroup(rows, [
-      { name: 'run', type: 'INT32', values: new Int32Array(rows).fill(1) },
-      { name: 'event', type: 'INT64', values: event },
-      { name: 'nMuon', type: 'INT32', values: block.nMuon },
-      { name: 'Muon_pt', type: 'FLOAT', values: block.pt, offsets: block.offsets },
-      { name: 'Muon_eta', type: 'FLOAT', values: block.eta, offsets: block.offsets },
-      { name: 'Muon_phi', type: 'FLOAT', values: block.phi, offsets: block.offsets },
-      { name: 'Muon_mass', type: 'FLOAT', values: block.mass, offsets: block.offsets },
-      { name: 'Muon_charge', type: 'INT32', values: block.charge, offsets: block.offsets },
-      { name: 'MET_pt', type: 'FLOAT', values: block.metPt },
-    ]);
+    writer.writeGroup(rows, demoGroupColumns(generateBlock(rng, rows, physics), 1, start + 1));
   }
   writer.finish();
 }
@@ -192,7 +255,7 @@ export async function readParquetAll(path: string, options: object = {}): Promis
 }
 
 const BARE: Record<string, (input: Uint8Array, size: number) => number> = {
-  GZIP: (input) => gunzipSync(input).length,
+  GZIP: (input, size) => gunzipSync(input, { chunkSize: outputChunk(size) }).length,
   ZSTD: (input, size) => decompressZstd(input, size).length,
   LZ4_RAW: (input, size) => lz4DecodeNative(input, 0, input.length, size)!.length,
   SNAPPY: (input, size) => parquetCompressors.SNAPPY!(input, size).length,
@@ -243,14 +306,21 @@ function printRows(title: string, rows: readonly CodecRow[], baseline: string): 
   }
 }
 
-/** Runs the codec benchmark and prints its two tables. */
-export async function codecBenchmark(options: { events?: number; runs?: number } = {}): Promise<void> {
+/** Runs the codec benchmark and prints its tables. */
+export async function codecBenchmark(options: { events?: number; rootEvents?: number; basketEntries?: number; runs?: number;
+  shared?: boolean; } = {}): Promise<void> {
   const runs = options.runs ?? 5;
   const events = options.events ?? 1_000_000;
+  const rootEvents = options.rootEvents ?? 1_000_000;
+  const basketEntries = options.basketEntries ?? 100_000;
   console.log(`\nDecompression: cortado's read path vs bare native decompression of the same bytes (median of ${runs} runs)`);
-  printRows('ROOT (shared compression variants, all branches, metadata warm):', await rootRows(runs), 'zlib');
   const dir = mkdtempSync(join(tmpdir(), 'cortado-bench-codecs-'));
   try {
+    printRows(`ROOT (generated, 13 NanoAOD-like branches, ${fmt(basketEntries)} entries per basket, metadata warm):`,
+      await generatedRootRows(dir, rootEvents, basketEntries, runs), 'zlib');
+    if (options.shared ?? true) {
+      printRows('ROOT (shared compression variants, small baskets, all branches, metadata warm):', await sharedRootRows(runs), 'zlib');
+    }
     printRows('Parquet (generated demo events, all columns):', await parquetRows(dir, events, runs), 'GZIP');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -262,5 +332,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = process.argv.indexOf(`--${name}`);
     return i >= 0 ? Number(process.argv[i + 1]) : fallback;
   };
-  await codecBenchmark({ events: arg('events', 1_000_000), runs: arg('runs', 5) });
+  await codecBenchmark({ events: arg('events', 1_000_000), rootEvents: arg('root-events', 1_000_000),
+    basketEntries: arg('basket', 100_000), runs: arg('runs', 5), shared: !process.argv.includes('--no-shared') });
 }

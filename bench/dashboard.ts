@@ -1,19 +1,21 @@
 /**
  * What watching a run costs: the stress work of bench/steps.ts (tiny elements returning a number;
- * 1,000,000 of them per run, ten times steps.ts's), and a variant whose elements return a 40-bin
- * histogram (100,000 per run), run with no dashboard and with a dashboard whose page is
- * open in headless Chromium (or, without Chromium, a server-sent-events client that also pulls the
- * histograms every 250 ms, as the page does). Runs alternate; prints the median wall time of each,
- * the overhead in percent, and how far behind the run the page was (p50/p95/max of the age of the
- * newest record when a batch arrived). Wall time includes the browser competing for the same
- * cores; the driver process's CPU time (user + system) and the recorder's own time (measured inside
- * it: inspection handling, flushing to the page, histograms, memory samples) show what recording
- * itself costs. On a busy machine the wall and CPU medians move by more than 5% from run to run;
- * the recorder's own time does not.
+ * 1,500,000 of them per run, fifteen times steps.ts's), and a variant whose elements return a 40-bin
+ * histogram (100,000 per run), each run three ways, in rotating order: with nothing watching, with a
+ * recorder only (what `--trace` and a dashboard nobody looks at cost), and with a dashboard whose page
+ * is open in headless Chromium (or, without Chromium, a server-sent-events client that also pulls the
+ * histograms every second, as the page does). Prints, per workload, the median wall time of each
+ * and the ratios against the unwatched runs of the same invocation; the driver process's CPU time;
+ * the recorder's own time (measured inside it: inspection handling, flushing, histograms, memory
+ * samples); the browser's CPU time (all its processes, from /proc) and the page's own script time
+ * — so that a wall-time overhead can be attributed to the recording or to the browser competing for
+ * the same cores. Also how far behind the run the page was (the age of the newest and of the oldest
+ * record of each frame when it arrived) and the load average before and after (`uptime`).
  *
- *   npx tsx bench/dashboard.ts [--runs 7] [--backends inline,threads] [--workers 2] [--viewer page|client|none]
- *                              [--elements 1000000] [--hist-elements 100000]
+ *   npx tsx bench/dashboard.ts [--runs 5] [--backends inline,threads] [--workers 2] [--viewer page|client|none]
+ *                              [--elements 1500000] [--hist-elements 100000]
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,7 @@ import { isMainThread } from 'node:worker_threads';
 import type { Backend } from '../src/backends/backend.ts';
 import { inline } from '../src/backends/inline.ts';
 import { dashboard, type Dashboard } from '../src/dashboard/dashboard.ts';
+import { Recorder } from '../src/dashboard/recorder.ts';
 import type { Computable, WorkElement } from '../src/protocol/computable.ts';
 import { ValueData } from '../src/protocol/data.ts';
 import { defineProcessor } from '../src/protocol/processor.ts';
@@ -89,7 +92,10 @@ function readSafe(path: string): string {
 
 interface Viewer {
   readonly kind: string;
-  lags(): Promise<number[]>;
+  /** Ages (ms) of the newest and of the oldest record of each frame when it arrived. */
+  lags(): Promise<{ newest: number[]; oldest: number[] }>;
+  /** Milliseconds the page's own script spent redrawing so far. */
+  scriptMs(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -109,7 +115,12 @@ async function openPage(url: string): Promise<Viewer | undefined> {
   await page.goto(url);
   return {
     kind: 'the page open in headless Chromium',
-    lags: () => page.evaluate(() => [...((globalThis as unknown as { cortadoLags: number[] }).cortadoLags ?? [])]),
+    lags: () =>
+      page.evaluate(() => {
+        const g = globalThis as unknown as { cortadoLags?: number[]; cortadoOldest?: number[] };
+        return { newest: [...(g.cortadoLags ?? [])], oldest: [...(g.cortadoOldest ?? [])] };
+      }),
+    scriptMs: () => page.evaluate(() => (globalThis as unknown as { cortadoStats?: { renderMs: number } }).cortadoStats?.renderMs ?? NaN),
     close: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
@@ -117,9 +128,10 @@ async function openPage(url: string): Promise<Viewer | undefined> {
   };
 }
 
-/** Without a browser: read the event stream and pull histograms every 250 ms, as the page does. */
+/** Without a browser: read the event stream and pull histograms every second, as the page does. */
 function openClient(dash: Dashboard): Viewer {
   const lags: number[] = [];
+  const oldest: number[] = [];
   let startedAt = 0;
   let buffer = '';
   const req = get(`${dash.url}api/stream`, (res) => {
@@ -133,17 +145,22 @@ function openClient(dash: Dashboard): Viewer {
         const records = JSON.parse(message.slice(6)) as Array<{ k: string; t: number; startedAt?: string }>;
         const meta = records.find((r) => r.k === 'meta');
         if (meta?.startedAt !== undefined) startedAt = Date.parse(meta.startedAt);
-        else if (records.length > 0) lags.push(Date.now() - (startedAt + records[records.length - 1]!.t));
+        else if (records.length > 0) {
+          const ts = records.map((r) => r.t);
+          lags.push(Date.now() - (startedAt + Math.max(...ts)));
+          oldest.push(Date.now() - (startedAt + Math.min(...ts)));
+        }
       }
     });
   });
   req.on('error', () => undefined);
   const poll = setInterval(() => {
     for (const id of dash.recorder.taskIds().slice(-1)) get(`${dash.url}api/hists?task=${id}`, (res) => res.resume()).on('error', () => undefined);
-  }, 250);
+  }, 1000);
   return {
-    kind: 'an event-stream client pulling histograms every 250 ms (no Chromium found)',
-    lags: async () => lags,
+    kind: 'an event-stream client pulling histograms every second (no Chromium found)',
+    lags: async () => ({ newest: lags, oldest }),
+    scriptMs: async () => NaN,
     close: async () => {
       clearInterval(poll);
       req.destroy();
@@ -156,17 +173,29 @@ function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
+function load(): string {
+  try {
+    return execFileSync('uptime', { encoding: 'utf8' }).trim();
+  } catch {
+    return `load average: ${readSafe('/proc/loadavg').split(' ').slice(0, 3).join(', ')}`;
+  }
+}
+
+const pct = (ratio: number): string => `${ratio >= 1 ? '+' : ''}${fmt((ratio - 1) * 100, 1)}%`;
+
 async function main(): Promise<void> {
-  const runs = Number(arg('runs', '7'));
+  const runs = Number(arg('runs', '5'));
   const which = arg('backends', 'inline').split(',');
   const workers = Number(arg('workers', '2'));
+  const elements = Number(arg('elements', '1500000'));
+  const histElements = Number(arg('hist-elements', '100000'));
+  console.log(`uptime before: ${load()}`);
+  const recorder = new Recorder();
   const dash = await dashboard();
   const wanted = arg('viewer', 'page');
-  const none: Viewer = { kind: 'none (recording only)', lags: async () => [], close: async () => undefined };
+  const none: Viewer = { kind: 'none (recording only)', lags: async () => ({ newest: [], oldest: [] }), scriptMs: async () => NaN, close: async () => undefined };
   const viewer = wanted === 'none' ? none : wanted === 'client' ? openClient(dash) : ((await openPage(dash.url)) ?? openClient(dash));
-  const elements = Number(arg('elements', '1000000'));
-  const histElements = Number(arg('hist-elements', '100000'));
-  console.log(`dashboard overhead: median of ${runs} alternating runs; viewer: ${viewer.kind}`);
+  console.log(`dashboard overhead: median of ${runs} runs of each variant, in rotating order; viewer: ${viewer.kind}`);
   try {
     for (const name of which) {
       let backend: Backend;
@@ -178,47 +207,61 @@ async function main(): Promise<void> {
         [`${fmt(histElements)} steps returning a Hist`, histEntries, histElements],
       ] as const) {
         const computable = stress(processor, n);
-        const plain = async () => void (await backend.run(computable));
-        const watched = async () => void (await dash.attach(backend.compute(computable), { name: `${name}: ${label}` }).wait());
-        await plain();
-        await watched();
-        const self: number[] = [];
-        const browser: number[] = [];
-        const base = { wall: [] as number[], cpu: [] as number[] };
-        const dashed = { wall: [] as number[], cpu: [] as number[] };
+        const variants = [
+          { name: 'none', run: async () => void (await backend.run(computable)) },
+          { name: 'recorder', run: async () => void (await recorderAttach(recorder, backend.compute(computable)).wait()) },
+          { name: 'page', run: async () => void (await dash.attach(backend.compute(computable), { name: `${name}: ${label}` }).wait()) },
+        ].map((v) => ({ ...v, wall: [] as number[], cpu: [] as number[], self: [] as number[], browser: [] as number[], script: [] as number[] }));
+        for (const v of variants) await v.run(); // warm-up
         for (let i = 0; i < runs; i++) {
-          for (const [fn, into] of i % 2 === 0 ? ([[plain, base], [watched, dashed]] as const) : ([[watched, dashed], [plain, base]] as const)) {
-            const t0 = performance.now();
+          for (let k = 0; k < variants.length; k++) {
+            const v = variants[(i + k) % variants.length]!;
+            const owner = v.name === 'page' ? dash.recorder : recorder;
             const c0 = process.cpuUsage();
-            const s0 = dash.recorder.selfTimeMs;
+            const s0 = owner.selfTimeMs;
             const b0 = descendantsCpuSeconds();
-            await fn();
-            if (fn === watched) {
-              self.push((dash.recorder.selfTimeMs - s0) / (performance.now() - t0));
-              browser.push(((descendantsCpuSeconds() - b0) * 1000) / (performance.now() - t0));
-            }
+            const p0 = await viewer.scriptMs();
+            const t0 = performance.now();
+            await v.run();
+            const wall = performance.now() - t0;
             const c = process.cpuUsage(c0);
-            into.wall.push(performance.now() - t0);
-            into.cpu.push((c.user + c.system) / 1000);
+            v.wall.push(wall);
+            v.cpu.push((c.user + c.system) / 1000);
+            v.self.push(v.name === 'none' ? 0 : (owner.selfTimeMs - s0) / wall);
+            v.browser.push((descendantsCpuSeconds() - b0) * 1000);
+            v.script.push((await viewer.scriptMs()) - p0);
           }
         }
-        const [b, d] = [median(base.wall), median(dashed.wall)];
-        const [bc, dc] = [median(base.cpu), median(dashed.cpu)];
-        console.log(
-          `  ${name.padEnd(8)} ${label.padEnd(32)} wall: no dashboard ${fmt(b, 1).padStart(8)} ms, dashboard open ${fmt(d, 1).padStart(8)} ms, ` +
-            `ratio ${fmt(d / b, 3)} (overhead ${fmt(((d - b) / b) * 100, 1)}%) | driver CPU: ${fmt(bc, 0)} ms vs ${fmt(dc, 0)} ms (${fmt(((dc - bc) / bc) * 100, 1)}%) | ` +
-            `recorder's own time: ${fmt(median(self) * 100, 2)}% of the run | the page's browser: ${fmt(median(browser) * 100, 0)}% of a core`,
-        );
+        const [none, rec, page] = variants as [(typeof variants)[0], (typeof variants)[0], (typeof variants)[0]];
+        const w = (v: typeof none): number => median(v.wall);
+        const cpu = (v: typeof none): number => median(v.cpu);
+        console.log(`  ${name} · ${label}`);
+        console.log(`    wall (median): no watching ${fmt(w(none), 1)} ms | recorder only ${fmt(w(rec), 1)} ms, ratio ${fmt(w(rec) / w(none), 3)} (${pct(w(rec) / w(none))}) | page open ${fmt(w(page), 1)} ms, ratio ${fmt(w(page) / w(none), 3)} (${pct(w(page) / w(none))})`);
+        console.log(`    driver CPU (median): ${fmt(cpu(none), 0)} ms | ${fmt(cpu(rec), 0)} ms (${pct(cpu(rec) / cpu(none))}) | ${fmt(cpu(page), 0)} ms (${pct(cpu(page) / cpu(none))}) · recorder's own time: ${fmt(median(rec.self) * 100, 2)}% of the run (recorder only), ${fmt(median(page.self) * 100, 2)}% (page open)`);
+        console.log(`    browser CPU while the run went (median, all Chromium processes): ${fmt(median(page.browser), 0)} ms = ${fmt((median(page.browser) / w(page)) * 100, 1)}% of a core (the page's own script: ${fmt(median(page.script), 0)} ms); during unwatched runs: ${fmt(median(none.browser), 0)} ms`);
       }
       await backend.dispose();
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const lags = await viewer.lags();
-    console.log(`  page behind the run: p50 ${fmt(quantile(lags, 0.5), 0)} ms, p95 ${fmt(quantile(lags, 0.95), 0)} ms, max ${fmt(Math.max(...lags), 0)} ms over ${fmt(lags.length)} batches of records (+ at most 100 ms until the next redraw)`);
+    const { newest, oldest } = await viewer.lags();
+    if (newest.length > 0) {
+      console.log(
+        `  page behind the run, per frame (${fmt(newest.length)} frames): newest record p50 ${fmt(quantile(newest, 0.5), 0)} ms, p95 ${fmt(quantile(newest, 0.95), 0)} ms; ` +
+          `oldest record p50 ${fmt(quantile(oldest, 0.5), 0)} ms, p95 ${fmt(quantile(oldest, 0.95), 0)} ms, max ${fmt(Math.max(...oldest), 0)} ms (+ the next animation frame)`,
+      );
+    }
   } finally {
     await viewer.close();
     await dash.close();
+    recorder.close();
+    console.log(`uptime after: ${load()}`);
   }
+}
+
+/** Attaches a task to a bare recorder (no page, no trace file) and returns it. */
+function recorderAttach<T extends { wait(): Promise<unknown> }>(recorder: Recorder, task: T): T {
+  recorder.attach(task as never);
+  return task;
 }
 
 // Workers import this module for its processors: only the main thread runs the benchmark.

@@ -17,6 +17,7 @@
  * to the cold-open table, measured in the same run.
  *
  *   npx tsx bench/io.ts [--runs 5] [--copies 200] [--events 1000000] [--only codecs|bytes|root|root-open]
+ *     [--root-events 1000000] [--basket 100000] [--no-shared] (codec table: generated ROOT trees)
  *     [--baseline /tmp/cortado-before]
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
@@ -271,5 +272,8 @@ async function main(): Promise<void> {
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 if (only === undefined || only === 'root') await main();
 if (only === undefined || only === 'root-open') await rootOpenBenchmark({ runs: RUNS, baseline: BASELINE });
-if (only === undefined || only === 'codecs') await codecBenchmark({ events: arg('events', 1_000_000), runs: RUNS });
+if (only === undefined || only === 'codecs') {
+  await codecBenchmark({ events: arg('events', 1_000_000), rootEvents: arg('root-events', 1_000_000),
+    basketEntries: arg('basket', 100_000), runs: RUNS, shared: !process.argv.includes('--no-shared') });
+}
 if (only === undefined || only === 'bytes') await byteSourceBenchmark({ runs: RUNS });

@@ -44,6 +44,9 @@ export type { TaskStatus, PartialResult, Failure, Progress } from './protocol/ta
 // The runtime and backends.
 export { Task } from './actors/task.ts';
 export type { GroupResult, Inspector } from './actors/task.ts';
+export { MapTask } from './actors/map-task.ts';
+export type { MapSummary } from './actors/map-task.ts';
+export type { MapOutput } from './actors/output-sink.ts';
 export type { ChunkSizer } from './actors/chunk-sizer.ts';
 export { adaptiveChunks } from './actors/chunking/adaptive.ts';
 export type { AdaptiveChunkSizer } from './actors/chunking/adaptive.ts';
@@ -58,8 +61,10 @@ export type { InlineOptions } from './backends/inline.ts';
 export { threads, NotTransferableError } from './backends/threads.ts';
 export type { ThreadsOptions } from './backends/threads.ts';
 // The cluster backend loads BullMQ and ioredis only when a task first runs on it (and `cortado
-// worker` only in its own command), so importing cortado stays light.
+// worker` only in its own command): they are optional peer dependencies, so importing cortado
+// stays light and a plain install leaves them out.
 export { cluster } from './backends/cluster/backend.ts';
+export { ClusterDependencyError } from './backends/cluster/stack.ts';
 export { ProcessorNotAllowedError } from './backends/cluster/roots.ts';
 export { ClusterPayloadError, ClusterSizeError } from './backends/cluster/payload.ts';
 export { ClusterJobError } from './backends/cluster/executor.ts';
@@ -67,7 +72,7 @@ export type { ClusterOptions } from './backends/cluster/options.ts';
 export type { RedisConnection } from './backends/cluster/redis-options.ts';
 export type { LiveWorker } from './actors/executor.ts';
 export { registerErrorClass } from './backends/errors/known-classes.ts';
-export type { Backend, BackendOptions } from './backends/backend.ts';
+export type { Backend, BackendOptions, MapOptions } from './backends/backend.ts';
 export type { ComputeOptions } from './backends/options.ts';
 export type { WorkerInfo } from './actors/executor.ts';
 
@@ -101,6 +106,14 @@ export type { Column, ColumnSet, JaggedColumn, NumericArray } from './io/columns
 export { isJagged } from './io/columns.ts';
 export { IoError } from './io/errors.ts';
 export type { IoErrorCode } from './io/errors.ts';
+// Skims: selected events written as Parquet, and the next pass over them.
+export { skim } from './io/skim/skim.ts';
+export type { SkimOptions, SkimSelector, SkimSelection, SkimCompression } from './io/skim/skim.ts';
+export { SkimResult, toDataGroup, skimResultCodec } from './io/skim/result.ts';
+export type { SkimmedFile, SkimResultJSON } from './io/skim/result.ts';
+export { SkimError } from './io/skim/errors.ts';
+export type { SkimErrorCode } from './io/skim/errors.ts';
+export { skimFilePath } from './io/skim/naming.ts';
 export { Events, pairs, filterPairs, oppositeCharge, invariantMass, pairMass, pairP4, mask, filter, counts, countTrue, selectEvents } from './io/events/index.ts';
 export type { Collection, Pairs } from './io/events/index.ts';
 export {

@@ -5,13 +5,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inline } from '../src/backends/inline.ts';
 import { dashboard } from '../src/dashboard/dashboard.ts';
 import { Recorder } from '../src/dashboard/recorder.ts';
-import type { EndRecord, FailRecord, HistsRecord, MemRecord, ProgressRecord, SkipRecord, StartRecord, StateRecord, TraceRecord } from '../src/dashboard/records.ts';
+import type { EndRecord, RunRecord, FailRecord, HistsRecord, MemRecord, ProgressRecord, SkipRecord, StartRecord, StateRecord, TraceRecord } from '../src/dashboard/records.ts';
 import { replayDashboard } from '../src/dashboard/replay.ts';
 import { readTrace, traceRun, TraceFormatError } from '../src/dashboard/trace.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
 import { Hist } from '../src/results/hist.ts';
 import { regular } from '../src/results/regular.ts';
+import { busyFor } from './fixtures/threads/faults.ts';
 import { histOf } from './fixtures/threads/results.ts';
+import { threads } from '../src/backends/threads.ts';
 import { BACKENDS, useBackendSetup } from './helpers/backends.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cortado-records-'));
@@ -103,6 +105,34 @@ describe.each(BACKENDS)('the recorder on %s', (name, entry) => {
   });
 });
 
+describe('batches in flight on threads()', () => {
+  it('names the worker thread that took each running batch, the one that then reports its end', async () => {
+    // Each batch spins 2 × 60 ms on one thread; the recorder flushes every 5 ms, so it sees every
+    // batch while it runs. Lanes are not tied to threads (the pool hands a batch to any free one).
+    const recorder = new Recorder({ flushMs: 5 });
+    await using backend = threads({ workers: 2, maxInFlight: 2 });
+    const task = backend.compute(fromFunction(busyFor, Array.from({ length: 16 }, () => 60)), { batchSize: 2 });
+    recorder.attach(task);
+    await task.result();
+    await recorder.idle();
+    const records = recorder.history();
+    recorder.close();
+    const runs = of(records, 'run') as RunRecord[];
+    const ends = new Map((of(records, 'end') as EndRecord[]).map((e) => [e.job, e]));
+    const starts = new Map((of(records, 'start') as StartRecord[]).map((s) => [s.job, s]));
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    for (const run of runs) {
+      expect(run.worker).toMatch(/^thread-\d+$/);
+      // It came between the batch's start and end, and named the thread the end names.
+      expect(run.t).toBeGreaterThanOrEqual(starts.get(run.job)!.t);
+      expect(run.t).toBeLessThanOrEqual(ends.get(run.job)!.t);
+      expect(run.worker).toBe(ends.get(run.job)!.worker);
+    }
+    // At most one per batch.
+    expect(new Set(runs.map((r) => r.job)).size).toBe(runs.length);
+  });
+});
+
 describe('trace files', () => {
   it('writes every record as JSONL while the run goes, and reads it back', async () => {
     const path = join(dir, 'run.jsonl');
@@ -139,7 +169,68 @@ describe('trace files', () => {
   });
 });
 
+/** Reads a dashboard's event stream until the server ends it: the history, then every frame. `opened` resolves with the history. */
+function readStream(url: string): { opened: Promise<void>; read: Promise<{ history: TraceRecord[]; frames: TraceRecord[][] }> } {
+  let opened!: () => void;
+  const openedP = new Promise<void>((resolve) => (opened = resolve));
+  const read = (async () => {
+    const res = await fetch(`${url}api/stream`);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      if (/\ndata: [^]*\n\n/.test(text)) opened();
+    }
+    const messages = text.split('\n\n').filter((m) => m.startsWith('data: ')).map((m) => JSON.parse(m.slice(6)) as TraceRecord[]);
+    return { history: messages[0]!, frames: messages.slice(1) };
+  })();
+  return { opened: openedP, read };
+}
+
 describe('the dashboard server', () => {
+  it('sends frames that hold the latest state of each thing once, and a page that connects late sees every batch exactly once', async () => {
+    await using backend = inline({ concurrency: 2 });
+    // The recorder flushes every 5 ms; the server sends a frame at most every second, so the late
+    // page connects while records wait for the next frame.
+    const dash = await dashboard({ flushMs: 5, frameMs: 1000 });
+    const slow = async (x: number) => {
+      await new Promise((resolve) => setTimeout(resolve, 4));
+      return x;
+    };
+    const task = dash.attach(backend.compute(fromFunction(slow, Array.from({ length: 200 }, (_, i) => i)), { batchSize: 2 }));
+    const early = readStream(dash.url);
+    await early.opened;
+    // Well after the first frame (sent as soon as records came), so that records wait for the next.
+    await expect.poll(() => of(dash.recorder.history(), 'end').length, { timeout: 10_000, interval: 5 }).toBeGreaterThanOrEqual(20);
+    const late = readStream(dash.url);
+    await late.opened;
+    await task.wait();
+    await dash.recorder.idle();
+    await dash.close();
+    const all = dash.recorder.history();
+    const jobs = (k: 'start' | 'end', records: readonly TraceRecord[]) => (of(records, k) as Array<StartRecord | EndRecord>).map((r) => r.job).sort((a, b) => a - b);
+    for (const page of [await early.read, await late.read]) {
+      const seen = [...page.history, ...page.frames.flat()];
+      expect(jobs('start', seen)).toEqual(jobs('start', all));
+      expect(jobs('end', seen)).toEqual(jobs('end', all));
+      expect((of(seen, 'progress') as ProgressRecord[]).at(-1)).toMatchObject({ status: 'complete', entriesDone: 200 });
+      for (const frame of page.frames) {
+        // One progress per task and one state and event count per actor in a frame, however many came.
+        expect(of(frame, 'progress').length).toBeLessThanOrEqual(1);
+        const actors = of(frame, 'events').map((e) => e.id);
+        expect(new Set(actors).size).toBe(actors.length);
+        const states = of(frame, 'state').map((e) => e.id);
+        expect(new Set(states).size).toBe(states.length);
+      }
+    }
+    // The recorder made many more progress records than the frames carried.
+    const sent = (await early.read).frames.flat();
+    expect(of(all, 'progress').length).toBeGreaterThan(of(sent, 'progress').length);
+  });
+
   it('serves the page and every asset from the package on loopback, with no token and a same-origin policy', async () => {
     await using dash = await dashboard();
     expect(dash.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);

@@ -59,6 +59,30 @@ describe('Hist.add', () => {
   });
 });
 
+describe('Hist.clone and fromStorage', () => {
+  it('clones into an independent histogram with the same axes and contents', () => {
+    const a = new Hist(mass(), category([], { name: 'ds', growth: true })).fill({ mass: [0.5, 1.5, 9], ds: ['x', 'y', 'x'] }, { weight: 2 });
+    const c = a.clone();
+    expect(c).not.toBe(a);
+    expect(c.toJSON()).toEqual(a.toJSON());
+    a.fill({ mass: [2.5], ds: 'z' });
+    c.fill({ mass: [3.5], ds: 'x' });
+    expect(Array.from(c.project('mass').values())).toEqual([2, 2, 0, 1]);
+    expect(Array.from(a.project('mass').values())).toEqual([2, 2, 1, 0]);
+  });
+
+  it('adopts the storage it is given and refuses storage of the wrong size', () => {
+    const sumw = new Float64Array([0, 1, 2, 3, 4, 5]);
+    const sumw2 = new Float64Array(6);
+    const h = Hist.fromStorage([mass()], sumw, sumw2);
+    expect(h.storage().sumw).toBe(sumw);
+    expect(Array.from(h.values())).toEqual([1, 2, 3, 4]);
+    expect(() => Hist.fromStorage([mass()], new Float64Array(5), sumw2)).toThrow(expect.objectContaining({ code: 'E_HIST_FORMAT' }));
+    // A refused build leaves later histograms with storage of their own.
+    expect(Array.from(new Hist(mass()).values({ flow: true }))).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});
+
 describe('merge() of results holding histograms', () => {
   it('adds the histograms of records key-wise', () => {
     const part = (xs: number[]) => ({ nEvents: xs.length, hists: { mass: new Hist(mass()).fill({ mass: xs }) } });

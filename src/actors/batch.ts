@@ -14,6 +14,17 @@ export interface BatchItem {
 export interface BatchJob {
   readonly id: number;
   readonly items: readonly BatchItem[];
+  /**
+   * Map mode (`backend.map()`): each element's output is kept apart in `BatchOutcome.outputs`
+   * instead of being merged per group, and need not be a mergeable result.
+   */
+  readonly map?: boolean;
+}
+
+/** One element's own output in map mode: `index` into `BatchJob.items`. */
+export interface ItemOutput {
+  readonly index: number;
+  readonly value: unknown;
 }
 
 /** What one element cost, for the chunk sizer and progress. */
@@ -49,6 +60,8 @@ export interface BatchOutcome {
   readonly busyMs?: number;
   /** The worker that ran the batch (its last round), when the executor has more than the calling thread. */
   readonly worker?: WorkerInfo;
+  /** Map mode: each completed element's output, in the order of the job's items. */
+  readonly outputs?: readonly ItemOutput[];
 }
 
 /** Resolves a processor to a callable function (loading its module when needed). */
@@ -88,6 +101,7 @@ export async function runBatch(job: BatchJob, options: RunBatchOptions): Promise
   let lastFn: ProcessorFn<unknown, unknown> | undefined;
 
   const items = job.items;
+  const outputs: ItemOutput[] | undefined = job.map === true ? [] : undefined;
   for (let index = 0; index < items.length; index++) {
     if (signal?.aborted) break;
     const { element } = items[index]!;
@@ -103,7 +117,8 @@ export async function runBatch(job: BatchJob, options: RunBatchOptions): Promise
       if (isThenable(input)) input = await input;
       value = lastFn!(input);
       if (isThenable(value)) value = await value;
-      merger.add(element.group, value, element.range);
+      if (outputs !== undefined) outputs.push({ index, value });
+      else merger.add(element.group, value, element.range);
     } catch (error) {
       failures.push({ index, error });
       continue;
@@ -111,6 +126,6 @@ export async function runBatch(job: BatchJob, options: RunBatchOptions): Promise
     tally.add(element, timed ? now() - started : 0);
   }
   const { completed, elements, entries, stats } = tally;
-  const outcome: BatchOutcome = { jobId: job.id, results: merger.results, completed, failures, elements, entries };
+  const outcome: BatchOutcome = { jobId: job.id, results: merger.results, completed, failures, elements, entries, ...(outputs === undefined ? {} : { outputs }) };
   return stats ? { ...outcome, stats } : outcome;
 }

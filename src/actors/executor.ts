@@ -35,6 +35,12 @@ export interface Executor {
   runBatch(job: BatchJob, signal: AbortSignal): Promise<BatchOutcome>;
   /** Whether this executor wants per-element stats (for chunk sizing). */
   readonly collectStats?: boolean;
+  /**
+   * The worker running batch `jobId` now (its {@link WorkerInfo.id}), once one has taken it;
+   * `undefined` while it waits or when the executor cannot tell. Must be cheap: the dashboard asks
+   * for each batch in flight at every flush, so that a running batch shows on its worker's row.
+   */
+  runningOn?(jobId: number): string | undefined;
   /** The live worker processes computing batches, for executors that have them (the cluster backend). */
   workers?(): Promise<LiveWorker[]>;
 }

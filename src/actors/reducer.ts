@@ -1,8 +1,11 @@
 import { assign, sendParent, setup } from 'xstate';
-import { EMPTY, merge, type Empty } from '../protocol/result.ts';
+import { EMPTY, cloneResult, merge, type Empty } from '../protocol/result.ts';
 
-/** Events a reducer receives. */
-export type ReducerEvent = { type: 'PARTIAL'; value: unknown } | { type: 'FLUSH' };
+/**
+ * Events a reducer receives. `SEAL` folds everything and marks the accumulator as handed out
+ * (a finished group): from then on it is never changed in place.
+ */
+export type ReducerEvent = { type: 'PARTIAL'; value: unknown } | { type: 'FLUSH' } | { type: 'SEAL' };
 
 /** The actor's context (exported so that declarations of the machines that spawn it can name it). */
 export interface ReducerContext {
@@ -11,20 +14,28 @@ export interface ReducerContext {
   acc: unknown;
   buffer: unknown[];
   merged: number;
+  /** The accumulator was handed out (`SEAL`): a later merge works on a copy, never on it. */
+  sealed: boolean;
 }
 
 function fold(context: ReducerContext): unknown {
   let acc = context.acc as Empty;
+  if (context.buffer.length === 0) return acc;
+  // A handed-out accumulator belongs to the user now: merge into a copy of it.
+  if (context.sealed) acc = cloneResult(acc);
   for (const value of context.buffer) acc = merge(acc, value as Empty);
+  context.buffer.length = 0;
   return acc;
 }
 
 /**
  * A reducer: merges the outcomes of one group. Partials wait in a buffer of at most `mergeEvery`
- * and are folded into the accumulator together, which bounds both the fan-in and the memory held.
- * One reducer per group, so a finished group (a dataset) can be handed out on its own. `FLUSH`
- * folds everything and answers `REDUCER.FLUSHED`: the supervisor ends only after every reducer has
- * answered, so no partial still in a mailbox is lost.
+ * and are folded into the accumulator together, which bounds both the fan-in and the memory held
+ * (with the default of 1, each partial is folded in as it arrives: merges are in place, so a
+ * waiting partial would only hold memory). One reducer per group, so a finished group (a dataset)
+ * can be handed out on its own (`SEAL`) without a copy. `FLUSH` folds everything and answers
+ * `REDUCER.FLUSHED`: the supervisor ends only after every reducer has answered, so no partial
+ * still in a mailbox is lost.
  */
 export const reducerMachine = setup({
   types: {
@@ -34,22 +45,28 @@ export const reducerMachine = setup({
   },
 }).createMachine({
   id: 'reducer',
-  context: ({ input }) => ({ group: input.group, mergeEvery: input.mergeEvery, acc: input.initial ?? EMPTY, buffer: [], merged: 0 }),
+  context: ({ input }) => ({ group: input.group, mergeEvery: input.mergeEvery, acc: input.initial ?? EMPTY, buffer: [], merged: 0, sealed: false }),
   on: {
     PARTIAL: [
       {
         guard: ({ context }) => context.buffer.length + 1 >= context.mergeEvery,
         actions: assign(({ context, event }) => {
           context.buffer.push(event.value);
-          return { acc: fold(context), buffer: [], merged: context.merged + 1 };
+          return { acc: fold(context), sealed: false, merged: context.merged + 1 };
         }),
       },
       {
-        actions: assign(({ context, event }) => ({ buffer: [...context.buffer, event.value], merged: context.merged + 1 })),
+        actions: assign(({ context, event }) => {
+          context.buffer.push(event.value);
+          return { merged: context.merged + 1 };
+        }),
       },
     ],
     FLUSH: {
-      actions: [assign(({ context }) => ({ acc: fold(context), buffer: [] })), sendParent({ type: 'REDUCER.FLUSHED' })],
+      actions: [assign(({ context }) => (context.buffer.length === 0 ? {} : { acc: fold(context), sealed: false })), sendParent({ type: 'REDUCER.FLUSHED' })],
+    },
+    SEAL: {
+      actions: assign(({ context }) => ({ acc: fold(context), sealed: true })),
     },
   },
 });

@@ -12,6 +12,7 @@ export type SupervisorEvent =
   | { type: 'CANCEL'; reason?: unknown }
   | { type: 'RETRY.DUE'; item: BatchItem }
   | { type: 'REDUCER.FLUSHED' }
+  | { type: 'SINK.DRAINED' }
   | LaneReport;
 
 /** What the supervisor is created with. */
@@ -77,7 +78,10 @@ export const supervisorMachine = setup({
     dispatch: assign(({ context }) => {
       const { run } = context;
       const outbox = context.outbox;
+      const sink = context.input.sink;
       while (context.idle.length > 0 && run.fatal === undefined && run.cancelReason === undefined) {
+        // Map mode: a consumer that does not keep up pauses dispatch; SINK.DRAINED resumes it.
+        if (sink?.full()) break;
         const job = run.nextBatch();
         if (job === undefined) break;
         const lane = context.idle.pop()!;
@@ -162,6 +166,7 @@ export const supervisorMachine = setup({
         'LANE.DONE': { actions: ['absorbDone', 'dispatch', 'flush', { type: 'publish', params: { status: 'running' } }] },
         'LANE.LOST': { actions: ['absorbLost', 'dispatch', 'flush', { type: 'publish', params: { status: 'running' } }] },
         'RETRY.DUE': { actions: ['retryDue', 'dispatch', 'flush'] },
+        'SINK.DRAINED': { actions: ['dispatch', 'flush'] },
         CANCEL: { target: 'cancelling', actions: 'markCancelled' },
       },
     },
@@ -195,6 +200,7 @@ function routeAbsorbed(
   absorbed: Absorbed,
   spawnReducer: (options: { id: string; input: { group: string | undefined; mergeEvery: number } }) => ReducerRef,
 ): void {
+  if (absorbed.outputs !== undefined && absorbed.outputs.length > 0) context.input.sink?.push(absorbed.outputs);
   for (const [group, value] of absorbed.results) {
     let reducer = context.reducers.get(group);
     if (reducer === undefined) {

@@ -48,7 +48,8 @@ export class Task<R> {
   /** Each group (dataset) of a grouped computable, as soon as all of it is complete. Completes when the task ends. */
   readonly groups$: Observable<GroupResult<R>>;
   readonly #groups = new Subject<GroupResult<R>>();
-  readonly #groupsHandedOut = new Set<string>();
+  /** Groups not handed out yet. */
+  #groupsLeft: Array<{ readonly name: string; readonly range: readonly [number, number] }> | undefined;
   readonly #onGroupComplete: ((group: string, result: unknown) => void) | undefined;
   readonly #computable: Computable<R>;
   readonly #progress: ReplaySubject<Progress>;
@@ -255,20 +256,26 @@ export class Task<R> {
     return partial;
   }
 
-  /** Hands out every group whose range is now complete, once each. */
+  /**
+   * Hands out every group whose range is now complete, once each. The reducer folds what it holds
+   * and seals its accumulator, which is handed out as it is, without a copy: it is the value
+   * `result()` will hold for the group, and nothing merges into it afterwards.
+   */
   #handOutGroups(): void {
-    const groups = this.#computable.groups;
-    if (groups === undefined || this.#final !== undefined) return;
+    if (this.#final !== undefined) return;
+    this.#groupsLeft ??= [...(this.#computable.groups ?? [])];
+    if (this.#groupsLeft.length === 0) return;
     const { run, reducers } = this.actor.getSnapshot().context;
-    for (const { name, range } of groups) {
-      if (this.#groupsHandedOut.has(name) || !run.completed.covers(range)) continue;
-      this.#groupsHandedOut.add(name);
+    const complete = new Set(this.#groupsLeft.filter(({ range }) => run.completed.covers(range)).map((g) => g.name));
+    if (complete.size === 0) return;
+    this.#groupsLeft = this.#groupsLeft.filter((g) => !complete.has(g.name));
+    for (const name of complete) {
       const reducer = reducers.get(name);
       let value: unknown = EMPTY;
       if (reducer !== undefined) {
-        const { acc, buffer } = reducer.getSnapshot().context;
-        value = cloneResult(acc);
-        for (const item of buffer) value = merge(value as Empty, cloneResult(item) as Empty);
+        // A stopped reducer (the task has ended) has folded everything already.
+        if (reducer.getSnapshot().status === 'active') reducer.send({ type: 'SEAL' });
+        value = reducer.getSnapshot().context.acc;
       }
       this.#groups.next({ group: name, result: value } as GroupResult<R>);
       this.#onGroupComplete?.(name, value);

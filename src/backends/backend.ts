@@ -1,8 +1,10 @@
 import { adaptiveBatchSizer, fixedBatchSizer } from '../actors/batch-sizer.ts';
 import type { Executor } from '../actors/executor.ts';
+import { MapTask } from '../actors/map-task.ts';
+import type { OutputSink } from '../actors/output-sink.ts';
 import { Task } from '../actors/task.ts';
 import type { Computable } from '../protocol/computable.ts';
-import { BackendDisposedError } from '../protocol/errors.ts';
+import { BackendDisposedError, InvalidOptionsError } from '../protocol/errors.ts';
 import type { PartialResult } from '../protocol/task.ts';
 import { batchSizerFor, openCheckpointOption, resolveComputeOptions, type ComputeOptions } from './options.ts';
 
@@ -15,11 +17,32 @@ export interface Backend extends AsyncDisposable {
   readonly name: string;
   /** Starts computing; returns the task at once. Throws if the backend was disposed. */
   compute<R>(computable: Computable<R>, options?: ComputeOptions): Task<R>;
+  /**
+   * The map half alone: each element's output, streamed as an async iterable with back-pressure
+   * (see {@link MapTask}). Same error policy, cancellation and progress as `compute()`.
+   *
+   * @example
+   * ```ts
+   * for await (const { value, range } of backend.map(fromFunction((x: number) => x * x, [1, 2, 3]))) {
+   *   console.log(range, value); // value: number
+   * }
+   * ```
+   */
+  map<R>(computable: Computable<R>, options?: MapOptions): MapTask<R>;
   /** Computes and waits; resolves with the partial result whatever the end (never rejects for failed elements). */
   run<R>(computable: Computable<R>, options?: ComputeOptions): Promise<PartialResult<R>>;
   /** Waits for (or cancels) running tasks and releases resources. */
   dispose(): Promise<void>;
   readonly disposed: boolean;
+}
+
+/** Options of `backend.map()`: those of `compute()` that apply to a map, and the buffer size. */
+export interface MapOptions extends Omit<ComputeOptions, 'mergeEvery' | 'onGroupComplete' | 'checkpoint'> {
+  /**
+   * Outputs buffered for the consumer before dispatch pauses; also the largest batch sent to a
+   * lane. At most about `(lanes + 1) × highWaterMark` outputs exist at once. @defaultValue 1024
+   */
+  highWaterMark?: number;
 }
 
 /** Options every backend takes. */
@@ -51,6 +74,22 @@ export abstract class BaseBackend implements Backend {
   }
 
   compute<R>(computable: Computable<R>, options: ComputeOptions = {}): Task<R> {
+    return this.#start(computable, options, undefined);
+  }
+
+  map<R>(computable: Computable<R>, options: MapOptions = {}): MapTask<R> {
+    const { highWaterMark = 1024, ...rest } = options;
+    if (!Number.isInteger(highWaterMark) || highWaterMark < 1) {
+      throw new InvalidOptionsError(`Expected \`highWaterMark\` to be an integer from 1 and up, got \`${String(highWaterMark)}\` (${typeof highWaterMark})`);
+    }
+    for (const key of ['mergeEvery', 'onGroupComplete', 'checkpoint'] as const) {
+      if (key in rest) throw new InvalidOptionsError(`\`${key}\` is an option of compute(), not of map(): a map merges nothing`);
+    }
+    if (this.#disposed) throw new BackendDisposedError(this.name);
+    return new MapTask<R>((sink) => this.#start(computable as Computable<unknown>, rest, sink), highWaterMark);
+  }
+
+  #start<R>(computable: Computable<R>, options: ComputeOptions, sink: OutputSink | undefined): Task<R> {
     if (this.#disposed) throw new BackendDisposedError(this.name);
     const resolved = resolveComputeOptions(options);
     this.check(computable as Computable<unknown>);
@@ -62,6 +101,7 @@ export abstract class BaseBackend implements Backend {
       mergeEvery: resolved.mergeEvery,
       batchSizer: batchSizerFor(resolved, (targetMs) => adaptiveBatchSizer({ targetMs }), fixedBatchSizer),
       chunkSizer: resolved.chunkSizer,
+      splitDepth: resolved.splitDepth,
       random: resolved.random ?? Math.random,
       now: resolved.now ?? (() => performance.now()),
       signal: resolved.signal,
@@ -69,6 +109,7 @@ export abstract class BaseBackend implements Backend {
       clock: resolved.clock,
       onGroupComplete: resolved.onGroupComplete,
       checkpoint,
+      sink,
     });
     this.#tasks.add(task as Task<unknown>);
     void task.wait().then(() => this.#tasks.delete(task as Task<unknown>));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BatchSizer } from '../actors/batch-sizer.ts';
 import type { ChunkSizer } from '../actors/chunk-sizer.ts';
 import { adaptiveChunks } from '../actors/chunking/adaptive.ts';
+import { DEFAULT_SPLIT_DEPTH } from '../actors/run-state.ts';
 import type { Inspector, TaskSettings } from '../actors/task.ts';
 import { JournalCheckpoint, type JournalCheckpointOptions } from '../journal/journal-checkpoint.ts';
 import type { Checkpoint } from '../protocol/checkpoint.ts';
@@ -12,7 +13,10 @@ import { formatIssues, resolveErrorPolicy, type ErrorPolicyInput } from '../prot
 export interface ComputeOptions {
   /** What to do when an element fails. @defaultValue retry 3 times, then skip I/O errors and cancel on others */
   errorPolicy?: ErrorPolicyInput;
-  /** Partials a reducer buffers before folding them in (bounded fan-in). @defaultValue 16 */
+  /**
+   * Partials a reducer gathers before folding them in together (bounded fan-in). Merges happen in
+   * place, so the default folds each partial in as it arrives and holds none. @defaultValue 1
+   */
   mergeEvery?: number;
   /** Aborting it cancels the task. */
   signal?: AbortSignal;
@@ -29,6 +33,21 @@ export interface ComputeOptions {
    * `chunkSizer: adaptiveChunks({ targetChunkSeconds })`; ignored when `chunkSizer` is given.
    */
   targetChunkSeconds?: number;
+  /**
+   * How many times an element that runs out of memory or time (`E_WORKER_OOM`,
+   * `E_ELEMENT_TIMEOUT`) is halved, without spending a retry, before the error policy applies to it
+   * as one failure. Splitting is depth first (one half runs, the other waits) until a piece
+   * succeeds; from then on a piece that fails again is split the same way, so one bad entry is
+   * isolated. An element that fails at every size costs `splitDepth + 1` runs. `0` turns splitting
+   * off. Elements split only when their computable can split them (`mapSteps` elements can).
+   * @defaultValue 3
+   *
+   * @example
+   * ```ts
+   * backend.compute(mapSteps(ds, processor), { splitDepth: 5 }); // pieces down to 1/32 of an element
+   * ```
+   */
+  splitDepth?: number;
   /** The actor clock (xstate's `SimulatedClock` in tests). Backoff delays run on it. */
   clock?: TaskSettings['clock'];
   /** Current time in ms, for timings and rates. @defaultValue performance.now */
@@ -60,12 +79,13 @@ export interface ActorClock {
 
 const schema = z.strictObject({
   errorPolicy: z.unknown().optional(),
-  mergeEvery: z.number().int().min(2).default(16),
+  mergeEvery: z.number().int().min(1).default(1),
   signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'an AbortSignal').optional(),
   inspect: z.custom<Inspector>((v) => typeof v === 'function' || (typeof v === 'object' && v !== null), 'a function or an observer').optional(),
   batchSize: z.union([z.number().int().min(1), z.literal('auto')]).default('auto'),
   targetBatchMs: z.number().positive().default(20),
   targetChunkSeconds: z.number().positive().finite().optional(),
+  splitDepth: z.number().int().min(0).max(64).default(DEFAULT_SPLIT_DEPTH),
   chunkSizer: z.custom<ChunkSizer>((v) => typeof v === 'object' && v !== null && 'propose' in v, 'a ChunkSizer').optional(),
   clock: z.custom<ActorClock>((v) => typeof v === 'object' && v !== null && 'setTimeout' in v, 'a clock with setTimeout/clearTimeout').optional(),
   now: z.custom<() => number>((v) => typeof v === 'function', 'a function').optional(),
@@ -87,7 +107,7 @@ export type ResolvedComputeOptions = z.output<typeof schema> & { errorPolicy: Re
  *
  * @example
  * ```ts
- * resolveComputeOptions({ mergeEvery: 0 }); // throws: `mergeEvery`: expected a number >= 2, got 0 (number)
+ * resolveComputeOptions({ mergeEvery: 0 }); // throws: `mergeEvery`: expected a number >= 1, got 0 (number)
  * ```
  */
 export function resolveComputeOptions(options: ComputeOptions = {}): ResolvedComputeOptions {

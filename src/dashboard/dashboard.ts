@@ -9,6 +9,8 @@ export interface DashboardOptions extends RecorderOptions {
   port?: number;
   /** Interface to bind. Anything but loopback puts a random token in the URL. @defaultValue '127.0.0.1' */
   host?: string;
+  /** Least milliseconds between two frames of records sent to the page. @defaultValue 250 */
+  frameMs?: number;
   /** Also record everything to this JSONL trace file (replay it with `cortado dashboard <file>`). */
   trace?: string;
 }
@@ -52,8 +54,18 @@ export async function dashboard(options: DashboardOptions = {}): Promise<Dashboa
   try {
     if (options.trace !== undefined) trace = await writeTrace(options.trace, recorder);
     server = await startServer(
-      { mode: 'live', history: () => recorder.history(), subscribe: (sink) => recorder.subscribe(sink), hists: (task) => recorder.hists(task) },
-      { ...(options.port === undefined ? {} : { port: options.port }), ...(options.host === undefined ? {} : { host: options.host }) },
+      {
+        mode: 'live',
+        history: () => recorder.history(),
+        subscribe: (sink) => recorder.subscribe(sink),
+        flush: () => recorder.flush(),
+        hists: (task) => recorder.hists(task),
+      },
+      {
+        ...(options.port === undefined ? {} : { port: options.port }),
+        ...(options.host === undefined ? {} : { host: options.host }),
+        ...(options.frameMs === undefined ? {} : { frameMs: options.frameMs }),
+      },
     );
   } catch (error) {
     recorder.close();

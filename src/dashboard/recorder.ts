@@ -17,7 +17,7 @@ export type RecordSink = (records: readonly TraceRecord[]) => void;
 
 /** Options of a {@link Recorder}. */
 export interface RecorderOptions {
-  /** Milliseconds between deliveries to sinks. @defaultValue 100 */
+  /** Milliseconds between deliveries to sinks (the page gets a frame at most every 250 ms anyway). @defaultValue 250 */
   flushMs?: number;
   /** Milliseconds between samples of the driver's memory. @defaultValue 500 */
   memoryMs?: number;
@@ -51,6 +51,9 @@ interface Tracked {
   readonly groups: ReadonlyArray<readonly [string, number, number]>;
   readonly laneWorker: Map<number, string>;
   readonly executorName: string;
+  /** Batches in flight whose worker is not known yet (ids), asked of `runningOn` at each flush. */
+  readonly unplaced: Set<number>;
+  readonly runningOn: ((jobId: number) => string | undefined) | undefined;
   skipsSeen: number;
   fatalSeen: boolean;
   progress: Progress | undefined;
@@ -101,7 +104,7 @@ export class Recorder {
   readonly startedAt = new Date();
 
   constructor(options: RecorderOptions = {}) {
-    this.#flushMs = options.flushMs ?? 100;
+    this.#flushMs = options.flushMs ?? 250;
     this.#memoryMs = options.memoryMs ?? 500;
     this.#historyLimit = options.historyLimit ?? 200_000;
     this.#emit({ k: 'meta', t: 0, v: TRACE_VERSION, startedAt: this.startedAt.toISOString(), host: hostname(), pid: process.pid });
@@ -162,6 +165,8 @@ export class Recorder {
       groups: (computable.groups ?? []).map((g) => [g.name, g.range[0], g.range[1]] as const),
       laneWorker: new Map(),
       executorName: executor.name,
+      unplaced: new Set(),
+      runningOn: executor.runningOn?.bind(executor),
       skipsSeen: 0,
       fatalSeen: false,
       progress: undefined,
@@ -277,7 +282,10 @@ export class Recorder {
     if (this.#timer !== undefined || this.#closed) return;
     this.#timer = setInterval(() => this.flush(), this.#flushMs);
     this.#timer.unref();
-    this.#memTimer = setInterval(() => this.#sampleMemory(), this.#memoryMs);
+    // Between runs nothing changes that the page should redraw: sample only while a task runs.
+    this.#memTimer = setInterval(() => {
+      if (this.running) this.#sampleMemory();
+    }, this.#memoryMs);
     this.#memTimer.unref();
   }
 
@@ -401,9 +409,11 @@ export class Recorder {
     let retry = 0;
     while (retry < items.length && items[retry]!.attempt > 1) retry++;
     this.#emit({ k: 'start', t: this.now(), task: tracked.id, job: job.id, lane, n: job.items.length, retry });
+    if (tracked.runningOn !== undefined) tracked.unplaced.add(job.id);
   }
 
   #done(tracked: Tracked, lane: number, job: BatchJob, outcome: BatchOutcome): void {
+    tracked.unplaced.delete(job.id);
     const worker = outcome.worker?.id ?? (tracked.executorName === 'inline' ? 'main' : `${tracked.executorName}-lane-${lane}`);
     tracked.laneWorker.set(lane, worker);
     if (outcome.results.size > 0) tracked.version++;
@@ -441,6 +451,7 @@ export class Recorder {
   }
 
   #lost(tracked: Tracked, lane: number, job: BatchJob, error: unknown): void {
+    tracked.unplaced.delete(job.id);
     const worker = tracked.laneWorker.get(lane) ?? `${tracked.executorName}-lane-${lane}`;
     this.#emit({ k: 'end', t: this.now(), task: tracked.id, job: job.id, lane, worker, ok: 0, fail: job.items.length, entries: 0, lost: true });
     for (const item of job.items) this.#fail(tracked, item.element, item.attempt, error);
@@ -491,6 +502,15 @@ export class Recorder {
       tracked.progressDirty = false;
       const p = tracked.progress;
       this.#emit({ k: 'progress', t: this.now(), task: tracked.id, ...p, rate: Math.round(p.rate) });
+    }
+    // Batches in flight that a worker took since: one executor look-up each (a shared-memory read).
+    if (tracked.runningOn !== undefined && !tracked.ended) {
+      for (const job of tracked.unplaced) {
+        const worker = tracked.runningOn(job);
+        if (worker === undefined) continue;
+        tracked.unplaced.delete(job);
+        this.#emit({ k: 'run', t: this.now(), task: tracked.id, job, worker });
+      }
     }
     for (const info of tracked.actors.values()) {
       if (!info.dirty) continue;

@@ -101,6 +101,18 @@ export interface StartRecord {
   readonly retry: number;
 }
 
+/**
+ * A batch in flight was taken by a worker (threads: the thread that runs it). Until then, and on
+ * executors that cannot tell, the page draws a running batch on the row its lane used last.
+ */
+export interface RunRecord {
+  readonly k: 'run';
+  readonly t: number;
+  readonly task: number;
+  readonly job: number;
+  readonly worker: string;
+}
+
 /** A batch came back: the worker that ran it, for how long, and what it completed, per dataset. */
 export interface EndRecord {
   readonly k: 'end';
@@ -212,6 +224,7 @@ export type TraceRecord =
   | StateRecord
   | EventsRecord
   | StartRecord
+  | RunRecord
   | EndRecord
   | FailRecord
   | SkipRecord

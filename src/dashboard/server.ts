@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FrameBuffer } from './frames.ts';
 import type { HistsRecord, TraceRecord } from './records.ts';
 
 const require = createRequire(import.meta.url);
@@ -27,6 +28,8 @@ export interface RecordSource {
   history(): readonly TraceRecord[];
   /** New records as they come (live only); returns a function that stops them. */
   subscribe?(sink: (records: readonly TraceRecord[]) => void): () => void;
+  /** Delivers the records made but not yet delivered to subscribers, now (they are in `history()` already). */
+  flush?(): void;
   /** A task's merged histograms now (live only). */
   hists?(task: number): HistsRecord | undefined;
 }
@@ -41,6 +44,8 @@ export interface ServerOptions {
   token?: string;
   /** Keep the process alive while serving (a replay); a live dashboard lives as long as its run. @defaultValue false */
   keepAlive?: boolean;
+  /** Least milliseconds between two frames of records sent to the pages. @defaultValue 250 */
+  frameMs?: number;
 }
 
 /** A running dashboard server. */
@@ -58,14 +63,41 @@ export function isLoopback(host: string): boolean {
 
 /**
  * Serves the dashboard page and its data: `/` and its assets (from the package and its
- * dependencies), `/api/stream` (server-sent events: the history, then batches of new records),
+ * dependencies), `/api/stream` (server-sent events: the history, then frames of new records),
  * `/api/hists?task=N` (a task's merged histograms now). Server-sent events need no library and go
  * through SSH port forwarding and proxies as plain HTTP.
+ *
+ * New records are sent in frames at most every `frameMs` (250 ms): each frame holds the latest
+ * state, event count and progress of each thing once (see {@link FrameBuffer}) and is serialised
+ * once for every page that watches, so the cost to the run does not grow with the number of
+ * inspection events or of pages.
  */
 export async function startServer(source: RecordSource, options: ServerOptions = {}): Promise<DashboardServer> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? (isLoopback(host) ? undefined : randomBytes(16).toString('hex'));
   const streams = new Set<ServerResponse>();
+  const frameMs = options.frameMs ?? 250;
+  const frame = new FrameBuffer();
+  let frameAt = -Infinity;
+  let frameTimer: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => void) | undefined;
+
+  /** Sends what waits to every page now. */
+  function sendFrame(): void {
+    clearTimeout(frameTimer);
+    frameTimer = undefined;
+    if (frame.size === 0) return;
+    frameAt = performance.now();
+    const message = `data: ${JSON.stringify(frame.take())}\n\n`;
+    for (const res of streams) res.write(message);
+  }
+
+  function onRecords(records: readonly TraceRecord[]): void {
+    frame.push(records);
+    const wait = frameAt + frameMs - performance.now();
+    if (wait <= 0) sendFrame();
+    else if (frameTimer === undefined) frameTimer = setTimeout(sendFrame, wait).unref();
+  }
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -101,12 +133,20 @@ export async function startServer(source: RecordSource, options: ServerOptions =
     if (url.pathname === '/api/stream') {
       res.writeHead(200, { ...security, 'content-type': 'text/event-stream', connection: 'keep-alive' });
       res.write(`event: hello\ndata: ${JSON.stringify({ mode: source.mode })}\n\n`);
+      // Everything made so far goes to the pages already watching, so that the history this page
+      // starts from is exactly what they have seen: no record is sent to it twice.
+      source.flush?.();
+      sendFrame();
       res.write(`data: ${JSON.stringify(source.history())}\n\n`);
       streams.add(res);
-      const stop = source.subscribe?.((records) => res.write(`data: ${JSON.stringify(records)}\n\n`));
+      unsubscribe ??= source.subscribe?.(onRecords);
       req.on('close', () => {
-        stop?.();
         streams.delete(res);
+        if (streams.size === 0) {
+          unsubscribe?.();
+          unsubscribe = undefined;
+          frame.take();
+        }
       });
       return;
     }
@@ -136,6 +176,10 @@ export async function startServer(source: RecordSource, options: ServerOptions =
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        source.flush?.();
+        sendFrame();
+        unsubscribe?.();
+        unsubscribe = undefined;
         for (const res of streams) res.end();
         streams.clear();
         server.close(() => resolve());

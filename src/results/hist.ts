@@ -8,6 +8,10 @@ import { type FillData, type FillOptions, prepareFill, runFill } from './fill.ts
 // Registers the 'cortado.Hist' codec wherever Hist is imported (workers included).
 import './hist-codec.ts';
 
+/** Set while `fromStorage` builds a histogram whose storage it supplies: the constructor allocates none. */
+let adopting = false;
+const NO_STORAGE = new Float64Array(0);
+
 /** Options of the read-out methods. */
 export interface FlowOptions {
   /**
@@ -61,8 +65,9 @@ export class Hist implements Addable<Hist> {
     if (cells > 2 ** 31 - 1) {
       throw new HistError('E_HIST_AXIS', `Expected at most 2147483647 cells (flow bins included), got ${cells} for axes ${this.#names()}`);
     }
-    this.#sumw = new Float64Array(cells);
-    this.#sumw2 = new Float64Array(cells);
+    // fromStorage supplies the arrays: allocating (and zeroing) them here would be wasted.
+    this.#sumw = adopting ? NO_STORAGE : new Float64Array(cells);
+    this.#sumw2 = adopting ? NO_STORAGE : new Float64Array(cells);
   }
 
   /**
@@ -70,16 +75,37 @@ export class Hist implements Addable<Hist> {
    * ownership of the arrays. Used by JSON, codecs and projections.
    */
   static fromStorage(axes: readonly Axis[], sumw: Float64Array, sumw2: Float64Array): Hist {
-    const h = new Hist(...axes);
-    if (sumw.length !== h.#sumw.length || sumw2.length !== h.#sumw.length) {
+    adopting = true;
+    let h: Hist;
+    try {
+      h = new Hist(...axes);
+    } finally {
+      adopting = false;
+    }
+    const cells = sizeOf(h.#extents());
+    if (sumw.length !== cells || sumw2.length !== cells) {
       throw new HistError(
         'E_HIST_FORMAT',
-        `Expected storage of ${h.#sumw.length} cells for axes ${h.#names()}, got sumw ${sumw.length} and sumw2 ${sumw2.length}`,
+        `Expected storage of ${cells} cells for axes ${h.#names()}, got sumw ${sumw.length} and sumw2 ${sumw2.length}`,
       );
     }
     h.#sumw = sumw;
     h.#sumw2 = sumw2;
     return h;
+  }
+
+  /**
+   * An independent copy: same axes, storage copied. Snapshots of a running task (`task.partial()`)
+   * use it.
+   *
+   * @example
+   * ```ts
+   * const before = h.clone();
+   * h.fill({ mass: [91] }); // `before` is unchanged
+   * ```
+   */
+  clone(): Hist {
+    return Hist.fromStorage(this.#axes, this.#sumw.slice(), this.#sumw2.slice());
   }
 
   /** Rebuilds a histogram from {@link Hist.toJSON} output (validated: `E_HIST_FORMAT` otherwise). */

@@ -30,6 +30,8 @@ export interface JobPayload {
   readonly collectStats: boolean;
   /** Store the results apart from the outcome, for a reduce job to merge on a worker. */
   readonly split?: boolean;
+  /** Map mode (`backend.map()`): per-element outputs instead of merged results. */
+  readonly map?: boolean;
 }
 
 /** A job payload or stored outcome over its size cap. */
@@ -65,6 +67,7 @@ const payloadSchema = z.strictObject({
   data: base64,
   collectStats: z.boolean(),
   split: z.boolean().optional(),
+  map: z.boolean().optional(),
 });
 
 /** A typed-array column from its base64, checked for length (an aligned copy). */
@@ -107,6 +110,7 @@ export function toPayload(batch: WireBatch, task: string, maxBytes: number, spli
     data: Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength).toString('base64'),
     collectStats: batch.collectStats,
     ...(split ? { split } : {}),
+    ...(batch.map === true ? { map: true } : {}),
   };
   const bytes = payload.data.length + payload.ranges.length + payload.attempts.length + (payload.groupIndex?.length ?? 0) + (payload.processorIndex?.length ?? 0) + 256;
   if (bytes > maxBytes) {
@@ -163,6 +167,7 @@ export function fromPayload(raw: unknown, maxBytes: number): WireBatch & { reado
     progress: createProgress().buffer as SharedArrayBuffer,
     collectStats: p.collectStats,
     split: p.split ?? false,
+    ...(p.map === true ? { map: true } : {}),
   };
 }
 
@@ -190,6 +195,7 @@ const outcomeSchema = z.strictObject({
   busyMs: z.number(),
   /** Bytes of the results stored apart (a split outcome: its `results` is empty). */
   parts: z.number().int().min(0).optional(),
+  outputs: z.array(z.unknown()).optional(),
   worker: z
     .strictObject({ id: z.string(), host: z.string().optional(), rss: z.number().optional(), heapUsed: z.number().optional(), heapTotal: z.number().optional() })
     .optional(),
@@ -207,7 +213,7 @@ export function decodeOutcome(bytes: Buffer, n: number, maxBytes: number): WireO
   const parsed = outcomeSchema.safeParse(raw);
   if (!parsed.success) throw new ClusterPayloadError('A stored batch result', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   const o = parsed.data;
-  if (o.status.length !== n || (o.ms !== null && o.ms.length !== n) || o.failures.some((f) => f.index >= n)) {
+  if (o.status.length !== n || (o.ms !== null && o.ms.length !== n) || (o.outputs !== undefined && o.outputs.length !== n) || o.failures.some((f) => f.index >= n)) {
     throw new ClusterPayloadError('A stored batch result', `it does not match its batch of ${n} elements`);
   }
   return o as unknown as WireOutcome & { readonly parts?: number };

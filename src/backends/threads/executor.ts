@@ -4,7 +4,7 @@ import type { Executor } from '../../actors/executor.ts';
 import type { Range } from '../../protocol/range.ts';
 import { crashError, timeoutError } from './crash.ts';
 import { OutcomeBuilder } from './outcome.ts';
-import { CANCEL, readProgress, type ProgressState } from './progress.ts';
+import { CANCEL, readProgress, runningThread, type ProgressState } from './progress.ts';
 import { watchElements } from './watchdog.ts';
 import { encodeBatch, type WireOutcome } from './wire.ts';
 
@@ -35,22 +35,36 @@ type Round =
  * worker, so one bad element costs one attempt and nothing else.
  */
 export function threadsExecutor(settings: ThreadsExecutorSettings): Executor {
+  // The progress slot of each batch's current round: its worker writes its thread id there on taking it.
+  const inFlight = new Map<number, Int32Array>();
   return {
     name: 'threads',
     slots: settings.slots,
     collectStats: settings.collectStats,
-    runBatch: (job, signal) => runBatchOnPool(settings, job, signal),
+    runBatch: (job, signal) => runBatchOnPool(settings, job, signal, inFlight),
+    runningOn: (jobId) => {
+      const progress = inFlight.get(jobId);
+      return progress === undefined ? undefined : runningThread(progress);
+    },
   };
 }
 
-async function runBatchOnPool(settings: ThreadsExecutorSettings, job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
+async function runBatchOnPool(settings: ThreadsExecutorSettings, job: BatchJob, signal: AbortSignal, inFlight: Map<number, Int32Array>): Promise<BatchOutcome> {
+  try {
+    return await runRounds(settings, job, signal, inFlight);
+  } finally {
+    inFlight.delete(job.id);
+  }
+}
+
+async function runRounds(settings: ThreadsExecutorSettings, job: BatchJob, signal: AbortSignal, inFlight: Map<number, Int32Array>): Promise<BatchOutcome> {
   const builder = new OutcomeBuilder(job, settings.collectStats);
   let pending = job.items.map((_, i) => i);
   // A loss that no element can be blamed for (the worker died before starting the batch, or after
   // finishing it) runs the same elements again a few times, then charges all of them.
   let unexplained = 0;
   while (pending.length > 0 && !signal.aborted) {
-    const round = await runRound(settings, job, pending, signal, builder);
+    const round = await runRound(settings, job, pending, signal, builder, inFlight);
     if (round.kind === 'done') {
       builder.absorb(round.sent, round.groups, round.outcome);
       break;
@@ -74,10 +88,18 @@ async function runBatchOnPool(settings: ThreadsExecutorSettings, job: BatchJob, 
 }
 
 /** Sends the items at `indices` as one wire batch and waits for the worker. */
-async function runRound(settings: ThreadsExecutorSettings, job: BatchJob, indices: number[], signal: AbortSignal, builder: OutcomeBuilder): Promise<Round> {
+async function runRound(
+  settings: ThreadsExecutorSettings,
+  job: BatchJob,
+  indices: number[],
+  signal: AbortSignal,
+  builder: OutcomeBuilder,
+  inFlight: Map<number, Int32Array>,
+): Promise<Round> {
   const { batch, transfer, progress, sent, rejected } = encodeBatch(job, indices, settings.collectStats);
   for (const { index, error } of rejected) builder.fail(index, error);
   if (sent.length === 0) return { kind: 'aborted' };
+  inFlight.set(job.id, progress);
   const controller = new AbortController();
   let timedOut: number | undefined;
   let grace: NodeJS.Timeout | undefined;

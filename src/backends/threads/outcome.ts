@@ -1,5 +1,5 @@
 import type { WorkerInfo } from '../../actors/executor.ts';
-import type { BatchJob, BatchOutcome, ItemFailure } from '../../actors/batch.ts';
+import type { BatchJob, BatchOutcome, ItemFailure, ItemOutput } from '../../actors/batch.ts';
 import { CompletionTally, GroupMerger, badResult } from '../../actors/group-merger.ts';
 import { decodeResult } from '../codec/decode.ts';
 import { deserializeError } from '../errors/serialize.ts';
@@ -15,6 +15,8 @@ export class OutcomeBuilder {
   readonly #merger = new GroupMerger<string | undefined>();
   readonly #failures: ItemFailure[] = [];
   readonly #completed: number[] = [];
+  /** Map mode: the output of each completed job index. */
+  readonly #outputs = new Map<number, unknown>();
   readonly #ms: number[] | undefined;
   #rounds = 0;
   #busyMs = 0;
@@ -54,6 +56,14 @@ export class OutcomeBuilder {
     for (const failure of wire.failures) this.fail(sent[failure.index]!, deserializeError(failure.error));
     for (let k = 0; k < status.length; k++) {
       if (status[k] !== DONE || lost.has(k)) continue;
+      if (this.#job.map === true) {
+        try {
+          this.#outputs.set(sent[k]!, decodeResult(wire.outputs?.[k]));
+        } catch (error) {
+          this.fail(sent[k]!, badResult(error, this.#job.items[sent[k]!]!.element.range));
+          continue;
+        }
+      }
       this.#completed.push(sent[k]!);
       this.#ms?.push(ms === null ? 0 : ms[k]!);
     }
@@ -76,6 +86,7 @@ export class OutcomeBuilder {
       entries,
       busyMs: this.#busyMs,
       ...(this.#worker === undefined ? {} : { worker: this.#worker }),
+      ...(this.#job.map === true ? { outputs: order.map((k): ItemOutput => ({ index: this.#completed[k]!, value: this.#outputs.get(this.#completed[k]!) })) } : {}),
     };
     return stats ? { ...outcome, stats } : outcome;
   }

@@ -36,6 +36,8 @@ export interface WireBatch {
   readonly progress: SharedArrayBuffer;
   /** Whether to time each element. */
   readonly collectStats: boolean;
+  /** Map mode: return each element's output (`WireOutcome.outputs`) instead of merging. */
+  readonly map?: boolean;
 }
 
 /** The serialized data part of a {@link WireBatch}. */
@@ -61,6 +63,8 @@ export interface WireOutcome {
   readonly busyMs: number;
   /** The worker thread and its memory when it finished (absent when no thread ran it). */
   readonly worker?: WorkerInfo;
+  /** Map mode: per element, its output as `encodeResult` made it (`null` where not {@link DONE}). */
+  readonly outputs?: unknown[];
 }
 
 /** A batch ready to post, the buffers to move with it, and the elements that could not be sent. */
@@ -212,6 +216,7 @@ function finish(
     attempts,
     progress: progress.buffer as SharedArrayBuffer,
     collectStats,
+    ...(job.map === true ? { map: true } : {}),
   };
   return { batch, transfer, progress, sent, rejected };
 }

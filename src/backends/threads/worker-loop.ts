@@ -9,7 +9,7 @@ import { encodeResult } from '../codec/encode.ts';
 import { serializeError } from '../errors/serialize.ts';
 import { loadProcessor } from '../resolve-processor.ts';
 import { loadDataElement, tryDataElement } from './known-kinds.ts';
-import { CANCEL, CURRENT, FINISHED } from './progress.ts';
+import { CANCEL, CURRENT, FINISHED, WORKER } from './progress.ts';
 import { DONE, FAILED, type WireBatch, type WireData, type WireOutcome, type WireProcessor } from './wire.ts';
 
 const functions = new Map<string, ProcessorFn<unknown, unknown>>();
@@ -34,6 +34,7 @@ async function processorFn(ref: WireProcessor): Promise<ProcessorFn<unknown, unk
 export async function runWireBatch(batch: WireBatch): Promise<{ outcome: WireOutcome; transfer: ArrayBuffer[] }> {
   const began = performance.now();
   const progress = new Int32Array(batch.progress);
+  Atomics.store(progress, WORKER, threadId);
   const { ranges, groupIndex, processorIndex } = batch;
   const n = ranges.length / 2;
   const status = new Uint8Array(n);
@@ -44,6 +45,7 @@ export async function runWireBatch(batch: WireBatch): Promise<{ outcome: WireOut
   const data = deserialize(batch.data) as WireData;
   const values = 'values' in data ? data.values : undefined;
   const descriptors = 'descriptors' in data ? data.descriptors : undefined;
+  const outputs: unknown[] | undefined = batch.map === true ? new Array<unknown>(n).fill(null) : undefined;
 
   for (let i = 0; i < n; i++) {
     if (Atomics.load(progress, CANCEL) !== 0) break;
@@ -62,7 +64,8 @@ export async function runWireBatch(batch: WireBatch): Promise<{ outcome: WireOut
       }
       let value = fn(input);
       if (isThenable(value)) value = await value;
-      merger.add(groupIndex === null ? -1 : groupIndex[i]!, value, rangeAt(ranges, i));
+      if (outputs !== undefined) outputs[i] = value;
+      else merger.add(groupIndex === null ? -1 : groupIndex[i]!, value, rangeAt(ranges, i));
       status[i] = DONE;
     } catch (error) {
       status[i] = FAILED;
@@ -71,7 +74,34 @@ export async function runWireBatch(batch: WireBatch): Promise<{ outcome: WireOut
     if (ms !== null) ms[i] = performance.now() - started;
   }
   Atomics.store(progress, CURRENT, FINISHED);
-  return encodeOutcome(merger.results, status, failures, ms, groupIndex, ranges, performance.now() - began);
+  const done = encodeOutcome(merger.results, status, failures, ms, groupIndex, ranges, performance.now() - began);
+  if (outputs !== undefined) encodeOutputs(outputs, status, failures, ranges, done);
+  return done;
+}
+
+/** Map mode: encodes each element's output on its own, so one that cannot cross fails only its element. */
+function encodeOutputs(
+  outputs: unknown[],
+  status: Uint8Array,
+  failures: Array<{ index: number; error: ReturnType<typeof serializeError> }>,
+  ranges: Float64Array,
+  done: { outcome: WireOutcome; transfer: ArrayBuffer[] },
+): void {
+  const transfer = new Set(done.transfer);
+  for (let i = 0; i < outputs.length; i++) {
+    if (status[i] !== DONE) continue;
+    try {
+      const { data, transfer: buffers } = encodeResult(outputs[i]);
+      outputs[i] = data;
+      for (const buffer of buffers) transfer.add(buffer);
+    } catch (error) {
+      outputs[i] = null;
+      status[i] = FAILED;
+      failures.push({ index: i, error: serializeError(badResult(error, rangeAt(ranges, i))) });
+    }
+  }
+  done.outcome = { ...done.outcome, outputs };
+  done.transfer = [...transfer];
 }
 
 function encodeOutcome(

@@ -1,12 +1,20 @@
 // The cortado dashboard page. It folds the run's records (src/dashboard/records.ts, the same
-// records a trace file holds) into a view model and redraws at most every 100 ms. Live, records
-// arrive over server-sent events; a replay gets them all at once and folds those up to the slider.
+// records a trace file holds) into a view model. Live, the server sends them over server-sent
+// events in frames at most every 250 ms; a replay gets them all at once and folds those up to the
+// slider. Watching must cost the run little CPU, so the page does no work per record beyond the
+// fold: it redraws in an animation frame after a frame of records, only the panels those records
+// changed, by updating the text it shows rather than rebuilding markup; the task stream draws only
+// the batches that finished since the last frame (a full redraw only when its time scale grows by a
+// quarter), and the charts and histograms redraw at most every 500 ms and 1 s.
 /* global uPlot */
 'use strict';
 
 const $ = (id) => document.getElementById(id);
 const COLORS = ['#2f6fde', '#22a06b', '#e8a317', '#9b59b6', '#e5484d', '#17a2b8', '#8c6d46', '#d35fb7', '#5b6475'];
 const MIB = 1024 * 1024;
+/** Least time between two redraws of the throughput and memory charts, and of the histograms. */
+const CHARTS_MS = 500;
+const HISTS_MS = 1000;
 
 const app = {
   mode: 'live',
@@ -15,24 +23,34 @@ const app = {
   selectedTask: null,
   histSelection: JSON.parse(localStorage.getItem('cortado.hists') || '[]'),
   histChosen: localStorage.getItem('cortado.hists') !== null,
-  clockOffset: 0, // record time − performance.now(), from the latest batch
+  clockOffset: 0, // record time − performance.now(), from the latest frame
   lastRecordT: 0,
   connected: false,
-  dirty: true,
+  full: true,
   replayT: 0,
   playing: false,
   liveHists: new Map(), // task → hists record fetched from /api/hists
-  histFetch: { inFlight: false, at: 0, version: new Map() },
-  charts: { throughput: null, memory: null, hists: new Map() },
+  histFetch: { inFlight: false, at: -Infinity, ends: new Map() },
+  charts: { throughput: null, memory: null, hists: new Map(), at: -Infinity, histsAt: -Infinity },
   lags: [],
+  oldest: [],
+  stats: { frames: 0, renders: 0, renderMs: 0 },
 };
-// For benchmarks and tests: how far behind the run the page was when each batch of records came.
+// For benchmarks and tests: how far behind the run the page was when each frame of records came,
+// and how much the page itself worked.
 window.cortadoLags = app.lags;
+window.cortadoOldest = app.oldest;
+window.cortadoStats = app.stats;
 
 // ---------- the model: a fold over records ----------
 
 function emptyModel() {
-  return { meta: null, tasks: new Map(), mem: new Map(), files: [], t: 0, changed: new Set() };
+  return {
+    meta: null, tasks: new Map(), files: [], t: 0, changed: new Set(),
+    // Chart data, appended to as records come: one x array shared by the series of a chart.
+    tp: { x: [], series: new Map() }, // task → { y, raw }
+    mem: { x: [], series: new Map() }, // worker → { rss, heap, host }
+  };
 }
 
 function taskOf(model, id) {
@@ -40,8 +58,8 @@ function taskOf(model, id) {
   if (!task) {
     task = {
       id, name: `task ${id}`, executor: '', slots: 0, entries: 0, datasets: [], chart: null,
-      progress: null, rates: [], actors: new Map(), batches: new Map(), laneWorker: new Map(), workers: new Map(),
-      ds: new Map(), failures: [], ends: 0, hists: null, firstT: null,
+      progress: null, actors: new Map(), actorsVersion: 0, batches: new Map(), running: new Map(), laneWorker: new Map(),
+      workers: new Map(), done: [], ds: new Map(), failures: [], ends: 0, hists: null, firstT: null, lastEnd: 0,
     };
     model.tasks.set(id, task);
   }
@@ -49,10 +67,23 @@ function taskOf(model, id) {
 }
 
 const PANELS_OF = {
-  meta: [], task: ['progress', 'actors', 'stream'], actor: ['actors'], state: ['actors'], events: ['actors'],
-  start: ['stream'], end: ['stream', 'progress'], fail: ['failures'], skip: ['failures'], fatal: ['failures'], file: ['failures'],
-  progress: ['progress', 'charts'], mem: ['charts'], hists: ['hists'],
+  meta: [], task: ['header', 'progress', 'actors', 'stream'], actor: ['actors'], state: ['actors', 'header'], events: ['actors'],
+  start: ['stream'], run: ['stream'], end: ['stream', 'progress'], fail: ['failures'], skip: ['failures'], fatal: ['failures'], file: ['failures'],
+  progress: ['progress', 'charts', 'header', 'stream'], mem: ['charts'], hists: ['hists'],
 };
+
+/** Appends a point at `t` seconds to a chart's data: `values` per series key, null for the others. */
+function appendPoint(chart, t, key, make, values) {
+  const x = chart.x;
+  // Records of one frame are not strictly in time order (the newest state of a thing replaces an
+  // older one in place): keep x ascending, as uPlot needs, by never stepping back.
+  x.push(x.length ? Math.max(x[x.length - 1], t) : t);
+  let own = chart.series.get(key);
+  if (!own) { own = make(); for (const k of Object.keys(values)) own[k] = new Array(x.length - 1).fill(null); chart.series.set(key, own); }
+  for (const [k, s] of chart.series) {
+    for (const field of Object.keys(values)) if (s[field]) s[field].push(k === key ? values[field] : null);
+  }
+}
 
 function apply(model, r) {
   model.t = Math.max(model.t, r.t);
@@ -70,24 +101,34 @@ function apply(model, r) {
       const a = task.actors.get(r.id) || { id: r.id, value: '', n: 0, last: [] };
       a.machine = r.machine; a.parent = r.parent;
       task.actors.set(r.id, a);
+      task.actorsVersion++;
       break;
     }
     case 'state': {
       const task = taskOf(model, r.task);
-      const a = task.actors.get(r.id) || { id: r.id, machine: '', n: 0, last: [] };
+      let a = task.actors.get(r.id);
+      if (!a) { a = { id: r.id, machine: '', n: 0, last: [] }; task.actors.set(r.id, a); task.actorsVersion++; }
       a.value = r.value;
-      task.actors.set(r.id, a);
       break;
     }
     case 'events': {
-      const task = taskOf(model, r.task);
-      const a = task.actors.get(r.id);
+      const a = taskOf(model, r.task).actors.get(r.id);
       if (a) { a.n = r.n; a.last = r.last; }
       break;
     }
     case 'start': {
       const task = taskOf(model, r.task);
-      task.batches.set(r.job, { job: r.job, lane: r.lane, n: r.n, retry: r.retry, start: r.t, end: null, worker: null, state: 'running' });
+      const b = { job: r.job, lane: r.lane, n: r.n, retry: r.retry, start: r.t, end: null, worker: null, state: 'running' };
+      task.batches.set(r.job, b);
+      task.running.set(r.job, b);
+      break;
+    }
+    case 'run': {
+      // The worker that took a batch in flight: draw it on that worker's row from now on.
+      const task = taskOf(model, r.task);
+      const b = task.batches.get(r.job);
+      if (b && b.end === null) b.worker = r.worker;
+      if (!task.workers.has(r.worker)) task.workers.set(r.worker, { n: 0, busy: 0 });
       break;
     }
     case 'end': {
@@ -98,8 +139,14 @@ function apply(model, r) {
       b.worker = r.worker;
       b.state = r.lost || r.fail > 0 ? 'failed' : b.retry > 0 ? 'retried' : 'done';
       task.batches.set(r.job, b);
+      task.running.delete(r.job);
+      task.done.push(b);
+      task.lastEnd = Math.max(task.lastEnd, r.t);
       task.laneWorker.set(r.lane, r.worker);
-      task.workers.set(r.worker, (task.workers.get(r.worker) || 0) + 1);
+      let w = task.workers.get(r.worker);
+      if (!w) { w = { n: 0, busy: 0 }; task.workers.set(r.worker, w); }
+      w.n++;
+      w.busy += Math.max(0, b.end - b.start);
       task.ends++;
       if (r.ds) {
         for (const [name, [chunks, entries]] of Object.entries(r.ds)) {
@@ -117,15 +164,24 @@ function apply(model, r) {
     case 'progress': {
       const task = taskOf(model, r.task);
       const prev = task.progress;
-      if (prev && r.t > prev.t) task.rates.push([r.t / 1000, Math.max(0, ((r.entriesDone - prev.entriesDone) * 1000) / (r.t - prev.t))]);
-      else if (!prev) task.rates.push([r.t / 1000, 0]);
+      if (!prev || r.t > prev.t) {
+        const rate = prev ? Math.max(0, ((r.entriesDone - prev.entriesDone) * 1000) / (r.t - prev.t)) : 0;
+        const own = model.tp.series.get(task.id);
+        const raw = own ? own.raw : [];
+        raw.push([r.t / 1000, rate]);
+        // Averaged over the last 0.5 s so that a frame every 250 ms does not draw noise.
+        let sum = 0; let n = 0;
+        for (let j = raw.length - 1; j >= 0 && r.t / 1000 - raw[j][0] <= 0.5; j--) { sum += raw[j][1]; n++; }
+        appendPoint(model.tp, r.t / 1000, task.id, () => ({ raw, y: null }), { y: sum / n });
+      }
       task.progress = r;
       break;
     }
     case 'mem': {
-      let series = model.mem.get(r.worker);
-      if (!series) { series = []; model.mem.set(r.worker, series); }
-      series.push(r);
+      appendPoint(model.mem, r.t / 1000, r.worker, () => ({ host: r.host, rss: null, heap: null }), {
+        rss: r.rss === undefined ? null : r.rss / MIB,
+        heap: r.heapUsed === undefined ? null : r.heapUsed / MIB,
+      });
       break;
     }
     case 'hists': taskOf(model, r.task).hists = r; break;
@@ -141,7 +197,7 @@ function rebuild(upTo) {
   return model;
 }
 
-// ---------- formatting ----------
+// ---------- formatting and small DOM helpers ----------
 
 const nf = new Intl.NumberFormat('en-US');
 function count(n) { return n >= 1e7 ? `${(n / 1e6).toFixed(1)}M` : nf.format(Math.round(n)); }
@@ -156,6 +212,13 @@ function duration(ms) {
 function esc(text) { return String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c])); }
 function rangeText(range) { return range ? `[${count(range[0])}, ${count(range[1])})` : ''; }
 function now() { return app.mode === 'replay' ? app.replayT : Math.max(app.lastRecordT, performance.now() + app.clockOffset); }
+function finished(task) { return !!task.progress && task.progress.status !== 'running' && task.progress.status !== 'pending'; }
+
+// Writes to the DOM only what differs from what is shown: an unchanged panel costs no layout.
+function setText(el, text) { if (el.__text !== text) { el.__text = text; el.textContent = text; } }
+function setAttr(el, name, value) { const key = `__a_${name}`; if (el[key] !== value) { el[key] = value; el.setAttribute(name, value); } }
+function setClass(el, value) { if (el.__class !== value) { el.__class = value; el.className = value; } }
+function setWidth(el, pct) { const v = `${pct.toFixed(1)}%`; if (el.__w !== v) { el.__w = v; el.style.width = v; } }
 
 // ---------- panels ----------
 
@@ -167,7 +230,7 @@ function currentTask(model) {
 
 function renderHeader(model, task) {
   const tabs = $('task-tabs');
-  const ids = [...model.tasks.keys()].join(',');
+  const ids = [...model.tasks.values()].map((t) => `${t.id}:${t.name}`).join(',');
   if (tabs.dataset.ids !== ids || tabs.dataset.sel !== String(task ? task.id : '')) {
     tabs.dataset.ids = ids;
     tabs.dataset.sel = String(task ? task.id : '');
@@ -183,12 +246,12 @@ function renderHeader(model, task) {
   }
   const status = task && task.progress ? task.progress.status : 'pending';
   const badge = $('status-badge');
-  badge.textContent = status;
-  badge.className = `badge ${status}`;
-  $('elapsed').textContent = task && task.progress ? `${duration(task.progress.elapsedMs)} · ${task.executor}` : '';
+  setText(badge, status);
+  setClass(badge, `badge ${status}`);
+  setText($('elapsed'), task && task.progress ? `${duration(task.progress.elapsedMs)} · ${task.executor}` : '');
   const conn = $('conn');
-  conn.className = `conn-dot ${app.mode === 'replay' ? 'is-replay' : app.connected ? 'live' : ''}`;
-  conn.title = app.mode === 'replay' ? 'replay of a trace file' : app.connected ? 'live' : 'disconnected (the run has ended or the server stopped)';
+  setClass(conn, `conn-dot ${app.mode === 'replay' ? 'is-replay' : app.connected ? 'live' : ''}`);
+  setAttr(conn, 'title', app.mode === 'replay' ? 'replay of a trace file' : app.connected ? 'live' : 'disconnected (the run has ended or the server stopped)');
 }
 
 function eta(done, total, rate) {
@@ -196,39 +259,84 @@ function eta(done, total, rate) {
   return rate > 0 ? duration(((total - done) / rate) * 1000) : '?';
 }
 
+/** The progress block of a task, made once; its parts are updated in place. */
+function overallBlock(task) {
+  const el = document.createElement('div');
+  el.className = 'overall-task';
+  el.dataset.task = String(task.id);
+  el.innerHTML = `<div class="overall-head"><span><b class="name"></b> <span class="muted how"></span></span><span class="pct"></span></div>
+    <div class="bar big"><span></span></div>
+    <div class="stats"><span><b class="ev"></b> / <span class="evt"></span> events</span>
+    <span><b class="ch"></b> / <span class="cht"></span> chunks</span>
+    <span><b class="rate"></b> events/s</span>
+    <span>ETA <b class="eta"></b></span>
+    <span class="skipped"><b class="sk"></b> skipped</span>
+    <span><b class="re"></b> retries</span></div>`;
+  const q = (s) => el.querySelector(s);
+  return { el, name: q('.name'), how: q('.how'), pct: q('.pct'), bar: q('.bar'), fill: q('.bar > span'), ev: q('.ev'), evt: q('.evt'), ch: q('.ch'), cht: q('.cht'), rate: q('.rate'), eta: q('.eta'), skipped: q('.skipped'), sk: q('.sk'), re: q('.re') };
+}
+
+const progressView = { key: null, blocks: new Map(), rows: new Map(), dsKey: null };
+
 function renderProgress(model) {
   const overall = $('overall');
-  let html = '';
-  for (const task of model.tasks.values()) {
+  const shown = [...model.tasks.values()].filter((t) => t.progress);
+  const key = shown.map((t) => t.id).join(',');
+  if (progressView.key !== key) {
+    progressView.key = key;
+    progressView.blocks.clear();
+    overall.innerHTML = shown.length ? '' : '<p class="empty">Waiting for the run to start…</p>';
+    for (const task of shown) { const b = overallBlock(task); progressView.blocks.set(task.id, b); overall.appendChild(b.el); }
+  }
+  for (const task of shown) {
+    const b = progressView.blocks.get(task.id);
     const p = task.progress;
-    if (!p) continue;
     const pct = p.entriesTotal > 0 ? Math.min(100, (100 * p.entriesDone) / p.entriesTotal) : 100;
-    const finished = p.status !== 'running' && p.status !== 'pending';
-    html += `<div class="overall-task" data-task="${task.id}" data-entries-done="${p.entriesDone}" data-status="${p.status}">
-      <div class="overall-head"><span><b>${esc(task.name)}</b> <span class="muted">${esc(task.executor)} · ${task.slots} lane${task.slots === 1 ? '' : 's'}</span></span><span class="pct">${pct.toFixed(pct < 10 ? 1 : 0)}%</span></div>
-      <div class="bar big ${finished ? 'done' : ''}"><span style="width:${pct}%"></span></div>
-      <div class="stats"><span><b>${count(p.entriesDone)}</b> / ${count(p.entriesTotal)} events</span>
-      <span><b>${count(p.elementsDone)}</b> / ${count(p.elementsTotal)} chunks</span>
-      <span><b>${count(p.rate)}</b> events/s</span>
-      <span>ETA <b>${finished ? '—' : eta(p.entriesDone, p.entriesTotal, p.rate)}</b></span>
-      <span class="${p.failures ? 'bad' : ''}"><b>${p.failures}</b> skipped</span>
-      <span><b>${p.retries}</b> retries</span></div></div>`;
+    const ended = finished(task);
+    setAttr(b.el, 'data-entries-done', String(p.entriesDone));
+    setAttr(b.el, 'data-status', p.status);
+    setText(b.name, task.name);
+    setText(b.how, `${task.executor} · ${task.slots} lane${task.slots === 1 ? '' : 's'}`);
+    setText(b.pct, `${pct.toFixed(pct < 10 ? 1 : 0)}%`);
+    setClass(b.bar, `bar big ${ended ? 'done' : ''}`);
+    setWidth(b.fill, pct);
+    setText(b.ev, count(p.entriesDone)); setText(b.evt, count(p.entriesTotal));
+    setText(b.ch, count(p.elementsDone)); setText(b.cht, count(p.elementsTotal));
+    setText(b.rate, count(p.rate));
+    setText(b.eta, ended ? '—' : eta(p.entriesDone, p.entriesTotal, p.rate));
+    setClass(b.skipped, p.failures ? 'bad' : '');
+    setText(b.sk, String(p.failures)); setText(b.re, String(p.retries));
   }
-  overall.innerHTML = html || '<p class="empty">Waiting for the run to start…</p>';
   const body = $('datasets').querySelector('tbody');
-  let rows = '';
-  for (const task of model.tasks.values()) {
-    const taskEnded = task.progress && task.progress.status !== 'running' && task.progress.status !== 'pending';
-    for (const d of task.ds.values()) {
-      const pct = d.total > 0 ? (100 * d.entries) / d.total : 100;
-      const span = d.firstT !== null && d.lastT > d.firstT ? d.lastT - d.firstT : 0;
-      const rate = span > 0 ? (d.entries * 1000) / span : 0;
-      rows += `<tr data-dataset="${esc(d.name)}"><td title="${esc(d.name)}">${esc(d.name)}</td><td><div class="bar ${pct >= 100 ? 'done' : ''}"><span style="width:${pct}%"></span></div></td>
-        <td class="num">${count(d.entries)} / ${count(d.total)}</td><td class="num">${count(d.chunks)}</td><td class="num">${rate ? count(rate) + '/s' : '—'}</td><td class="num">${pct >= 100 ? 'done' : taskEnded ? 'partly skipped' : eta(d.entries, d.total, rate)}</td></tr>`;
+  const all = [];
+  for (const task of model.tasks.values()) for (const d of task.ds.values()) all.push([task, d]);
+  const dsKey = all.map(([t, d]) => `${t.id}/${d.name}`).join('|');
+  if (progressView.dsKey !== dsKey) {
+    progressView.dsKey = dsKey;
+    progressView.rows.clear();
+    body.innerHTML = '';
+    for (const [task, d] of all) {
+      const tr = document.createElement('tr');
+      tr.dataset.dataset = d.name;
+      tr.innerHTML = `<td title="${esc(d.name)}">${esc(d.name)}</td><td><div class="bar"><span></span></div></td><td class="num"></td><td class="num"></td><td class="num"></td><td class="num"></td>`;
+      const cells = tr.children;
+      progressView.rows.set(`${task.id}/${d.name}`, { bar: cells[1].firstChild, fill: cells[1].firstChild.firstChild, ev: cells[2], ch: cells[3], rate: cells[4], eta: cells[5] });
+      body.appendChild(tr);
     }
+    $('datasets').hidden = all.length === 0;
   }
-  body.innerHTML = rows;
-  $('datasets').hidden = rows === '';
+  for (const [task, d] of all) {
+    const row = progressView.rows.get(`${task.id}/${d.name}`);
+    const pct = d.total > 0 ? (100 * d.entries) / d.total : 100;
+    const span = d.firstT !== null && d.lastT > d.firstT ? d.lastT - d.firstT : 0;
+    const rate = span > 0 ? (d.entries * 1000) / span : 0;
+    setClass(row.bar, `bar ${pct >= 100 ? 'done' : ''}`);
+    setWidth(row.fill, pct);
+    setText(row.ev, `${count(d.entries)} / ${count(d.total)}`);
+    setText(row.ch, count(d.chunks));
+    setText(row.rate, rate ? `${count(rate)}/s` : '—');
+    setText(row.eta, pct >= 100 ? 'done' : finished(task) ? 'partly skipped' : eta(d.entries, d.total, rate));
+  }
 }
 
 function renderFailures(model) {
@@ -241,28 +349,51 @@ function renderFailures(model) {
     return `<tr data-kind="${f.k}" data-code="${esc(f.code || '')}"><td class="num">${duration(f.t)}</td><td>${what}</td><td>${f.code ? `<code>${esc(f.code)}</code>` : ''}</td><td>${esc(f.ds || '')}</td><td class="num">${rangeText(f.range)}</td><td class="err" title="${esc(f.error + (f.file ? `\n${f.file}` : ''))}">${esc(f.error)}</td></tr>`;
   }).join('');
   const bad = all.filter((f) => f.k !== 'fail').length;
-  $('failure-count').textContent = String(all.length);
-  $('failure-count').className = `count ${bad ? 'bad' : ''}`;
+  setText($('failure-count'), String(all.length));
+  setClass($('failure-count'), `count ${bad ? 'bad' : ''}`);
   $('failures').hidden = all.length === 0;
   $('failures-empty').hidden = all.length > 0;
-  $('file-count').textContent = String(model.files.length);
+  setText($('file-count'), String(model.files.length));
   $('files').innerHTML = model.files.map((f) => `<li><code>${esc(f.code || 'error')}</code> ${esc(f.file)}${f.ds ? ` <span class="muted">(${esc(f.ds)})</span>` : ''} <span class="muted">— ${esc(f.error)}</span></li>`).join('') || '<li class="muted" style="list-style:none;margin-left:-18px">None.</li>';
 }
 
+const actorsView = { key: null, rows: new Map() };
+
 function renderActors(task) {
   const body = $('actors').querySelector('tbody');
-  if (!task) { body.innerHTML = ''; $('chart').innerHTML = ''; return; }
-  const order = (a) => (a.machine === 'supervisor' ? 0 : a.machine === 'lane' ? 1 : 2);
-  const actors = [...task.actors.values()].sort((a, b) => order(a) - order(b) || a.id.localeCompare(b.id, 'en', { numeric: true }));
-  body.innerHTML = actors.map((a) => `<tr data-actor="${esc(a.id)}" data-machine="${esc(a.machine || '')}"><td><b>${esc(a.id)}</b> <span class="muted">${a.machine && a.machine !== a.id ? esc(a.machine) : ''}</span></td>
-    <td><span class="state ${esc(a.value || '')}">${esc(a.value || '—')}</span></td><td class="num">${count(a.n)}</td><td class="last" title="${esc(a.last.join(' → '))}">${esc(a.last.slice(-3).join(' → '))}</td></tr>`).join('');
+  if (!task) { body.innerHTML = ''; actorsView.key = null; $('chart').innerHTML = ''; $('chart').dataset.key = ''; return; }
+  const key = `${task.id}#${task.actorsVersion}`;
+  if (actorsView.key !== key) {
+    actorsView.key = key;
+    actorsView.rows.clear();
+    const order = (a) => (a.machine === 'supervisor' ? 0 : a.machine === 'lane' ? 1 : 2);
+    const actors = [...task.actors.values()].sort((a, b) => order(a) - order(b) || a.id.localeCompare(b.id, 'en', { numeric: true }));
+    body.innerHTML = '';
+    for (const a of actors) {
+      const tr = document.createElement('tr');
+      tr.dataset.actor = a.id;
+      tr.dataset.machine = a.machine || '';
+      tr.innerHTML = `<td><b>${esc(a.id)}</b> <span class="muted">${a.machine && a.machine !== a.id ? esc(a.machine) : ''}</span></td><td><span class="state"></span></td><td class="num"></td><td class="last"></td>`;
+      actorsView.rows.set(a.id, { state: tr.children[1].firstChild, n: tr.children[2], last: tr.children[3] });
+      body.appendChild(tr);
+    }
+  }
+  for (const a of task.actors.values()) {
+    const row = actorsView.rows.get(a.id);
+    if (!row) continue;
+    setText(row.state, a.value || '—');
+    setClass(row.state, `state ${a.value || ''}`);
+    setText(row.n, count(a.n));
+    setText(row.last, a.last.slice(-3).join(' → '));
+    setAttr(row.last, 'title', a.last.join(' → '));
+  }
   const supervisor = task.actors.get('supervisor');
   renderChart(task.chart, supervisor ? supervisor.value : '');
 }
 
 function renderChart(chart, current) {
   const el = $('chart');
-  if (!chart) { el.innerHTML = ''; return; }
+  if (!chart) { el.innerHTML = ''; el.dataset.key = ''; return; }
   const key = `${chart.id}:${current}`;
   if (el.dataset.key === key) return;
   el.dataset.key = key;
@@ -276,62 +407,88 @@ function renderChart(chart, current) {
   el.innerHTML = `<svg viewBox="0 0 ${chart.width} ${chart.height}" role="img" aria-label="supervisor statechart"><defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#9aa6bb"/></marker></defs>${edges}${nodes}</svg>`;
 }
 
-// ---------- the task stream ----------
+// ---------- the task stream: two canvas layers ----------
+// The bottom layer holds the finished batches: each is drawn once, when it comes, unless the time
+// scale changes (it grows by a quarter when the run outgrows it, and fits the run once it ends) or
+// the rows change. The top layer holds the batches in flight and is cleared and redrawn each frame.
 
-function renderStream(task) {
-  const labels = $('stream-labels');
-  const canvas = $('stream-canvas');
-  if (!task) { labels.innerHTML = ''; return; }
-  const rows = [];
-  const index = new Map();
-  const rowOf = (name) => {
-    if (!index.has(name)) { index.set(name, rows.length); rows.push({ name, n: 0, busy: 0 }); }
-    return index.get(name);
-  };
-  for (const w of [...task.workers.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))) rowOf(w);
-  const tNow = task.progress && task.progress.status !== 'running' && task.progress.status !== 'pending' ? Math.max(...[...task.batches.values()].map((b) => b.end || b.start), task.firstT || 0) : now();
-  const bars = [];
-  for (const b of task.batches.values()) {
-    const worker = b.worker || task.laneWorker.get(b.lane) || `lane ${b.lane}`;
-    const row = rowOf(worker);
-    const end = b.end === null ? tNow : b.end;
-    rows[row].n++;
-    rows[row].busy += Math.max(0, end - b.start);
-    bars.push({ row, start: b.start, end, state: b.state });
-  }
-  const key = rows.map((r) => r.name).join('|');
-  if (labels.dataset.key !== key) {
-    labels.dataset.key = key;
-    labels.innerHTML = rows.map((r) => `<div class="stream-label" data-worker="${esc(r.name)}">${esc(r.name)}<span class="muted"></span></div>`).join('');
-  }
-  const t0 = task.firstT || 0;
-  const span = Math.max(1, tNow - t0);
-  [...labels.children].forEach((el, i) => { el.lastChild.textContent = rows[i] ? `${Math.min(100, Math.round((100 * rows[i].busy) / span))}%` : ''; });
-  const rowH = 22;
-  const width = canvas.clientWidth || 600;
-  const height = Math.max(rowH, rows.length * rowH);
-  const dpr = window.devicePixelRatio || 1;
-  canvas.style.height = `${height}px`;
+const ROW_H = 22;
+const FILL = { running: '#3b82f6', done: '#22a06b', retried: '#e8a317', failed: '#e5484d' };
+const streamView = { model: null, task: null, rowsKey: null, width: 0, height: 0, dpr: 0, t0: 0, tEnd: 0, drawn: 0, fitted: false };
+
+/** The row a batch is drawn on: the worker that runs or ran it, else the one its lane used last. */
+function workerOf(task, b) { return b.worker || task.laneWorker.get(b.lane) || `lane ${b.lane}`; }
+
+function sizeCanvas(canvas, width, height, dpr) {
+  if (canvas.__h !== height) { canvas.__h = height; canvas.style.height = `${height}px`; }
   if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
     canvas.width = Math.round(width * dpr);
     canvas.height = Math.round(height * dpr);
   }
   const ctx = canvas.getContext('2d');
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, width, height);
-  const x = (t) => ((t - t0) / span) * (width - 4) + 2;
-  ctx.strokeStyle = '#eef1f6';
-  for (let i = 1; i < rows.length; i++) { ctx.beginPath(); ctx.moveTo(0, i * rowH + 0.5); ctx.lineTo(width, i * rowH + 0.5); ctx.stroke(); }
-  const fill = { running: '#3b82f6', done: '#22a06b', retried: '#e8a317', failed: '#e5484d' };
-  for (const state of ['done', 'retried', 'failed', 'running']) {
-    ctx.fillStyle = fill[state];
-    for (const bar of bars) {
-      if (bar.state !== state) continue;
-      const x0 = x(bar.start);
-      ctx.fillRect(x0, bar.row * rowH + 4, Math.max(1.5, x(bar.end) - x0 - 0.5), rowH - 8);
-    }
+  return ctx;
+}
+
+function renderStream(task, full) {
+  const labels = $('stream-labels');
+  const base = $('stream-canvas');
+  const top = $('stream-live');
+  if (!task) { labels.innerHTML = ''; labels.dataset.key = ''; streamView.task = null; return; }
+  const names = new Set(task.workers.keys());
+  for (const b of task.running.values()) names.add(workerOf(task, b));
+  const rows = [...names].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const rowsKey = rows.join('|');
+  if (labels.dataset.key !== rowsKey) {
+    labels.dataset.key = rowsKey;
+    labels.innerHTML = rows.map((r) => `<div class="stream-label" data-worker="${esc(r)}">${esc(r)}<span class="muted"></span></div>`).join('');
   }
-  $('stream-note').textContent = `${count(bars.length)} batches over ${duration(span)} · rows: workers (a batch in flight shows on the row its lane used last) · % = time busy`;
+  const index = new Map(rows.map((r, i) => [r, i]));
+  const ended = finished(task);
+  const t0 = task.firstT || 0;
+  const tNow = ended ? Math.max(task.lastEnd, t0 + 1) : Math.max(now(), t0 + 1);
+  const width = base.clientWidth || 600;
+  const height = Math.max(ROW_H, rows.length * ROW_H);
+  const dpr = window.devicePixelRatio || 1;
+  const v = streamView;
+  let redraw = full || v.model !== app.model || v.task !== task || v.rowsKey !== rowsKey || v.width !== width || v.dpr !== dpr || v.t0 !== t0;
+  if (ended && !v.fitted) redraw = true;
+  if (!ended && (v.fitted || tNow > v.tEnd)) redraw = true;
+  if (redraw) {
+    Object.assign(v, { model: app.model, task, rowsKey, width, height, dpr, t0, drawn: 0, fitted: ended });
+    v.tEnd = ended ? tNow : t0 + Math.max(5000, (tNow - t0) * 1.25);
+  }
+  const span = v.tEnd - t0;
+  const x = (t) => ((t - t0) / span) * (width - 4) + 2;
+  const bar = (ctx, b, end) => { const x0 = x(b.start); ctx.fillRect(x0, index.get(workerOf(task, b)) * ROW_H + 4, Math.max(1.5, x(end) - x0 - 0.5), ROW_H - 8); };
+  const ctx = sizeCanvas(base, width, height, dpr);
+  if (redraw) {
+    ctx.clearRect(0, 0, width, height);
+    ctx.strokeStyle = '#eef1f6';
+    for (let i = 1; i < rows.length; i++) { ctx.beginPath(); ctx.moveTo(0, i * ROW_H + 0.5); ctx.lineTo(width, i * ROW_H + 0.5); ctx.stroke(); }
+  }
+  for (let i = v.drawn; i < task.done.length; i++) {
+    const b = task.done[i];
+    ctx.fillStyle = FILL[b.state];
+    bar(ctx, b, b.end);
+  }
+  v.drawn = task.done.length;
+  const live = sizeCanvas(top, width, height, dpr);
+  live.clearRect(0, 0, width, height);
+  live.fillStyle = FILL.running;
+  const busy = new Map();
+  for (const b of task.running.values()) {
+    bar(live, b, tNow);
+    const w = workerOf(task, b);
+    busy.set(w, (busy.get(w) || 0) + Math.max(0, tNow - b.start));
+  }
+  const elapsed = Math.max(1, tNow - t0);
+  [...labels.children].forEach((el, i) => {
+    const w = task.workers.get(rows[i]);
+    const ms = (w ? w.busy : 0) + (busy.get(rows[i]) || 0);
+    setText(el.lastChild, `${Math.min(100, Math.round((100 * ms) / elapsed))}%`);
+  });
+  setText($('stream-note'), `${count(task.batches.size)} batches over ${duration(elapsed)}${ended ? '' : ` · scale ${duration(span)}`} · rows: workers (a running batch shows on its worker's row once the worker took it) · % = time busy`);
 }
 
 // ---------- charts (uPlot) ----------
@@ -358,54 +515,34 @@ function lineChart(el, existing, series, data, yLabel) {
 }
 
 function renderThroughput(model) {
+  const data = [model.tp.x];
   const series = [];
-  const xs = new Set();
-  const tasks = [...model.tasks.values()].filter((t) => t.rates.length > 0);
-  for (const t of tasks) for (const [x] of t.rates) xs.add(x);
-  const x = [...xs].sort((a, b) => a - b);
-  const data = [x];
-  tasks.forEach((t, i) => {
-    const at = new Map(t.rates.map(([tx, y]) => [tx, y]));
-    // Average over ~0.5 s so a 100 ms sampling does not draw noise.
-    const ys = x.map((tx) => (at.has(tx) ? at.get(tx) : null));
-    data.push(smooth(x, ys, 0.5));
-    series.push({ label: t.name, stroke: COLORS[i % COLORS.length], width: 2, fill: `${COLORS[i % COLORS.length]}22`, spanGaps: true, points: { show: false } });
-  });
+  let i = 0;
+  for (const [id, s] of model.tp.series) {
+    const task = model.tasks.get(id);
+    const color = COLORS[i++ % COLORS.length];
+    data.push(s.y);
+    series.push({ label: task ? task.name : `task ${id}`, stroke: color, width: 2, fill: `${color}22`, spanGaps: true, points: { show: false } });
+  }
   if (series.length === 0) return;
   app.charts.throughput = lineChart($('throughput'), app.charts.throughput, series, data, 'events/s');
 }
 
-function smooth(x, ys, window) {
-  const out = new Array(ys.length).fill(null);
-  for (let i = 0; i < ys.length; i++) {
-    if (ys[i] === null) continue;
-    let sum = 0; let n = 0;
-    for (let j = i; j >= 0 && x[i] - x[j] <= window; j--) if (ys[j] !== null) { sum += ys[j]; n++; }
-    out[i] = n ? sum / n : null;
-  }
-  return out;
-}
-
 function renderMemory(model) {
-  const workers = [...model.mem.keys()].sort((a, b) => (a === 'main' ? -1 : b === 'main' ? 1 : a.localeCompare(b, 'en', { numeric: true })));
+  const workers = [...model.mem.series.keys()].sort((a, b) => (a === 'main' ? -1 : b === 'main' ? 1 : a.localeCompare(b, 'en', { numeric: true })));
   if (workers.length === 0) return;
-  const xs = new Set();
-  for (const w of workers) for (const r of model.mem.get(w)) xs.add(r.t / 1000);
-  const x = [...xs].sort((a, b) => a - b);
-  const data = [x];
+  const data = [model.mem.x];
   const series = [];
   workers.forEach((w, i) => {
     const color = COLORS[i % COLORS.length];
-    const recs = model.mem.get(w);
-    const byT = new Map(recs.map((r) => [r.t / 1000, r]));
-    const host = recs[recs.length - 1].host;
-    const name = host ? `${host}/${w}` : w;
+    const s = model.mem.series.get(w);
+    const name = s.host ? `${s.host}/${w}` : w;
     // Threads share their process's RSS: draw it once (main), and each thread's own heap.
-    if (w === 'main' || host) {
-      data.push(x.map((t) => (byT.has(t) && byT.get(t).rss !== undefined ? byT.get(t).rss / MIB : null)));
+    if (w === 'main' || s.host) {
+      data.push(s.rss);
       series.push({ label: `${name} RSS`, stroke: color, width: 2, spanGaps: true, points: { show: false } });
     }
-    data.push(x.map((t) => (byT.has(t) && byT.get(t).heapUsed !== undefined ? byT.get(t).heapUsed / MIB : null)));
+    data.push(s.heap);
     series.push({ label: `${name} heap`, stroke: color, width: 1.5, dash: [5, 4], spanGaps: true, points: { show: false } });
   });
   app.charts.memory = lineChart($('memory'), app.charts.memory, series, data, 'MiB');
@@ -452,7 +589,7 @@ function renderHists(task) {
       chips.appendChild(b);
     }
   }
-  $('hist-version').textContent = record ? `${count(record.version)} partials merged · ${duration(record.t)}` : '';
+  setText($('hist-version'), record ? `${count(record.version)} partials merged · ${duration(record.t)}` : '');
   const container = $('hists');
   if (selected.length === 0) {
     if (!container.querySelector('.empty')) { for (const c of app.charts.hists.values()) c.plot.destroy(); app.charts.hists.clear(); container.innerHTML = '<p class="empty">No histograms merged yet.</p>'; }
@@ -462,7 +599,7 @@ function renderHists(task) {
   for (const [k, c] of app.charts.hists) {
     if (!selected.includes(k)) { c.plot.destroy(); c.el.remove(); app.charts.hists.delete(k); }
   }
-  selected.forEach((k, i) => {
+  selected.forEach((k) => {
     const h = hists.find((x) => x.key === k);
     let c = app.charts.hists.get(k);
     if (!c) {
@@ -471,18 +608,20 @@ function renderHists(task) {
       el.dataset.key = k;
       el.innerHTML = `<div class="hist-title">${esc(k)}<span></span></div><div class="plot"></div>`;
       container.appendChild(el);
-      c = { el, plot: null, n: -1 };
+      c = { el, plot: null, n: -1, record: null };
       app.charts.hists.set(k, c);
     }
-    c.el.dataset.entries = String(h.entries);
-    c.el.querySelector('.hist-title span').textContent = `${count(h.entries)} entries`;
+    if (c.record === record && c.plot) return; // nothing merged since it was drawn
+    c.record = record;
+    setAttr(c.el, 'data-entries', String(h.entries));
+    setText(c.el.querySelector('.hist-title span'), `${count(h.entries)} entries`);
     const categorical = !h.edges;
     const xs = categorical ? h.categories.map((_, j) => j) : h.edges.slice();
     const ys = categorical ? h.values.slice() : [...h.values, h.values[h.values.length - 1] || 0];
     const width = Math.max(200, c.el.clientWidth || 300);
     if (c.plot && c.n === xs.length && c.plot.width === width) { c.plot.setData([xs, ys]); return; }
     if (c.plot) c.plot.destroy();
-    const color = COLORS[i % COLORS.length];
+    const color = COLORS[keys.indexOf(k) % COLORS.length];
     const plotEl = c.el.querySelector('.plot');
     plotEl.innerHTML = '';
     c.n = xs.length;
@@ -500,15 +639,17 @@ function renderHists(task) {
   });
 }
 
+/** Pulls the current task's merged histograms, at most every HISTS_MS and only when batches ended since. */
 async function maybeFetchHists(model) {
   if (app.mode !== 'live' || app.histFetch.inFlight || !app.connected) return;
   const task = currentTask(model);
   if (!task) return;
-  const since = performance.now() - app.histFetch.at;
-  if (since < 250 || app.histFetch.version.get(task.id) === task.ends) return;
+  if (app.histFetch.ends.get(task.id) === task.ends) return;
+  const wait = HISTS_MS - (performance.now() - app.histFetch.at);
+  if (wait > 0) { later(wait); return; }
   app.histFetch.inFlight = true;
   app.histFetch.at = performance.now();
-  app.histFetch.version.set(task.id, task.ends);
+  app.histFetch.ends.set(task.id, task.ends);
   try {
     const res = await fetch(`api/hists?task=${task.id}`, { cache: 'no-store' });
     if (res.ok) {
@@ -521,59 +662,50 @@ async function maybeFetchHists(model) {
 
 // ---------- the loop ----------
 
-// Redraws what changed since the last frame (everything after a user action, a resize or a replay
-// jump): with the page open, the run should lose as little CPU to it as possible.
-// Light panels (numbers, tables) redraw when their records come; the canvases (task stream, charts,
-// histograms) at most every HEAVY_MS, so the page stays within 250 ms of the run (records are sent
-// every 100 ms) while costing the machine little CPU. No animation loop runs while nothing changes.
-const HEAVY_MS = 150;
-let heavyAt = 0;
-const heavyPending = new Set();
-function render(full) {
+// Panels whose records came but that were not redrawn yet (charts and histograms wait their turn).
+const pending = new Set();
+function render() {
+  const began = performance.now();
   const model = app.model;
-  for (const panel of model.changed) heavyPending.add(panel);
-  const changed = model.changed;
-  model.changed = new Set();
+  const full = app.full;
+  app.full = false;
+  for (const panel of model.changed) pending.add(panel);
+  model.changed.clear();
   const task = currentTask(model);
   const t = performance.now();
-  renderHeader(model, task);
-  if (full || changed.has('progress')) renderProgress(model);
-  if (full || changed.has('failures')) renderFailures(model);
-  if (full || changed.has('actors')) renderActors(task);
-  if (full || t - heavyAt >= HEAVY_MS) {
-    heavyAt = t;
-    // Bars in flight grow with time: the stream is redrawn on every heavy pass while running.
-    renderStream(task);
-    if (full || heavyPending.has('charts')) { renderThroughput(model); renderMemory(model); }
-    if (full || heavyPending.has('hists')) renderHists(task);
-    heavyPending.clear();
+  if (full) for (const c of app.charts.hists.values()) c.record = null;
+  if (full || pending.has('header')) renderHeader(model, task);
+  if (full || pending.has('progress')) renderProgress(model);
+  if (full || pending.has('failures')) renderFailures(model);
+  if (full || pending.has('actors')) renderActors(task);
+  if (full || pending.has('stream')) renderStream(task, full);
+  for (const p of ['header', 'progress', 'failures', 'actors', 'stream']) pending.delete(p);
+  if (pending.has('charts') || full) {
+    const wait = full ? 0 : CHARTS_MS - (t - app.charts.at);
+    if (wait <= 0) { app.charts.at = t; renderThroughput(model); renderMemory(model); pending.delete('charts'); } else later(wait);
   }
-  if (app.mode === 'replay') $('slider-time').textContent = `${duration(app.replayT)} / ${duration(app.records.length ? app.records[app.records.length - 1].t : 0)}`;
-  document.body.dataset.rendered = String(Date.now());
+  if (pending.has('hists') || full) {
+    const wait = full ? 0 : HISTS_MS - (t - app.charts.histsAt);
+    if (wait <= 0) { app.charts.histsAt = t; renderHists(task); pending.delete('hists'); } else later(wait);
+  }
+  if (app.mode === 'replay') setText($('slider-time'), `${duration(app.replayT)} / ${duration(app.records.length ? app.records[app.records.length - 1].t : 0)}`);
+  void maybeFetchHists(model);
+  app.stats.renders++;
+  app.stats.renderMs += performance.now() - began;
 }
 
-let lastRender = 0;
-let timer = null;
-function isRunning() {
-  return app.mode === 'live' && app.connected && [...app.model.tasks.values()].some((x) => x.progress && x.progress.status === 'running');
-}
-/** Asks for a redraw: at once when the last one is 100 ms old, else when it will be. */
+let frame = null;
+/** Redraws in the next animation frame (one per frame of records at most; none while nothing changes). */
 function schedule() {
-  if (timer !== null) return;
-  timer = setTimeout(tick, Math.max(0, 100 - (performance.now() - lastRender)));
+  if (frame === null) frame = requestAnimationFrame(() => { frame = null; render(); });
 }
-function tick() {
-  timer = null;
-  const full = app.dirty;
-  app.dirty = false;
-  lastRender = performance.now();
-  render(full);
-  void maybeFetchHists(app.model);
-  // While a run goes, keep the stream's bars in flight growing and histograms coming.
-  if (isRunning() || heavyPending.size > 0) setTimeout(schedule, HEAVY_MS);
+let laterTimer = null;
+/** Asks for a redraw in `ms` (a chart or histogram waiting for its turn). */
+function later(ms) {
+  if (laterTimer === null) laterTimer = setTimeout(() => { laterTimer = null; schedule(); }, ms);
 }
 function invalidate() {
-  app.dirty = true;
+  app.full = true;
   schedule();
 }
 
@@ -610,6 +742,7 @@ function connect() {
   source.onmessage = (e) => {
     const batch = JSON.parse(e.data);
     const history = first;
+    app.stats.frames++;
     if (first) {
       // The history: a reconnect starts over from it.
       first = false;
@@ -617,16 +750,21 @@ function connect() {
       app.model = emptyModel();
       app.liveHists.clear();
     }
-    for (const r of batch) { if (app.mode === "replay") app.records.push(r); else apply(app.model, r); }
+    if (app.mode === 'replay') for (const r of batch) app.records.push(r);
+    else for (const r of batch) apply(app.model, r);
     if (batch.length) {
+      let newest = 0;
+      let oldest = Infinity;
+      for (const r of batch) { newest = Math.max(newest, r.t); oldest = Math.min(oldest, r.t); }
       const meta = app.mode === 'live' ? app.model.meta : null;
-      // How far behind the run this page is: the newest record's age on arrival (same machine's clock).
+      // How far behind the run this page is: the newest and the oldest record's age on arrival (same machine's clock).
       if (meta && !history) {
-        const lag = Date.now() - (Date.parse(meta.startedAt) + batch[batch.length - 1].t);
-        app.lags.push(lag);
-        if (app.lags.length > 1000) app.lags.shift();
+        const at = Date.now() - Date.parse(meta.startedAt);
+        app.lags.push(at - newest);
+        app.oldest.push(at - oldest);
+        if (app.lags.length > 2000) { app.lags.shift(); app.oldest.shift(); }
       }
-      app.lastRecordT = Math.max(app.lastRecordT, batch[batch.length - 1].t);
+      app.lastRecordT = Math.max(app.lastRecordT, newest);
       app.clockOffset = app.lastRecordT - performance.now();
     }
     if (app.mode === 'replay') {

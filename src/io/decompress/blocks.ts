@@ -104,7 +104,7 @@ export function decompressRoot(src: Uint8Array, expectedSize: number): Uint8Arra
     } else if (tag === 'ZL') {
       let inflated: Uint8Array;
       try {
-        inflated = inflateZlib(body);
+        inflated = inflateZlib(body, usize);
       } catch (error) {
         throw fail(`Expected a valid zlib stream in a ZL block of ${csize} bytes: ${(error as Error).message}`, error);
       }
@@ -119,7 +119,8 @@ export function decompressRoot(src: Uint8Array, expectedSize: number): Uint8Arra
       verifyLz4Checksum(src, bodyStart, bodyEnd);
       let native: Uint8Array | undefined;
       try {
-        native = lz4DecodeNative(src, bodyStart + LZ4_CHECKSUM_SIZE, bodyEnd, usize);
+        // The checksum is verified: its last 4 bytes carry the decoder's size prefix for the call.
+        native = lz4DecodeNative(src, bodyStart + LZ4_CHECKSUM_SIZE, bodyEnd, usize, true);
         if (native === undefined) {
           out ??= new Uint8Array(expectedSize);
           const end = lz4DecodeBlock(src, bodyStart + LZ4_CHECKSUM_SIZE, bodyEnd, out, d, d + usize);

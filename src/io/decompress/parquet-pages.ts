@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { lz4DecodeBlock } from './lz4.ts';
 import { lz4DecodeNative } from './lz4-native.ts';
+import { outputChunk } from './output.ts';
 import { decompressZstd } from './zstd.ts';
 
 /** A page decompressor as hyparquet calls it: compressed bytes and the decompressed size. */
@@ -61,5 +62,5 @@ export const parquetPageDecompressors: Record<'ZSTD' | 'LZ4' | 'LZ4_RAW' | 'GZIP
   ZSTD: (input, outputLength) => decompressZstd(input, outputLength),
   LZ4_RAW: (input, outputLength) => lz4Block(input, 0, input.length, outputLength),
   LZ4: lz4Hadoop,
-  GZIP: (input) => gunzipSync(input),
+  GZIP: (input, outputLength) => gunzipSync(input, { chunkSize: outputChunk(outputLength) }),
 };

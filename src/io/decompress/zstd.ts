@@ -1,7 +1,8 @@
 import zlib from 'node:zlib';
 import wasmZstd from '@foxglove/wasm-zstd';
+import { outputChunk } from './output.ts';
 
-type ZlibWithZstd = typeof zlib & { zstdDecompressSync?: (input: Uint8Array) => Buffer };
+type ZlibWithZstd = typeof zlib & { zstdDecompressSync?: (input: Uint8Array, options?: { chunkSize?: number }) => Buffer };
 const nodeZstd = (zlib as ZlibWithZstd).zstdDecompressSync;
 if (typeof nodeZstd !== 'function') await wasmZstd.isLoaded;
 
@@ -14,8 +15,9 @@ export const zstdDecoder: 'node:zlib' | 'wasm' = typeof nodeZstd === 'function' 
  * (libzstd compiled to WebAssembly, synchronous): measured 2.5–20× faster than the pure-JS
  * `fzstd` used before, and chosen over a native addon whose API is asynchronous only (a thread
  * pool round trip per basket cost more than it saved on ROOT's small baskets, measured).
- * Throws on corrupt input.
+ * With Node's decoder the output is one buffer of `size` + 1 bytes (as for zlib, see
+ * `inflateZlib`: no 16 KiB chunks concatenated). Throws on corrupt input.
  */
 export function decompressZstd(src: Uint8Array, size: number): Uint8Array {
-  return nodeZstd ? nodeZstd(src) : wasmZstd.decompress(src, size);
+  return nodeZstd ? nodeZstd(src, { chunkSize: outputChunk(size) }) : wasmZstd.decompress(src, size);
 }

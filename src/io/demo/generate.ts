@@ -2,8 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InvalidOptionsError } from '../../protocol/errors.ts';
-import { ColumnarParquetWriter, type ColumnSpec } from './columnar-writer.ts';
-import { generateBlock, type DemoPhysics } from './physics.ts';
+import { ColumnarParquetWriter, type ColumnSpec, type WritableColumn } from './columnar-writer.ts';
+import { generateBlock, type DemoBlock, type DemoPhysics } from './physics.ts';
 import { Random } from './random.ts';
 
 const demoParquetSchema = z.object({
@@ -74,6 +74,34 @@ export const DEMO_COLUMNS: readonly ColumnSpec[] = [
   { name: 'MET_pt', type: 'FLOAT', jagged: false },
 ];
 
+/**
+ * The {@link DEMO_COLUMNS} of one block of generated events, as a row group to write: `run`
+ * constant, `event` numbered from `firstEvent`. Shared by the demo generator and the benchmarks
+ * that write the same events in other codecs.
+ *
+ * @example
+ * ```ts
+ * const block = generateBlock(new Random(7), 1000, physics);
+ * writer.writeGroup(1000, demoGroupColumns(block, 1, 1));
+ * ```
+ */
+export function demoGroupColumns(block: DemoBlock, run: number, firstEvent: number): WritableColumn[] {
+  const rows = block.events;
+  const event = new BigInt64Array(rows);
+  for (let i = 0; i < rows; i++) event[i] = BigInt(firstEvent + i);
+  return [
+    { name: 'run', type: 'INT32', values: new Int32Array(rows).fill(run) },
+    { name: 'event', type: 'INT64', values: event },
+    { name: 'nMuon', type: 'INT32', values: block.nMuon },
+    { name: 'Muon_pt', type: 'FLOAT', values: block.pt, offsets: block.offsets },
+    { name: 'Muon_eta', type: 'FLOAT', values: block.eta, offsets: block.offsets },
+    { name: 'Muon_phi', type: 'FLOAT', values: block.phi, offsets: block.offsets },
+    { name: 'Muon_mass', type: 'FLOAT', values: block.mass, offsets: block.offsets },
+    { name: 'Muon_charge', type: 'INT32', values: block.charge, offsets: block.offsets },
+    { name: 'MET_pt', type: 'FLOAT', values: block.metPt },
+  ];
+}
+
 /** What a demo file holds. */
 export interface DemoFileSummary {
   readonly path: string;
@@ -107,19 +135,7 @@ export async function generateDemoParquet(path: string, options: DemoParquetOpti
   for (let start = 0; start < resolved.events; start += resolved.rowGroupSize) {
     const rows = Math.min(resolved.rowGroupSize, resolved.events - start);
     const block = generateBlock(rng, rows, physics);
-    const event = new BigInt64Array(rows);
-    for (let i = 0; i < rows; i++) event[i] = BigInt(resolved.firstEvent + start + i);
-    writer.writeGroup(rows, [
-      { name: 'run', type: 'INT32', values: new Int32Array(rows).fill(resolved.run) },
-      { name: 'event', type: 'INT64', values: event },
-      { name: 'nMuon', type: 'INT32', values: block.nMuon },
-      { name: 'Muon_pt', type: 'FLOAT', values: block.pt, offsets: block.offsets },
-      { name: 'Muon_eta', type: 'FLOAT', values: block.eta, offsets: block.offsets },
-      { name: 'Muon_phi', type: 'FLOAT', values: block.phi, offsets: block.offsets },
-      { name: 'Muon_mass', type: 'FLOAT', values: block.mass, offsets: block.offsets },
-      { name: 'Muon_charge', type: 'INT32', values: block.charge, offsets: block.offsets },
-      { name: 'MET_pt', type: 'FLOAT', values: block.metPt },
-    ]);
+    writer.writeGroup(rows, demoGroupColumns(block, resolved.run, resolved.firstEvent + start));
     muons += block.pt.length;
     rowGroups++;
     options.onProgress?.(start + rows);

@@ -66,6 +66,36 @@ async function offsetsFromCounter(handle: ByteSource, layout: BranchLayout, coun
 }
 
 /**
+ * Item offsets of entries `[lo, end)` of a basket whose byte offsets are `bo` (values of `size`
+ * bytes, no per-entry header), written to `out[o + 1 …]` counting on from `total`. Returns -1,
+ * or the first entry whose bytes run backwards, past `dataLength`, or not by whole values.
+ */
+export function entryItemOffsets(bo: Int32Array, lo: number, end: number, size: number, dataLength: number,
+  out: Int32Array, o: number, total: number): number {
+  const first = bo[lo]!;
+  if (first < 0) return lo;
+  const mask = size - 1;
+  const shift = 31 - Math.clz32(size);
+  if ((size & mask) !== 0) {
+    // Not a power of two (none of ROOT's number sizes): divide.
+    for (let i = lo; i < end; i++) {
+      const next = bo[i + 1]!;
+      if (next < bo[i]! || next > dataLength || (next - first) % size !== 0) return i;
+      out[++o] = total + (next - first) / size;
+    }
+    return -1;
+  }
+  let prev = first;
+  for (let i = lo; i < end; i++) {
+    const next = bo[i + 1]!;
+    if (next < prev || next > dataLength || ((next - prev) & mask) !== 0) return i;
+    out[++o] = total + ((next - first) >> shift);
+    prev = next;
+  }
+  return -1;
+}
+
+/**
  * Reads entries `[start, stop)` of one numeric branch into a column: a typed array for a flat
  * branch, `{offsets, values}` for a jagged one (offsets from each basket's entry-offset array,
  * or from the counter branch's values when a basket has none; a fixed-size array `x[n]` gets
@@ -161,6 +191,18 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
     const lo = entry - ref.start;
     const end = hi - ref.start;
     let o = entry - start;
+    if (header === 0 && !bits) {
+      // The common case (T[n] leaves): entry i holds bytes bo[i]..bo[i+1]; one tight integer loop.
+      const at = entryItemOffsets(bo, lo, end, size, basket.data.length, offsets, o, total);
+      if (at >= 0) {
+        throw malformed(handle, layout, `Expected entry ${ref.start + at} to span a whole number of ${size}-byte values ` +
+          `within basket ${k}, got bytes ${bo[at]}–${bo[at + 1]} of ${basket.data.length}`);
+      }
+      total = offsets[o + end - lo]!;
+      parts.push({ basket, bo, lo, end });
+      entry = hi;
+      continue;
+    }
     for (let i = lo; i < end; i++) {
       const bytes = bo[i + 1]! - bo[i]! - header;
       // fBits: 4 bytes per value, 6 for a referenced object's (its process id follows).

@@ -4,9 +4,16 @@ import type { NumericArray } from '../columns.ts';
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
+ * Below this many bytes a JS loop swaps faster than a call into Node's native `Buffer#swapNN`
+ * (Node itself loops in JS below 192 bytes).
+ */
+const NATIVE_SWAP_BYTES = 192;
+
+/**
  * Copies `count` big-endian values of `size` bytes from `src` at byte `srcByte` into `out` from
- * element `outIndex`, converting to native order: one `set` (a memcpy) and an in-place byte swap
- * over an aligned integer view of the target, with no per-value allocation or DataView call.
+ * element `outIndex`, converting to native order: one `set` (a memcpy), then an in-place byte
+ * swap — Node's native `Buffer#swap16/32/64` over the target's bytes for all but tiny runs
+ * (measured 4–8× the JS loop on basket-sized runs), a JS loop on an aligned integer view else.
  *
  * @example
  * ```ts
@@ -21,20 +28,31 @@ export function copyBigEndian(src: Uint8Array, srcByte: number, count: number, o
   const n = count * size;
   new Uint8Array(out.buffer, byteOffset, n).set(src.subarray(srcByte, srcByte + n));
   if (size === 1 || !LITTLE_ENDIAN) return;
+  if (n >= NATIVE_SWAP_BYTES) {
+    const bytes = Buffer.from(out.buffer, byteOffset, n);
+    if (size === 4) bytes.swap32();
+    else if (size === 8) bytes.swap64();
+    else bytes.swap16();
+    return;
+  }
+  swapLoop(out.buffer, byteOffset, count, size);
+}
+
+function swapLoop(buffer: ArrayBufferLike, byteOffset: number, count: number, size: 2 | 4 | 8): void {
   if (size === 2) {
-    const u16 = new Uint16Array(out.buffer, byteOffset, count);
+    const u16 = new Uint16Array(buffer, byteOffset, count);
     for (let i = 0; i < count; i++) {
       const x = u16[i]!;
       u16[i] = (x >>> 8) | ((x & 0xff) << 8);
     }
   } else if (size === 4) {
-    const i32 = new Int32Array(out.buffer, byteOffset, count);
+    const i32 = new Int32Array(buffer, byteOffset, count);
     for (let i = 0; i < count; i++) {
       const x = i32[i]!;
       i32[i] = (x >>> 24) | ((x >>> 8) & 0xff00) | ((x & 0xff00) << 8) | (x << 24);
     }
   } else {
-    const i32 = new Int32Array(out.buffer, byteOffset, count * 2);
+    const i32 = new Int32Array(buffer, byteOffset, count * 2);
     for (let i = 0; i < count * 2; i += 2) {
       const hi = i32[i]!;
       const lo = i32[i + 1]!;

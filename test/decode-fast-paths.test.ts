@@ -1,0 +1,118 @@
+import { deflateSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { decompressRoot, lz4DecodeNative, lz4Decoder, xxhash64 } from '../src/io/decompress/index.ts';
+import { inflateZlib } from '../src/io/decompress/zlib.ts';
+import { entryItemOffsets } from '../src/io/root/column.ts';
+import { copyBigEndian } from '../src/io/root/decode.ts';
+import { compressRoot } from './fixtures/rntuple/compress.ts';
+
+// The read path's fast paths, each against a slow reference: a native byte swap for long runs
+// (a JS loop for short ones), one output buffer per zlib/ZSTD block, LZ4 decoded in place over
+// the verified checksum, and the tight loop that turns a basket's byte offsets into item offsets.
+
+function bigEndianBytes(values: number[] | bigint[], size: 2 | 4 | 8): Uint8Array {
+  const view = new DataView(new ArrayBuffer(values.length * size));
+  values.forEach((v, i) => {
+    if (size === 2) view.setInt16(i * size, Number(v));
+    else if (size === 4) view.setInt32(i * size, Number(v));
+    else view.setBigInt64(i * size, BigInt(v));
+  });
+  return new Uint8Array(view.buffer);
+}
+
+describe('copyBigEndian', () => {
+  // 10 values stay under the native-swap threshold (192 bytes); 1,000 go through Buffer#swapNN.
+  for (const count of [10, 1_000]) {
+    it(`converts ${count} big-endian int16, int32/float32 and int64 values at odd offsets into the middle of an array`, () => {
+      const ints = Array.from({ length: count }, (_, i) => (i * 2_654_435_761) | 0);
+      const shorts = ints.map((x) => (x << 16) >> 16);
+      const longs = ints.map((x) => BigInt(x) * 4_294_967_311n);
+      const cases = [
+        { size: 2 as const, bytes: bigEndianBytes(shorts, 2), out: new Int16Array(count + 3), want: shorts },
+        { size: 4 as const, bytes: bigEndianBytes(ints, 4), out: new Int32Array(count + 3), want: ints },
+        { size: 8 as const, bytes: bigEndianBytes(longs, 8), out: new BigInt64Array(count + 3), want: longs },
+      ];
+      for (const { size, bytes, out, want } of cases) {
+        const src = new Uint8Array(bytes.length + 3);
+        src.set(bytes, 3); // unaligned source
+        copyBigEndian(src, 3, count, out, 2, size);
+        expect(Array.from(out.subarray(2, 2 + count) as ArrayLike<number | bigint>)).toEqual(want);
+        expect(out[0]).toEqual(size === 8 ? 0n : 0);
+        expect(out[count + 2]).toEqual(size === 8 ? 0n : 0);
+      }
+      const floats = new Float32Array(count).map((_, i) => i / 7 - 3);
+      const view = new DataView(new ArrayBuffer(count * 4));
+      floats.forEach((f, i) => view.setFloat32(4 * i, f));
+      const out = new Float32Array(count);
+      copyBigEndian(new Uint8Array(view.buffer), 0, count, out, 0, 4);
+      expect(out).toEqual(floats);
+    });
+  }
+});
+
+describe('one output buffer per block', () => {
+  const data = new Uint8Array(300_000).map((_, i) => (i * 31) % 251);
+
+  it('inflates a zlib stream whose size is known to exactly that many bytes, and a longer stream whole', () => {
+    const z = deflateSync(data);
+    const exact = inflateZlib(z, data.length);
+    expect(exact.length).toBe(data.length);
+    expect(Buffer.from(exact).equals(Buffer.from(data))).toBe(true);
+    // a header that understates the size: the stream still comes back whole, so the caller sees the mismatch
+    expect(inflateZlib(z, 1_000).length).toBe(data.length);
+    expect(() => decompressRoot(Buffer.concat([block('ZL', z, 1_000)]), 1_000)).toThrow(/inflate to 1000 bytes, got 300000/);
+  });
+});
+
+function block(tag: string, body: Uint8Array, usize: number): Uint8Array {
+  const header = new Uint8Array(9);
+  header[0] = tag.charCodeAt(0);
+  header[1] = tag.charCodeAt(1);
+  header[2] = 1;
+  header.set([body.length & 0xff, (body.length >> 8) & 0xff, body.length >> 16], 3);
+  header.set([usize & 0xff, (usize >> 8) & 0xff, usize >> 16], 6);
+  return Buffer.concat([header, body]);
+}
+
+describe('LZ4 decoded in place', () => {
+  it.skipIf(lz4Decoder !== 'native')('leaves the block bytes (checksum included) as they were, so a second decode verifies again', () => {
+    const data = new Uint8Array(200_000).map((_, i) => (i >> 4) & 0xff);
+    const payload = compressRoot(data, 'lz4');
+    expect(String.fromCharCode(payload[0]!, payload[1]!)).toBe('L4');
+    const before = Buffer.from(payload);
+    for (let round = 0; round < 2; round++) {
+      const out = decompressRoot(payload, data.length) as Uint8Array;
+      expect(Buffer.from(out).equals(Buffer.from(data))).toBe(true);
+      expect(Buffer.from(payload).equals(before)).toBe(true);
+    }
+    // A block cut short throws and still leaves the bytes as they were.
+    const body = payload.subarray(9);
+    const corrupt = Buffer.from(body);
+    const copy = Buffer.from(corrupt);
+    expect(() => lz4DecodeNative(corrupt, 8, 8 + 40, data.length, true)).toThrow();
+    expect(corrupt.equals(copy)).toBe(true);
+    expect(xxhash64(body.subarray(8))).toBe(new DataView(body.buffer, body.byteOffset).getBigUint64(0, false));
+  });
+});
+
+describe('entryItemOffsets', () => {
+  it('turns byte offsets into item offsets counting on from a total', () => {
+    const bo = Int32Array.of(8, 8, 16, 28, 28, 32);
+    const out = new Int32Array(7);
+    out[1] = 5;
+    expect(entryItemOffsets(bo, 1, 5, 4, 40, out, 1, 5)).toBe(-1);
+    expect(Array.from(out)).toEqual([0, 5, 7, 10, 10, 11, 0]);
+    const doubles = new Int32Array(3);
+    expect(entryItemOffsets(Int32Array.of(0, 16, 24), 0, 2, 8, 24, doubles, 0, 0)).toBe(-1);
+    expect(Array.from(doubles)).toEqual([0, 2, 3]);
+  });
+
+  it('names the first entry whose bytes run backwards, past the data, or not by whole values', () => {
+    const out = new Int32Array(8);
+    expect(entryItemOffsets(Int32Array.of(0, 4, 2, 8), 0, 3, 4, 100, out, 0, 0)).toBe(1); // backwards
+    expect(entryItemOffsets(Int32Array.of(0, 4, 8, 12), 0, 3, 4, 10, out, 0, 0)).toBe(2); // past the data
+    expect(entryItemOffsets(Int32Array.of(0, 4, 10, 12), 0, 3, 4, 100, out, 0, 0)).toBe(1); // 6 bytes of 4-byte values
+    expect(entryItemOffsets(Int32Array.of(-4, 4), 0, 1, 4, 100, out, 0, 0)).toBe(0);
+    expect(entryItemOffsets(Int32Array.of(0, 3, 7), 0, 2, 3, 100, out, 0, 0)).toBe(1); // 3-byte values, divided
+  });
+});
