@@ -86,6 +86,8 @@ export type { DashboardServer, ServerOptions as DashboardServerOptions } from '.
 export { Recorder } from './dashboard/recorder.ts';
 export type { RecorderOptions, AttachOptions, RecordSink } from './dashboard/recorder.ts';
 export type { TraceRecord, HistView } from './dashboard/records.ts';
+export { statelyInspector } from './dashboard/stately.ts';
+export type { StatelyInspector, StatelyInspectorOptions, StatelyMessage } from './dashboard/stately.ts';
 
 // Durable runs: the checkpoint interface and cortado's crash-safe journal.
 export type { Checkpoint, CheckpointState } from './protocol/checkpoint.ts';

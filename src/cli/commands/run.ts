@@ -78,7 +78,7 @@ Examples:
       resume: flags.resume,
       journal: flags.journal,
       progress: flags.progress,
-      monitor: { dashboard: flags.dashboard, dashboardHost: flags.dashboardHost, trace: flags.trace },
+      monitor: { dashboard: flags.dashboard, dashboardHost: flags.dashboardHost, trace: flags.trace, stately: flags.stately },
       program: context.program,
       json: flags.json,
       verbose: flags.verbose,
