@@ -43,7 +43,7 @@ describeWithData('cortado skim and run --out-dir', () => {
       expect(source.entries).toBe(f.entries);
       const counts = (await source.read(['nMuon'], 0, source.entries)).nMuon as Uint32Array;
       expect(Array.from(counts).every((n) => n >= 2)).toBe(true);
-      total += f.entries;
+      total += f.entries!;
     }
     // The same events as counting directly.
     let want = 0;
