@@ -61,8 +61,10 @@ export type { InlineOptions } from './backends/inline.ts';
 export { threads, NotTransferableError } from './backends/threads.ts';
 export type { ThreadsOptions } from './backends/threads.ts';
 // The cluster backend loads BullMQ and ioredis only when a task first runs on it (and `cortado
-// worker` only in its own command), so importing cortado stays light.
+// worker` only in its own command): they are optional peer dependencies, so importing cortado
+// stays light and a plain install leaves them out.
 export { cluster } from './backends/cluster/backend.ts';
+export { ClusterDependencyError } from './backends/cluster/stack.ts';
 export { ProcessorNotAllowedError } from './backends/cluster/roots.ts';
 export { ClusterPayloadError, ClusterSizeError } from './backends/cluster/payload.ts';
 export { ClusterJobError } from './backends/cluster/executor.ts';
@@ -84,6 +86,8 @@ export type { DashboardServer, ServerOptions as DashboardServerOptions } from '.
 export { Recorder } from './dashboard/recorder.ts';
 export type { RecorderOptions, AttachOptions, RecordSink } from './dashboard/recorder.ts';
 export type { TraceRecord, HistView } from './dashboard/records.ts';
+export { statelyInspector } from './dashboard/stately.ts';
+export type { StatelyInspector, StatelyInspectorOptions, StatelyMessage } from './dashboard/stately.ts';
 
 // Durable runs: the checkpoint interface and cortado's crash-safe journal.
 export type { Checkpoint, CheckpointState } from './protocol/checkpoint.ts';
@@ -104,6 +108,14 @@ export type { Column, ColumnSet, JaggedColumn, NumericArray } from './io/columns
 export { isJagged } from './io/columns.ts';
 export { IoError } from './io/errors.ts';
 export type { IoErrorCode } from './io/errors.ts';
+// Skims: selected events written as Parquet, and the next pass over them.
+export { skim } from './io/skim/skim.ts';
+export type { SkimOptions, SkimSelector, SkimSelection, SkimCompression } from './io/skim/skim.ts';
+export { SkimResult, toDataGroup, skimResultCodec } from './io/skim/result.ts';
+export type { SkimmedFile, SkimResultJSON } from './io/skim/result.ts';
+export { SkimError } from './io/skim/errors.ts';
+export type { SkimErrorCode } from './io/skim/errors.ts';
+export { skimFilePath } from './io/skim/naming.ts';
 export { Events, pairs, filterPairs, oppositeCharge, invariantMass, pairMass, pairP4, mask, filter, counts, countTrue, selectEvents } from './io/events/index.ts';
 export type { Collection, Pairs } from './io/events/index.ts';
 export {

@@ -90,6 +90,55 @@ describe('splitting work on resource exhaustion', () => {
   });
 });
 
+describe('bounded splitting: an element that runs out of memory at every size', () => {
+  // Entries [0, 1000) need 1e15 bytes in all: any piece of them, even one entry, is over the limit.
+  const everySize: Script = { msPerEntry: 0.1, memory: { limit: 1e9, ranges: [{ from: 0, to: 1000, bytes: 1e15 }] } };
+  const files = [{ name: 'A', entries: 4000 }];
+
+  it('is halved splitDepth times, one piece at a time, then fails once, whole, under the policy; the rest completes', async () => {
+    const { status, partial, attempts } = await run(everySize, { chunkSize: 1000, files, errorPolicy: { continueOn: ['E_WORKER_OOM'] } });
+    expect(status).toBe('incomplete');
+    expect(attempts.filter((a) => a.range[0] < 1000).map((a) => [a.range, a.error ?? 'ok'])).toEqual([
+      [[0, 1000], 'E_WORKER_OOM'],
+      [[0, 500], 'E_WORKER_OOM'],
+      [[0, 250], 'E_WORKER_OOM'],
+      [[0, 125], 'E_WORKER_OOM'],
+    ]);
+    expect(partial.failed.map((f) => [f.range, f.attempts, (f.error as { code?: string }).code])).toEqual([[[0, 1000], 1, 'E_WORKER_OOM']]);
+    expect(partial.completed).toEqual([[1000, 4000]]);
+    expect(partial.result).toEqual({ entries: 3000, checksum: expectedCount(files).checksum - (999 * 1000) / 2 });
+  });
+
+  it('follows splitDepth: 0 does not split, 5 tries pieces down to 1/32', async () => {
+    const none = await run(everySize, { chunkSize: 1000, files, splitDepth: 0, errorPolicy: { continueOn: ['E_WORKER_OOM'] } });
+    expect(none.attempts.filter((a) => a.range[0] < 1000).map((a) => a.range)).toEqual([[0, 1000]]);
+    expect(none.partial.failed.map((f) => f.range)).toEqual([[0, 1000]]);
+    const deep = await run(everySize, { chunkSize: 1000, files, splitDepth: 5, errorPolicy: { continueOn: ['E_WORKER_OOM'] } });
+    expect(deep.attempts.filter((a) => a.range[0] < 1000).map((a) => a.entries)).toEqual([1000, 500, 250, 125, 62, 31]);
+    expect(deep.partial.failed.map((f) => f.range)).toEqual([[0, 1000]]);
+  });
+
+  it('retries the last piece under the policy (the element counts as one failure), then cancels by default', async () => {
+    const { status, partial, attempts } = await run(everySize, { chunkSize: 1000, files, errorPolicy: { backoff: false } });
+    expect(status).toBe('cancelled');
+    expect((partial.error as { code?: string }).code).toBe('E_WORKER_OOM');
+    // Three halvings without a retry spent, then the policy's 3 retries of the piece reached.
+    expect(attempts.filter((a) => a.range[0] < 1000).map((a) => [a.entries, a.attempt])).toEqual([
+      [1000, 1],
+      [500, 1],
+      [250, 1],
+      [125, 1],
+      [125, 2],
+      [125, 3],
+      [125, 4],
+    ]);
+  });
+
+  it('refuses a splitDepth that is not a whole number from 0', async () => {
+    await expect(run(everySize, { splitDepth: -1 })).rejects.toThrow(/splitDepth/);
+  });
+});
+
 describe('exhaustion with retries, backoff and cancellation', () => {
   it('retries with backoff delays measured on the simulated clock, then splits without counting the split as an attempt', async () => {
     const { status, partial, attempts, recorder } = await run(

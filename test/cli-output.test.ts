@@ -66,20 +66,24 @@ describe('cortado run and prepare: machine-readable output, stack traces, guards
   it('--element-timeout stops a chunk that runs too long on threads (E_ELEMENT_TIMEOUT)', async () => {
     const out = join(dir, 'timeout.json');
     const args = ['run', GUARDED, '--export', 'spinning', '--fileset', fileset, '--backend', 'threads', '--workers', '1', '--out', out, '--progress', 'none'];
-    const run = await runCli([...args, '--element-timeout', '8', '--continue-on', 'E_ELEMENT_TIMEOUT', '--json']);
+    // Spinning at any size: with --split-depth 0 the chunk is not halved (each piece would take 8 s too).
+    const run = await runCli([...args, '--element-timeout', '8', '--split-depth', '0', '--continue-on', 'E_ELEMENT_TIMEOUT', '--json']);
     expect(run.code).toBe(2);
     const summary = JSON.parse(run.stdout);
     expect(summary).toMatchObject({ status: 'incomplete', processed: 2000, skipped: [{ reason: 'E_ELEMENT_TIMEOUT', chunks: 1, entries: 2000 }] });
     expect(summary.resume).toContain('--element-timeout 8');
+    expect(summary.resume).toContain('--split-depth 0');
   });
 
-  it('--max-memory caps the heap of each worker thread (E_WORKER_OOM)', async () => {
+  it('--max-memory caps the heap of each worker thread (E_WORKER_OOM); a chunk that runs out at every size is halved --split-depth times, then skipped whole', { timeout: 90_000 }, async () => {
     const out = join(dir, 'oom.json');
     const args = ['run', GUARDED, '--export', 'hoarding', '--fileset', fileset, '--backend', 'threads', '--workers', '1', '--out', out, '--progress', 'none'];
-    const run = await runCli([...args, '--max-memory', '48', '--continue-on', 'E_WORKER_OOM', '--json']);
+    const run = await runCli([...args, '--max-memory', '48', '--split-depth', '1', '--continue-on', 'E_WORKER_OOM', '--json']);
     expect(run.code).toBe(2);
     const summary = JSON.parse(run.stdout);
-    expect(summary).toMatchObject({ status: 'incomplete', processed: 2000, skipped: [{ reason: 'E_WORKER_OOM', chunks: 1 }] });
+    // Its first half ran out of memory too (the message names it); the chunk is skipped whole, once.
+    expect(summary).toMatchObject({ status: 'incomplete', processed: 2000, skipped: [{ reason: 'E_WORKER_OOM', chunks: 1, entries: 2000 }] });
+    expect(summary.skipped[0].message).toMatch(/element \[2000, 3000\) ran out of memory/);
     expect(summary.skipped[0].message).toContain('maxMemoryMb is 48');
   });
 

@@ -9,6 +9,10 @@ import type { BatchSizer } from './batch-sizer.ts';
 import type { ChunkSizer } from './chunk-sizer.ts';
 import type { MapOutput, OutputSink } from './output-sink.ts';
 import { ResultShapes } from './result-shape.ts';
+import { Splitter } from './splitting.ts';
+
+/** Halvings tried on an element that runs out of memory or time before the policy applies to it. */
+export const DEFAULT_SPLIT_DEPTH = 3;
 
 /** A retry the policy asked for: run `item` again after `delayMs`. */
 export interface RetryRequest {
@@ -41,6 +45,8 @@ export interface RunSettings {
   readonly skipped?: readonly Failure[] | undefined;
   /** What an earlier run recorded: counts as completed from the start. */
   readonly restored?: CheckpointState | undefined;
+  /** Halvings tried on an element that runs out of memory or time before the policy applies. @defaultValue 3 */
+  readonly splitDepth?: number | undefined;
   /** Map mode (`backend.map()`): element outputs go here, not to reducers, and batches stay under its high-water mark. */
   readonly sink?: OutputSink | undefined;
 }
@@ -76,9 +82,11 @@ export class RunState {
   #askedPerGroup = false;
   #nextJobId = 0;
   #batchStarted = new Map<number, number>();
+  readonly #splitter: Splitter;
 
   constructor(settings: RunSettings) {
     this.settings = settings;
+    this.#splitter = new Splitter(settings.splitDepth ?? DEFAULT_SPLIT_DEPTH);
     this.startedAt = settings.now();
     for (const skipped of settings.skipped ?? []) {
       this.failures.push(skipped);
@@ -148,6 +156,7 @@ export class RunState {
     this.elementsDone += outcome.elements - (refused?.items.length ?? 0);
     this.entriesDone += outcome.entries - (refused?.entries ?? 0);
     if (outcome.stats && this.settings.chunkSizer) this.settings.chunkSizer.observe(outcome.stats);
+    this.#settleSplits(job, outcome, refused?.items);
     const retries: RetryRequest[] = [];
     for (const failure of outcome.failures) {
       const item = job.items[failure.index];
@@ -201,6 +210,16 @@ export class RunState {
     return refused;
   }
 
+  /** Elements of the batch that succeeded release the halves of their split elements that wait for them. */
+  #settleSplits(job: BatchJob, outcome: BatchOutcome, refused: ReadonlyArray<{ item: BatchItem }> | undefined): void {
+    const failed = outcome.failures.length === 0 && refused === undefined ? undefined : new Set(outcome.failures.map((f) => f.index));
+    const refusedItems = refused === undefined ? undefined : new Set(refused.map((r) => r.item));
+    job.items.forEach((item, index) => {
+      if (failed?.has(index) || refusedItems?.has(item)) return;
+      for (const released of this.#splitter.settled(item.element)) this.ready.push(released);
+    });
+  }
+
   /** A whole batch was lost (its lane's executor rejected): every element in it failed. */
   lose(job: BatchJob, error: unknown): Absorbed {
     this.#settle(job, 0);
@@ -218,17 +237,23 @@ export class RunState {
 
   #fail(item: BatchItem, error: unknown, retries: RetryRequest[]): void {
     if (this.fatal !== undefined || this.cancelReason !== undefined) return;
+    let failing = item.element;
+    let held = 0;
+    let drop: (() => void) | undefined;
     if (isExhaustion(error)) {
       const { element } = item;
       this.settings.chunkSizer?.exhausted?.({ entries: element.entries ?? element.range[1] - element.range[0], ...(element.group === undefined ? {} : { group: element.group }) });
-      const halves = element.split?.();
-      if (halves !== undefined) {
-        // A split is not a retry: each half starts with the attempts the whole had used.
+      const step = this.#splitter.exhausted(item);
+      if (step.kind === 'split') {
         this.splits++;
         this.elementsKnown++;
-        for (const half of halves) this.ready.push({ element: half, attempt: item.attempt });
+        this.ready.push(step.item);
         return;
       }
+      // Split as far as allowed and failing at every size: the policy applies once, to the whole element.
+      failing = step.root;
+      held = step.held;
+      drop = step.drop;
     }
     const decision = decide(this.settings.policy, error, item.attempt, this.settings.random);
     switch (decision.action) {
@@ -237,9 +262,11 @@ export class RunState {
         retries.push({ item: { element: item.element, attempt: item.attempt + 1 }, delayMs: decision.delayMs });
         break;
       case 'continue': {
-        const { range, group } = item.element;
+        const { range, group } = failing;
         this.failures.push(group === undefined ? { range, error, attempts: item.attempt } : { range, error, attempts: item.attempt, group });
-        this.elementsDone++;
+        this.elementsDone += 1 + held;
+        drop?.();
+        if (drop === undefined) for (const released of this.#splitter.settled(item.element)) this.ready.push(released);
         break;
       }
       case 'cancel':

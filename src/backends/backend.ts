@@ -101,6 +101,7 @@ export abstract class BaseBackend implements Backend {
       mergeEvery: resolved.mergeEvery,
       batchSizer: batchSizerFor(resolved, (targetMs) => adaptiveBatchSizer({ targetMs }), fixedBatchSizer),
       chunkSizer: resolved.chunkSizer,
+      splitDepth: resolved.splitDepth,
       random: resolved.random ?? Math.random,
       now: resolved.now ?? (() => performance.now()),
       signal: resolved.signal,

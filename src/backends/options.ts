@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BatchSizer } from '../actors/batch-sizer.ts';
 import type { ChunkSizer } from '../actors/chunk-sizer.ts';
 import { adaptiveChunks } from '../actors/chunking/adaptive.ts';
+import { DEFAULT_SPLIT_DEPTH } from '../actors/run-state.ts';
 import type { Inspector, TaskSettings } from '../actors/task.ts';
 import { JournalCheckpoint, type JournalCheckpointOptions } from '../journal/journal-checkpoint.ts';
 import type { Checkpoint } from '../protocol/checkpoint.ts';
@@ -32,6 +33,21 @@ export interface ComputeOptions {
    * `chunkSizer: adaptiveChunks({ targetChunkSeconds })`; ignored when `chunkSizer` is given.
    */
   targetChunkSeconds?: number;
+  /**
+   * How many times an element that runs out of memory or time (`E_WORKER_OOM`,
+   * `E_ELEMENT_TIMEOUT`) is halved, without spending a retry, before the error policy applies to it
+   * as one failure. Splitting is depth first (one half runs, the other waits) until a piece
+   * succeeds; from then on a piece that fails again is split the same way, so one bad entry is
+   * isolated. An element that fails at every size costs `splitDepth + 1` runs. `0` turns splitting
+   * off. Elements split only when their computable can split them (`mapSteps` elements can).
+   * @defaultValue 3
+   *
+   * @example
+   * ```ts
+   * backend.compute(mapSteps(ds, processor), { splitDepth: 5 }); // pieces down to 1/32 of an element
+   * ```
+   */
+  splitDepth?: number;
   /** The actor clock (xstate's `SimulatedClock` in tests). Backoff delays run on it. */
   clock?: TaskSettings['clock'];
   /** Current time in ms, for timings and rates. @defaultValue performance.now */
@@ -69,6 +85,7 @@ const schema = z.strictObject({
   batchSize: z.union([z.number().int().min(1), z.literal('auto')]).default('auto'),
   targetBatchMs: z.number().positive().default(20),
   targetChunkSeconds: z.number().positive().finite().optional(),
+  splitDepth: z.number().int().min(0).max(64).default(DEFAULT_SPLIT_DEPTH),
   chunkSizer: z.custom<ChunkSizer>((v) => typeof v === 'object' && v !== null && 'propose' in v, 'a ChunkSizer').optional(),
   clock: z.custom<ActorClock>((v) => typeof v === 'object' && v !== null && 'setTimeout' in v, 'a clock with setTimeout/clearTimeout').optional(),
   now: z.custom<() => number>((v) => typeof v === 'function', 'a function').optional(),

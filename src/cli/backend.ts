@@ -28,7 +28,7 @@ export async function createBackend(args: BackendArgs): Promise<Backend> {
   if (args.backend === 'cluster') {
     if (args.redis === undefined) throw new CliUsageError('Expected --redis <url> (or CORTADO_REDIS) with --backend cluster, got neither');
     if (args.workers !== undefined) throw new CliUsageError('Expected --workers only with --backend threads; with --backend cluster, give it to each `cortado worker`');
-    const { cluster } = await import('../backends/cluster.ts');
+    const { cluster } = await import('../backends/cluster/backend.ts');
     return cluster({
       redis: redisConnectionFromCli(args.redis),
     });

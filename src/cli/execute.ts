@@ -53,6 +53,8 @@ export interface RunRequest {
   readonly continueOn: readonly string[];
   /** Retries of a failing chunk before it is skipped (I/O errors) or cancels the run. @defaultValue 3 */
   readonly retries?: number | undefined;
+  /** Halvings of a chunk that runs out of memory or time before the policy applies to it. @defaultValue 3 */
+  readonly splitDepth?: number | undefined;
   /** A result file of an earlier run to complete (or the journal `<file>.journal` of a run that died). */
   readonly resume?: string | undefined;
   /** Keep a crash-safe journal in `<out>.journal` while running. @defaultValue true */
@@ -203,6 +205,7 @@ async function executeLocked(request: RunRequest, out: string, output: Output,
   const task = backend.compute(todo, {
     errorPolicy,
     signal: watch.signal,
+    ...(request.splitDepth === undefined ? {} : { splitDepth: request.splitDepth }),
     // The journal goes once the result file is written (below), not when the task completes.
     ...(useJournal ? { checkpoint: { path: journalPath, meta: metaJson(meta), removeOnComplete: false } } : {}),
   });
@@ -432,6 +435,7 @@ export function resumeCommand(request: RunRequest, out: string): string {
   if (request.backend.maxMemoryMb !== undefined) words.push('--max-memory', String(request.backend.maxMemoryMb));
   for (const code of request.continueOn) words.push('--continue-on', code);
   if (request.retries !== undefined) words.push('--retries', String(request.retries));
+  if (request.splitDepth !== undefined) words.push('--split-depth', String(request.splitDepth));
   if (request.plots !== undefined) words.push('--plots', displayPath(request.plots));
   return words.map(shellQuote).join(' ');
 }

@@ -11,6 +11,7 @@ import { claimTask, type TaskLease } from './lease.ts';
 import { resultKey, taskIdOf, taskPattern, workersPattern, type ClusterKeys } from './keys.ts';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.ts';
 import type { RedisConnection } from './redis-options.ts';
+import { importClusterModule } from './stack.ts';
 
 class ClusterBackend extends BaseBackend {
   readonly name = 'cluster';
@@ -30,7 +31,7 @@ class ClusterBackend extends BaseBackend {
 
   /** Connections, opened on first use: a backend that never computes loads and connects nothing. */
   #connect(): Promise<Connections> {
-    this.#connections ??= import('./connect.ts').then(({ connect }) => connect(this.options.redis as RedisConnection, this.options.queue, this.options.prefix));
+    this.#connections ??= importClusterModule('cluster()', () => import('./connect.ts')).then(({ connect }) => connect(this.options.redis as RedisConnection, this.options.queue, this.options.prefix));
     return this.#connections;
   }
 
@@ -112,8 +113,9 @@ class ClusterBackend extends BaseBackend {
   }
 
   async #deleteTaskKeys(taskId: string): Promise<void> {
-    if (this.#connections === undefined) return;
-    const c = await this.#connections;
+    // Connections that never opened (BullMQ or ioredis not installed) left nothing to delete.
+    const c = await this.#connections?.catch(() => undefined);
+    if (c === undefined) return;
     // Never connected (refused credentials, a certificate that does not verify): nothing was stored.
     if (!(await c.ready.then(() => true, () => false))) return;
     const keys = await scanAll(c.redis, taskPattern(this.keys, taskId)).catch(() => []);
@@ -124,8 +126,8 @@ class ClusterBackend extends BaseBackend {
     await Promise.all(this.#cleanups);
     const pending = this.#connections;
     this.#connections = undefined;
-    if (pending === undefined) return;
-    const c = await pending;
+    const c = await pending?.catch(() => undefined);
+    if (c === undefined) return;
     if (!(await c.ready.then(() => true, () => false))) this.#abandoned.clear();
     // Jobs given up on after a cancel: remove them if they are still queued, drop their results.
     for (const jobId of this.#abandoned) {

@@ -11,6 +11,7 @@ interface RunFlags extends BackendFlags, MonitorArgs {
   plots?: string;
   continueOn?: string[];
   retries?: number;
+  splitDepth?: number;
   resume?: string;
   journal: boolean;
   progress: ProgressMode;
@@ -35,6 +36,7 @@ export function runCommand(context: CommandContext): Command {
     .option('--max-chunks <n>', 'process at most <n> chunks per dataset (a quick look)', integerFrom(1))
     .option('--continue-on <code>', 'skip a chunk or file at once when it fails with this error code or class (repeat or comma-separate)', collectCodes)
     .option('--retries <n>', 'retries of a failing chunk before it is skipped (I/O errors) or cancels the run [default: 3]', integerFrom(0))
+    .option('--split-depth <n>', 'halvings of a chunk that runs out of memory or time (E_WORKER_OOM, E_ELEMENT_TIMEOUT) before it fails as one; 0: no splitting [default: 3]', integerFrom(0))
     .option('--resume <result.json>', 'continue an earlier run: what its result file left (missing ranges, unopened files), or what its journal <result.json>.journal recorded before it was killed')
     .option('--no-journal', 'do not keep the crash-safe journal <out>.journal while running (a killed run then loses its work)')
     .option('--json', 'print a JSON summary on stdout (nothing else goes there) instead of the text summary')
@@ -72,10 +74,11 @@ Examples:
       plots: flags.plots,
       continueOn: flags.continueOn ?? [],
       retries: flags.retries,
+      splitDepth: flags.splitDepth,
       resume: flags.resume,
       journal: flags.journal,
       progress: flags.progress,
-      monitor: { dashboard: flags.dashboard, dashboardHost: flags.dashboardHost, trace: flags.trace },
+      monitor: { dashboard: flags.dashboard, dashboardHost: flags.dashboardHost, trace: flags.trace, stately: flags.stately },
       program: context.program,
       json: flags.json,
       verbose: flags.verbose,

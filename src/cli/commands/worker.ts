@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { importClusterModule } from '../../backends/cluster/stack.ts';
 import { integerFrom } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { CliUsageError } from '../errors.ts';
@@ -47,7 +48,7 @@ export function workerCommand(_context: CommandContext): Command {
     )
     .action(async (flags: WorkerFlags) => {
       if (flags.redis === undefined) throw new CliUsageError('Expected --redis <url> (or CORTADO_REDIS), got neither');
-      const { startClusterWorker } = await import('../../backends/cluster/worker.ts');
+      const { startClusterWorker } = await importClusterModule('cortado worker', () => import('../../backends/cluster/worker.ts'));
       const log = flags.quiet ? () => {} : (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
       const worker = startClusterWorker({
         redis: redisConnectionFromCli(flags.redis, flags.tlsCa ?? (process.env.CORTADO_REDIS_TLS_CA || undefined)),

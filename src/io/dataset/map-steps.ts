@@ -106,9 +106,9 @@ function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Ran
     ...(segments === undefined && setup.skipped.length > 0 ? { skipped: setup.skipped } : {}),
     *steps(sizeFor?: ChunkSizeFor): StepGenerator<unknown> {
       /**
-       * An element of `plan`'s file covering its entries `step`. It does not split: halving an
-       * element that exhausts its worker at any size would multiply the time limits
-       * (`--element-timeout`) without end; see the README.
+       * An element of `plan`'s file covering its entries `step`. It splits in halves of its entry
+       * range, down to one entry; the runtime decides how deep (`splitDepth`) when the element runs
+       * out of memory or time.
        */
       const makeElement = (plan: FilePlan, step: readonly [number, number]): WorkElement<unknown> => ({
         range: [plan.offset + step[0], plan.offset + step[1]],
@@ -127,6 +127,11 @@ function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Ran
         processor,
         entries: step[1] - step[0],
         ...(grouped ? { group: plan.dataset.name } : {}),
+        split() {
+          if (step[1] - step[0] < 2) return undefined;
+          const middle = step[0] + Math.floor((step[1] - step[0]) / 2);
+          return [makeElement(plan, [step[0], middle]), makeElement(plan, [middle, step[1]])] as const;
+        },
       });
       const walk = traverse(
         makeTilers(plans, options, segments),
