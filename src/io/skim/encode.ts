@@ -41,14 +41,16 @@ export function kindOfArray(values: NumericArray): ColumnKind {
   return 'uint64';
 }
 
-/** The leaf schema element of `kind`: physical type plus the INTEGER annotation that keeps width and sign. */
+/** The leaf schema element of `kind`: physical type plus the converted type that keeps width and sign. */
 function leafElement(name: string, kind: ColumnKind): SchemaElement {
-  const int = (bitWidth: number, isSigned: boolean, converted: NonNullable<SchemaElement['converted_type']>): SchemaElement => ({
+  // The legacy converted type only: hyparquet-writer 0.17 writes the INTEGER logical type's
+  // bitWidth as a thrift i32 where the format says i8, and pyarrow then refuses the whole footer
+  // ("Couldn't deserialize thrift"). Readers map UINT_8 … UINT_64 to the same types.
+  const int = (bitWidth: number, converted: NonNullable<SchemaElement['converted_type']>): SchemaElement => ({
     name,
     type: bitWidth === 64 ? 'INT64' : 'INT32',
     repetition_type: 'REQUIRED',
     converted_type: converted,
-    logical_type: { type: 'INTEGER', bitWidth, isSigned },
   });
   switch (kind) {
     case 'bool':
@@ -58,21 +60,21 @@ function leafElement(name: string, kind: ColumnKind): SchemaElement {
     case 'float64':
       return { name, type: 'DOUBLE', repetition_type: 'REQUIRED' };
     case 'int8':
-      return int(8, true, 'INT_8');
+      return int(8, 'INT_8');
     case 'uint8':
-      return int(8, false, 'UINT_8');
+      return int(8, 'UINT_8');
     case 'int16':
-      return int(16, true, 'INT_16');
+      return int(16, 'INT_16');
     case 'uint16':
-      return int(16, false, 'UINT_16');
+      return int(16, 'UINT_16');
     case 'int32':
       return { name, type: 'INT32', repetition_type: 'REQUIRED' };
     case 'uint32':
-      return int(32, false, 'UINT_32');
+      return int(32, 'UINT_32');
     case 'int64':
       return { name, type: 'INT64', repetition_type: 'REQUIRED' };
     case 'uint64':
-      return int(64, false, 'UINT_64');
+      return int(64, 'UINT_64');
   }
 }
 
@@ -137,7 +139,7 @@ function shred(values: ArrayLike<number | bigint | boolean>, offsets: Int32Array
 /**
  * Encodes `rows` events of `columns` as one Parquet file (one row group) in memory. Flat columns
  * become REQUIRED leaves, jagged ones LIST columns; integer widths and signs are kept with
- * INTEGER annotations and booleans are BOOLEAN, so readers (cortado, pyarrow, polars) see the
+ * converted-type annotations (UINT_8 …) and booleans are BOOLEAN, so readers (cortado, pyarrow, polars) see the
  * types the source had. Writes the column chunks with hyparquet-writer's column encoder from the
  * typed arrays (its row-wise `write()` shreds one JS array per row and list).
  *
