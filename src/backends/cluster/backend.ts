@@ -87,6 +87,7 @@ class ClusterBackend extends BaseBackend {
       cancelGraceMs: this.options.cancelGraceMs,
       abandon: (jobId) => this.#abandoned.add(jobId),
       workers: () => this.workers(),
+      reduceEvery: this.options.reduceEvery,
     });
   }
 
