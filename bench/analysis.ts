@@ -9,8 +9,10 @@
  *
  * Each configuration runs in a child process of its own, so its peak RSS is its own. Preparation
  * (`preprocess`, cold in that process) and processing (`compute`, median of runs) are timed
- * separately; events/s, the 1→2-worker speed-up and peak RSS are printed, and the cutflows of
- * every configuration must agree.
+ * separately (worker start-up apart); events/s, the 1→2-worker speed-up, peak RSS, and how many
+ * workers were busy at once (the workers' busy time over wall time: ~2 with 2 workers means the
+ * work did run in parallel, whatever the machine's load did to the wall time) are printed, with
+ * the load average, and the cutflows of every configuration must agree.
  *
  *   npx tsx bench/analysis.ts [--events 1000000] [--small 100] [--runs 3] [--workers 1,2] [--step 100000] [--dir DIR]
  *
@@ -56,6 +58,9 @@ interface ChildResult {
   /** Distinct worker threads that ran preparation batches, and how many batches. */
   readonly prepareThreads: number;
   readonly prepareBatches: number;
+  /** Worker busy time over wall time: how many workers were computing at once, on average. */
+  readonly prepareOverlap: number;
+  readonly processOverlap: number[];
   readonly processMs: number[];
   readonly peakRssMiB: number;
   readonly cutflows: string;
@@ -82,27 +87,36 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
   await backend.run(fromFunction(startUp, Array.from({ length: spec.workers }, (_, i) => i)));
   const startMs = performance.now() - t;
   const threadsSeen = new Set<string>();
-  let prepareBatches = 0;
+  let batches = 0;
+  let busyMs = 0;
   const inspect = (event: InspectionEvent): void => {
     if (event.type !== '@xstate.event' || (event.event as { type: string }).type !== 'LANE.DONE') return;
-    prepareBatches++;
-    threadsSeen.add((event.event as unknown as { outcome: { worker?: { id: string } } }).outcome.worker?.id ?? "main");
+    const { outcome } = event.event as unknown as { outcome: { busyMs?: number; worker?: { id: string } } };
+    batches++;
+    busyMs += outcome.busyMs ?? 0;
+    threadsSeen.add(outcome.worker?.id ?? 'main');
   };
   t = performance.now();
   const prepared = await preprocess(backend, group, { stepSize: spec.step, compute: { inspect } });
   const prepareMs = performance.now() - t;
+  const prepareBatches = batches;
+  const prepareThreads = threadsSeen.size;
+  const prepareOverlap = busyMs / prepareMs;
+  const processOverlap: number[] = [];
   const processMs: number[] = [];
   let cutflows = '';
   let events = 0;
   for (let run = 0; run < spec.runs; run++) {
+    busyMs = 0;
     t = performance.now();
-    const result = await backend.compute(prepared.mapSteps(coffeaTest)).result();
+    const result = await backend.compute(prepared.mapSteps(coffeaTest), { inspect }).result();
     processMs.push(performance.now() - t);
+    processOverlap.push(busyMs / processMs.at(-1)!);
     const flows = Object.entries(result).map(([name, r]) => [name, r.cutflow] as const).sort(([a], [b]) => a.localeCompare(b));
     cutflows = JSON.stringify(flows);
     events = flows.reduce((n, [, c]) => n + c.events, 0);
   }
-  return { events, startMs, prepareMs, prepareThreads: threadsSeen.size, prepareBatches, processMs, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows };
+  return { events, startMs, prepareMs, prepareThreads, prepareBatches, prepareOverlap, processOverlap, processMs, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows };
 }
 
 async function main(): Promise<void> {
@@ -166,9 +180,9 @@ async function main(): Promise<void> {
         cutflows.set(fileset.name, r.cutflows);
         console.log(
           `  ${fileset.name.padEnd(5)} ${workers} worker(s): ${fmt(r.events)} events; start ${fmt(r.startMs)} ms; ` +
-            `prepare ${fmt(r.prepareMs)} ms (${r.prepareBatches} batches on ${r.prepareThreads} thread(s)` +
+            `prepare ${fmt(r.prepareMs)} ms (${r.prepareBatches} batches on ${r.prepareThreads} thread(s), ${fmt(r.prepareOverlap, 2)} busy at once` +
             `${basePrepare !== undefined && workers !== 1 ? `; ×${fmt(basePrepare / r.prepareMs, 2)} over 1 worker` : ''}); ` +
-            `process ${fmt(p)} ms = ${fmt(rate / 1e6, 2)} M events/s` +
+            `process ${fmt(p)} ms = ${fmt(rate / 1e6, 2)} M events/s (${fmt(median(r.processOverlap), 2)} busy at once)` +
             `${base !== undefined && workers !== 1 ? ` (×${fmt(rate / base, 2)} over 1 worker)` : ''}; ` +
             `prepare+process ${fmt(((r.events / (p + r.prepareMs)) * 1000) / 1e6, 2)} M events/s; peak RSS ${fmt(r.peakRssMiB)} MiB${agree}; load average ${loadavg().map((l) => fmt(l, 1)).join(' ')}`,
         );
