@@ -7,6 +7,8 @@ import { ClusterJobError, settle, type JobContext } from './settle.ts';
 
 interface Parked {
   readonly outcome: BatchOutcome;
+  /** Stops listening to the batch's signal (a lane's, which outlives the batch). */
+  readonly unlisten: () => void;
   readonly parts: readonly string[];
   readonly resolve: (outcome: BatchOutcome) => void;
   readonly reject: (error: unknown) => void;
@@ -56,11 +58,12 @@ export class WorkerReducer {
     this.#taskId = taskId;
     for (const p of processors) this.#modules.set(`${p.module}#${p.exportName}`, { module: p.module, exportName: p.exportName });
     return new Promise<BatchOutcome>((resolve, reject) => {
-      this.#parked.push({ outcome, parts, resolve, reject });
       // A cancelled task does not wait for a reduce job: the driver merges what is parked itself.
+      const onAbort = () => this.#check(true);
+      this.#parked.push({ outcome, parts, resolve, reject, unlisten: () => signal.removeEventListener('abort', onAbort) });
       if (signal.aborted) this.#check(true);
       else {
-        signal.addEventListener('abort', () => this.#check(true), { once: true });
+        signal.addEventListener('abort', onAbort, { once: true });
         this.#check(false);
       }
     });
@@ -70,6 +73,7 @@ export class WorkerReducer {
     const parked = this.#parked.length;
     if (parked === 0 || (!direct && parked < this.#every && parked < this.#active)) return;
     const entries = this.#parked.splice(0);
+    for (const e of entries) e.unlisten();
     this.#active -= entries.length;
     void this.#flush(entries, direct);
   }

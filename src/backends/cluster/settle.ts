@@ -23,18 +23,25 @@ export type Settled = JobEnd | 'cancelled';
 
 /** Waits for the job's end event, checking Redis directly every `sweepMs`, and handles cancellation. */
 export async function settle(settings: JobContext, jobId: string, key: string, ended: Promise<JobEnd>, signal: AbortSignal): Promise<Settled> {
+  let onAbort: (() => void) | undefined;
   const aborted = new Promise<'abort'>((resolve) => {
+    onAbort = () => resolve('abort');
     if (signal.aborted) resolve('abort');
-    else signal.addEventListener('abort', () => resolve('abort'), { once: true });
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
-  for (;;) {
-    const sweep = new AbortController();
-    const next = await Promise.race([ended, aborted, sleep(settings.sweepMs, 'sweep' as const, { signal: sweep.signal }).catch(() => 'sweep' as const)]);
-    sweep.abort();
-    if (next === 'abort') return cancel(settings, jobId, key, ended);
-    if (next !== 'sweep') return next;
-    const swept = await sweepJob(settings, jobId, key);
-    if (swept !== undefined) return swept;
+  try {
+    for (;;) {
+      const sweep = new AbortController();
+      const next = await Promise.race([ended, aborted, sleep(settings.sweepMs, 'sweep' as const, { signal: sweep.signal }).catch(() => 'sweep' as const)]);
+      sweep.abort();
+      if (next === 'abort') return await cancel(settings, jobId, key, ended);
+      if (next !== 'sweep') return next;
+      const swept = await sweepJob(settings, jobId, key);
+      if (swept !== undefined) return swept;
+    }
+  } finally {
+    // The signal outlives the job (a lane's, for the whole task): leave no listener on it.
+    signal.removeEventListener('abort', onAbort!);
   }
 }
 
