@@ -108,6 +108,8 @@ export type { Column, ColumnSet, JaggedColumn, NumericArray } from './io/columns
 export { isJagged } from './io/columns.ts';
 export { IoError } from './io/errors.ts';
 export type { IoErrorCode } from './io/errors.ts';
+export { finalize } from './results/finalize.ts';
+export type { Finalizer, DatasetResultFile } from './results/finalize.ts';
 // Skims: selected events written as Parquet, and the next pass over them.
 export { skim } from './io/skim/skim.ts';
 export type { SkimOptions, SkimSelector, SkimSelection, SkimCompression } from './io/skim/skim.ts';

@@ -20,8 +20,11 @@ export type SkimCompression = 'zstd' | 'snappy' | 'gzip' | 'lz4' | 'none';
 
 /** Options of {@link skim}. */
 export interface SkimOptions {
-  /** Folder the skim files go to, one subfolder per dataset. Checked (created, probed) when `skim()` is called. */
-  out: string;
+  /**
+   * Folder the skim files go to, one subfolder per dataset. Checked (created, probed) when `skim()`
+   * is called. @defaultValue the `CORTADO_SKIM_OUT` environment variable (`cortado skim --out` sets it)
+   */
+  out?: string;
   /** File format. Only Parquet is written; ROOT output is not supported yet. @defaultValue 'parquet' */
   format?: 'parquet';
   /**
@@ -40,7 +43,7 @@ export type SkimSelection = Uint8Array | readonly boolean[] | Events;
 export type SkimSelector<M extends object = Metadata> = (input: EventsInput<M>) => SkimSelection | Promise<SkimSelection>;
 
 const optionsSchema = z.strictObject({
-  out: z.string().min(1, 'expected a folder path'),
+  out: z.string().min(1, 'expected a folder path').optional(),
   format: z.string().default('parquet'),
   columns: z.array(z.string().min(1)).min(1, 'expected at least one column or pattern').optional(),
   compression: z.enum(['zstd', 'snappy', 'gzip', 'lz4', 'none']).default('zstd'),
@@ -83,7 +86,11 @@ export function skim<M extends object = Metadata>(selector: SkimSelector<M>, opt
   if (codec !== 'SNAPPY' && codec !== 'UNCOMPRESSED' && compress === undefined) {
     throw new SkimError('E_SKIM_FORMAT', `Compression '${compression}' is not available in this process (its compressor did not load); use 'zstd', 'gzip' or 'snappy'`);
   }
-  const out = resolve(parsed.data.out);
+  const given = parsed.data.out ?? process.env.CORTADO_SKIM_OUT;
+  if (given === undefined || given === '') {
+    throw new SkimError('E_SKIM_OUT', 'Expected the skim output folder in `out` (or in CORTADO_SKIM_OUT, as `cortado skim --out <dir>` sets it), got neither');
+  }
+  const out = resolve(given);
   checkSkimOutput(out);
   const matchers = patterns?.map(patternMatcher);
 
