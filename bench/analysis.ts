@@ -9,8 +9,10 @@
  *
  * Each configuration runs in a child process of its own, so its peak RSS is its own. Preparation
  * (`preprocess`, cold in that process) and processing (`compute`, median of runs) are timed
- * separately; events/s, the 1→2-worker speed-up and peak RSS are printed, and the cutflows of
- * every configuration must agree.
+ * separately (worker start-up apart); events/s, the 1→2-worker speed-up, peak RSS, and how many
+ * workers were busy at once (the workers' busy time over wall time: ~2 with 2 workers means the
+ * work did run in parallel, whatever the machine's load did to the wall time) are printed, with
+ * the load average, and the cutflows of every configuration must agree.
  *
  *   npx tsx bench/analysis.ts [--events 1000000] [--small 100] [--runs 3] [--workers 1,2] [--step 100000] [--dir DIR]
  *
@@ -19,7 +21,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
@@ -31,7 +33,9 @@ import { DEMO_COLUMNS, demoGroupColumns } from '../src/io/demo/generate.ts';
 import { generateBlock } from '../src/io/demo/physics.ts';
 import { Random } from '../src/io/demo/random.ts';
 import { preprocess } from '../src/io/prepare/index.ts';
-import { coffeaTest } from './coffea-processor.ts';
+import type { InspectionEvent } from 'xstate';
+import { fromFunction } from '../src/protocol/computable.ts';
+import { coffeaTest, startUp } from './coffea-processor.ts';
 import { arg, fmt, median } from './stats.ts';
 
 const SHARED = join(fileURLToPath(new URL('.', import.meta.url)), '../../shared/data/nanoaod');
@@ -49,7 +53,14 @@ interface Fileset {
 
 interface ChildResult {
   readonly events: number;
+  readonly startMs: number;
   readonly prepareMs: number;
+  /** Distinct worker threads that ran preparation batches, and how many batches. */
+  readonly prepareThreads: number;
+  readonly prepareBatches: number;
+  /** Worker busy time over wall time: how many workers were computing at once, on average. */
+  readonly prepareOverlap: number;
+  readonly processOverlap: number[];
   readonly processMs: number[];
   readonly peakRssMiB: number;
   readonly cutflows: string;
@@ -71,21 +82,41 @@ async function writeBigFile(path: string, events: number, codec: string, seed: n
 async function child(spec: { fileset: Fileset; workers: number; runs: number; step: number }): Promise<ChildResult> {
   const group = dataGroup(Object.entries(spec.fileset.datasets).map(([name, files]) => dataset(name, files)));
   await using backend = threads({ workers: spec.workers });
+  // Starting the worker threads (loading modules) is timed on its own, not as preparation.
   let t = performance.now();
-  const prepared = await preprocess(backend, group, { stepSize: spec.step });
+  await backend.run(fromFunction(startUp, Array.from({ length: spec.workers }, (_, i) => i)));
+  const startMs = performance.now() - t;
+  const threadsSeen = new Set<string>();
+  let batches = 0;
+  let busyMs = 0;
+  const inspect = (event: InspectionEvent): void => {
+    if (event.type !== '@xstate.event' || (event.event as { type: string }).type !== 'LANE.DONE') return;
+    const { outcome } = event.event as unknown as { outcome: { busyMs?: number; worker?: { id: string } } };
+    batches++;
+    busyMs += outcome.busyMs ?? 0;
+    threadsSeen.add(outcome.worker?.id ?? 'main');
+  };
+  t = performance.now();
+  const prepared = await preprocess(backend, group, { stepSize: spec.step, compute: { inspect } });
   const prepareMs = performance.now() - t;
+  const prepareBatches = batches;
+  const prepareThreads = threadsSeen.size;
+  const prepareOverlap = busyMs / prepareMs;
+  const processOverlap: number[] = [];
   const processMs: number[] = [];
   let cutflows = '';
   let events = 0;
   for (let run = 0; run < spec.runs; run++) {
+    busyMs = 0;
     t = performance.now();
-    const result = await backend.compute(prepared.mapSteps(coffeaTest)).result();
+    const result = await backend.compute(prepared.mapSteps(coffeaTest), { inspect }).result();
     processMs.push(performance.now() - t);
+    processOverlap.push(busyMs / processMs.at(-1)!);
     const flows = Object.entries(result).map(([name, r]) => [name, r.cutflow] as const).sort(([a], [b]) => a.localeCompare(b));
     cutflows = JSON.stringify(flows);
     events = flows.reduce((n, [, c]) => n + c.events, 0);
   }
-  return { events, prepareMs, processMs, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows };
+  return { events, startMs, prepareMs, prepareThreads, prepareBatches, prepareOverlap, processOverlap, processMs, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows };
 }
 
 async function main(): Promise<void> {
@@ -116,7 +147,8 @@ async function main(): Promise<void> {
     console.log(
       `analysis: coffea test processor (2 × 30,000-bin histograms + cutflow per dataset); big: ${Object.keys(CODECS).length} × ${fmt(events)} ` +
         `generated Parquet events (${Object.keys(CODECS).join(', ')}); mixed: those + ${small} copies of ${SMALL_SAMPLES.join(', ')}; ` +
-        `step ${fmt(step)}; processing: median of ${runs} runs; files written in ${fmt(performance.now() - t)} ms`,
+        `step ${fmt(step)}; processing: median of ${runs} runs; files written in ${fmt(performance.now() - t)} ms; ` +
+        `${availableParallelism()} CPUs, load average ${loadavg().map((l) => fmt(l, 1)).join(' ')} (1, 5, 15 min)`,
     );
     const filesets: Fileset[] = [
       { name: 'big', datasets: big },
@@ -126,6 +158,7 @@ async function main(): Promise<void> {
     const only = arg('filesets', 'big,mixed').split(',');
     for (const fileset of filesets.filter((f) => only.includes(f.name))) {
       let base: number | undefined;
+      let basePrepare: number | undefined;
       for (const workers of workerCounts) {
         const spec = JSON.stringify({ fileset, workers, runs, step });
         const out = spawnSync(process.execPath, [...(process.env.ANALYSIS_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', fileURLToPath(import.meta.url), '--child', spec], {
@@ -141,14 +174,17 @@ async function main(): Promise<void> {
         const p = median(r.processMs);
         const rate = (r.events / p) * 1000;
         base ??= workers === 1 ? rate : undefined;
+        basePrepare ??= workers === 1 ? r.prepareMs : undefined;
         const previous = cutflows.get(fileset.name);
         const agree = previous === undefined ? '' : previous === r.cutflows ? ', cutflows equal' : ', CUTFLOWS DIFFER';
         cutflows.set(fileset.name, r.cutflows);
         console.log(
-          `  ${fileset.name.padEnd(5)} ${workers} worker(s): ${fmt(r.events)} events; prepare ${fmt(r.prepareMs)} ms; ` +
-            `process ${fmt(p)} ms = ${fmt(rate / 1e6, 2)} M events/s` +
+          `  ${fileset.name.padEnd(5)} ${workers} worker(s): ${fmt(r.events)} events; start ${fmt(r.startMs)} ms; ` +
+            `prepare ${fmt(r.prepareMs)} ms (${r.prepareBatches} batches on ${r.prepareThreads} thread(s), ${fmt(r.prepareOverlap, 2)} busy at once` +
+            `${basePrepare !== undefined && workers !== 1 ? `; ×${fmt(basePrepare / r.prepareMs, 2)} over 1 worker` : ''}); ` +
+            `process ${fmt(p)} ms = ${fmt(rate / 1e6, 2)} M events/s (${fmt(median(r.processOverlap), 2)} busy at once)` +
             `${base !== undefined && workers !== 1 ? ` (×${fmt(rate / base, 2)} over 1 worker)` : ''}; ` +
-            `prepare+process ${fmt(((r.events / (p + r.prepareMs)) * 1000) / 1e6, 2)} M events/s; peak RSS ${fmt(r.peakRssMiB)} MiB${agree}`,
+            `prepare+process ${fmt(((r.events / (p + r.prepareMs)) * 1000) / 1e6, 2)} M events/s; peak RSS ${fmt(r.peakRssMiB)} MiB${agree}; load average ${loadavg().map((l) => fmt(l, 1)).join(' ')}`,
         );
       }
     }

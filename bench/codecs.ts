@@ -1,12 +1,14 @@
 /**
  * Decompression throughput of each codec on cortado's read path against bare native
  * decompression of the same bytes, in one run (part of `bench/io.ts --only codecs`; alone:
- * `npx tsx bench/codecs.ts [--runs 5] [--root-events 1000000] [--basket 100000] [--events 1000000] [--no-shared]`).
+ * `npx tsx bench/codecs.ts [--runs 5] [--root-events 1000000] [--basket 100000] [--codecs zlib,lz4,zstd,lzma]
+ * [--keep <dir>] [--events 1000000] [--no-shared]`; `--events 0` skips Parquet).
  *
  * - ROOT, generated: `--root-events` NanoAOD-like events (13 branches, flat and jagged) written by
  *   the test writer (`test/fixtures/root`) once per codec, `--basket` entries per basket (ZLIB,
  *   LZ4, ZSTD, LZMA through `xz`), each file read back and compared with the arrays written
- *   before it is timed; read whole, metadata warm.
+ *   before it is timed; read whole (one call), and by cluster (one call per cluster, as the runtime
+ *   reads), metadata warm.
  * - ROOT, shared: the compression variants (uproot-HZZ, uproot-Zmumu × zlib/lz4/zstd/lzma), small
  *   files of small baskets, read whole (every readable branch), metadata warm (`--no-shared`: skip).
  * - Bare, for both: the same baskets' blocks, already in memory, through the bare decoder
@@ -16,11 +18,11 @@
  *   column read. Bare: the same pages (captured during a read), through the bare decoder.
  * MB/s are of decompressed output; read path / bare is the fraction of the native limit reached.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib, { inflateSync, gunzipSync } from 'node:zlib';
-import { decompressXzSync, decompressZstd, lz4DecodeNative, parquetPageCompressors } from '../src/io/decompress/index.ts';
+import { decompressXzSync, decompressZstd, lz4DecodeNative, parquetPageCompressors, zstdDecoder } from '../src/io/decompress/index.ts';
 import { loadNative } from '../src/io/decompress/native.ts';
 import { outputChunk } from '../src/io/decompress/output.ts';
 import { ColumnarParquetWriter } from '../src/io/demo/columnar-writer.ts';
@@ -33,6 +35,7 @@ import type { Column } from '../src/io/columns.ts';
 import { openRootFile, openRootTree, type RootTree } from '../src/io/root/index.ts';
 import { demoTreeBranches, writeDemoTree } from '../test/fixtures/root/demo-tree.ts';
 import type { TreeBranch } from '../test/fixtures/root/write-tree.ts';
+import type { Codec } from '../test/fixtures/rntuple/compress.ts';
 import { DATA_DIR } from '../test/helpers/data.ts';
 
 const fmt = (x: number, digits = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -204,14 +207,16 @@ function validate(columns: Record<string, Column>, branches: readonly TreeBranch
  * Generated NanoAOD-like trees of `events` events, one per codec (the same events), baskets of
  * `basketEntries` entries; each validated against the arrays written before it is timed.
  */
-async function generatedRootRows(dir: string, events: number, basketEntries: number, runs: number): Promise<CodecRow[]> {
+async function generatedRootRows(dir: string, events: number, basketEntries: number, runs: number,
+  codecs: readonly Codec[], keep: boolean): Promise<CodecRow[]> {
   const rows: CodecRow[] = [];
+  const clusterRows: CodecRow[] = [];
   const branches = demoTreeBranches(events);
   const names = branches.map((b) => b.name);
-  for (const codec of ['zlib', 'lz4', 'zstd', 'lzma'] as const) {
-    const path = join(dir, `demo-${codec}.root`);
+  for (const codec of codecs) {
+    const path = join(dir, `demo-${events}-${basketEntries}-${codec}.root`);
     const t0 = performance.now();
-    writeDemoTree(path, branches, events, codec, basketEntries);
+    if (!keep || !existsSync(path)) writeDemoTree(path, branches, events, codec, basketEntries);
     const bytes = readFileSync(path);
     {
       await using file = await openRootFile(path);
@@ -225,10 +230,17 @@ async function generatedRootRows(dir: string, events: number, basketEntries: num
         await t.read(names, 0, t.entries);
       }, () => bareDecode(blocks), runs);
       rows.push({ name: `demo ${fmt(events)} events.root`, codec, mb, read, bare });
+      // As the runtime reads: one chunk per cluster (each basket read whole, handed out uncopied).
+      const [byCluster, bare2] = await timePair(async () => {
+        await using t = await openRootTree(path, 'Events');
+        const bounds = t.clusters;
+        for (let i = 0; i + 1 < bounds.length; i++) await t.read(names, bounds[i]!, bounds[i + 1]!);
+      }, () => bareDecode(blocks), runs);
+      clusterRows.push({ name: `demo ${fmt(events)} by cluster`, codec, mb, read: byCluster, bare: bare2 });
     }
-    rmSync(path);
+    if (!keep) rmSync(path);
   }
-  return rows;
+  return [...rows, ...clusterRows];
 }
 
 type ParquetCodec = 'UNCOMPRESSED' | 'SNAPPY' | 'GZIP' | 'ZSTD' | 'LZ4_RAW';
@@ -306,32 +318,59 @@ function printRows(title: string, rows: readonly CodecRow[], baseline: string): 
   }
 }
 
+/** Options of {@link codecBenchmark}. */
+export interface CodecBenchOptions {
+  /** Parquet events. */
+  events?: number;
+  /** Events of the generated ROOT trees. */
+  rootEvents?: number;
+  /** Entries per basket of the generated ROOT trees. */
+  basketEntries?: number;
+  runs?: number;
+  /** Also the shared compression variants. */
+  shared?: boolean;
+  /** ROOT codecs to generate (default all four). */
+  codecs?: readonly Codec[];
+  /** Keep the generated ROOT trees in this folder and reuse them in later runs (else a temp folder, removed). */
+  dir?: string;
+}
+
 /** Runs the codec benchmark and prints its tables. */
-export async function codecBenchmark(options: { events?: number; rootEvents?: number; basketEntries?: number; runs?: number;
-  shared?: boolean; } = {}): Promise<void> {
+export async function codecBenchmark(options: CodecBenchOptions = {}): Promise<void> {
   const runs = options.runs ?? 5;
   const events = options.events ?? 1_000_000;
   const rootEvents = options.rootEvents ?? 1_000_000;
   const basketEntries = options.basketEntries ?? 100_000;
-  console.log(`\nDecompression: cortado's read path vs bare native decompression of the same bytes (median of ${runs} runs)`);
+  const codecs = options.codecs ?? ['zlib', 'lz4', 'zstd', 'lzma'];
+  console.log(`\nDecompression: cortado's read path vs bare native decompression of the same bytes (median of ${runs} runs, ` +
+    `Node ${process.version}, ZSTD by ${zstdDecoder})`);
   const dir = mkdtempSync(join(tmpdir(), 'cortado-bench-codecs-'));
+  if (options.dir) mkdirSync(options.dir, { recursive: true });
   try {
     printRows(`ROOT (generated, 13 NanoAOD-like branches, ${fmt(basketEntries)} entries per basket, metadata warm):`,
-      await generatedRootRows(dir, rootEvents, basketEntries, runs), 'zlib');
+      await generatedRootRows(options.dir ?? dir, rootEvents, basketEntries, runs, codecs, options.dir !== undefined), 'zlib');
     if (options.shared ?? true) {
       printRows('ROOT (shared compression variants, small baskets, all branches, metadata warm):', await sharedRootRows(runs), 'zlib');
     }
-    printRows('Parquet (generated demo events, all columns):', await parquetRows(dir, events, runs), 'GZIP');
+    if (events > 0) printRows('Parquet (generated demo events, all columns):', await parquetRows(dir, events, runs), 'GZIP');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const arg = (name: string, fallback: number): number => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+/** The codec-table options from the command line (`--root-events`, `--basket`, `--codecs`, `--keep`, `--no-shared`). */
+export function codecArgs(argv: readonly string[]): CodecBenchOptions {
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
   };
-  await codecBenchmark({ events: arg('events', 1_000_000), rootEvents: arg('root-events', 1_000_000),
-    basketEntries: arg('basket', 100_000), runs: arg('runs', 5), shared: !process.argv.includes('--no-shared') });
+  const num = (name: string, fallback: number): number => Number(value(name) ?? fallback);
+  const codecs = value('codecs')?.split(',') as Codec[] | undefined;
+  const keep = value('keep');
+  return {
+    events: num('events', 1_000_000), rootEvents: num('root-events', 1_000_000), basketEntries: num('basket', 100_000),
+    runs: num('runs', 5), shared: !argv.includes('--no-shared'), ...(codecs ? { codecs } : {}), ...(keep ? { dir: keep } : {}),
+  };
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) await codecBenchmark(codecArgs(process.argv));

@@ -17,7 +17,8 @@
  * to the cold-open table, measured in the same run.
  *
  *   npx tsx bench/io.ts [--runs 5] [--copies 200] [--events 1000000] [--only codecs|bytes|root|root-open]
- *     [--root-events 1000000] [--basket 100000] [--no-shared] (codec table: generated ROOT trees)
+ *     [--root-events 1000000] [--basket 100000] [--codecs zlib,lz4,zstd,lzma] [--keep <dir>] [--no-shared]
+ *     (codec table: generated ROOT trees, see bench/codecs.ts)
  *     [--baseline /tmp/cortado-before]
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
@@ -30,7 +31,7 @@ import { generateDemoParquet } from '../src/io/demo/generate.ts';
 import { openParquet } from '../src/io/parquet/index.ts';
 import { openRootFile, openRootTree } from '../src/io/root/index.ts';
 import { byteSourceBenchmark } from './bytes.ts';
-import { codecBenchmark } from './codecs.ts';
+import { codecArgs, codecBenchmark } from './codecs.ts';
 import { rootOpenBenchmark } from './root-open.ts';
 import { DATA_DIR } from '../test/helpers/data.ts';
 
@@ -273,7 +274,6 @@ const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf
 if (only === undefined || only === 'root') await main();
 if (only === undefined || only === 'root-open') await rootOpenBenchmark({ runs: RUNS, baseline: BASELINE });
 if (only === undefined || only === 'codecs') {
-  await codecBenchmark({ events: arg('events', 1_000_000), rootEvents: arg('root-events', 1_000_000),
-    basketEntries: arg('basket', 100_000), runs: RUNS, shared: !process.argv.includes('--no-shared') });
+  await codecBenchmark({ ...codecArgs(process.argv), runs: RUNS });
 }
 if (only === undefined || only === 'bytes') await byteSourceBenchmark({ runs: RUNS });

@@ -86,6 +86,8 @@ export type { DashboardServer, ServerOptions as DashboardServerOptions } from '.
 export { Recorder } from './dashboard/recorder.ts';
 export type { RecorderOptions, AttachOptions, RecordSink } from './dashboard/recorder.ts';
 export type { TraceRecord, HistView } from './dashboard/records.ts';
+export { statelyInspector } from './dashboard/stately.ts';
+export type { StatelyInspector, StatelyInspectorOptions, StatelyMessage } from './dashboard/stately.ts';
 
 // Durable runs: the checkpoint interface and cortado's crash-safe journal.
 export type { Checkpoint, CheckpointState } from './protocol/checkpoint.ts';
@@ -106,6 +108,16 @@ export type { Column, ColumnSet, JaggedColumn, NumericArray } from './io/columns
 export { isJagged } from './io/columns.ts';
 export { IoError } from './io/errors.ts';
 export type { IoErrorCode } from './io/errors.ts';
+export { finalize } from './results/finalize.ts';
+export type { Finalizer, DatasetResultFile } from './results/finalize.ts';
+// Skims: selected events written as Parquet, and the next pass over them.
+export { skim } from './io/skim/skim.ts';
+export type { SkimOptions, SkimSelector, SkimSelection, SkimCompression } from './io/skim/skim.ts';
+export { SkimResult, toDataGroup, skimResultCodec } from './io/skim/result.ts';
+export type { SkimmedFile, SkimResultJSON } from './io/skim/result.ts';
+export { SkimError } from './io/skim/errors.ts';
+export type { SkimErrorCode } from './io/skim/errors.ts';
+export { skimFilePath } from './io/skim/naming.ts';
 export { Events, pairs, filterPairs, oppositeCharge, invariantMass, pairMass, pairP4, mask, filter, counts, countTrue, selectEvents } from './io/events/index.ts';
 export type { Collection, Pairs } from './io/events/index.ts';
 export {

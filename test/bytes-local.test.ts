@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { coalesce, LocalFileSource, openByteSource, readRanges } from '../src/io/bytes/index.ts';
+import { coalesce, LocalFileSource, openByteSource, readRanges, SpanBuffers } from '../src/io/bytes/index.ts';
 import { IoError } from '../src/io/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cortado-bytes-'));
@@ -41,6 +41,18 @@ describe('local byte source', () => {
     const ranges = [{ position: 90_000, length: 300 }, { position: 5, length: 20 }, { position: 30, length: 4 }, { position: 40, length: 0 }];
     const views = await readRanges(source, ranges);
     views.forEach((view, i) => expect([...view]).toEqual([...content.subarray(ranges[i]!.position, ranges[i]!.position + ranges[i]!.length)]));
+  });
+
+  it('serves ranges read ahead from the span that holds them whole, and nothing else', () => {
+    const spans = new SpanBuffers();
+    spans.add(100, content.subarray(100, 200));
+    spans.add(1000, content.subarray(1000, 1010));
+    expect([...spans.get(150, 50)!]).toEqual([...content.subarray(150, 200)]);
+    expect([...spans.get(1000, 10)!]).toEqual([...content.subarray(1000, 1010)]);
+    expect(spans.get(150, 51)).toBeUndefined(); // runs past the span's end
+    expect(spans.get(99, 2)).toBeUndefined(); // starts before the first span
+    expect(spans.get(500, 4)).toBeUndefined(); // between spans
+    expect(new SpanBuffers().get(0, 1)).toBeUndefined();
   });
 
   it('gives coded errors for a missing file, a directory, a read after close', async () => {

@@ -38,8 +38,20 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     try {
       text = readFileSync(join(dir, 'runs.log'), 'utf8');
     } catch {}
-    for (const line of text.split('\n').filter(Boolean)) counts.set(Number(line), (counts.get(Number(line)) ?? 0) + 1);
+    for (const line of text.split('\n').filter(Boolean)) {
+      const x = Number(line.split(' ')[0]);
+      counts.set(x, (counts.get(x) ?? 0) + 1);
+    }
     return counts;
+  };
+  /** The pid of the worker that ran the last element so far. */
+  const lastRunBy = (): number | undefined => {
+    try {
+      const last = readFileSync(join(dir, 'runs.log'), 'utf8').trim().split('\n').pop();
+      return last === undefined || last === '' ? undefined : Number(last.split(' ')[1]);
+    } catch {
+      return undefined;
+    }
   };
 
   beforeAll(async () => {
@@ -128,7 +140,9 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     await using backend = cluster({ redis: redis.url, ...FAST });
     const task = backend.compute(fromFunction(countedSquare, inputs), { batchSize: 10 });
     await firstValueFrom(task.progress$.pipe(filter((p) => p.elementsDone >= 10)));
-    await sleep(100);
+    // Freeze `a` in the middle of a batch: just after it ran an element (batches of 10 × 20 ms).
+    const freezeBy = Date.now() + 15_000;
+    while (Date.now() < freezeBy && lastRunBy() !== a.child.pid) await sleep(5);
     a.child.kill('SIGSTOP');
     await sleep(3000); // lock (1 s) expires, the stall check hands its batch to b
     a.child.kill('SIGCONT');

@@ -157,8 +157,10 @@ describeWithRedis('cluster(): a password-protected Redis, validated jobs, caps, 
     // Queue-wide bookkeeping of BullMQ (event stream, id counter, meta, the stall checker's
     // short-lived lock) and workers' heartbeats are not the task's.
     const taskKeys = async () => (await allKeys(client)).filter((k) => !/^cortado:(w:|batches:(events|id|meta|stalled-check|marker)$)/.test(k));
-    const before = await taskKeys();
-    expect(before).toEqual([]);
+    // The first task's lease goes with its cleanup, just after result(): wait for it.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (await taskKeys()).length > 0) await sleep(20);
+    expect(await taskKeys()).toEqual([]);
     const inputs = Array.from({ length: 200 }, (_, i) => i);
     const task = backend.compute(fromFunction(countedSquare, inputs), { batchSize: 5 });
     await firstValueFrom(task.progress$.pipe(filter((p) => p.elementsDone >= 5)));

@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inline } from '../src/backends/inline.ts';
 import { dashboard } from '../src/dashboard/dashboard.ts';
+import { replayDashboard } from '../src/dashboard/replay.ts';
 import { generateDemoFileset } from '../src/io/demo/generate.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
 import { Hist } from '../src/results/hist.ts';
@@ -151,6 +152,36 @@ describeWithBrowser('dashboard in a browser', () => {
     await page.close();
     cli.child.kill('SIGTERM');
     expect((await cli.done).code).toBe(0);
+  });
+
+  it('draws a batch in flight on the row of the worker that took it, not the row its lane used last', async () => {
+    // Lane 0 last ran on thread-1; its next batch was taken by thread-2 (a run record) and is still
+    // running. Lane 1's batch has no worker yet: it shows on a row of its own lane.
+    const path = join(dir, 'in-flight.jsonl');
+    const records = [
+      { k: 'meta', t: 0, v: 1, startedAt: new Date().toISOString(), host: 'h', pid: 1 },
+      { k: 'task', t: 1, task: 1, name: 'in flight', executor: 'threads', slots: 2, entries: 100, datasets: [], chart: { id: 'supervisor', initial: 'running', width: 10, height: 10, nodes: [], edges: [] } },
+      { k: 'start', t: 10, task: 1, job: 1, lane: 0, n: 1, retry: 0 },
+      { k: 'end', t: 50, task: 1, job: 1, lane: 0, worker: 'thread-1', busy: 40, ok: 1, fail: 0, entries: 10 },
+      { k: 'start', t: 60, task: 1, job: 2, lane: 0, n: 1, retry: 0 },
+      { k: 'start', t: 61, task: 1, job: 3, lane: 1, n: 1, retry: 0 },
+      { k: 'run', t: 70, task: 1, job: 2, worker: 'thread-2' },
+      { k: 'progress', t: 80, task: 1, status: 'running', elementsDone: 1, elementsTotal: 10, entriesDone: 10, entriesTotal: 100, failures: 0, retries: 0, rate: 100, elapsedMs: 80 },
+    ];
+    writeFileSync(path, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const replay = await replayDashboard(path);
+    try {
+      const { page } = await open(tb, replay.url, 1280);
+      const rows = () => page.locator('.stream-label').evaluateAll((els) => els.map((el) => [el.getAttribute('data-worker'), el.getAttribute('data-running')]));
+      await expect.poll(rows, { timeout: 5_000 }).toEqual([
+        ['lane 1', '1'],
+        ['thread-1', '0'],
+        ['thread-2', '1'],
+      ]);
+      await page.close();
+    } finally {
+      await replay.close();
+    }
   });
 
   it('shows two tasks of the inline backend from the library, each with its own stream and histogram', async () => {

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { generateDemoFileset } from '../src/io/demo/generate.ts';
 import { REPO, runCli, startCli } from './fixtures/cli/run-cli.ts';
 
@@ -41,6 +42,29 @@ describe('cortado run --dashboard and cortado dashboard', () => {
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(403);
     expect((await fetch(url.replace('localhost', '127.0.0.1'))).status).toBe(200);
     expect((await cli.done).code).toBe(0);
+  });
+
+  it('forwards the run\'s inspection events to a Stately WebSocket endpoint with --stately, and exits by itself', async () => {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => server.once('listening', r));
+    const messages: Array<{ type: string; name?: string }> = [];
+    server.on('connection', (socket) => socket.on('message', (data) => messages.push(JSON.parse(String(data)) as { type: string; name?: string })));
+    try {
+      const url = `ws://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const result = await runCli(['run', FIXTURE, '--export', 'flakyDimuon', '-f', fileset, '--out', join(dir, 'r3.json'), '--stately', url, '--progress', 'none'], {
+        env: { CORTADO_TEST_DELAY_MS: '0' },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      await expect.poll(() => messages.find((m) => m.type === '@xstate.actor' && m.name === 'supervisor'), { timeout: 5_000 }).toBeDefined();
+      expect(messages.filter((m) => m.type === '@xstate.event').length).toBeGreaterThan(0);
+      expect(messages.filter((m) => m.type === '@xstate.snapshot').length).toBeGreaterThan(0);
+    } finally {
+      for (const client of server.clients) client.terminate();
+      await new Promise((r) => server.close(r));
+    }
+    const bad = await runCli(['run', FIXTURE, '--export', 'flakyDimuon', '-f', fileset, '--out', join(dir, 'r4.json'), '--stately', 'http://x']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('Expected a WebSocket URL (ws://host:port or wss://…), got "http://x"');
   });
 
   it('refuses to replay a file that is not a trace, naming it', async () => {

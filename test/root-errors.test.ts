@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { IoError } from '../src/io/errors.ts';
 import { openRootFile, openRootTree } from '../src/io/root/index.ts';
+import { openSource } from '../src/io/open.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
 
 const nano = (name: string): string => join(DATA_DIR, 'nanoaod', name);
@@ -85,10 +86,14 @@ describeWithData('ROOT reader errors', () => {
     expect(events.branches.some((b) => b.name === 'Type')).toBe(false);
   });
 
-  it('reports an RNTuple as E_IO_UNSUPPORTED, naming RNTuple', async () => {
+  it('reports an RNTuple as E_IO_UNSUPPORTED, naming RNTuple and pointing at openSource, which reads it', async () => {
     const error = await failure(openRootTree(nano('nano_dy_rntuple.root'), 'Events'));
     expect(error.code).toBe('E_IO_UNSUPPORTED');
     expect(error.message).toMatch(/RNTuple/);
+    expect(error.message).toMatch(/openSource\(".*nano_dy_rntuple\.root", "Events"\)/);
+    expect(error.message).not.toMatch(/TTrees only/);
+    await using events = await openSource(nano('nano_dy_rntuple.root'), 'Events');
+    expect(events.entries).toBe(40);
   });
 
   it('reports a file that is not ROOT as E_IO_MALFORMED', async () => {

@@ -57,4 +57,22 @@ describe('TTrees written by the test writer', () => {
       }
     });
   }
+
+  // Reads of exactly one basket hand out its decompressed bytes converted in place (no copy);
+  // a basket kept for the next chunk must never be converted, or that chunk reads swapped bytes.
+  for (const codec of ['zstd', 'lz4', 'none'] as const) {
+    it(`reads whole baskets without a copy and keeps cached baskets intact (${codec})`, async () => {
+      const path = join(dir, `chunks-${codec}.root`);
+      writeDemoTree(path, branches, EVENTS, codec, BASKET);
+      await using file = await openRootFile(path, { metadataCache: false });
+      const tree = await file.tree('Events');
+      const names = branches.map((b) => b.name);
+      expect(tree.clusters).toEqual([0, 1_000, 2_000, 2_500]);
+      for (const [start, stop] of [[0, 500], [0, 1_000], [500, 1_000], [1_000, 2_000], [1_000, 2_000], [2_000, 2_500],
+        [1_500, 2_000], [0, 1_000]] as const) {
+        const got = await tree.read(names, start, stop);
+        for (const b of branches) expect(got[b.name], `${b.name} [${start}, ${stop})`).toEqual(expected(b, start, stop));
+      }
+    });
+  }
 });

@@ -55,6 +55,8 @@ export interface LiveWorker {
   readonly threads: number;
   /** Batches computed since it started. */
   readonly batchesDone: number;
+  /** Reduce jobs (merges of stored partial results, see `reduceEvery`) done since it started. */
+  readonly mergesDone?: number;
   /** Batches running now. */
   readonly active: number;
   /** Resident set size of the worker process, bytes. */

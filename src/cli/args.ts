@@ -97,19 +97,27 @@ export function progressOption(): Option {
     .default('auto');
 }
 
-/** What `--dashboard`, `--dashboard-host` and `--trace` asked for. */
+/** What `--dashboard`, `--dashboard-host`, `--trace` and `--stately` asked for. */
 export interface MonitorArgs {
   /** `true` for `--dashboard` without a port (a free one is picked). */
   dashboard?: number | true | undefined;
   dashboardHost?: string | undefined;
   trace?: string | undefined;
+  /** A Stately inspector's WebSocket endpoint to forward inspection events to. */
+  stately?: string | undefined;
 }
 
-/** The `--dashboard [port]`, `--dashboard-host <host>` and `--trace <file>` options. */
+/** The `--dashboard [port]`, `--dashboard-host <host>`, `--trace <file>` and `--stately <url>` options. */
 export function monitorOptions(): Option[] {
   return [
     new Option('--dashboard [port]', 'serve a live dashboard of the run on 127.0.0.1 (prints its URL) [default port: a free one]').argParser(integerFrom(0)),
     new Option('--dashboard-host <host>', 'bind the dashboard to this interface instead (e.g. 0.0.0.0); the URL then carries a token'),
     new Option('--trace <file>', 'record the run (actors, batches, failures, progress, memory, histograms) to a JSONL trace; replay: cortado dashboard <file>'),
+    new Option('--stately <url>', "also forward xstate inspection events to a Stately inspector's WebSocket endpoint (ws://host:port), where the network allows").argParser(
+      (value: string) => {
+        if (!/^wss?:\/\/\S+$/.test(value)) throw new InvalidArgumentError(`Expected a WebSocket URL (ws://host:port or wss://…), got ${JSON.stringify(value)}`);
+        return value;
+      },
+    ),
   ];
 }

@@ -1,3 +1,4 @@
+import { finalize, type Finalizer } from '../results/finalize.ts';
 import { relative, resolve } from 'node:path';
 import type { Backend } from '../backends/backend.ts';
 import type { DataGroupSpec, FileSpec } from '../io/dataset/schema.ts';
@@ -49,6 +50,10 @@ export interface RunRequest {
   readonly out?: string | undefined;
   /** Folder for plots of every histogram in the result. */
   readonly plots?: string | undefined;
+  /** Set by `cortado skim`: the resume command it prints names `skim --resume <dir>`. */
+  readonly skimDir?: string | undefined;
+  /** Folder where each dataset's result is written (`<dataset>.json`) as soon as that dataset completes. */
+  readonly outDir?: string | undefined;
   /** Error codes or class names that skip a chunk or file at once. */
   readonly continueOn: readonly string[];
   /** Retries of a failing chunk before it is skipped (I/O errors) or cancels the run. @defaultValue 3 */
@@ -107,20 +112,26 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
   const out = request.out ?? request.resume ?? 'result.json';
   // Found now, not after the whole computation: an --out that cannot be written.
   assertWritableFile(out, 'the result file (--out)');
+  const perDataset = request.outDir === undefined ? undefined : openOutDir(request.outDir);
   // A bad fileset gets its own one-line error, even while another run holds the lock.
   const fileset = request.resume === undefined && request.fileset !== undefined ? await readFileset(request.fileset) : undefined;
   // Two runs writing one result file (two --resume of one run) would lose one's work: lock it.
   const lock = acquireLock(`${out}.lock`, `The result file ${out}`);
   try {
     removeStaleTemporaries(out);
-    return await executeLocked(request, out, output, fileset);
+    const outcome = await executeLocked(request, out, output, fileset, perDataset);
+    if (perDataset !== undefined) {
+      for (const { group, error } of perDataset.errors) output.err(`warning: could not write the result of dataset ${group} to ${request.outDir}: ${oneLine(error)}`);
+      if (request.json !== true) output.out(`Per-dataset results: ${perDataset.written.size} file(s) in ${request.outDir}, each written when its dataset completed.`);
+    }
+    return outcome;
   } finally {
     lock.release();
   }
 }
 
 async function executeLocked(request: RunRequest, out: string, output: Output,
-  fileset: Awaited<ReturnType<typeof readFileset>> | undefined): Promise<RunOutcome> {
+  fileset: Awaited<ReturnType<typeof readFileset>> | undefined, perDataset: Finalizer | undefined): Promise<RunOutcome> {
   const startedAt = new Date();
   const t0 = performance.now();
   const useJournal = request.journal ?? true;
@@ -206,6 +217,7 @@ async function executeLocked(request: RunRequest, out: string, output: Output,
     errorPolicy,
     signal: watch.signal,
     ...(request.splitDepth === undefined ? {} : { splitDepth: request.splitDepth }),
+    ...(perDataset === undefined ? {} : { onGroupComplete: perDataset.onGroupComplete }),
     // The journal goes once the result file is written (below), not when the task completes.
     ...(useJournal ? { checkpoint: { path: journalPath, meta: metaJson(meta), removeOnComplete: false } } : {}),
   });
@@ -428,7 +440,7 @@ function fileOfRange(parts: readonly DataGroupSpec[], range: Range): string | un
 
 /** The exact command that resumes a run whose result went to `out`. */
 export function resumeCommand(request: RunRequest, out: string): string {
-  const words = [...request.program, 'run', '--resume', displayPath(out)];
+  const words = request.skimDir === undefined ? [...request.program, 'run', '--resume', displayPath(out)] : [...request.program, 'skim', '--resume', displayPath(request.skimDir)];
   if (request.backend.backend !== 'inline') words.push('--backend', request.backend.backend);
   if (request.backend.workers !== undefined) words.push('--workers', String(request.backend.workers));
   if (request.backend.elementTimeoutMs !== undefined) words.push('--element-timeout', String(request.backend.elementTimeoutMs / 1000));
@@ -436,6 +448,7 @@ export function resumeCommand(request: RunRequest, out: string): string {
   for (const code of request.continueOn) words.push('--continue-on', code);
   if (request.retries !== undefined) words.push('--retries', String(request.retries));
   if (request.splitDepth !== undefined) words.push('--split-depth', String(request.splitDepth));
+  if (request.outDir !== undefined) words.push('--out-dir', request.outDir);
   if (request.plots !== undefined) words.push('--plots', displayPath(request.plots));
   return words.map(shellQuote).join(' ');
 }
@@ -447,3 +460,12 @@ function displayPath(path: string): string {
 
 /** The processor reference type the CLI runs. */
 export type CliProcessor = ProcessorRef<EventsInput, unknown>;
+
+/** The `--out-dir` writer, its folder created (or found unwritable) before anything runs. */
+function openOutDir(dir: string): Finalizer {
+  try {
+    return finalize(dir);
+  } catch (error) {
+    throw new CliUsageError(`Expected --out-dir ${dir} to be a folder that can be created and written, got ${oneLine(error)}`, { cause: error });
+  }
+}

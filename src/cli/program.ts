@@ -8,6 +8,7 @@ import { demoCommand } from './commands/demo.ts';
 import { plotCommand } from './commands/plot.ts';
 import { prepareCommand } from './commands/prepare.ts';
 import { runCommand } from './commands/run.ts';
+import { skimCommand } from './commands/skim.ts';
 import { workerCommand } from './commands/worker.ts';
 import { programWords, type CommandContext } from './context.ts';
 import { CliUsageError, EXIT, oneLine } from './errors.ts';
@@ -29,7 +30,7 @@ export function buildProgram(context: CommandContext): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.endsWith('\n') ? text : `${text}\n`) })
     .addHelpText('after', '\nQuickstart:\n  $ npx cortado demo\n\nRun `cortado <command> --help` for the options of a command.');
-  for (const make of [runCommand, prepareCommand, plotCommand, demoCommand, workerCommand, dashboardCommand]) program.addCommand(make(context).exitOverride());
+  for (const make of [runCommand, skimCommand, prepareCommand, plotCommand, demoCommand, workerCommand, dashboardCommand]) program.addCommand(make(context).exitOverride());
   return program;
 }
 

@@ -4,13 +4,11 @@ import type { AnyActorRef, InspectionEvent, Subscription } from 'xstate';
 import type { BatchJob, BatchOutcome } from '../actors/batch.ts';
 import type { Executor, LiveWorker, WorkerInfo } from '../actors/executor.ts';
 import type { SupervisorContext } from '../actors/supervisor.ts';
-import { supervisorMachine } from '../actors/supervisor.ts';
 import type { Task } from '../actors/task.ts';
 import type { Progress } from '../protocol/task.ts';
 import { histViews } from './hist-views.ts';
 import { TRACE_VERSION, type HistsRecord, type TraceRecord } from './records.ts';
-import { layoutStatechart } from './statechart.ts';
-import type { Chart } from './records.ts';
+import { supervisorChart } from './supervisor-chart.ts';
 
 /** Receives records in batches, at most every `flushMs`. */
 export type RecordSink = (records: readonly TraceRecord[]) => void;
@@ -70,7 +68,6 @@ interface Tracked {
 }
 
 const LAST_EVENTS = 6;
-const supervisorChart: { value: Chart | undefined } = { value: undefined };
 
 /**
  * Turns what running tasks show (xstate inspection events, progress reports, batch outcomes,
@@ -182,7 +179,6 @@ export class Recorder {
       unwatchWorkers: undefined,
     };
     this.#tasks.set(id, tracked);
-    supervisorChart.value ??= layoutStatechart(supervisorMachine);
     this.#emit({
       k: 'task',
       t: this.now(),
@@ -192,7 +188,7 @@ export class Recorder {
       slots: executor.slots,
       entries: computable.size,
       datasets: tracked.groups,
-      chart: supervisorChart.value,
+      chart: supervisorChart(),
     });
     // What already happened before attaching: the supervisor, its lanes and reducers, batches in flight.
     this.#register(tracked, task.actor as AnyActorRef, undefined);

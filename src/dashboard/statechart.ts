@@ -1,4 +1,4 @@
-import dagre from '@dagrejs/dagre';
+import { createRequire } from 'node:module';
 import type { AnyStateMachine } from 'xstate';
 import type { Chart, ChartEdge, ChartNode } from './records.ts';
 
@@ -23,7 +23,7 @@ function guardName(guard: unknown): string {
 
 /**
  * A machine's top-level states and transitions, read from its definition (not from a run) and laid
- * out left to right with dagre. Self-transitions (events handled without leaving the state) are
+ * out left to right with dagre (a development dependency: loaded here, on call). Self-transitions (events handled without leaving the state) are
  * listed on the node rather than drawn, which keeps the chart readable.
  *
  * @example
@@ -32,6 +32,9 @@ function guardName(guard: unknown): string {
  * ```
  */
 export function layoutStatechart(machine: AnyStateMachine): Chart {
+  // dagre is a development dependency: the package ships the supervisor's chart laid out by the
+  // build (see supervisor-chart.ts), so this loads it only where it is installed.
+  const dagre = createRequire(import.meta.url)('@dagrejs/dagre') as typeof import('@dagrejs/dagre');
   const root = machine.root;
   const states = Object.values(root.states) as unknown as StateNodeLike[];
   const graph = new dagre.graphlib.Graph({ multigraph: true });

@@ -4,7 +4,7 @@ import type { Task } from '../../actors/task.ts';
 import type { Computable } from '../../protocol/computable.ts';
 import { BaseBackend } from '../backend.ts';
 import type { ComputeOptions, ResolvedComputeOptions } from '../options.ts';
-import { NotTransferableError, closureMessage } from '../threads/errors.ts';
+import { assertTransferable } from '../threads/errors.ts';
 import type { Connections } from './connect.ts';
 import { clusterExecutor } from './executor.ts';
 import { claimTask, type TaskLease } from './lease.ts';
@@ -53,17 +53,7 @@ class ClusterBackend extends BaseBackend {
   }
 
   protected override check(computable: Computable<unknown>): void {
-    let first;
-    try {
-      const steps = computable.steps();
-      const next = steps.next();
-      steps.return(undefined);
-      if (next.done) return;
-      first = next.value;
-    } catch {
-      return; // the computable's own error surfaces when the task pulls it
-    }
-    if (typeof first.processor === 'function') throw new NotTransferableError(closureMessage(first.processor));
+    assertTransferable(computable);
   }
 
   protected executor(options: ResolvedComputeOptions, computable: Computable<unknown>): Executor {
@@ -87,6 +77,7 @@ class ClusterBackend extends BaseBackend {
       cancelGraceMs: this.options.cancelGraceMs,
       abandon: (jobId) => this.#abandoned.add(jobId),
       workers: () => this.workers(),
+      reduceEvery: this.options.reduceEvery,
     });
   }
 

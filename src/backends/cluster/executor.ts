@@ -1,18 +1,18 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchJob, BatchOutcome } from '../../actors/batch.ts';
 import type { Executor } from '../../actors/executor.ts';
-import { CortadoError } from '../../protocol/errors.ts';
 import { OutcomeBuilder } from '../threads/outcome.ts';
 import { DONE, FAILED, encodeBatch } from '../threads/wire.ts';
-import type { JobEnd } from './completions.ts';
 import type { Connections } from './connect.ts';
 import type { TaskLease } from './lease.ts';
-import { CANCEL_FIELD, jobHashKey, jobIdOf, resultKey, type ClusterKeys } from './keys.ts';
+import { jobIdOf, partKey, resultKey, type ClusterKeys } from './keys.ts';
+import { readParts } from './parts.ts';
 import { decodeOutcome, toPayload } from './payload.ts';
+import { WorkerReducer } from './reduce.ts';
+import { ClusterJobError, settle, type JobContext } from './settle.ts';
+
+export { ClusterJobError } from './settle.ts';
 import type { LiveWorker } from './shared.ts';
 
-/** A batch whose job failed on a worker, or vanished from Redis. */
-export class ClusterJobError extends CortadoError {}
 
 /** Settings of a {@link clusterExecutor}: one per task. */
 export interface ClusterExecutorSettings {
@@ -32,10 +32,12 @@ export interface ClusterExecutorSettings {
   /** Jobs given up on after cancellation: their results are deleted when they come. */
   readonly abandon: (jobId: string) => void;
   readonly workers: () => Promise<LiveWorker[]>;
+  /** Batches whose results are merged on a worker before the driver reads them; 1 = the driver reads each. */
+  readonly reduceEvery: number;
 }
 
 /** A batch's settings with the connections resolved. */
-type Connected = ClusterExecutorSettings & Pick<Connections, 'queue' | 'redis' | 'completions'>;
+type Connected = ClusterExecutorSettings & JobContext;
 
 /**
  * The driver side of the cluster backend: each batch becomes one BullMQ job with a deterministic
@@ -44,36 +46,68 @@ type Connected = ClusterExecutorSettings & Pick<Connections, 'queue' | 'redis' |
  * absorbed without computing anything again.
  */
 export function clusterExecutor(settings: ClusterExecutorSettings): Executor {
+  const reducer = settings.reduceEvery > 1 ? new WorkerReducer(settings.reduceEvery) : undefined;
   return {
     name: 'cluster',
     slots: settings.slots,
     collectStats: settings.collectStats,
-    runBatch: (job, signal) => runBatchOnCluster(settings, job, signal),
+    runBatch: (job, signal) => runBatchOnCluster(settings, job, signal, reducer),
     workers: settings.workers,
   };
 }
 
-async function runBatchOnCluster(unconnected: ClusterExecutorSettings, job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> {
-  const connections = await unconnected.connections;
-  await connections.ready;
-  const settings: Connected = { ...unconnected, queue: connections.queue, redis: connections.redis, completions: connections.completions };
-  const { taskId } = await settings.lease();
-  const builder = new OutcomeBuilder(job, settings.collectStats);
-  let pending = job.items.map((_, i) => i);
-  // Elements a worker left not run (a cancelled or refused batch) go again in a batch of their own.
-  while (pending.length > 0 && !signal.aborted) {
-    const { batch, sent, rejected } = encodeBatch(job, pending, settings.collectStats);
-    for (const { index, error } of rejected) builder.fail(index, error);
-    if (sent.length === 0) break;
-    const { payload } = toPayload(batch, taskId, settings.maxPayloadBytes);
-    const jobId = jobIdOf(taskId, batch.ranges, batch.attempts);
-    const bytes = await runJob(settings, jobId, payload, signal);
-    if (bytes === undefined) break;
-    const outcome = decodeOutcome(bytes, sent.length, settings.maxResultBytes);
-    builder.absorb(sent, batch.groups, outcome);
-    pending = sent.filter((_, k) => outcome.status[k] !== DONE && outcome.status[k] !== FAILED);
+async function runBatchOnCluster(unconnected: ClusterExecutorSettings, job: BatchJob, signal: AbortSignal, reducer: WorkerReducer | undefined): Promise<BatchOutcome> {
+  reducer?.enter();
+  let parked = false;
+  try {
+    const connections = await unconnected.connections;
+    await connections.ready;
+    const { taskId } = await unconnected.lease();
+    const settings: Connected = { ...unconnected, queue: connections.queue, redis: connections.redis, completions: connections.completions };
+    const builder = new OutcomeBuilder(job, settings.collectStats);
+    /** Results a worker stored apart (split batches), to merge on a worker or read here. */
+    const parts: string[] = [];
+    const processors = new Map<string, { module: string; exportName: string }>();
+    let pending = job.items.map((_, i) => i);
+    // Elements a worker left not run (a cancelled or refused batch) go again in a batch of their own.
+    while (pending.length > 0 && !signal.aborted) {
+      const { batch, sent, rejected } = encodeBatch(job, pending, settings.collectStats);
+      for (const { index, error } of rejected) builder.fail(index, error);
+      if (sent.length === 0) break;
+      const { payload } = toPayload(batch, taskId, settings.maxPayloadBytes, reducer !== undefined);
+      const jobId = jobIdOf(taskId, batch.ranges, batch.attempts);
+      const bytes = await runJob(settings, jobId, payload, signal);
+      if (bytes === undefined) break;
+      const outcome = decodeOutcome(bytes, sent.length, settings.maxResultBytes);
+      if (outcome.parts !== undefined) {
+        const key = partKey(settings.keys, jobId);
+        if (reducer !== undefined) {
+          parts.push(key);
+          for (const p of batch.processors) processors.set(`${p.module}#${p.exportName}`, p);
+        } else {
+          // A split outcome this driver did not ask for (a driver with reduceEvery died): read its part here.
+          builder.absorb(sent, batch.groups, { ...outcome, results: await readPart(settings, key, batch.groups) });
+          pending = sent.filter((_, k) => outcome.status[k] !== DONE && outcome.status[k] !== FAILED);
+          continue;
+        }
+      }
+      builder.absorb(sent, batch.groups, outcome);
+      pending = sent.filter((_, k) => outcome.status[k] !== DONE && outcome.status[k] !== FAILED);
+    }
+    if (reducer === undefined || parts.length === 0) return builder.build();
+    parked = true;
+    return await reducer.park(settings, taskId, builder.build(), parts, [...processors.values()], signal);
+  } finally {
+    if (!parked) reducer?.leave();
   }
-  return builder.build();
+}
+
+/** Reads a stored part on the driver, in the wire form of a batch with these `groups`. */
+async function readPart(settings: Connected, key: string, groups: readonly string[]): Promise<Array<readonly [number, unknown]>> {
+  const bytes = await settings.redis.getBuffer(key);
+  if (bytes === null) throw new ClusterJobError('E_CLUSTER_JOB_LOST', `The results of a batch are missing from Redis (${key}): deleted, evicted, or Redis lost them in a restart`);
+  await settings.redis.unlink(key);
+  return readParts(bytes).map(([group, data]) => [group === null ? -1 : groups.indexOf(group), data] as const);
 }
 
 /**
@@ -105,58 +139,3 @@ async function runJob(settings: Connected, jobId: string, payload: unknown, sign
   }
 }
 
-type Settled = JobEnd | 'cancelled';
-
-/** Waits for the job's end event, checking Redis directly every `sweepMs`, and handles cancellation. */
-async function settle(settings: Connected, jobId: string, key: string, ended: Promise<JobEnd>, signal: AbortSignal): Promise<Settled> {
-  const aborted = new Promise<'abort'>((resolve) => {
-    if (signal.aborted) resolve('abort');
-    else signal.addEventListener('abort', () => resolve('abort'), { once: true });
-  });
-  for (;;) {
-    const sweep = new AbortController();
-    const next = await Promise.race([ended, aborted, sleep(settings.sweepMs, 'sweep' as const, { signal: sweep.signal }).catch(() => 'sweep' as const)]);
-    sweep.abort();
-    if (next === 'abort') return cancel(settings, jobId, key, ended);
-    if (next !== 'sweep') return next;
-    const swept = await sweepJob(settings, jobId, key);
-    if (swept !== undefined) return swept;
-  }
-}
-
-/** What Redis says about a job when no event came: its result is there, it failed, or it is gone. */
-async function sweepJob(settings: Connected, jobId: string, key: string): Promise<JobEnd | undefined> {
-  if ((await settings.redis.exists(key)) === 1) return { ok: true };
-  const state = await settings.queue.getJobState(jobId);
-  if (state === 'failed') {
-    const job = await settings.queue.getJob(jobId);
-    return { ok: false, reason: job?.failedReason ?? 'unknown reason' };
-  }
-  if (state === 'unknown' || state === 'completed') {
-    // Removed on completion: the result may have landed between the two reads.
-    if ((await settings.redis.exists(key)) === 1) return { ok: true };
-    if (state === 'unknown') return { ok: false, reason: 'the job is gone from Redis (Redis restarted without its data, or the job was removed)' };
-  }
-  return undefined;
-}
-
-/**
- * Cancels a job: a queued one is removed; a running one is asked to stop between elements (a
- * field on its job hash that the worker polls) and given `cancelGraceMs` to return what it has.
- */
-async function cancel(settings: Connected, jobId: string, key: string, ended: Promise<JobEnd>): Promise<Settled> {
-  const { redis, queue } = settings;
-  const jobKey = jobHashKey(settings.keys, jobId);
-  await redis.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], '1') end return 0`, 1, jobKey, CANCEL_FIELD);
-  const removed = await queue.remove(jobId).catch(() => 0);
-  if (removed === 1) return 'cancelled';
-  const timer = new AbortController();
-  const end = await Promise.race([ended, sleep(settings.cancelGraceMs, 'timeout' as const, { signal: timer.signal }).catch(() => 'timeout' as const)]);
-  timer.abort();
-  if (end === 'timeout') {
-    if ((await redis.exists(key)) === 1) return { ok: true };
-    settings.abandon(jobId);
-    return 'cancelled';
-  }
-  return end;
-}

@@ -42,6 +42,11 @@ export function resultKey(keys: ClusterKeys, jobId: string): string {
   return `${keys.prefix}:t:${taskOfJob(jobId)}:r:${jobId}`;
 }
 
+/** Where the results of a job are stored apart from its outcome (a batch's, or a reduce job's merge). */
+export function partKey(keys: ClusterKeys, jobId: string): string {
+  return `${keys.prefix}:t:${taskOfJob(jobId)}:p:${jobId}`;
+}
+
 /** Pattern matching every stored outcome of a task. */
 export function taskResultsPattern(keys: ClusterKeys, taskId: string): string {
   return `${keys.prefix}:t:${taskId}:r:*`;

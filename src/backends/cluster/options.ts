@@ -33,6 +33,14 @@ export interface ClusterOptions extends BackendOptions {
    * run out before it picks up the results stored meanwhile. @defaultValue 10000
    */
   leaseMs?: number;
+  /**
+   * Merge results on the workers: each batch's results stay in Redis, and once this many batches
+   * are done (or every batch in flight is), a reduce job merges them on a worker's thread; the
+   * driver reads one merge instead of every batch's result. For large results (histograms of many
+   * bins): the driver's network and merging stay flat. `1` = the driver reads every batch's result.
+   * @defaultValue 1
+   */
+  reduceEvery?: number;
 }
 
 const schema = z.strictObject({
@@ -46,6 +54,7 @@ const schema = z.strictObject({
   sweepMs: z.number().int().min(10).default(1000),
   cancelGraceMs: z.number().int().min(0).default(5000),
   leaseMs: z.number().int().min(300).default(10_000),
+  reduceEvery: z.number().int().min(1).max(4096).default(1),
   cancelOnDispose: z.boolean().default(false),
 });
 

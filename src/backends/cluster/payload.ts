@@ -28,6 +28,8 @@ export interface JobPayload {
   /** base64 of `v8.serialize({ values })` or `v8.serialize({ descriptors })`. */
   readonly data: string;
   readonly collectStats: boolean;
+  /** Store the results apart from the outcome, for a reduce job to merge on a worker. */
+  readonly split?: boolean;
   /** Map mode (`backend.map()`): per-element outputs instead of merged results. */
   readonly map?: boolean;
 }
@@ -64,6 +66,7 @@ const payloadSchema = z.strictObject({
   attempts: base64,
   data: base64,
   collectStats: z.boolean(),
+  split: z.boolean().optional(),
   map: z.boolean().optional(),
 });
 
@@ -93,7 +96,7 @@ function dataLength(decoded: unknown): number | undefined {
 }
 
 /** Makes the job payload of a wire batch; throws {@link ClusterSizeError} past `maxBytes`. */
-export function toPayload(batch: WireBatch, task: string, maxBytes: number): { payload: JobPayload; bytes: number } {
+export function toPayload(batch: WireBatch, task: string, maxBytes: number, split = false): { payload: JobPayload; bytes: number } {
   const payload: JobPayload = {
     v: PAYLOAD_VERSION,
     task,
@@ -106,6 +109,7 @@ export function toPayload(batch: WireBatch, task: string, maxBytes: number): { p
     attempts: toBase64(batch.attempts),
     data: Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength).toString('base64'),
     collectStats: batch.collectStats,
+    ...(split ? { split } : {}),
     ...(batch.map === true ? { map: true } : {}),
   };
   const bytes = payload.data.length + payload.ranges.length + payload.attempts.length + (payload.groupIndex?.length ?? 0) + (payload.processorIndex?.length ?? 0) + 256;
@@ -125,7 +129,7 @@ export function toPayload(batch: WireBatch, task: string, maxBytes: number): { p
  * job that does not have the expected shape throws {@link ClusterPayloadError}: it is rejected,
  * not executed.
  */
-export function fromPayload(raw: unknown, maxBytes: number): WireBatch & { readonly task: string } {
+export function fromPayload(raw: unknown, maxBytes: number): WireBatch & { readonly task: string; readonly split: boolean } {
   const size = typeof raw === 'object' && raw !== null && typeof (raw as { data?: unknown }).data === 'string' ? (raw as { data: string }).data.length : 0;
   if (size > maxBytes) throw new ClusterSizeError('A job payload', size, maxBytes, 'the driver sent more than this worker accepts (--max-payload-mb)');
   const parsed = payloadSchema.safeParse(raw);
@@ -162,6 +166,7 @@ export function fromPayload(raw: unknown, maxBytes: number): WireBatch & { reado
     attempts,
     progress: createProgress().buffer as SharedArrayBuffer,
     collectStats: p.collectStats,
+    split: p.split ?? false,
     ...(p.map === true ? { map: true } : {}),
   };
 }
@@ -188,6 +193,8 @@ const outcomeSchema = z.strictObject({
   failures: z.array(z.strictObject({ index: z.number().int().min(0), error: z.custom<SerializedError>(isSerializedError, 'a serialized error') })),
   ms: z.instanceof(Float64Array).nullable(),
   busyMs: z.number(),
+  /** Bytes of the results stored apart (a split outcome: its `results` is empty). */
+  parts: z.number().int().min(0).optional(),
   outputs: z.array(z.unknown()).optional(),
   worker: z
     .strictObject({ id: z.string(), host: z.string().optional(), rss: z.number().optional(), heapUsed: z.number().optional(), heapTotal: z.number().optional() })
@@ -195,7 +202,7 @@ const outcomeSchema = z.strictObject({
 });
 
 /** Reads a stored outcome for a batch of `n` elements; throws {@link ClusterPayloadError} when malformed. */
-export function decodeOutcome(bytes: Buffer, n: number, maxBytes: number): WireOutcome {
+export function decodeOutcome(bytes: Buffer, n: number, maxBytes: number): WireOutcome & { readonly parts?: number } {
   if (bytes.byteLength > maxBytes) throw new ClusterSizeError('A stored batch result', bytes.byteLength, maxBytes, 'raise maxResultBytes');
   let raw: unknown;
   try {
@@ -209,5 +216,26 @@ export function decodeOutcome(bytes: Buffer, n: number, maxBytes: number): WireO
   if (o.status.length !== n || (o.ms !== null && o.ms.length !== n) || (o.outputs !== undefined && o.outputs.length !== n) || o.failures.some((f) => f.index >= n)) {
     throw new ClusterPayloadError('A stored batch result', `it does not match its batch of ${n} elements`);
   }
-  return o as unknown as WireOutcome;
+  return o as unknown as WireOutcome & { readonly parts?: number };
+}
+
+const inputKey = z.string().min(1).max(1024).regex(/^[\w.:-]+$/);
+const reduceSchema = z.strictObject({
+  v: z.literal(PAYLOAD_VERSION),
+  task: z.string().regex(/^[0-9a-f]{1,64}$/),
+  inputs: z.array(inputKey).min(1).max(65_536),
+  modules: z.array(z.strictObject({ module: name, exportName: z.string().regex(/^[A-Za-z_$][\w$]*$/) })).max(1024),
+});
+
+/** A reduce job: stored parts of one task (by key) to merge into one, on a worker. */
+export type ReducePayload = z.output<typeof reduceSchema>;
+
+/** Validates a reduce job's data as a worker receives it: every input must be a part of the job's own task. */
+export function fromReducePayload(raw: unknown, prefix: string): ReducePayload {
+  const parsed = reduceSchema.safeParse(raw);
+  if (!parsed.success) throw new ClusterPayloadError('A reduce job', parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  const own = `${prefix}:t:${parsed.data.task}:p:`;
+  const stray = parsed.data.inputs.find((key) => !key.startsWith(own));
+  if (stray !== undefined) throw new ClusterPayloadError('A reduce job', `input ${stray} is not a stored part of task ${parsed.data.task}`);
+  return parsed.data;
 }

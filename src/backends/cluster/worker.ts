@@ -10,14 +10,18 @@ import { CANCEL } from '../threads/progress.ts';
 import { FAILED, type WireBatch, type WireOutcome } from '../threads/wire.ts';
 import { connectionRefused, closeRedis, openRedis } from './connection.ts';
 import { redisConnectionSchema, type RedisConnection } from './redis-options.ts';
-import { CANCEL_FIELD, jobHashKey, resultKey, workerKey, type ClusterKeys } from './keys.ts';
-import { encodeOutcome, fromPayload } from './payload.ts';
+import { CANCEL_FIELD, jobHashKey, partKey, resultKey, workerKey, type ClusterKeys } from './keys.ts';
+import type { MergeTask } from './merge-task.ts';
+import { encodeParts } from './parts.ts';
+import { ClusterPayloadError, ClusterSizeError, encodeOutcome, fromPayload, fromReducePayload } from './payload.ts';
 import { checkModule, resolveRoots } from './roots.ts';
 import { DEFAULT_LIMITS, DEFAULT_QUEUE, DEFAULT_PREFIX, type LiveWorker } from './shared.ts';
 
 const WORKER_ENTRY = new URL('../threads/worker-entry.mjs', import.meta.url).href;
 /** Stores a result only while its job exists: a late duplicate of a finished job writes nothing. */
 const STORE_IF_JOB = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2]) return 1 end return 0`;
+/** The same for an outcome and its results stored apart (a split batch). */
+const STORE_SPLIT_IF_JOB = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3]) redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3]) return 1 end return 0`;
 
 /** Options of {@link startClusterWorker} (and of `cortado worker`). */
 export interface ClusterWorkerOptions {
@@ -97,15 +101,44 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
   const pool = new Piscina({ filename: WORKER_ENTRY, minThreads: o.workers, maxThreads: o.workers, idleTimeout: Number.POSITIVE_INFINITY, concurrentTasksPerWorker: 1, maxQueue: 'auto' });
   pool.on('error', () => {});
   let batchesDone = 0;
+  let mergesDone = 0;
   let active = 0;
 
   const heartbeat = async (): Promise<void> => {
     const memory = process.memoryUsage();
-    const info: LiveWorker = { id, host: hostname(), pid: process.pid, threads: o.workers, batchesDone, active, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, startedAt, lastSeen: Date.now() };
+    const info: LiveWorker = { id, host: hostname(), pid: process.pid, threads: o.workers, batchesDone, mergesDone, active, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, startedAt, lastSeen: Date.now() };
     await redis.set(workerKey(keys, id), JSON.stringify(info), 'PX', 3 * HEARTBEAT_MS).catch(() => undefined);
   };
 
+  /** A reduce job: merges stored parts of one task on a thread and stores the merge under the job's own part key. */
+  const reduce = async (job: Job): Promise<{ bytes: number }> => {
+    const { inputs, modules } = fromReducePayload(job.data, o.prefix);
+    const parts = await redis.mgetBuffer(...inputs);
+    const missing = inputs.filter((_, k) => parts[k] === null);
+    if (missing.length > 0) throw new ClusterPayloadError('A reduce job', `${missing.length} of its ${inputs.length} inputs are gone from Redis (${missing[0]})`);
+    // Modules outside the roots are not imported: their codecs are then unknown and the merge fails, nothing runs.
+    const allowed = modules.filter((m) => {
+      try {
+        checkModule(m.module, roots);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const merged = Buffer.from((await pool.run({ kind: 'merge-parts', parts: parts as Buffer[], modules: allowed } satisfies MergeTask)) as Uint8Array);
+    if (merged.byteLength > o.maxResultBytes) {
+      throw new ClusterSizeError('A merge of partial results', merged.byteLength, o.maxResultBytes, 'merge fewer partials per reduce job (reduceEvery), or raise --max-result-mb');
+    }
+    await redis.eval(STORE_IF_JOB, 2, jobHashKey(keys, job.id!), partKey(keys, job.id!), merged, String(o.resultTtlMs));
+    mergesDone++;
+    return { bytes: merged.byteLength };
+  };
+
   const process_ = async (job: Job): Promise<{ bytes: number }> => {
+    if (job.name === 'reduce') return reduce(job).catch((error: unknown) => {
+      log(`reduce ${job.id} failed: ${(error as Error).message}`);
+      throw error;
+    });
     active++;
     const watch: { timer: NodeJS.Timeout | undefined; over: boolean } = { timer: undefined, over: false };
     try {
@@ -122,6 +155,15 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
       });
       // The thread that ran it, named after this worker process so rows stay apart across hosts.
       const named = outcome.worker === undefined ? outcome : { ...outcome, worker: { ...outcome.worker, id: `${id}/${outcome.worker.id}`, host: hostname() } };
+      if (batch.split && named.results.length > 0) {
+        // The results apart: the driver reads the small outcome, and a reduce job merges the parts.
+        const part = encodeParts(named.results.map(([g, data]) => [g < 0 ? null : batch.groups[g]!, data] as const));
+        if (part.byteLength > o.maxResultBytes) throw new ClusterSizeError('The result of a batch', part.byteLength, o.maxResultBytes, 'merge into smaller results (fewer bins), use smaller batches, or raise maxResultBytes');
+        const meta = encodeOutcome({ ...named, results: [], parts: part.byteLength } as WireOutcome, o.maxResultBytes);
+        await redis.eval(STORE_SPLIT_IF_JOB, 3, jobKey, resultKey(keys, job.id!), partKey(keys, job.id!), meta, part, String(o.resultTtlMs));
+        batchesDone++;
+        return { bytes: meta.byteLength + part.byteLength };
+      }
       const bytes = encodeOutcome(named, o.maxResultBytes);
       await redis.eval(STORE_IF_JOB, 2, jobKey, resultKey(keys, job.id!), bytes, String(o.resultTtlMs));
       batchesDone++;

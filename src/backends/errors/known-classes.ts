@@ -12,6 +12,7 @@ import {
   WorkerCrashError,
 } from '../../protocol/errors.ts';
 import { IoError } from '../../io/errors.ts';
+import { SkimError } from '../../io/skim/errors.ts';
 import { CodecError } from '../codec/errors.ts';
 
 /** An error class that can be rebuilt on the receiving side of a thread boundary. */
@@ -56,6 +57,7 @@ for (const cls of [
   WorkerCrashError,
   TypeScriptLoaderError,
   IoError,
+  SkimError,
   CodecError,
 ]) {
   registerErrorClass(cls);

@@ -4,7 +4,7 @@ import type { Computable } from '../../protocol/computable.ts';
 import { CortadoError } from '../../protocol/errors.ts';
 import { BaseBackend } from '../backend.ts';
 import type { ResolvedComputeOptions } from '../options.ts';
-import { NotTransferableError, closureMessage } from './errors.ts';
+import { assertTransferable } from './errors.ts';
 import { threadsExecutor } from './executor.ts';
 import { resolveThreadsOptions, type ResolvedThreadsOptions, type ThreadsOptions } from './options.ts';
 
@@ -41,17 +41,7 @@ class ThreadsBackend extends BaseBackend {
   }
 
   protected override check(computable: Computable<unknown>): void {
-    let first;
-    try {
-      const steps = computable.steps();
-      const next = steps.next();
-      steps.return(undefined);
-      if (next.done) return;
-      first = next.value;
-    } catch {
-      return; // the computable's own error surfaces when the task pulls it
-    }
-    if (typeof first.processor === 'function') throw new NotTransferableError(closureMessage(first.processor));
+    assertTransferable(computable);
   }
 
   protected executor(options: ResolvedComputeOptions): Executor {

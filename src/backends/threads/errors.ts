@@ -1,3 +1,4 @@
+import type { Computable } from '../../protocol/computable.ts';
 import { CortadoError, type CortadoErrorOptions } from '../../protocol/errors.ts';
 
 /**
@@ -21,4 +22,28 @@ export function closureMessage(fn: Function): string {
     `  export const ${name} = defineProcessor(import.meta.url, '${name}', (input) => { ... });\n` +
     `and pass that reference instead (or run closures with inline()).`
   );
+}
+
+/**
+ * Throws {@link NotTransferableError} when the first element of `computable` has a closure for
+ * its processor: backends that run elements elsewhere (threads, other machines) need module
+ * references. A computable that throws here is left to fail when the task pulls it.
+ *
+ * @example
+ * ```ts
+ * assertTransferable(fromFunction((x: number) => x * x, [1])); // throws NotTransferableError
+ * ```
+ */
+export function assertTransferable(computable: Computable<unknown>): void {
+  let first;
+  try {
+    const steps = computable.steps();
+    const next = steps.next();
+    steps.return(undefined);
+    if (next.done) return;
+    first = next.value;
+  } catch {
+    return; // the computable's own error surfaces when the task pulls it
+  }
+  if (typeof first.processor === 'function') throw new NotTransferableError(closureMessage(first.processor));
 }

@@ -3,11 +3,20 @@
  * worker-entry.mjs. It runs one {@link WireBatch} and moves the outcome's buffers back.
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { isMergeTask, runMergeTask, type MergeTask } from '../cluster/merge-task.ts';
 import { runWireBatch } from './worker-loop.ts';
 import type { WireBatch } from './wire.ts';
 
-/** Runs a batch; the outcome travels with its typed-array buffers moved, not cloned. */
-export default async function runTask(batch: WireBatch): Promise<unknown> {
+/**
+ * Runs a batch; the outcome travels with its typed-array buffers moved, not cloned. A cluster
+ * worker also sends merges of stored partial results here (its reduce jobs).
+ */
+export default async function runTask(batch: WireBatch | MergeTask): Promise<unknown> {
+  if (isMergeTask(batch)) {
+    // A copy of its own: v8's serialization may sit in a shared buffer, which cannot be moved.
+    const merged = new Uint8Array(await runMergeTask(batch));
+    return move({ [transferableSymbol]: [merged.buffer], [valueSymbol]: merged } as never);
+  }
   const { outcome, transfer } = await runWireBatch(batch);
   return move({ [transferableSymbol]: transfer, [valueSymbol]: outcome } as never);
 }

@@ -75,7 +75,7 @@ export function demoCommand(context: CommandContext): Command {
       plots: show(join(out, 'plots')),
       continueOn: [],
       progress: flags.progress,
-      monitor: { dashboard: flags.dashboard, dashboardHost: flags.dashboardHost, trace: flags.trace },
+      monitor: { dashboard: flags.dashboard, dashboardHost: flags.dashboardHost, trace: flags.trace, stately: flags.stately },
       program: context.program,
     });
     if (outcome.run !== undefined && outcome.plots.length > 0) {

@@ -477,16 +477,20 @@ function renderStream(task, full) {
   live.clearRect(0, 0, width, height);
   live.fillStyle = FILL.running;
   const busy = new Map();
+  const inFlight = new Map();
   for (const b of task.running.values()) {
     bar(live, b, tNow);
     const w = workerOf(task, b);
     busy.set(w, (busy.get(w) || 0) + Math.max(0, tNow - b.start));
+    inFlight.set(w, (inFlight.get(w) || 0) + 1);
   }
   const elapsed = Math.max(1, tNow - t0);
   [...labels.children].forEach((el, i) => {
     const w = task.workers.get(rows[i]);
     const ms = (w ? w.busy : 0) + (busy.get(rows[i]) || 0);
     setText(el.lastChild, `${Math.min(100, Math.round((100 * ms) / elapsed))}%`);
+    // For tests and tools: how many batches in flight this row draws.
+    setAttr(el, 'data-running', String(inFlight.get(rows[i]) || 0));
   });
   setText($('stream-note'), `${count(task.batches.size)} batches over ${duration(elapsed)}${ended ? '' : ` · scale ${duration(span)}`} · rows: workers (a running batch shows on its worker's row once the worker took it) · % = time busy`);
 }

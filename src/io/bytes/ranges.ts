@@ -71,3 +71,43 @@ export async function readRanges(
     return buffers[lo]!.subarray(offset, offset + r.length);
   });
 }
+
+/**
+ * Buffers read ahead as merged spans of a file (see {@link coalesce}), served back by position:
+ * readers fetch what a read will need up front, then take each basket or page from here
+ * synchronously. Spans are added in increasing position order.
+ *
+ * @example
+ * ```ts
+ * const spans = new SpanBuffers();
+ * spans.add(1000, await source.read(1000, 4096));
+ * spans.get(1200, 64); // a view of bytes 1200–1263; undefined for a range no span holds whole
+ * ```
+ */
+export class SpanBuffers {
+  readonly #starts: number[] = [];
+  readonly #buffers: Uint8Array[] = [];
+
+  /** Adds the bytes read at `position` (after every span added before it). */
+  add(position: number, bytes: Uint8Array): void {
+    this.#starts.push(position);
+    this.#buffers.push(bytes);
+  }
+
+  /** A view of the `length` bytes at `position` when one span holds them all, else undefined. */
+  get(position: number, length: number): Uint8Array | undefined {
+    const starts = this.#starts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (starts[mid]! <= position) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    const i = lo - 1;
+    if (i < 0) return undefined;
+    const buffer = this.#buffers[i]!;
+    const offset = position - starts[i]!;
+    return offset + length <= buffer.length ? buffer.subarray(offset, offset + length) : undefined;
+  }
+}

@@ -2,7 +2,7 @@ import { registerDataKind, type DataElement } from '../../protocol/data.ts';
 import type { ColumnSet } from '../columns.ts';
 import { Events } from '../events/events.ts';
 import { openSource } from '../open.ts';
-import type { EventSource } from '../source.ts';
+import type { ColumnKind, EventSource } from '../source.ts';
 import { columnMemory, type ColumnMemory } from './column-memory.ts';
 import { EntriesChangedError, FileChangedError } from './errors.ts';
 import type { EventsInput } from './context.ts';
@@ -92,19 +92,21 @@ export class EventsData implements DataElement<LoadedEvents> {
     const source = await this.#open(d.path, d.treename, signal === undefined ? {} : { signal });
     let columns: ColumnSet;
     let available: string[];
+    let kinds: Map<string, ColumnKind>;
     try {
       if (d.uuid !== undefined && source.uuid !== d.uuid) throw new FileChangedError(d.path, d.uuid, source.uuid);
       if ((d.fileEntries !== undefined && source.entries !== d.fileEntries) || d.stop > source.entries) {
         throw new EntriesChangedError(d.path, d.treename, d.fileEntries ?? d.stop, source.entries);
       }
       available = source.branches.map((b) => b.name);
+      kinds = new Map(source.branches.map((b) => [b.name, b.kind]));
       const wanted = this.#columnsToRead(available);
       columns = await source.read(wanted, d.start, d.stop, signal);
     } finally {
       await source.close();
     }
     const key = this.#memoryKey();
-    const events = new Events({ length: d.stop - d.start, columns, names: available, load: this.#memory.missLoader(key) });
+    const events = new Events({ length: d.stop - d.start, columns, names: available, kinds, load: this.#memory.missLoader(key) });
     this.#memory.watch(key, events.accessed);
     const input: LoadedEvents = {
       events,

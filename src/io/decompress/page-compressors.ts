@@ -7,6 +7,9 @@ interface Lz4NapiCompress {
 }
 
 const lz4 = loadNative<Lz4NapiCompress>('lz4-napi');
+// compress() throws until the WebAssembly module has loaded: a process that writes ZSTD before
+// it ever read one (a skim's first chunk) must not depend on the reader having loaded it.
+await wasmZstd.isLoaded;
 
 /**
  * Compressors for writing Parquet pages in other codecs than SNAPPY (benchmarks and tests write

@@ -1,5 +1,6 @@
 import { isJagged, type Column, type ColumnSet, type JaggedColumn, type NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
+import type { ColumnKind } from '../source.ts';
 import { closeNames } from './close-names.ts';
 import {
   withFieldAccess,
@@ -29,6 +30,8 @@ export interface EventsInit {
   readonly load?: ColumnLoader;
   /** Every column name that exists, for `has()`, `names` and "did you mean" errors. */
   readonly names?: readonly string[];
+  /** The stored type of each column (`bool` is a Uint8Array in memory), for writers that keep it. */
+  readonly kinds?: ReadonlyMap<string, ColumnKind>;
 }
 
 /**
@@ -52,6 +55,7 @@ export class Events {
   #columns = new Map<string, Column>();
   #load: ColumnLoader | undefined;
   #names: readonly string[] | undefined;
+  #kinds: ReadonlyMap<string, ColumnKind> | undefined;
   #accessed = new Set<string>();
   #collections = new Map<string, CollectionBase>();
   #records = new Map<string, RecordBase>();
@@ -64,6 +68,12 @@ export class Events {
     for (const [name, column] of Object.entries(init.columns ?? {})) this.#columns.set(name, column);
     this.#load = init.load;
     this.#names = init.names;
+    this.#kinds = init.kinds;
+  }
+
+  /** The stored type of column `name` as the file declares it, when the events came from a file. */
+  kindOf(name: string): ColumnKind | undefined {
+    return this.#kinds?.get(name);
   }
 
   /**

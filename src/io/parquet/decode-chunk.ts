@@ -12,7 +12,10 @@ export type RawArray = Uint8Array | Int32Array | BigInt64Array | Float32Array | 
 
 /** A decoded column chunk restricted to rows `[selectStart, selectEnd)` of its row group. */
 export interface DecodedChunk {
-  /** Values of the selected rows, physical type, in an exactly-sized buffer of their own. */
+  /**
+   * Values of the selected rows, physical type, in a buffer of their own (for a list column read
+   * from its chunk's first row, a view of the start of it: no copy).
+   */
   readonly values: RawArray;
   /** For list columns: `rows + 1` offsets into `values`. */
   readonly offsets?: Int32Array;
@@ -258,7 +261,8 @@ function select(state: ChunkState, leaf: LeafColumn, start: number, stop: number
   if (leaf.maxRep === 0) {
     if (levelCount < stop) throw new ChunkDecodeError('malformed', `column ${leaf.key} holds ${levelCount} rows, expected ${stop}`);
     if (def === undefined) {
-      const plain = values.slice(start, stop);
+      // The whole chunk selected (a read by row groups): its values array is the result, no copy.
+      const plain = start === 0 && stop === values.length && state.valueCount === stop ? values : values.slice(start, stop);
       return validity ? { values: plain, valid: new Uint8Array(stop - start).fill(1) } : { values: plain };
     }
     const out = allocRaw(leaf.physical, stop - start);
@@ -281,7 +285,12 @@ function select(state: ChunkState, leaf: LeafColumn, start: number, stop: number
   const repLevels = rep!;
   let row: number;
   const masks = validity ? listValidity(state, leaf, start, stop, elements) : {};
-  if (!nulls) return { values: values.slice(valueStart, valueStart + elements), offsets, ...masks };
+  if (!nulls) {
+    // From the chunk's first row (a read by row groups): a view of the decoded values, no copy.
+    // The array was sized for every level, so empty lists leave unused room at its end.
+    const own = valueStart === 0 ? values.subarray(0, elements) : values.slice(valueStart, valueStart + elements);
+    return { values: own as RawArray, offsets, ...masks };
+  }
   // Null list elements: place values where elements are defined. `v` counts the values of every
   // level from the chunk's start, those of rows before the selection included.
   const out = allocRaw(leaf.physical, elements);

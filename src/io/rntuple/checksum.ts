@@ -1,22 +1,17 @@
-import { createXXHash3, type IHasher } from 'hash-wasm';
-
-let hasher: IHasher | undefined;
-let loading: Promise<IHasher> | undefined;
+import { xxh3of } from '../decompress/xxhash.ts';
 
 /**
- * Loads the XXH3 hasher (WebAssembly, compiled once per thread). {@link xxh3} works only after
- * this resolved; opening an RNTuple awaits it.
+ * Makes sure the XXH3 hasher is there before a read needs it: the compiled `@node-rs/xxhash`,
+ * loaded once per thread. Rejects with `E_IO_UNSUPPORTED` on a platform without its binary, so that
+ * opening an RNTuple fails at once rather than at the first checksum. Kept async for its callers.
  */
 export async function loadXxh3(): Promise<void> {
-  if (hasher) return;
-  loading ??= createXXHash3();
-  hasher = await loading;
+  xxh3of(new Uint8Array(0));
 }
 
 /**
- * XXH3-64 (seed 0) of `bytes`, as RNTuple stores it for anchors, envelopes and pages: hash-wasm's
- * WebAssembly build of the reference implementation (checked against the published test vectors
- * in the tests). Call {@link loadXxh3} first.
+ * XXH3-64 (seed 0) of `bytes`, as RNTuple stores it for anchors, envelopes and pages (the reference
+ * implementation, compiled; checked against the published test vectors in the tests).
  *
  * @example
  * ```ts
@@ -25,9 +20,5 @@ export async function loadXxh3(): Promise<void> {
  * ```
  */
 export function xxh3(bytes: Uint8Array): bigint {
-  if (!hasher) throw new Error('xxh3() called before loadXxh3() resolved');
-  hasher.init();
-  hasher.update(bytes);
-  const digest = hasher.digest('binary');
-  return new DataView(digest.buffer, digest.byteOffset, 8).getBigUint64(0, false);
+  return xxh3of(bytes);
 }

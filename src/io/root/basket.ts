@@ -12,6 +12,12 @@ export interface BasketData {
   readonly offsets: Int32Array | undefined;
   /** Decompressed bytes (for throughput figures). */
   readonly size: number;
+  /**
+   * Whether `data` lies in memory decompressed for this basket alone (not the file's bytes, not
+   * an embedded basket, not a cached one): a reader may then convert it in place and hand it out
+   * as a column without copying it.
+   */
+  readonly owned?: boolean;
 }
 
 /** The TKey + TBasket header fields of a basket record. */
@@ -75,7 +81,8 @@ Promise<BasketData> {
   }
   const border = header.last - header.keylen;
   const data = payload.subarray(0, border);
-  if (!layout.hasEntryOffsets) return { data, offsets: undefined, size: payload.length };
+  const owned = payload.buffer !== raw.buffer;
+  if (!layout.hasEntryOffsets) return { data, offsets: undefined, size: payload.length, owned };
   const count = border + 4 <= payload.length
     ? ((payload[border]! << 24) | (payload[border + 1]! << 16) | (payload[border + 2]! << 8) | payload[border + 3]!)
     : -1;
@@ -89,5 +96,5 @@ Promise<BasketData> {
   const keylen = header.keylen;
   for (let i = 0; i < entries; i++) offsets[i]! -= keylen;
   offsets[entries] = border;
-  return { data, offsets, size: payload.length };
+  return { data, offsets, size: payload.length, owned };
 }

@@ -1,7 +1,7 @@
 import type { Column, NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
 import { readBasket, type BasketData } from './basket.ts';
-import { copyBigEndian } from './decode.ts';
+import { adoptBigEndian, allocUninitialized, copyBigEndian } from './decode.ts';
 import { countBits, decodeBits, decodeValues, storedSize } from './encodings.ts';
 import type { ByteSource } from './prefetch.ts';
 import { KIND_CODECS } from './kinds.ts';
@@ -40,7 +40,8 @@ async function load(handle: ByteSource, layout: BranchLayout, index: number, sto
   const data = await readBasket(handle, layout, ref, index);
   // Keep only a basket this read ends inside of: the next chunk starts there. Fully consumed
   // baskets are dropped, so memory stays at most one basket per branch.
-  if (cache && stop < ref.stop && !ref.embedded) cache.set(layout.name, index, data);
+  // A cached basket is read again by the next chunk: never converted in place (not `owned`).
+  if (cache && stop < ref.stop && !ref.embedded) cache.set(layout.name, index, { ...data, owned: false });
   if (stats) {
     stats.baskets++;
     stats.bytes += data.size;
@@ -63,6 +64,13 @@ async function offsetsFromCounter(handle: ByteSource, layout: BranchLayout, coun
   const out = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) out[i + 1] = out[i]! + layout.headerBytes + Number(counts[i]) * layout.fixed * valueSize;
   return out;
+}
+
+/** Offsets `0, per, 2·per, …` of `n` entries of `per` values each. */
+function fixedOffsets(n: number, per: number): Int32Array {
+  const offsets = new Int32Array(n + 1);
+  for (let i = 0; i <= n; i++) offsets[i] = i * per;
+  return offsets;
 }
 
 /**
@@ -133,12 +141,22 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
 
   if (!variable) {
     const per = layout.fixed;
-    const out = new ctor(n * per);
+    let preloaded: BasketData | undefined;
+    if (plain && n > 0 && baskets[first]!.start === start && baskets[first]!.stop === stop) {
+      // The range is exactly one basket (a chunk cut at cluster boundaries): when it was
+      // decompressed for this read alone, its bytes become the column, converted in place.
+      preloaded = await load(handle, layout, first, stop, cache, stats);
+      if (preloaded.owned && preloaded.data.length === n * per * size) {
+        const adopted = adoptBigEndian(preloaded.data, 0, n * per, ctor, codecSize);
+        if (adopted) return layout.jagged ? { offsets: fixedOffsets(n, per), values: adopted } : adopted;
+      }
+    }
+    const out = allocUninitialized(ctor, n * per, codecSize); // every entry is written below
     let entry = start;
     for (let k = first; entry < stop; k++) {
       const ref = baskets[k];
       if (!ref || ref.start > entry) throw malformed(handle, layout, `Expected a basket holding entry ${entry}, got none`);
-      const basket = await load(handle, layout, k, stop, cache, stats);
+      const basket = k === first && preloaded ? preloaded : await load(handle, layout, k, stop, cache, stats);
       const hi = Math.min(stop, ref.stop);
       const from = (entry - ref.start) * per * size;
       const count = (hi - entry) * per;
@@ -160,9 +178,7 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
       entry = hi;
     }
     if (!layout.jagged) return out;
-    const offsets = new Int32Array(n + 1);
-    for (let i = 0; i <= n; i++) offsets[i] = i * per;
-    return { offsets, values: out };
+    return { offsets: fixedOffsets(n, per), values: out };
   }
 
   if (!layout.hasEntryOffsets && (layout.counter === undefined || counter?.kind === undefined)) {
@@ -218,7 +234,17 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
     parts.push({ basket, bo, lo, end });
     entry = hi;
   }
-  const values: NumericArray = new ctor(total);
+  if (plain && header === 0 && parts.length === 1) {
+    // One whole basket whose entries fill its data (a chunk cut at a basket boundary): its
+    // bytes, decompressed for this read alone, become the values, converted in place.
+    const { basket, bo, lo, end } = parts[0]!;
+    if (basket.owned && lo === 0 && end === bo.length - 1 && bo[0] === 0 && bo[end] === basket.data.length &&
+      bo[end]! === total * size) {
+      const adopted = adoptBigEndian(basket.data, 0, total, ctor, codecSize);
+      if (adopted) return { offsets, values: adopted };
+    }
+  }
+  const values: NumericArray = allocUninitialized(ctor, total, codecSize); // every item is written below
   let at = 0;
   for (const { basket, bo, lo, end } of parts) {
     if (bits) {
@@ -238,5 +264,7 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
       at += count;
     }
   }
+  // The values array is not zeroed: every item must have been written.
+  if (at !== total) throw malformed(handle, layout, `Expected ${total} values from the entry offsets, decoded ${at}`);
   return { offsets, values };
 }

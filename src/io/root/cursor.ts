@@ -108,6 +108,21 @@ export class RootCursor {
     return v;
   }
 
+  /** `n` bytes as a Latin-1 string. */
+  latin1(n: number): string {
+    this.need(n);
+    const s = latin1(this.bytes, this.pos, n);
+    this.pos += n;
+    return s;
+  }
+
+  /** Skips a TString. */
+  skipString(): void {
+    let n = this.u8();
+    if (n === 255) n = this.i32();
+    this.skip(n);
+  }
+
   /** A TString: one length byte (255: a 4-byte length follows), then the characters. */
   string(): string {
     let n = this.u8();
@@ -175,8 +190,11 @@ export class CursorOverrun extends Error {
   }
 }
 
+// Node's Buffer method, which takes any Uint8Array: one native call and no view object per
+// string (branch names are read by the thousand on open, before the JIT has warmed up).
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string })
+  .latin1Slice;
+
 function latin1(bytes: Uint8Array, start: number, n: number): string {
-  // One native call per string: branch names and titles are read by the thousand on open.
-  if (n < 1024) return String.fromCharCode.apply(null, bytes.subarray(start, start + n) as unknown as number[]);
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, n).toString('latin1');
+  return latin1Slice.call(bytes, start, start + n);
 }

@@ -1,4 +1,5 @@
 import type { NumericArray } from '../columns.ts';
+import type { NumericArrayConstructor } from './kinds.ts';
 
 /** Whether this machine stores numbers little-endian (then ROOT's big-endian bytes need a swap). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -60,4 +61,50 @@ function swapLoop(buffer: ArrayBufferLike, byteOffset: number, count: number, si
       i32[i + 1] = (hi >>> 24) | ((hi >>> 8) & 0xff00) | ((hi & 0xff00) << 8) | (hi << 24);
     }
   }
+}
+
+/**
+ * A typed array of `length` elements of `size` bytes whose memory is not zeroed first (its own
+ * buffer, exactly that long): for outputs the caller overwrites entirely, where zeroing would be
+ * one more pass over every decoded byte.
+ *
+ * @example
+ * ```ts
+ * const pt = allocUninitialized(Float32Array, n, 4); // then fill all n values
+ * ```
+ */
+export function allocUninitialized<T extends NumericArray>(ctor: NumericArrayConstructor, length: number, size: number): T {
+  const bytes = Buffer.allocUnsafeSlow(length * size);
+  const View = ctor as unknown as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T;
+  return new View(bytes.buffer, bytes.byteOffset, length);
+}
+
+/**
+ * Converts `count` big-endian values of `size` bytes at `bytes[byteStart…]` to native order in
+ * place and returns a typed array over them — no copy — or `undefined` when they are not aligned
+ * for `ctor` (then copy with {@link copyBigEndian}). Only for bytes nobody else reads: a basket
+ * decompressed for this read alone.
+ *
+ * @example
+ * ```ts
+ * const pt = adoptBigEndian(payload, 0, n, Float32Array, 4) ?? copyOut();
+ * ```
+ */
+export function adoptBigEndian<T extends NumericArray>(bytes: Uint8Array, byteStart: number, count: number,
+  ctor: NumericArrayConstructor, size: 1 | 2 | 4 | 8): T | undefined {
+  const byteOffset = bytes.byteOffset + byteStart;
+  if (byteOffset % size !== 0 || byteStart + count * size > bytes.length) return undefined;
+  if (size > 1 && LITTLE_ENDIAN && count > 0) {
+    const n = count * size;
+    if (n >= NATIVE_SWAP_BYTES) {
+      const view = Buffer.from(bytes.buffer, byteOffset, n);
+      if (size === 4) view.swap32();
+      else if (size === 8) view.swap64();
+      else view.swap16();
+    } else {
+      swapLoop(bytes.buffer, byteOffset, count, size as 2 | 4 | 8);
+    }
+  }
+  const View = ctor as unknown as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T;
+  return new View(bytes.buffer, byteOffset, count);
 }

@@ -301,7 +301,7 @@ export class RootFile implements AsyncDisposable {
 
   /**
    * Opens tree `name`. A name that is no TTree throws `E_IO_TREE_NOT_FOUND` listing the trees
-   * present; an RNTuple throws `E_IO_UNSUPPORTED`. The tree reads through this file's
+   * present; an RNTuple throws `E_IO_UNSUPPORTED` pointing at `openSource`. The tree reads through this file's
    * descriptor: close the file after its trees.
    */
   async tree(name: string, options?: { signal?: AbortSignal }): Promise<RootTree> {
@@ -335,7 +335,8 @@ export class RootFile implements AsyncDisposable {
       const trees = await this.treePaths();
       if (key && RNTUPLE.test(key.className)) {
         throw new IoError('E_IO_UNSUPPORTED', `Expected ${name} in ${this.path} to be a TTree, got an RNTuple ` +
-          `(${key.className}); cortado reads TTrees only` + (trees.length ? ` (trees here: ${trees.join(', ')})` : ''),
+          `(${key.className}): open it with openSource(${JSON.stringify(this.path)}, ${JSON.stringify(name)}), which reads ` +
+          'TTrees and RNTuples alike' + (trees.length ? ` (TTrees here: ${trees.join(', ')})` : ''),
         { path: this.path, treename: name, available: trees });
       }
       const what = key ? `a ${key.className}` : 'nothing';
@@ -385,7 +386,7 @@ export async function openRootFile(path: string, options?: RootOpenOptions): Pro
 /**
  * Opens TTree `treename` of the ROOT file at `path` as an {@link EventSource}; closing it
  * closes the file. Missing file: `ENOENT`; missing tree: `E_IO_TREE_NOT_FOUND`; truncated file:
- * `E_IO_TRUNCATED`; RNTuple: `E_IO_UNSUPPORTED`.
+ * `E_IO_TRUNCATED`; an RNTuple: `E_IO_UNSUPPORTED` pointing at `openSource`, which reads both.
  *
  * @example
  * ```ts

@@ -78,7 +78,7 @@ export function isTArray(typeName: string): boolean {
  * ```
  */
 export function readMembers(r: ObjectReader, c: RootCursor, className: string, layoutOf: LayoutOf,
-  out: Record<string, unknown>, stopAfter?: string): Record<string, unknown> {
+  out: Record<string, unknown>, stopAfter?: string, custom?: MemberReaders): Record<string, unknown> {
   const start = c.pos;
   const v = c.version();
   const layout = layoutOf(className, v.version);
@@ -91,20 +91,26 @@ export function readMembers(r: ObjectReader, c: RootCursor, className: string, l
     throw new UnknownVersion(className, v.version);
   }
   for (const m of layout) {
-    readMember(r, c, m, layoutOf, out);
+    const own = custom?.[m.name];
+    if (own) out[m.name] = own(r, c);
+    else readMember(r, c, m, layoutOf, out, custom);
     if (m.name === stopAfter) break;
   }
   if (v.end !== undefined) c.to(v.end);
   return out;
 }
 
-function readMember(r: ObjectReader, c: RootCursor, m: MemberDef, layoutOf: LayoutOf, out: Record<string, unknown>): void {
+/** Readers of particular members by name, used instead of the layout's type (a tree's branch list). */
+export type MemberReaders = Readonly<Record<string, (r: ObjectReader, c: RootCursor) => unknown>>;
+
+function readMember(r: ObjectReader, c: RootCursor, m: MemberDef, layoutOf: LayoutOf, out: Record<string, unknown>,
+  custom: MemberReaders | undefined): void {
   const type = m.type;
   if (type === 0 || ((type === 66 || type === 67) && m.typeName === 'BASE')) {
     if (m.name === 'TObject') Object.assign(out, readTObject(c));
     else if (m.name === 'TNamed') Object.assign(out, readTNamed(c));
     else if (isTArray(m.name)) out[m.name] = readTArray(c, m.name);
-    else readMembers(r, c, m.name, layoutOf, out);
+    else readMembers(r, c, m.name, layoutOf, out, undefined, custom);
     return;
   }
   if (type > 0 && type < 20) {

@@ -14,9 +14,9 @@ export type ClassReader = (r: ObjectReader, c: RootCursor, className: string) =>
 
 // TBufferFile's tags: a new class (its name follows), class references (this bit set), and
 // object/class tags that are byte offsets (counting the key) plus kMapOffset.
-const NEW_CLASS_TAG = 0xffffffff;
-const CLASS_MASK = 0x80000000;
-const MAP_OFFSET = 2;
+export const NEW_CLASS_TAG = 0xffffffff;
+export const CLASS_MASK = 0x80000000;
+export const MAP_OFFSET = 2;
 
 /** A structure in a record that the parser rejects (an unknown class tag, a bad count). */
 export class RecordError extends Error {
@@ -92,6 +92,21 @@ export class ObjectReader {
     Object.assign(obj, this.readObject(c, className));
     if (counted) c.to(start + (bcnt & ~BYTE_COUNT_MASK));
     return obj as RootObject;
+  }
+
+  /** Registers an object read outside {@link readObjectAny} under its tag (`beg + origin + 2`). */
+  noteObject(tag: number, obj: RootObject): void {
+    this.#objects.set(tag, obj);
+  }
+
+  /** Registers a class name read outside {@link readObjectAny} under its tag. */
+  noteClass(tag: number, className: string): void {
+    this.#classes.set(tag, className);
+  }
+
+  /** The class name a class reference tag (its 0x80000000 bit cleared) points to. */
+  classAt(tag: number): string {
+    return this.#classAt(tag);
   }
 
   #objectAt(tag: number): RootObject | null {

@@ -1,3 +1,4 @@
+import { coalesce, SpanBuffers } from '../bytes/ranges.ts';
 import { IoError } from '../errors.ts';
 import type { RootFileHandle } from './handle.ts';
 
@@ -22,8 +23,7 @@ export interface ByteRange {
 export class PrefetchedBytes implements ByteSource {
   readonly path: string;
   readonly #handle: RootFileHandle;
-  readonly #starts: number[] = [];
-  readonly #buffers: Uint8Array[] = [];
+  readonly #spans = new SpanBuffers();
 
   private constructor(handle: RootFileHandle) {
     this.#handle = handle;
@@ -35,53 +35,22 @@ export class PrefetchedBytes implements ByteSource {
   Promise<PrefetchedBytes> {
     const out = new PrefetchedBytes(handle);
     if (ranges.length < 2) return out; // nothing to gain over a direct read
-    ranges.sort((a, b) => a.position - b.position);
-    const spans: { start: number; end: number }[] = [];
-    let start = ranges[0]!.position;
-    let end = start + ranges[0]!.length;
-    for (let i = 1; i < ranges.length; i++) {
-      const r = ranges[i]!;
-      const rEnd = r.position + r.length;
-      if (r.position - end <= maxGap && Math.max(end, rEnd) - start <= maxSpan) {
-        end = Math.max(end, rEnd);
-      } else {
-        spans.push({ start, end });
-        start = r.position;
-        end = rEnd;
-      }
-    }
-    spans.push({ start, end });
+    const spans = coalesce(ranges, maxGap, maxSpan);
     // A span that cannot be read (past the end of a file cut while open) is left to the direct
     // reads, which report the truncation naming the basket and branch.
-    const buffers = await Promise.all(spans.map((span) => handle.read(span.start, span.end - span.start, 'baskets')
+    const buffers = await Promise.all(spans.map((span) => handle.read(span.position, span.length, 'baskets')
       .catch((error: unknown) => {
         if (error instanceof IoError && error.code === 'E_IO_TRUNCATED') return undefined;
         throw error;
       })));
     spans.forEach((span, i) => {
       const bytes = buffers[i];
-      if (!bytes) return;
-      out.#starts.push(span.start);
-      out.#buffers.push(bytes);
+      if (bytes) out.#spans.add(span.position, bytes);
     });
     return out;
   }
 
   read(position: number, length: number, what: string | (() => string)): Uint8Array | Promise<Uint8Array> {
-    const starts = this.#starts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (starts[mid]! <= position) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    const i = lo - 1;
-    if (i >= 0) {
-      const buffer = this.#buffers[i]!;
-      const offset = position - starts[i]!;
-      if (offset + length <= buffer.length) return buffer.subarray(offset, offset + length);
-    }
-    return this.#handle.read(position, length, what);
+    return this.#spans.get(position, length) ?? this.#handle.read(position, length, what);
   }
 }

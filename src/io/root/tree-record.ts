@@ -1,18 +1,18 @@
-import { RootCursor } from './cursor.ts';
+import { BYTE_COUNT_MASK, CursorOverrun, RootCursor } from './cursor.ts';
 import { builtinLayout, readMembers, UnknownVersion, type LayoutOf, type MemberDef } from './members.ts';
 import {
-  listItems, ObjectReader, readTList, readTObjArray, skipUnknown, type ClassReader, type RootObject,
+  CLASS_MASK, listItems, MAP_OFFSET, NEW_CLASS_TAG, ObjectReader, readTList, readTObjArray, readTObject, RecordError,
+  skipUnknown, type ClassReader, type RootObject,
 } from './objects.ts';
 import type { StreamerInfo } from './streamers.ts';
 
 /** Branch classes cortado reads. */
 const BRANCH_CLASSES = new Set(['TBranch', 'TBranchElement', 'TBranchObject', 'TBranchRef', 'TBranchSTL']);
 
-/** Where an unstreamed branch lies in its tree record, to be read in full on first use. */
+/** Where an unstreamed branch lies in its tree record (and its name), to be read in full on first use. */
 export interface BranchStub {
   readonly _class: string;
   readonly fName: string;
-  readonly fTitle: string;
   /** The branch's version and the offset of its version header in the record. */
   readonly version: number;
   readonly at: number;
@@ -126,7 +126,8 @@ export function readTreeRecord(bytes: Uint8Array, origin: number, className: str
     }
   };
   const r = new ObjectReader(bytes, origin, readerOf);
-  const tree = readMembers(r, r.cursor, className, layoutOf, { _class: className }, 'fBranches');
+  const tree = readMembers(r, r.cursor, className, layoutOf, { _class: className }, 'fBranches',
+    { fBranches: (rr, c) => scanBranches(rr, c, layoutOf) });
   lazy = false;
   const stubs = listItems(tree['fBranches']).map((b) => {
     if (!('at' in b)) throw new UnknownVersion(b._class, Number(b['_version'] ?? -1));
@@ -147,6 +148,82 @@ export function readTreeRecord(bytes: Uint8Array, origin: number, className: str
   };
 }
 
+/**
+ * Reads a tree's branch list as stubs in one loop: for each branch its class tag, then
+ * {@link readStub}. The same result as reading the TObjArray through the object reader, but
+ * this is the whole cost of opening a tree (thousands of branches in NanoAOD) and runs once per
+ * process, before the JIT has optimised the generic path. Anything but a counted branch object
+ * (a null, a reference, another class) goes through the object reader.
+ */
+function scanBranches(r: ObjectReader, c: RootCursor, layoutOf: LayoutOf): RootObject {
+  const v = c.version();
+  if (v.version > 2) readTObject(c);
+  const fName = v.version > 1 ? c.string() : '';
+  const n = c.i32();
+  c.skip(4); // fLowerBound
+  if (n < 0 || n > c.length) throw new RecordError(`a TObjArray of ${n} objects`);
+  const arr: (RootObject | null)[] = new Array(n);
+  const view = c.view;
+  const origin = c.origin;
+  // The class and version of the last branch read in full: the next of the same skips the checks.
+  let knownClass = '';
+  let knownVersion = -1;
+  for (let i = 0; i < n; i++) {
+    const beg = c.pos;
+    c.need(8);
+    const bcnt = view.getUint32(beg);
+    const tag = view.getUint32(beg + 4);
+    if (!(bcnt & BYTE_COUNT_MASK) || bcnt === NEW_CLASS_TAG || !(tag & CLASS_MASK)) {
+      arr[i] = r.readObjectAny(c);
+      continue;
+    }
+    c.pos = beg + 8;
+    let className: string;
+    if (tag === NEW_CLASS_TAG) {
+      className = c.cString();
+      r.noteClass(beg + 4 + origin + MAP_OFFSET, className);
+    } else {
+      className = r.classAt((tag & ~CLASS_MASK) >>> 0);
+    }
+    if (!BRANCH_CLASSES.has(className)) {
+      c.pos = beg;
+      arr[i] = r.readObjectAny(c);
+      continue;
+    }
+    const end = beg + 4 + (bcnt & ~BYTE_COUNT_MASK);
+    let stub: RootObject;
+    const at = c.pos;
+    const head = at + 6 <= end ? view.getUint32(at) : 0;
+    const version = head & BYTE_COUNT_MASK ? view.getInt16(at + 4) : -1;
+    if (className === knownClass && version === knownVersion) {
+      // The common case, without allocations: the TNamed (behind a TBranch base for other
+      // classes), its TObject (fUniqueID, fBits, a process id when referenced), then fName.
+      let p = at + 6;
+      if (className !== 'TBranch') p += view.getUint32(p) & BYTE_COUNT_MASK ? 6 : 2;
+      p += view.getUint32(p) & BYTE_COUNT_MASK ? 6 : 2;
+      p += (view.getUint32(p) & BYTE_COUNT_MASK ? 6 : 2) + 8;
+      if (view.getUint32(p - 4) & (1 << 4)) p += 2;
+      let n = c.bytes[p++]!;
+      if (n === 255) {
+        n = view.getInt32(p);
+        p += 4;
+      }
+      if (n < 0 || p + n > end) throw new CursorOverrun(p, n, end);
+      c.pos = p;
+      stub = { _class: className, fName: c.latin1(n), version, at };
+    } else {
+      stub = readStub(c, className, layoutOf);
+      knownClass = className;
+      knownVersion = version;
+    }
+    r.noteObject(beg + origin + MAP_OFFSET, stub);
+    c.to(end);
+    arr[i] = stub;
+  }
+  if (v.end !== undefined) c.to(v.end);
+  return { _class: 'TObjArray', fName, arr };
+}
+
 /** Reads a branch's version and name, then skips it by its byte count. */
 function readStub(c: RootCursor, className: string, layoutOf: LayoutOf): RootObject {
   const at = c.pos;
@@ -163,9 +240,9 @@ function readStub(c: RootCursor, className: string, layoutOf: LayoutOf): RootObj
   const bits = c.view.getUint32(c.pos - 4);
   if (bits & (1 << 4)) c.skip(2);
   const fName = c.string();
-  const fTitle = c.string();
   if (named.end !== undefined) c.to(named.end);
+  else c.skipString(); // the title, read with the rest of the branch when it is resolved
   c.to(v.end);
-  const stub: BranchStub = { _class: className, fName, fTitle, version: v.version, at };
+  const stub: BranchStub = { _class: className, fName, version: v.version, at };
   return stub as unknown as RootObject;
 }

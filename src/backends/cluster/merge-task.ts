@@ -1,0 +1,31 @@
+import { encodeResult } from '../codec/encode.ts';
+import { loadProcessor } from '../resolve-processor.ts';
+import type { WireProcessor } from '../threads/wire.ts';
+import { encodeParts, mergeParts } from './parts.ts';
+
+/** A reduce job's work as a worker thread gets it: stored parts to merge into one. */
+export interface MergeTask {
+  readonly kind: 'merge-parts';
+  readonly parts: Uint8Array[];
+  /** Processor modules to import first: a module registers the codecs of its result classes. */
+  readonly modules: readonly WireProcessor[];
+}
+
+/** Whether a pool task is a {@link MergeTask} (the others are batches). */
+export function isMergeTask(task: unknown): task is MergeTask {
+  return typeof task === 'object' && task !== null && (task as { kind?: unknown }).kind === 'merge-parts';
+}
+
+/**
+ * Merges stored parts on a worker thread (a cluster worker's reduce job), so that the worker's
+ * event loop stays free to renew its BullMQ locks while large histograms add up. Returns the
+ * merged part, encoded as the parts were.
+ */
+export async function runMergeTask(task: MergeTask): Promise<Uint8Array> {
+  // The codecs of user classes are registered by their modules: import them (already checked against the roots).
+  for (const module of task.modules) await loadProcessor(module).catch(() => undefined);
+  const merged = mergeParts(task.parts);
+  const encoded: Array<readonly [string | null, unknown]> = [];
+  for (const [group, value] of merged) encoded.push([group ?? null, encodeResult(value).data]);
+  return encodeParts(encoded);
+}

@@ -1,0 +1,124 @@
+import { accessSync, closeSync, constants, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { SkimError, describeSystemError } from './errors.ts';
+
+// `.<final name>.<pid>-<thread>.tmp`: hidden, next to its final name (so rename stays on one file
+// system), and naming its writer so a later sweep removes only what dead processes left.
+const TEMP = /^\..+\.(\d+)-(\d+)\.tmp$/;
+
+/** The temporary name `finalPath` is written under before it is renamed into place. */
+export function tempPathFor(finalPath: string): string {
+  return join(dirname(finalPath), `.${basename(finalPath)}.${process.pid}-${threadId}.tmp`);
+}
+
+/**
+ * Checks, before anything is computed, that skims can be written under `out`: creates the folder
+ * (and its parents) and writes and removes a probe file. Also removes temporary files that killed
+ * skims left in `out/<dataset>/` (those of processes no longer alive). Throws a
+ * {@link SkimError} `E_SKIM_OUT` naming the folder and the system's reason.
+ *
+ * @example
+ * ```ts
+ * checkSkimOutput('skims'); // throws E_SKIM_OUT when 'skims' is a file or read-only
+ * ```
+ */
+export function checkSkimOutput(out: string): void {
+  const probe = join(out, `.cortado-probe.${process.pid}-${threadId}`);
+  try {
+    mkdirSync(out, { recursive: true });
+    accessSync(out, constants.W_OK);
+    const fd = openSync(probe, 'w');
+    try {
+      writeSync(fd, 'probe');
+    } finally {
+      closeSync(fd);
+    }
+    unlinkSync(probe);
+  } catch (error) {
+    throw new SkimError(
+      'E_SKIM_OUT',
+      `Cannot write skims under "${out}": ${describeSystemError(error)}. Expected a folder that exists or can be created, and that this process can write.`,
+      { cause: error, path: out },
+    );
+  }
+  sweepStaleTemps(out);
+}
+
+/** Removes `out/<dataset>/.*.tmp` files whose writing process is gone; returns how many. */
+export function sweepStaleTemps(out: string): number {
+  let removed = 0;
+  for (const dir of [out, ...subfolders(out)]) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const match = TEMP.exec(name);
+      if (match === null || isAlive(Number(match[1]))) continue;
+      try {
+        unlinkSync(join(dir, name));
+        removed++;
+      } catch {
+        // Gone already (another sweep): nothing to do.
+      }
+    }
+  }
+  return removed;
+}
+
+function subfolders(out: string): string[] {
+  try {
+    return readdirSync(out)
+      .map((name) => join(out, name))
+      .filter((path) => {
+        try {
+          return statSync(path).isDirectory();
+        } catch {
+          return false;
+        }
+      });
+  } catch {
+    return [];
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'EPERM';
+  }
+}
+
+/**
+ * Writes `bytes` to `path` atomically: to a temporary name in the same folder, flushed to disk,
+ * then renamed over `path` (so a reader never sees half a file, and a retried chunk replaces its
+ * earlier file). On any failure the temporary file is removed and a {@link SkimError}
+ * `E_SKIM_WRITE` names the file and the system's reason (`ENOSPC`, `EACCES`, …).
+ */
+export async function writeFileAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = tempPathFor(path);
+  let stage = 'create the folder of';
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    stage = 'write';
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(bytes);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    stage = 'rename into place';
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw new SkimError('E_SKIM_WRITE', `Could not ${stage} the skim file "${path}": ${describeSystemError(error)}`, { cause: error, path });
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * `cortado skim` and `cortado run --out-dir`, spawned as a user runs them.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadDataGroup } from '../src/io/dataset/json.ts';
+import { openSource } from '../src/io/open.ts';
+import { deserializeResult } from '../src/results/serialize.ts';
+import { readJson, runCli } from './fixtures/cli/run-cli.ts';
+import { DATA_DIR, describeWithData } from './helpers/data.ts';
+
+const nano = (name: string) => join(DATA_DIR, 'nanoaod', name);
+const SKIM = 'test/fixtures/cli/dimuon-skim.ts';
+
+describeWithData('cortado skim and run --out-dir', () => {
+  let dir: string;
+  let fileset: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cortado-cli-skim-'));
+    fileset = join(dir, 'fileset.json');
+    writeFileSync(fileset, JSON.stringify({ DY: { files: { [nano('nano_dy.root')]: 'Events' }, metadata: { xsec: 2.5 } }, Dimuon: { files: { [nano('nano_dimuon.parquet')]: 'Events' } } }));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes the selected events per dataset and a fileset of them for the next pass', async () => {
+    const out = join(dir, 'skims');
+    const run = await runCli(['skim', SKIM, '--fileset', fileset, '--out', out, '--step-size', '15', '--progress', 'none']);
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('cortado run: complete. Processed 80 of 80 events');
+    expect(run.stdout).toMatch(/Skim: \d+ file\(s\) with \d+ of 80 events read/);
+    const next = await loadDataGroup(join(out, 'fileset.json'));
+    expect(next.datasets.map((d) => d.name).sort()).toEqual(['DY', 'Dimuon']);
+    expect(next.dataset('DY')!.metadata).toEqual({ xsec: 2.5 });
+    const written = next.datasets.flatMap((d) => d.files.map((f) => ({ dataset: d.name, ...f })));
+    expect(written.length).toBeGreaterThan(0);
+    let total = 0;
+    for (const f of written) {
+      expect(f.path.startsWith(join(out, f.dataset) + '/')).toBe(true);
+      await using source = await openSource(f.path, 'Events');
+      expect(source.entries).toBe(f.entries);
+      const counts = (await source.read(['nMuon'], 0, source.entries)).nMuon as Uint32Array;
+      expect(Array.from(counts).every((n) => n >= 2)).toBe(true);
+      total += f.entries!;
+    }
+    // The same events as counting directly.
+    let want = 0;
+    for (const path of [nano('nano_dy.root'), nano('nano_dimuon.parquet')]) {
+      await using source = await openSource(path, 'Events');
+      want += Array.from((await source.read(['nMuon'], 0, source.entries)).nMuon as Uint32Array).filter((n) => n >= 2).length;
+    }
+    expect(total).toBe(want);
+    expect(readdirSync(join(out, 'DY')).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(readJson(join(out, 'skim-run.json')).status).toBe('complete');
+
+    // Again: the same files, overwritten, not duplicated.
+    const again = await runCli(['skim', SKIM, '--fileset', fileset, '--out', join(dir, 'skims'), '--step-size', '15', '--progress', 'none']);
+    expect(again.code).toBe(0);
+    const files = (d: string) => readdirSync(join(out, d)).sort();
+    expect(files('DY')).toEqual(written.filter((f) => f.dataset === 'DY').map((f) => f.path.split('/').at(-1)).sort());
+  });
+
+  it('fails before computing when --out cannot be written (exit 1, the folder named)', async () => {
+    writeFileSync(join(dir, 'plain-file'), 'x');
+    const out = join(dir, 'plain-file', 'skims');
+    const run = await runCli(['skim', SKIM, '--fileset', fileset, '--out', out, '--progress', 'none']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(out);
+    expect(existsSync(join(dir, 'plain-file'))).toBe(true);
+  });
+
+  it('shows its help with the exit codes', async () => {
+    const help = await runCli(['skim', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('cortado skim dimuons.ts --fileset fileset.json --out skims/');
+    expect(help.stdout).toContain('2 incomplete');
+  });
+
+  it('run --out-dir writes each dataset’s result to its own file when that dataset completes', async () => {
+    const perDataset = join(dir, 'per-dataset');
+    const out = join(dir, 'result.json');
+    const run = await runCli(['run', 'examples/dimuon.ts', '--fileset', fileset, '--step-size', '15', '--out', out, '--out-dir', perDataset, '--progress', 'none']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Per-dataset results: 2 file(s) in ${perDataset}`);
+    expect(readdirSync(perDataset).sort()).toEqual(['DY.json', 'Dimuon.json']);
+    const saved = readJson(out);
+    const whole = deserializeResult(saved.result) as Record<string, unknown>;
+    for (const name of ['DY', 'Dimuon']) {
+      const file = JSON.parse(readFileSync(join(perDataset, `${name}.json`), 'utf8'));
+      expect(file).toMatchObject({ type: 'cortado.DatasetResult', dataset: name });
+      expect(JSON.stringify(deserializeResult(file.result))).toEqual(JSON.stringify(whole[name]));
+      // Written when the dataset completed, before the run's result file.
+      expect(Date.parse(file.writtenAt)).toBeLessThanOrEqual(Date.parse(saved.finishedAt));
+    }
+  });
+});
