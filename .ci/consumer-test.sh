@@ -14,8 +14,15 @@ fixtures="$repo/.ci/consumer"
 work="$(mktemp -d "${TMPDIR:-/tmp}/cortado-consumer.XXXXXX")"
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # Last started first (the worker before its Redis), each given 20 s to stop on SIGTERM.
+  local i pid
+  for (( i = ${#pids[@]} - 1; i >= 0; i-- )); do
+    pid="${pids[$i]}"
+    kill "$pid" 2>/dev/null || continue
+    for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
