@@ -2,7 +2,7 @@
  * Decompression throughput of each codec on cortado's read path against bare native
  * decompression of the same bytes, in one run (part of `bench/io.ts --only codecs`; alone:
  * `npx tsx bench/codecs.ts [--runs 5] [--root-events 1000000] [--basket 100000] [--codecs zlib,lz4,zstd,lzma]
- * [--keep <dir>] [--events 1000000] [--no-shared]`; `--events 0` skips Parquet).
+ * [--keep <dir>] [--events 1000000] [--no-shared]`; `--events 0` skips Parquet, `--root-events 0` the generated trees).
  *
  * - ROOT, generated: `--root-events` NanoAOD-like events (13 branches, flat and jagged) written by
  *   the test writer (`test/fixtures/root`) once per codec, `--basket` entries per basket (ZLIB,
@@ -347,8 +347,10 @@ export async function codecBenchmark(options: CodecBenchOptions = {}): Promise<v
   const dir = mkdtempSync(join(tmpdir(), 'cortado-bench-codecs-'));
   if (options.dir) mkdirSync(options.dir, { recursive: true });
   try {
-    printRows(`ROOT (generated, 13 NanoAOD-like branches, ${fmt(basketEntries)} entries per basket, metadata warm):`,
-      await generatedRootRows(options.dir ?? dir, rootEvents, basketEntries, runs, codecs, options.dir !== undefined), 'zlib');
+    if (rootEvents > 0) {
+      printRows(`ROOT (generated, 13 NanoAOD-like branches, ${fmt(basketEntries)} entries per basket, metadata warm):`,
+        await generatedRootRows(options.dir ?? dir, rootEvents, basketEntries, runs, codecs, options.dir !== undefined), 'zlib');
+    }
     if (options.shared ?? true) {
       printRows('ROOT (shared compression variants, small baskets, all branches, metadata warm):', await sharedRootRows(runs), 'zlib');
     }

@@ -46,7 +46,12 @@ describe('TTrees written by the test writer', () => {
         for (const b of branches) expect(got[b.name], `${b.name} [${start}, ${stop})`).toEqual(expected(b, start, stop));
       }
       // The baskets really are stored with the codec (compressible branches: none of them raw).
-      if (codec === 'lzma' && !hasXz) return; // without xz, the LZMA baskets are stored chunks
+      if (codec === 'lzma' && !hasXz) {
+        // Without xz the writer's LZMA baskets are stored (uncompressed) xz chunks: values read, codec unchecked.
+        if (process.env['CI']) throw new Error('the xz program is needed to write compressed LZMA baskets: apt-get install xz-utils');
+        console.warn('root-written: LZMA compression not checked — the xz program is missing (apt-get install xz-utils)');
+        return;
+      }
       const bytes = readFileSync(path);
       for (const name of ['run', 'luminosityBlock', 'Muon_charge']) {
         for (const ref of tree.layout(name)!.baskets) {
