@@ -4,8 +4,8 @@ import { crc32 } from 'node:zlib';
 export const FRAME_HEADER = 8;
 
 /** Frames `payload` as `[length][crc32][payload]`, the unit of the journal. */
-export function encodeFrame(payload: string): Buffer {
-  const body = Buffer.from(payload, 'utf8');
+export function encodeFrame(payload: string | Buffer): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   const frame = Buffer.allocUnsafe(FRAME_HEADER + body.length);
   frame.writeUInt32LE(body.length, 0);
   frame.writeUInt32LE(crc32(body), 4);
@@ -15,7 +15,8 @@ export function encodeFrame(payload: string): Buffer {
 
 /** The records of a journal's bytes, and where the last whole, intact record ends. */
 export interface DecodedFrames {
-  readonly payloads: string[];
+  /** Each record's payload (views into the bytes given). */
+  readonly payloads: Buffer[];
   /** Length of the intact prefix: a torn or damaged tail starts here. */
   readonly goodLength: number;
 }
@@ -26,7 +27,7 @@ export interface DecodedFrames {
  * tail, and everything before it is intact.
  */
 export function decodeFrames(bytes: Buffer): DecodedFrames {
-  const payloads: string[] = [];
+  const payloads: Buffer[] = [];
   let offset = 0;
   while (offset + FRAME_HEADER <= bytes.length) {
     const length = bytes.readUInt32LE(offset);
@@ -34,7 +35,7 @@ export function decodeFrames(bytes: Buffer): DecodedFrames {
     if (end > bytes.length) break;
     const body = bytes.subarray(offset + FRAME_HEADER, end);
     if (crc32(body) !== bytes.readUInt32LE(offset + 4)) break;
-    payloads.push(body.toString('utf8'));
+    payloads.push(body);
     offset = end;
   }
   return { payloads, goodLength: offset };

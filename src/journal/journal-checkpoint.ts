@@ -5,12 +5,14 @@ import type { Checkpoint, CheckpointState } from '../protocol/checkpoint.ts';
 import { RangeSet, type Range } from '../protocol/range.ts';
 import { EMPTY, cloneResult, merge, type Empty } from '../protocol/result.ts';
 import type { TaskStatus } from '../protocol/task.ts';
-import { serializeResult, type JsonValue } from '../results/serialize.ts';
+import type { JsonValue } from '../results/serialize.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { CheckpointError, writeError } from './errors.ts';
 import { decodeFrames, encodeFrame } from './frame.ts';
 import { acquireLock, type HeldLock } from './lock.ts';
-import { addRanges, decodeResults, readSnapshot, writeSnapshot, type FoldedState } from './snapshot.ts';
+import { foldPairs, ResultFold } from './fold.ts';
+import { decodeRecord, encodeRecordFrame, type DecodedRecord } from './record-codec.ts';
+import { addRanges, readSnapshot, writeSnapshot, type FoldedState } from './snapshot.ts';
 
 /** Options of a journal checkpoint (`compute(c, { checkpoint: { path, ... } })`). */
 export interface JournalCheckpointOptions {
@@ -123,12 +125,13 @@ export class JournalCheckpoint implements Checkpoint {
       }
       this.#header = { key: computable.key, size: computable.size, meta: options.meta ?? snapshot?.meta ?? null };
       this.#folded = { completed: new RangeSet(), results: new Map() };
+      // Results are folded from their serialized form (snapshot, then journal records) and decoded once.
+      const folds = new Map<string | undefined, ResultFold>();
       if (snapshot !== undefined) {
         const rangeProblem = addRanges(this.#folded.completed, snapshot.completed, computable.size);
         if (rangeProblem !== undefined) throw invalid(snapshotPath, `is damaged: ${rangeProblem}; delete the folder ${this.path} to start afresh`);
-        const results = decodeResults(snapshot.results);
-        if (typeof results === 'string') throw invalid(snapshotPath, `is damaged: ${results}; delete the folder ${this.path} to start afresh`);
-        for (const [group, value] of results) this.#folded.results.set(group, value);
+        const problem = foldPairs(folds, snapshot.results);
+        if (problem !== undefined) throw invalid(snapshotPath, `is damaged: ${problem}; delete the folder ${this.path} to start afresh`);
       } else {
         // A new checkpoint holds nothing yet: its first files need not cost two fsyncs before the
         // run starts. The first group commit syncs them (see #sync).
@@ -137,7 +140,8 @@ export class JournalCheckpoint implements Checkpoint {
       }
       this.#generation = snapshot?.generation ?? 0;
       const journalPath = join(this.path, JOURNAL);
-      const kept = this.#replay(journalPath, snapshot !== undefined);
+      const kept = this.#replay(journalPath, snapshot !== undefined, folds);
+      for (const [group, fold] of folds) this.#folded.results.set(group, fold.result());
       if (!kept) this.#writeFreshJournal(!this.#unsyncedFiles);
       this.#fd = openJournal(journalPath);
       this.#offset = fileLength(this.#fd);
@@ -163,7 +167,7 @@ export class JournalCheckpoint implements Checkpoint {
   }
 
   /** Replays the journal into the folded state; false when it must be written afresh. */
-  #replay(journalPath: string, hadSnapshot: boolean): boolean {
+  #replay(journalPath: string, hadSnapshot: boolean, folds: Map<string | undefined, ResultFold>): boolean {
     let bytes: Buffer;
     try {
       bytes = readFileSync(journalPath);
@@ -175,18 +179,28 @@ export class JournalCheckpoint implements Checkpoint {
     const invalid = (what: string) =>
       new CheckpointError('E_CHECKPOINT_INVALID', journalPath, `The journal ${journalPath} ${what}; delete the folder ${this.path} to start afresh`);
     if (payloads.length === 0) return false;
-    const header = JSON.parse(payloads[0]!) as Partial<JournalHeader>;
+    let header: Partial<JournalHeader> | null;
+    try {
+      header = JSON.parse(payloads[0]!.toString('utf8')) as Partial<JournalHeader> | null;
+    } catch {
+      header = null;
+    }
+    if (header === null || typeof header !== 'object') throw invalid('is not a cortado journal');
     if (header.type !== 'cortado.Journal' || header.version !== 1) throw invalid('is not a cortado journal');
     if (header.key !== this.#header.key) throw invalid(`belongs to another computation (key ${String(header.key)})`);
     // A journal of an older generation was compacted into the snapshot just before a crash.
     if (!hadSnapshot || header.generation !== this.#generation) return false;
     for (let i = 1; i < payloads.length; i++) {
-      const record = JSON.parse(payloads[i]!) as { c?: unknown; r?: unknown };
+      let record: DecodedRecord;
+      try {
+        record = decodeRecord(payloads[i]!);
+      } catch (error) {
+        throw invalid(`is damaged in record ${i}: ${(error as Error).message}`);
+      }
       const problem = addRanges(this.#folded.completed, record.c, this.#header.size);
       if (problem !== undefined) throw invalid(`is damaged in record ${i}: ${problem}`);
-      const results = decodeResults(record.r);
-      if (typeof results === 'string') throw invalid(`is damaged in record ${i}: ${results}`);
-      for (const [group, value] of results) this.#folded.results.set(group, merge((this.#folded.results.get(group) ?? EMPTY) as Empty, value as Empty));
+      const resultProblem = foldPairs(folds, record.r, record.cells);
+      if (resultProblem !== undefined) throw invalid(`is damaged in record ${i}: ${resultProblem}`);
     }
     this.stats.restoredRecords = payloads.length - 1;
     this.stats.ignoredBytes = bytes.length - goodLength;
@@ -218,9 +232,7 @@ export class JournalCheckpoint implements Checkpoint {
 
   #record(completed: readonly Range[], results: ReadonlyMap<string | undefined, unknown>): void {
     if (this.#closed) throw new CheckpointError('E_CHECKPOINT_WRITE', this.path, `The checkpoint ${this.path} is closed`);
-    const r: Array<[string | null, unknown]> = [];
-    for (const [group, value] of results) r.push([group ?? null, serializeResult(value)]);
-    const frame = encodeFrame(JSON.stringify({ c: completed, r }));
+    const frame = encodeRecordFrame(completed, results);
     try {
       let written = 0;
       while (written < frame.length) written += writeSync(this.#fd, frame, written, frame.length - written, this.#offset + written);

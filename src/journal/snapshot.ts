@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { RangeSet, formatRange, type Range } from '../protocol/range.ts';
-import { EMPTY, assertMergeable } from '../protocol/result.ts';
-import { deserializeResult, serializeResult, type JsonValue, type SerializedResult } from '../results/serialize.ts';
+import { serializeResult, type JsonValue, type SerializedResult } from '../results/serialize.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { CheckpointError } from './errors.ts';
 
@@ -84,21 +83,4 @@ export function addRanges(into: RangeSet, ranges: unknown, size: number): string
     }
   }
   return undefined;
-}
-
-/** Decodes `[group, serialized]` pairs and checks each merges, or says what is wrong. */
-export function decodeResults(pairs: unknown): Map<string | undefined, unknown> | string {
-  if (!Array.isArray(pairs)) return 'expected a list of [group, result] pairs';
-  const out = new Map<string | undefined, unknown>();
-  for (const pair of pairs as unknown[]) {
-    if (!Array.isArray(pair) || pair.length !== 2 || !(pair[0] === null || typeof pair[0] === 'string')) return 'expected [group, result] pairs';
-    try {
-      const value = deserializeResult(pair[1]);
-      if (value !== EMPTY) assertMergeable(EMPTY, value);
-      out.set(pair[0] ?? undefined, value);
-    } catch (error) {
-      return `a result does not decode as a result that merges: ${(error as Error).message}`;
-    }
-  }
-  return out;
 }

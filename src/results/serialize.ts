@@ -64,7 +64,7 @@ function encode(value: unknown, path: string[]): JsonValue {
       break;
     case 'object': {
       if (value === null) return null;
-      if (value instanceof Hist) return { $type: 'cortado.Hist', value: value.toJSON() as unknown as JsonValue };
+      if (value instanceof Hist) return histEncoder !== undefined ? histEncoder(value) : { $type: 'cortado.Hist', value: value.toJSON() as unknown as JsonValue };
       if (Array.isArray(value)) return value.map((v, i) => encodeAt(v, path, String(i)));
       if (value instanceof Map) {
         return { $type: 'Map', entries: [...value].map(([k, v]) => [encodeAt(k, path, '(key)'), encodeAt(v, path, String(k))]) };
@@ -109,9 +109,23 @@ function encodeAt(value: unknown, path: string[], key: string): JsonValue {
  * const back = deserializeResult(JSON.parse(await readFile('result.json', 'utf8')));
  * ```
  */
-export function serializeResult(result: unknown): SerializedResult {
-  return { type: 'cortado.Result', version: 1, value: encode(result, []) };
+export function serializeResult(result: unknown, options: SerializeOptions = {}): SerializedResult {
+  histEncoder = options.hist;
+  try {
+    return { type: 'cortado.Result', version: 1, value: encode(result, []) };
+  } finally {
+    histEncoder = undefined;
+  }
 }
+
+/** Options of {@link serializeResult}. */
+export interface SerializeOptions {
+  /** Encodes each `Hist` instead of `{ $type: 'cortado.Hist', value: hist.toJSON() }` (the journal keeps cells in binary). */
+  hist?: ((hist: Hist) => JsonValue) | undefined;
+}
+
+/** The `hist` option of the serializeResult call running now (encoding is synchronous). */
+let histEncoder: ((hist: Hist) => JsonValue) | undefined;
 
 function fail(what: string, got: unknown): never {
   throw new HistError('E_HIST_FORMAT', `Expected ${what} in a serialized result, got ${JSON.stringify(got)?.slice(0, 200)}`);
