@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadDataGroup } from '../src/io/dataset/json.ts';
 import { openSource } from '../src/io/open.ts';
 import { deserializeResult } from '../src/results/serialize.ts';
-import { readJson, runCli } from './fixtures/cli/run-cli.ts';
+import { readJson, runCli, startCli } from './fixtures/cli/run-cli.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
 
 const nano = (name: string) => join(DATA_DIR, 'nanoaod', name);
@@ -69,6 +69,38 @@ describeWithData('cortado skim and run --out-dir', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(out);
     expect(existsSync(join(dir, 'plain-file'))).toBe(true);
+  });
+
+  it('killed with SIGKILL half-way and resumed: every event once, whole files only, no temporary file', async () => {
+    const out = join(dir, 'killed-skim');
+    const single = join(dir, 'dy-fileset.json');
+    writeFileSync(single, JSON.stringify({ DY: { files: { [nano('nano_dy.root')]: 'Events' } } }));
+    const child = startCli(['skim', 'test/fixtures/cli/slow-skim.ts', '--fileset', single, '--out', out, '--step-size', '2', '--progress', 'none']);
+    // Kill once some chunks are written (and recorded), long before the 20 chunks are done.
+    const deadline = Date.now() + 60_000;
+    while (!(existsSync(join(out, 'DY')) && readdirSync(join(out, 'DY')).filter((n) => n.endsWith('.parquet')).length >= 3)) {
+      if (Date.now() > deadline) throw new Error('the skim wrote nothing within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.child.kill('SIGKILL');
+    await child.done;
+    expect(existsSync(join(out, 'skim-run.json'))).toBe(false);
+    const resumed = await runCli(['skim', '--resume', out, '--progress', 'none']);
+    expect(resumed.stderr).not.toMatch(/error/i);
+    expect(resumed.code).toBe(0);
+    // It continued from the journal: what was recorded before the kill was not computed again.
+    expect(resumed.stderr).toMatch(/Resuming from the journal .*: [1-9]\d* events were recorded/);
+    const names = readdirSync(join(out, 'DY'));
+    expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(names.filter((n) => n.endsWith('.parquet'))).toHaveLength(20);
+    const next = await loadDataGroup(join(out, 'fileset.json'));
+    const files = next.dataset('DY')!.files;
+    expect(files).toHaveLength(20);
+    expect(files.reduce((n, f) => n + f.entries!, 0)).toBe(40);
+    for (const f of files) {
+      await using source = await openSource(f.path, 'Events');
+      expect(source.entries).toBe(2);
+    }
   });
 
   it('shows its help with the exit codes', async () => {

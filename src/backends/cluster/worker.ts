@@ -71,7 +71,11 @@ export interface ClusterWorker {
   readonly batchesDone: number;
   /** Resolves once connected to Redis and taking batches. */
   readonly ready: Promise<void>;
-  /** Stops taking batches, finishes (or, past `graceMs`, hands back) those in flight, and releases everything. */
+  /**
+   * Stops taking batches, finishes (or, past `graceMs`, hands back) those in flight, and releases
+   * everything. When Redis is unreachable at that moment, BullMQ's internal blocking connection may
+   * go on trying to reconnect afterwards; `cortado worker` therefore exits explicitly once this resolves.
+   */
   close(): Promise<void>;
 }
 
@@ -226,7 +230,8 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
         }
         await pool.destroy();
         // Never connected: a command would wait for a connection that cannot come.
-        if (!failed) await redis.del(workerKey(keys, id)).catch(() => undefined);
+        // Redis may be gone (a command would then wait for a reconnection without end): bounded.
+        if (!failed) await withTimeout(redis.del(workerKey(keys, id)).catch(() => undefined), 1000);
         await Promise.all([closeRedis(redis), closeRedis(workerConnection)]);
         log(`cortado worker ${id} stopped after ${batchesDone} batches`);
       })()),

@@ -78,5 +78,9 @@ export function workerCommand(_context: CommandContext): Command {
         throw error;
       }
       await stopped;
+      // BullMQ's own blocking connection keeps reconnecting to a Redis that is gone (its close() is
+      // memoized, so a forced close after a hung graceful one never runs): a worker told to stop
+      // must still exit. Unref'd, so a clean shutdown exits at once without waiting for it.
+      setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
     });
 }
