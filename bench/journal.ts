@@ -68,6 +68,7 @@ async function compare(label: string, backend: Backend, computable: Computable<u
   let syncs = 0;
   let compactions = 0;
   let ownMs = 0;
+  const own = { openMs: 0, recordMs: 0, closeMs: 0 };
   let serial = 0;
   for (let run = -1; run < runs; run++) {
     for (const journal of [false, true]) {
@@ -85,6 +86,7 @@ async function compare(label: string, backend: Backend, computable: Computable<u
         syncs += checkpoint.stats.syncs;
         compactions += checkpoint.stats.compactions;
         ownMs += checkpoint.stats.openMs + checkpoint.stats.recordMs + checkpoint.stats.closeMs;
+        for (const k of ['openMs', 'recordMs', 'closeMs'] as const) own[k] += checkpoint.stats[k];
       }
       rmSync(path, { recursive: true, force: true });
     }
@@ -99,7 +101,10 @@ async function compare(label: string, backend: Backend, computable: Computable<u
       `${fmt(((b - a) * 1000) / Math.max(1, records / runs), 1)} µs per record)`,
   );
   // Wall-time differences drown in noise on a busy machine; the journal's own time on the thread does not.
-  console.log(`  time inside the journal (open + record + close): ${fmt(ownMs / runs, 1)} ms per run = ${fmt((ownMs / runs / a) * 100, 2)}% of the run without it`);
+  console.log(
+    `  time inside the journal (open + record + close): ${fmt(ownMs / runs, 1)} ms per run = ${fmt((ownMs / runs / a) * 100, 2)}% of the run without it ` +
+      `(open ${fmt(own.openMs / runs, 1)}, records ${fmt(own.recordMs / runs, 1)}, close ${fmt(own.closeMs / runs, 1)} ms)`,
+  );
 }
 
 async function resumeStart(dir: string, runs: number, label: string, value: (i: number) => unknown): Promise<void> {

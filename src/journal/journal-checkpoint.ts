@@ -1,4 +1,4 @@
-import { accessSync, closeSync, fstatSync, readdirSync, constants, fdatasync, fdatasyncSync, mkdirSync, openSync, readFileSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, renameSync, fstatSync, readdirSync, constants, fdatasync, fdatasyncSync, mkdirSync, openSync, readFileSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Checkpoint, CheckpointState } from '../protocol/checkpoint.ts';
@@ -53,6 +53,9 @@ export interface JournalStats {
   /** Milliseconds `close()` took (waiting for the last sync, compacting or removing the folder). */
   closeMs: number;
 }
+
+/** Folders renamed away by this process to be removed once their last sync ends (unique names). */
+let removals = 0;
 
 const SNAPSHOT = 'snapshot.json';
 const JOURNAL = 'journal.log';
@@ -334,13 +337,46 @@ export class JournalCheckpoint implements Checkpoint {
     this.#closed = true;
     if (this.#syncTimer !== undefined) clearTimeout(this.#syncTimer);
     this.#syncTimer = undefined;
+    if (status === 'complete' && this.#options.removeOnComplete) {
+      // The folder goes. An fdatasync may still be running on the journal, and unlinking it now
+      // would wait for the disk (tens of ms): the folder is renamed out of the way at once and
+      // removed when the sync ends (the descriptor stays open until then).
+      const fd = this.#fd;
+      const pending = this.#syncing;
+      let doomed = this.path;
+      let later = false;
+      if (pending !== undefined) {
+        try {
+          doomed = `${this.path}.removing-${process.pid}-${removals++}`;
+          renameSync(this.path, doomed);
+          later = true;
+        } catch {
+          doomed = this.path;
+        }
+      }
+      const remove = (): void => {
+        try {
+          rmSync(doomed, { recursive: true, force: true });
+        } catch {
+          // Left behind: the next open of this path finds a valid checkpoint of a finished run.
+        }
+      };
+      this.#lock.release();
+      if (later) {
+        void pending!.finally(() => {
+          closeSync(fd);
+          remove();
+        });
+      } else {
+        // The path must be gone when close() returns: a new run there must not find this one.
+        remove();
+        if (pending === undefined) closeSync(fd);
+        else void pending.finally(() => closeSync(fd));
+      }
+      return;
+    }
     await this.#syncing;
     try {
-      if (status === 'complete' && this.#options.removeOnComplete) {
-        closeSync(this.#fd);
-        rmSync(this.path, { recursive: true, force: true });
-        return;
-      }
       if (this.#sinceSnapshot.records > 0) this.compact();
       else if (this.#dirty) fdatasyncSync(this.#fd);
       await this.#syncing;
