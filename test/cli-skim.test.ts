@@ -117,12 +117,35 @@ describeWithData('cortado skim and run --out-dir', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Per-dataset results: 2 file(s) in ${perDataset}`);
     expect(readdirSync(perDataset).sort()).toEqual(['DY.json', 'Dimuon.json']);
+    const noPlots = await runCli(['plot', out, '--out', join(dir, 'plots-none')]);
+    expect(noPlots.code).not.toBe(0);
+    expect(noPlots.stderr).toContain(`its datasets were written by --out-dir to ${join(perDataset, 'DY.json')}`);
     const saved = readJson(out);
-    const whole = deserializeResult(saved.result) as Record<string, unknown>;
+    // Each written dataset was let go of: the result file says where it went instead of holding it.
+    expect(saved.writtenTo).toEqual({ DY: join(perDataset, 'DY.json'), Dimuon: join(perDataset, 'Dimuon.json') });
+    expect(deserializeResult(saved.result)).toEqual({});
+    // The values are those of an ordinary run (same fileset, no --out-dir).
+    const plainOut = join(dir, 'plain.json');
+    const plain = await runCli(['run', 'examples/dimuon.ts', '--fileset', fileset, '--step-size', '15', '--out', plainOut, '--progress', 'none']);
+    expect(plain.code).toBe(0);
+    const plainSaved = readJson(plainOut);
+    expect(plainSaved.writtenTo).toBeUndefined();
+    // With --plots the files are written but the result keeps every dataset (plots are drawn from it).
+    const plotted = join(dir, 'plotted.json');
+    const withPlots = await runCli(['run', 'examples/dimuon.ts', '--fileset', fileset, '--step-size', '15', '--out', plotted, '--out-dir', join(dir, 'per-dataset-2'), '--plots', join(dir, 'run-plots'), '--progress', 'none']);
+    expect(withPlots.code).toBe(0);
+    expect(readdirSync(join(dir, 'per-dataset-2')).sort()).toEqual(['DY.json', 'Dimuon.json']);
+    expect(readJson(plotted).writtenTo).toBeUndefined();
+    expect(Object.keys(deserializeResult(readJson(plotted).result) as object).sort()).toEqual(['DY', 'Dimuon']);
+    const whole = deserializeResult(plainSaved.result) as Record<string, unknown>;
     for (const name of ['DY', 'Dimuon']) {
       const file = JSON.parse(readFileSync(join(perDataset, `${name}.json`), 'utf8'));
       expect(file).toMatchObject({ type: 'cortado.DatasetResult', dataset: name });
       expect(JSON.stringify(deserializeResult(file.result))).toEqual(JSON.stringify(whole[name]));
+      // `cortado plot` draws a dataset's file; on the result file it points at the dataset files.
+      const plots = await runCli(['plot', join(perDataset, `${name}.json`), '--out', join(dir, `plots-${name}`), '--format', 'svg']);
+      expect(plots.code).toBe(0);
+      expect(plots.stdout).toContain('.svg');
       // Written when the dataset completed, before the run's result file.
       expect(Date.parse(file.writtenAt)).toBeLessThanOrEqual(Date.parse(saved.finishedAt));
     }

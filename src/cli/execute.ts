@@ -217,7 +217,9 @@ async function executeLocked(request: RunRequest, out: string, output: Output,
     errorPolicy,
     signal: watch.signal,
     ...(request.splitDepth === undefined ? {} : { splitDepth: request.splitDepth }),
-    ...(perDataset === undefined ? {} : { onGroupComplete: perDataset.onGroupComplete }),
+    // Each dataset written to --out-dir is let go of then (its memory freed); with --plots the whole
+    // result is kept, since the plots are drawn from it at the end.
+    ...(perDataset === undefined ? {} : { onGroupComplete: perDataset.onGroupComplete, ...(request.plots === undefined ? { releaseGroups: perDataset.releaseGroups } : {}) }),
     // The journal goes once the result file is written (below), not when the task completes.
     ...(useJournal ? { checkpoint: { path: journalPath, meta: metaJson(meta), removeOnComplete: false } } : {}),
   });
@@ -254,6 +256,9 @@ async function executeLocked(request: RunRequest, out: string, output: Output,
       };
     }),
   ];
+  // Datasets that are in their own --out-dir file only (this run's and those of the run it continues).
+  const writtenTo: Record<string, string> = { ...saved?.writtenTo };
+  for (const dataset of partial.released ?? []) writtenTo[dataset] = perDataset?.written.get(dataset) ?? '';
   const status = task.status === 'cancelled' ? 'cancelled' : failed.length > 0 || completed.length < computable.size ? 'incomplete' : 'complete';
   const run: RunFile = {
     type: 'cortado.Run',
@@ -274,6 +279,7 @@ async function executeLocked(request: RunRequest, out: string, output: Output,
     finishedAt: new Date().toISOString(),
     elapsedMs: Math.round(performance.now() - t0),
     result: serializeResult(result === EMPTY ? {} : result),
+    ...(Object.keys(writtenTo).length === 0 ? {} : { writtenTo }),
   };
   try {
     await writeRunFile(out, run);

@@ -40,6 +40,8 @@ export interface SavedFailure {
  * - `parts`: the prepared data groups the index space is made of (a resume that prepares files which
  *   failed before adds a part at the end).
  * - `result`: the merged result of `completed`, as `serializeResult` writes it.
+ * - `writtenTo`: datasets whose result `--out-dir` wrote to their own file when they completed and
+ *   the run then let go of (dataset → file); they are not in `result`.
  */
 export interface RunFile {
   readonly type: 'cortado.Run';
@@ -67,6 +69,8 @@ export interface RunFile {
   /** Wall time of the invocation that wrote the file. */
   readonly elapsedMs: number;
   readonly result: SerializedResult;
+  /** Datasets whose result is in their own `--out-dir` file (dataset → file), not in `result`. */
+  readonly writtenTo?: Readonly<Record<string, string>>;
 }
 
 const range = z.tuple([z.number().int().min(0), z.number().int().min(0)]);
@@ -100,6 +104,7 @@ const runFileSchema = z.object({
   finishedAt: z.string(),
   elapsedMs: z.number().min(0),
   result: z.object({ type: z.literal('cortado.Result'), version: z.literal(1), value: z.unknown() }),
+  writtenTo: z.record(z.string(), z.string()).optional(),
 });
 
 /**

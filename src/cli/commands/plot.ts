@@ -31,7 +31,8 @@ export function plotCommand(context: CommandContext): Command {
       const json = await readJsonFile(file, 'a result file written by `cortado run`');
       let result: unknown;
       try {
-        result = deserializeResult(isRunFile(json) ? json.result : json);
+        // A run's result file, a dataset's --out-dir file, or serializeResult()'s output.
+        result = deserializeResult(isRunFile(json) || isDatasetFile(json) ? json.result : json);
       } catch (error) {
         throw new CliUsageError(`Expected ${file} to hold a result written by \`cortado run\` or serializeResult(): ${oneLine(error)}`, { cause: error });
       }
@@ -41,8 +42,17 @@ export function plotCommand(context: CommandContext): Command {
         height: flags.height,
         ...(flags.errors === undefined ? {} : { errors: flags.errors }),
       });
-      if (written.length === 0) throw new CliUsageError(`Expected at least one histogram in ${file}, found none to plot`);
+      if (written.length === 0) {
+        const elsewhere = isRunFile(json) ? Object.values((json as { writtenTo?: Record<string, string> }).writtenTo ?? {}) : [];
+        const hint = elsewhere.length === 0 ? '' : ` (its datasets were written by --out-dir to ${elsewhere.join(', ')}: plot those files)`;
+        throw new CliUsageError(`Expected at least one histogram in ${file}, found none to plot${hint}`);
+      }
       for (const path of written) process.stdout.write(`${path}\n`);
       context.setExitCode(0);
     });
+}
+
+/** A dataset's file written by `finalize` / `cortado run --out-dir`. */
+function isDatasetFile(json: unknown): json is { type: 'cortado.DatasetResult'; result: unknown } {
+  return typeof json === 'object' && json !== null && (json as { type?: unknown }).type === 'cortado.DatasetResult';
 }

@@ -33,7 +33,7 @@ export function runCommand(context: CommandContext): Command {
     .option('-e, --export <name>', 'export of the module to run [default: the default export, else the only processor]')
     .option('-o, --out <file>', 'result file to write [default: result.json, or the --resume file]')
     .option('--plots <dir>', 'write an SVG and a PNG of every histogram in the result into <dir>')
-    .option('--out-dir <dir>', "write each dataset's result to <dir>/<dataset>.json as soon as that dataset completes")
+    .option('--out-dir <dir>', "write each dataset's result to <dir>/<dataset>.json as soon as that dataset completes, then free it (the result file lists it under writtenTo; kept in the result with --plots)")
     .option('--step-size <n>', 'events per chunk [default: prepared steps, else 100000]', integerFrom(1))
     .option('--max-chunks <n>', 'process at most <n> chunks per dataset (a quick look)', integerFrom(1))
     .option('--continue-on <code>', 'skip a chunk or file at once when it fails with this error code or class (repeat or comma-separate)', collectCodes)
