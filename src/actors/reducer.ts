@@ -3,9 +3,10 @@ import { EMPTY, cloneResult, merge, type Empty } from '../protocol/result.ts';
 
 /**
  * Events a reducer receives. `SEAL` folds everything and marks the accumulator as handed out
- * (a finished group): from then on it is never changed in place.
+ * (a finished group): from then on it is never changed in place. `RELEASE` drops the accumulator
+ * of a handed-out group (`releaseGroups`), so the reducer no longer keeps it alive.
  */
-export type ReducerEvent = { type: 'PARTIAL'; value: unknown } | { type: 'FLUSH' } | { type: 'SEAL' };
+export type ReducerEvent = { type: 'PARTIAL'; value: unknown } | { type: 'FLUSH' } | { type: 'SEAL' } | { type: 'RELEASE' };
 
 /** The actor's context (exported so that declarations of the machines that spawn it can name it). */
 export interface ReducerContext {
@@ -67,6 +68,12 @@ export const reducerMachine = setup({
     },
     SEAL: {
       actions: assign(({ context }) => ({ acc: fold(context), sealed: true })),
+    },
+    RELEASE: {
+      actions: assign(({ context }) => {
+        context.buffer.length = 0;
+        return { acc: EMPTY, sealed: false };
+      }),
     },
   },
 });

@@ -18,6 +18,8 @@ export interface TaskSettings extends Omit<SupervisorInput, 'publish' | 'computa
   readonly inspect?: Inspector | undefined;
   readonly clock?: ActorOptions<typeof supervisorMachine>['clock'] | undefined;
   readonly onGroupComplete?: ((group: string, result: unknown) => void) | undefined;
+  /** Drops a handed-out group's result (all groups, or those the function accepts). */
+  readonly releaseGroups?: boolean | ((group: string) => boolean) | undefined;
   /** Records accepted batches and restores what an earlier run recorded (durable runs). */
   readonly checkpoint?: Checkpoint | undefined;
 }
@@ -51,6 +53,9 @@ export class Task<R> {
   /** Groups not handed out yet. */
   #groupsLeft: Array<{ readonly name: string; readonly range: readonly [number, number] }> | undefined;
   readonly #onGroupComplete: ((group: string, result: unknown) => void) | undefined;
+  readonly #releaseGroups: boolean | ((group: string) => boolean) | undefined;
+  /** Groups handed out and then dropped (`releaseGroups`), in hand-out order. */
+  readonly #released: string[] = [];
   readonly #computable: Computable<R>;
   readonly #progress: ReplaySubject<Progress>;
   #lastProgress: Progress;
@@ -69,7 +74,8 @@ export class Task<R> {
 
   constructor(computable: Computable<R>, settings: TaskSettings) {
     this.#computable = computable;
-    const { signal, inspect, clock, onGroupComplete, checkpoint, ...input } = settings;
+    const { signal, inspect, clock, onGroupComplete, releaseGroups, checkpoint, ...input } = settings;
+    this.#releaseGroups = releaseGroups;
     this.#checkpoint = checkpoint;
     const restored = checkpoint?.restored;
     this.#restored = restored;
@@ -225,14 +231,16 @@ export class Task<R> {
     const context = this.actor.getSnapshot().context;
     const { run } = context;
     const groups = new Map<string | undefined, unknown>();
+    const released = new Set<string | undefined>(this.#released);
     for (const [group, reducer] of context.reducers) {
+      if (released.has(group)) continue;
       const { acc, buffer } = reducer.getSnapshot().context;
       let value = (copy ? cloneResult(acc) : acc) as Empty;
       for (const item of buffer) value = merge(value, (copy ? cloneResult(item) : item) as Empty);
       groups.set(group, value);
     }
     // Cancelled before it started: the restored results never reached a reducer.
-    for (const [group, value] of this.#restored?.results ?? []) if (!groups.has(group)) groups.set(group, copy ? cloneResult(value) : value);
+    for (const [group, value] of this.#restored?.results ?? []) if (!groups.has(group) && !released.has(group)) groups.set(group, copy ? cloneResult(value) : value);
     let result: unknown = EMPTY;
     if (this.#computable.grouped) {
       const record: Record<string, unknown> = {};
@@ -251,6 +259,7 @@ export class Task<R> {
       failed: run.failures.slice(),
       processed: run.completed.length,
       remaining: () => restrict(computable, missing),
+      ...(this.#releaseGroups === undefined || this.#releaseGroups === false ? {} : { released: this.#released.slice() }),
       ...(error === undefined ? {} : { error }),
     };
     return partial;
@@ -279,6 +288,12 @@ export class Task<R> {
       }
       this.#groups.next({ group: name, result: value } as GroupResult<R>);
       this.#onGroupComplete?.(name, value);
+      const release = this.#releaseGroups;
+      if (release === true || (typeof release === 'function' && release(name))) {
+        // Only the reducer still holds the value; once it lets go, the group's result can be collected.
+        if (reducer?.getSnapshot().status === 'active') reducer.send({ type: 'RELEASE' });
+        this.#released.push(name);
+      }
     }
   }
 

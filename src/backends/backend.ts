@@ -37,7 +37,7 @@ export interface Backend extends AsyncDisposable {
 }
 
 /** Options of `backend.map()`: those of `compute()` that apply to a map, and the buffer size. */
-export interface MapOptions extends Omit<ComputeOptions, 'mergeEvery' | 'onGroupComplete' | 'checkpoint'> {
+export interface MapOptions extends Omit<ComputeOptions, 'mergeEvery' | 'onGroupComplete' | 'releaseGroups' | 'checkpoint'> {
   /**
    * Outputs buffered for the consumer before dispatch pauses; also the largest batch sent to a
    * lane. At most about `(lanes + 1) × highWaterMark` outputs exist at once. @defaultValue 1024
@@ -82,7 +82,7 @@ export abstract class BaseBackend implements Backend {
     if (!Number.isInteger(highWaterMark) || highWaterMark < 1) {
       throw new InvalidOptionsError(`Expected \`highWaterMark\` to be an integer from 1 and up, got \`${String(highWaterMark)}\` (${typeof highWaterMark})`);
     }
-    for (const key of ['mergeEvery', 'onGroupComplete', 'checkpoint'] as const) {
+    for (const key of ['mergeEvery', 'onGroupComplete', 'releaseGroups', 'checkpoint'] as const) {
       if (key in rest) throw new InvalidOptionsError(`\`${key}\` is an option of compute(), not of map(): a map merges nothing`);
     }
     if (this.#disposed) throw new BackendDisposedError(this.name);
@@ -108,6 +108,7 @@ export abstract class BaseBackend implements Backend {
       inspect: resolved.inspect,
       clock: resolved.clock,
       onGroupComplete: resolved.onGroupComplete,
+      releaseGroups: resolved.releaseGroups,
       checkpoint,
       sink,
     });

@@ -57,6 +57,21 @@ export interface ComputeOptions {
   /** Called with a group's (dataset's) result as soon as all of it is complete, before the task ends. */
   onGroupComplete?: (group: string, result: unknown) => void;
   /**
+   * Frees a group's (dataset's) result once it has been handed out (`groups$`, `onGroupComplete`):
+   * `true` for every group, or a function that says per group (called after `onGroupComplete`,
+   * e.g. `finalize(dir).releaseGroups`: only groups whose file was written). A released group's
+   * entry is left out of `partial().result` / `result()` and its name is listed in
+   * `partial().released`. A checkpoint still keeps its own copy. @defaultValue false
+   *
+   * @example
+   * ```ts
+   * const perDataset = finalize('results/');
+   * const task = backend.compute(c, { onGroupComplete: perDataset.onGroupComplete, releaseGroups: perDataset.releaseGroups });
+   * (await task.wait()).released; // ['DY', 'TT']: on disk, no longer in memory
+   * ```
+   */
+  releaseGroups?: boolean | ((group: string) => boolean);
+  /**
    * Makes the run durable: a folder path (or {@link JournalCheckpointOptions}) for cortado's
    * crash-safe journal, or any {@link Checkpoint} object. Every accepted batch is recorded before
    * it counts; computing the same computable with the same checkpoint after a crash (even
@@ -91,6 +106,7 @@ const schema = z.strictObject({
   now: z.custom<() => number>((v) => typeof v === 'function', 'a function').optional(),
   random: z.custom<() => number>((v) => typeof v === 'function', 'a function').optional(),
   onGroupComplete: z.custom<(group: string, result: unknown) => void>((v) => typeof v === 'function', 'a function').optional(),
+  releaseGroups: z.union([z.boolean(), z.custom<(group: string) => boolean>((v) => typeof v === 'function', 'a function')]).optional(),
   checkpoint: z
     .custom<string | JournalCheckpointOptions | Checkpoint>(
       (v) => (typeof v === 'string' && v.length > 0) || (typeof v === 'object' && v !== null && (typeof (v as { path?: unknown }).path === 'string' || typeof (v as { record?: unknown }).record === 'function')),

@@ -27,6 +27,12 @@ export interface PartialResult<R> {
   readonly failed: readonly Failure[];
   /** The fatal error, when the task was cancelled by one. */
   readonly error?: unknown;
+  /**
+   * Groups (datasets) handed out and then dropped under the `releaseGroups` option, in the order
+   * they completed: their entries are absent from `result` (they went to the `onGroupComplete`
+   * writer, e.g. a `finalize` file). Present only when `releaseGroups` was given.
+   */
+  readonly released?: readonly string[];
   /** Number of indices processed (the length of `completed`). */
   readonly processed: number;
   /** A computable over exactly the ranges not completed. */

@@ -18,6 +18,11 @@ export interface DatasetResultFile {
 export interface Finalizer {
   /** The `onGroupComplete` option: writes the dataset's file at once, keeps no reference to the result. */
   readonly onGroupComplete: (group: string, result: unknown) => void;
+  /**
+   * The `releaseGroups` option: true for a dataset whose file was written, so the task drops its
+   * result then (a dataset whose file failed stays in `result()`, nothing is lost).
+   */
+  readonly releaseGroups: (group: string) => boolean;
   /** Dataset → file written, in completion order. */
   readonly written: ReadonlyMap<string, string>;
   /** Datasets whose file could not be written, and why (the run goes on). */
@@ -34,13 +39,16 @@ function fileName(group: string): string {
  * A writer for `onGroupComplete`: the moment a dataset's every range is complete, its merged
  * result goes to `<dir>/<dataset>.json` (written atomically: temporary file, fsync, rename), and
  * the writer keeps nothing of it — a long run over many datasets has each one on disk as soon as
- * it is done, not only at the end. The folder is created (or found unwritable) at once.
+ * it is done, not only at the end. The folder is created (or found unwritable) at once. Pass
+ * `releaseGroups` too and the task lets go of each dataset whose file was written, so its memory
+ * is freed then (the dataset is listed in `partial().released` instead of in the result).
  *
  * @example
  * ```ts
  * const perDataset = finalize('results/');
- * await backend.compute(group.mapSteps(fillMass), { onGroupComplete: perDataset.onGroupComplete }).wait();
+ * const done = await backend.compute(group.mapSteps(fillMass), { onGroupComplete: perDataset.onGroupComplete, releaseGroups: perDataset.releaseGroups }).wait();
  * perDataset.written; // Map { 'DY' => 'results/DY.json', 'TT' => 'results/TT.json' }
+ * done.released; // ['DY', 'TT']: in those files, no longer held by the task
  * ```
  */
 export function finalize(dir: string): Finalizer {
@@ -50,6 +58,7 @@ export function finalize(dir: string): Finalizer {
   return {
     written,
     errors,
+    releaseGroups: (group) => written.has(group),
     onGroupComplete(group, result) {
       const path = join(dir, fileName(group));
       try {
