@@ -51,7 +51,7 @@ export class RedisTlsError extends CortadoError {
 }
 
 /** Node's codes for a server certificate that does not verify. */
-const TLS_VERIFY_CODES = new Set([
+export const TLS_VERIFY_CODES = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',

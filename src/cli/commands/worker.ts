@@ -50,8 +50,12 @@ export function workerCommand(_context: CommandContext): Command {
       if (flags.redis === undefined) throw new CliUsageError('Expected --redis <url> (or CORTADO_REDIS), got neither');
       const { startClusterWorker } = await importClusterModule('cortado worker', () => import('../../backends/cluster/worker.ts'));
       const log = flags.quiet ? () => {} : (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+      const redis = redisConnectionFromCli(flags.redis, flags.tlsCa ?? (process.env.CORTADO_REDIS_TLS_CA || undefined));
+      // A certificate that does not verify is reported before ioredis connects (see verifyTls).
+      const { verifyTls } = await import('../../backends/cluster/tls-probe.ts');
+      await verifyTls(redis);
       const worker = startClusterWorker({
-        redis: redisConnectionFromCli(flags.redis, flags.tlsCa ?? (process.env.CORTADO_REDIS_TLS_CA || undefined)),
+        redis,
         ...(flags.workers === undefined ? {} : { workers: flags.workers }),
         ...(flags.root === undefined ? {} : { roots: flags.root }),
         ...(flags.lockMs === undefined ? {} : { lockMs: flags.lockMs }),
