@@ -2,6 +2,7 @@ import type { SchemaElement } from 'hyparquet';
 import { ParquetWriter } from 'hyparquet-writer';
 import { writeColumn } from 'hyparquet-writer/src/column.js';
 import { fileWriter } from 'hyparquet-writer/src/node.js';
+import { shredList } from '../parquet/shred-list.ts';
 
 /** A physical Parquet type the demo writer emits. */
 export type WritableType = 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE';
@@ -113,7 +114,7 @@ export class ColumnarParquetWriter {
       };
       const pageData = column.offsets === undefined
         ? { values: column.values, definitionLevels: [], repetitionLevels: [], maxDefinitionLevel: 0 }
-        : shred(column.values, column.offsets, rows);
+        : shredList(column.values, column.offsets, rows);
       const result = writeColumn({ writer: pq.writer, column: encoder, pageData });
       chunks.push(result.chunk);
       pq.pendingIndexes.push(result);
@@ -135,29 +136,3 @@ export class ColumnarParquetWriter {
   }
 }
 
-// Dremel levels of a one-level list column: rep 0 opens a row, def 0 marks an empty list. The
-// writer wants values aligned with levels (undefined where a list is empty).
-function shred(values: WritableColumn['values'], offsets: Int32Array, rows: number) {
-  let levels = 0;
-  for (let r = 0; r < rows; r++) levels += Math.max(1, offsets[r + 1]! - offsets[r]!);
-  const aligned: (number | bigint | undefined)[] = new Array(levels);
-  const definitionLevels: number[] = new Array(levels);
-  const repetitionLevels: number[] = new Array(levels);
-  let at = 0;
-  for (let r = 0; r < rows; r++) {
-    const begin = offsets[r]!;
-    const end = offsets[r + 1]!;
-    if (begin === end) {
-      aligned[at] = undefined;
-      definitionLevels[at] = 0;
-      repetitionLevels[at++] = 0;
-      continue;
-    }
-    for (let k = begin; k < end; k++) {
-      aligned[at] = values[k];
-      definitionLevels[at] = 1;
-      repetitionLevels[at++] = k === begin ? 0 : 1;
-    }
-  }
-  return { values: aligned, definitionLevels, repetitionLevels, maxDefinitionLevel: 1 };
-}

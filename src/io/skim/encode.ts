@@ -4,6 +4,7 @@ import { writeColumn } from 'hyparquet-writer/src/column.js';
 import { isJagged, type Column, type NumericArray } from '../columns.ts';
 import type { ColumnKind } from '../source.ts';
 import { SkimError } from './errors.ts';
+import { shredList } from '../parquet/shred-list.ts';
 
 /** A column to write: its name, its values for the selected events, and its stored type. */
 export interface SkimColumn {
@@ -109,33 +110,6 @@ function plainValues(values: NumericArray, kind: ColumnKind): ArrayLike<number |
   }
 }
 
-// Dremel levels of a one-level list: repetition 0 opens a row, definition 0 marks an empty list.
-// The writer wants values aligned with the levels (undefined where a list is empty).
-function shred(values: ArrayLike<number | bigint | boolean>, offsets: Int32Array, rows: number) {
-  let levels = 0;
-  for (let r = 0; r < rows; r++) levels += Math.max(1, offsets[r + 1]! - offsets[r]!);
-  const aligned: Array<number | bigint | boolean | undefined> = new Array(levels);
-  const definitionLevels: number[] = new Array(levels);
-  const repetitionLevels: number[] = new Array(levels);
-  let at = 0;
-  for (let r = 0; r < rows; r++) {
-    const begin = offsets[r]!;
-    const end = offsets[r + 1]!;
-    if (begin === end) {
-      aligned[at] = undefined;
-      definitionLevels[at] = 0;
-      repetitionLevels[at++] = 0;
-      continue;
-    }
-    for (let k = begin; k < end; k++) {
-      aligned[at] = values[k];
-      definitionLevels[at] = 1;
-      repetitionLevels[at++] = k === begin ? 0 : 1;
-    }
-  }
-  return { values: aligned, definitionLevels, repetitionLevels, maxDefinitionLevel: 1 };
-}
-
 /**
  * Encodes `rows` events of `columns` as one Parquet file (one row group) in memory. Flat columns
  * become REQUIRED leaves, jagged ones LIST columns; integer widths and signs are kept with
@@ -187,7 +161,7 @@ export function encodeParquet(rows: number, columns: readonly SkimColumn[], opti
       encoding: 'PLAIN',
     };
     const pageData = jagged
-      ? shred(plainValues(column.values, kind), column.offsets, rows)
+      ? shredList(plainValues(column.values, kind), column.offsets, rows)
       : { values: plainValues(column, kind), definitionLevels: [], repetitionLevels: [], maxDefinitionLevel: 0 };
     const result = writeColumn({ writer, column: encoder, pageData: pageData as Parameters<typeof writeColumn>[0]['pageData'] });
     chunks.push(result.chunk);
