@@ -69,6 +69,12 @@ export abstract class BaseBackend implements Backend {
   /** A chance to reject a computable the backend cannot run (e.g. closures across threads). */
   protected check(_computable: Computable<unknown>): void {}
 
+  /**
+   * Largest batch the adaptive sizer (`batchSize: 'auto'`) may propose. Every slot may hold one,
+   * so this bounds the elements materialised at once; an explicit `batchSize` is taken as given.
+   */
+  protected readonly maxAutoBatch: number = 65_536;
+
   get disposed(): boolean {
     return this.#disposed;
   }
@@ -99,7 +105,7 @@ export abstract class BaseBackend implements Backend {
       executor: this.executor(resolved, computable as Computable<unknown>),
       policy: resolved.errorPolicy,
       mergeEvery: resolved.mergeEvery,
-      batchSizer: batchSizerFor(resolved, (targetMs) => adaptiveBatchSizer({ targetMs }), fixedBatchSizer),
+      batchSizer: batchSizerFor(resolved, (targetMs) => adaptiveBatchSizer({ targetMs, max: this.maxAutoBatch }), fixedBatchSizer),
       chunkSizer: resolved.chunkSizer,
       splitDepth: resolved.splitDepth,
       random: resolved.random ?? Math.random,
