@@ -69,9 +69,15 @@ export abstract class BaseBackend implements Backend {
   /** A chance to reject a computable the backend cannot run (e.g. closures across threads). */
   protected check(_computable: Computable<unknown>): void {}
 
+  /**
+   * Largest batch the adaptive sizer (`batchSize: 'auto'`) may propose. Every slot may hold one,
+   * so this bounds the elements materialised at once; an explicit `batchSize` is taken as given.
+   */
+  protected readonly maxAutoBatch: number = 65_536;
+
   /** The batch sizer of a task with `batchSize: 'auto'`, aiming for batches of `targetMs`. */
   protected adaptiveSizer(targetMs: number): BatchSizer {
-    return adaptiveBatchSizer({ targetMs });
+    return adaptiveBatchSizer({ targetMs, max: this.maxAutoBatch });
   }
 
   get disposed(): boolean {

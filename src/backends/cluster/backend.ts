@@ -54,7 +54,7 @@ class ClusterBackend extends BaseBackend {
 
   /** Each batch is a round trip through Redis: the first batch measures alone, then batches go out at their size. */
   protected override adaptiveSizer(targetMs: number): BatchSizer {
-    return adaptiveBatchSizer({ targetMs, probeAlone: true });
+    return adaptiveBatchSizer({ targetMs, max: this.maxAutoBatch, probeAlone: true });
   }
 
   protected override check(computable: Computable<unknown>): void {

@@ -94,31 +94,101 @@ export function countTrue(source: HasOffsets, perObject: Uint8Array): Int32Array
  * ```
  */
 export function selectEvents<C extends Column>(column: C, eventMask: Uint8Array): C {
-  if (!isJagged(column)) {
-    const flat = column as NumericArray;
-    if (eventMask.length !== flat.length) throw new RangeError(`Expected an event mask of ${flat.length} entries, got ${eventMask.length}`);
-    let kept = 0;
-    for (let i = 0; i < eventMask.length; i++) if (eventMask[i] !== 0) kept++;
-    const out = new (flat.constructor as new (n: number) => NumericArray)(kept) as unknown as Float64Array;
-    const src = flat as unknown as Float64Array;
+  return eventSelection(eventMask)(column);
+}
+
+/**
+ * {@link selectEvents} with one mask for many columns: the mask is scanned once, and each call
+ * keeps the masked events of a column (flat or jagged) of the mask's length.
+ *
+ * @example
+ * ```ts
+ * const keep = eventSelection(twoMuons);
+ * const [pt, eta] = [keep(events.Muon.pt), keep(events.Muon.eta)];
+ * ```
+ */
+export function eventSelection(eventMask: Uint8Array): <C extends Column>(column: C) => C {
+  const { runs, count, kept } = keptRuns(eventMask);
+  return <C extends Column>(column: C): C => {
+    if (!isJagged(column)) {
+      const flat = column as NumericArray;
+      if (eventMask.length !== flat.length) throw new RangeError(`Expected an event mask of ${flat.length} entries, got ${eventMask.length}`);
+      return gather(flat, runs, count, kept) as C;
+    }
+    const jagged = column as JaggedColumn;
+    const events = jagged.offsets.length - 1;
+    if (eventMask.length !== events) throw new RangeError(`Expected an event mask of ${events} entries, got ${eventMask.length}`);
+    const inOffsets = jagged.offsets;
+    const offsets = new Int32Array(kept + 1);
+    const valueRuns = new Int32Array(2 * count);
+    let r = 0;
+    let total = 0;
+    for (let j = 0; j < count; j++) {
+      const start = runs[2 * j]!;
+      const stop = runs[2 * j + 1]!;
+      const base = inOffsets[start]!;
+      for (let i = start; i < stop; i++) offsets[++r] = total + inOffsets[i + 1]! - base;
+      valueRuns[2 * j] = base;
+      valueRuns[2 * j + 1] = inOffsets[stop]!;
+      total += inOffsets[stop]! - base;
+    }
+    return { offsets, values: gather(jagged.values, valueRuns, count, total) } as C;
+  };
+}
+
+/** The runs `[start, stop)` of non-zero entries of `mask` (as pairs), their number, and the entries they cover. */
+function keptRuns(mask: Uint8Array): { runs: Int32Array; count: number; kept: number } {
+  let count = 0;
+  let kept = 0;
+  let inside = false;
+  for (let i = 0; i < mask.length; i++) {
+    const on = mask[i] !== 0;
+    if (on) kept++;
+    if (on && !inside) count++;
+    inside = on;
+  }
+  const runs = new Int32Array(2 * count);
+  let j = 0;
+  inside = false;
+  for (let i = 0; i < mask.length; i++) {
+    const on = mask[i] !== 0;
+    if (on && !inside) runs[j++] = i;
+    else if (!on && inside) runs[j++] = i;
+    inside = on;
+  }
+  if (inside) runs[j] = mask.length;
+  return { runs, count, kept };
+}
+
+// Copies go through unsigned integer views of the element width: one monomorphic loop per width,
+// no BigInt made for 64-bit columns and no float canonicalisation of NaN payloads.
+type Gatherer = (dst: Uint8Array | Uint16Array | Uint32Array, src: Uint8Array | Uint16Array | Uint32Array, runs: Int32Array, count: number, scale: number) => void;
+
+function gatherLoop(): Gatherer {
+  return (dst, src, runs, count, scale) => {
     let at = 0;
-    for (let i = 0; i < eventMask.length; i++) if (eventMask[i] !== 0) out[at++] = src[i]!;
-    return out as unknown as C;
-  }
-  const jagged = column as JaggedColumn;
-  const events = jagged.offsets.length - 1;
-  if (eventMask.length !== events) throw new RangeError(`Expected an event mask of ${events} entries, got ${eventMask.length}`);
-  const keep = new Uint8Array(jagged.values.length);
-  let rows = 0;
-  for (let i = 0; i < events; i++) {
-    if (eventMask[i] === 0) continue;
-    rows++;
-    keep.fill(1, jagged.offsets[i]!, jagged.offsets[i + 1]!);
-  }
-  const filtered = filter(jagged, keep);
-  // Drop the offsets of the events not kept.
-  const offsets = new Int32Array(rows + 1);
-  let r = 0;
-  for (let i = 0; i < events; i++) if (eventMask[i] !== 0) offsets[++r] = filtered.offsets[i + 1]!;
-  return { offsets, values: filtered.values } as C;
+    for (let j = 0; j < count; j++) {
+      const start = runs[2 * j]! * scale;
+      const stop = runs[2 * j + 1]! * scale;
+      if (stop - start > 64) {
+        dst.set(src.subarray(start, stop), at);
+        at += stop - start;
+      } else for (let k = start; k < stop; k++) dst[at++] = src[k]!;
+    }
+  };
+}
+const gather8 = gatherLoop();
+const gather16 = gatherLoop();
+const gather32 = gatherLoop();
+
+/** The values of `runs` (pairs of `[start, stop)` element indices), `total` of them, in a new array of `values`' type. */
+function gather<V extends NumericArray>(values: V, runs: Int32Array, count: number, total: number): V {
+  const out = new (values.constructor as new (n: number) => V)(total);
+  const width = values.BYTES_PER_ELEMENT;
+  const view = <T>(ctor: new (buffer: ArrayBufferLike, offset: number, length: number) => T, array: NumericArray, per: number) =>
+    new ctor(array.buffer, array.byteOffset, array.length * per);
+  if (width === 1) gather8(view(Uint8Array, out, 1), view(Uint8Array, values, 1), runs, count, 1);
+  else if (width === 2) gather16(view(Uint16Array, out, 1), view(Uint16Array, values, 1), runs, count, 1);
+  else gather32(view(Uint32Array, out, width / 4), view(Uint32Array, values, width / 4), runs, count, width / 4);
+  return out;
 }

@@ -28,6 +28,13 @@ export interface EncodeParquetOptions {
 
 type ColumnEncoder = Parameters<typeof writeColumn>[0]['column'];
 
+/** Page size of large columns. */
+const PAGE_BYTES = 1 << 20;
+
+function valuesBytes(column: Column): number {
+  return isJagged(column) ? column.values.byteLength + 2 * column.offsets.length : column.byteLength;
+}
+
 /** The kind of an in-memory array when the file's own type is not known (booleans are then uint8). */
 export function kindOfArray(values: NumericArray): ColumnKind {
   if (values instanceof Float32Array) return 'float32';
@@ -155,7 +162,9 @@ export function encodeParquet(rows: number, columns: readonly SkimColumn[], opti
       codec: codec as ColumnEncoder['codec'],
       compressors: compress === undefined ? {} : { [codec]: compress },
       stats: false,
-      pageSize: 1 << 20,
+      // One page when the column is under a megabyte (the usual skim chunk): the writer then skips
+      // sizing every value to find page boundaries.
+      pageSize: valuesBytes(column) <= PAGE_BYTES ? 0 : PAGE_BYTES,
       columnIndex: false,
       offsetIndex: true,
       encoding: 'PLAIN',

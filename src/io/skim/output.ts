@@ -1,8 +1,9 @@
 import { accessSync, closeSync, constants, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { SkimError, describeSystemError } from './errors.ts';
+import { SyncGroup } from './group-sync.ts';
 
 // `.<final name>.<pid>-<thread>.tmp`: hidden, next to its final name (so rename stays on one file
 // system), and naming its writer so a later sweep removes only what dead processes left.
@@ -96,13 +97,23 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The group commit of this thread's skim files. */
+const syncGroup = new SyncGroup();
+
 /**
- * Writes `bytes` to `path` atomically: to a temporary name in the same folder, flushed to disk,
- * then renamed over `path` (so a reader never sees half a file, and a retried chunk replaces its
- * earlier file). On any failure the temporary file is removed and a {@link SkimError}
- * `E_SKIM_WRITE` names the file and the system's reason (`ENOSPC`, `EACCES`, …).
+ * Writes `bytes` to `path` atomically and durably: to a temporary name in the same folder, then,
+ * through `group` (a group commit shared with the other files written meanwhile), flushed to disk,
+ * renamed over `path`, and the folder synced. A reader never sees half a file, a retried chunk
+ * replaces its earlier file, and once the promise resolves the file survives an OS crash. On any
+ * failure the temporary file is removed and a {@link SkimError} `E_SKIM_WRITE` names the file and
+ * the system's reason (`ENOSPC`, `EACCES`, …).
+ *
+ * @example
+ * ```ts
+ * await writeFileAtomically('skims/DY/nano_dy-3f2a9c1e-0-40.parquet', bytes);
+ * ```
  */
-export async function writeFileAtomically(path: string, bytes: Uint8Array): Promise<void> {
+export async function writeFileAtomically(path: string, bytes: Uint8Array, group: SyncGroup = syncGroup): Promise<void> {
   const temp = tempPathFor(path);
   let stage = 'create the folder of';
   try {
@@ -111,12 +122,17 @@ export async function writeFileAtomically(path: string, bytes: Uint8Array): Prom
     const handle = await open(temp, 'w');
     try {
       await handle.writeFile(bytes);
-      await handle.datasync();
-    } finally {
+    } catch (error) {
       await handle.close();
+      throw error;
     }
-    stage = 'rename into place';
-    await rename(temp, path);
+    try {
+      await group.commit(handle, temp, path);
+    } catch (failure) {
+      const { stage: failed, error } = failure as { stage: string; error: unknown };
+      stage = failed;
+      throw error;
+    }
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw new SkimError('E_SKIM_WRITE', `Could not ${stage} the skim file "${path}": ${describeSystemError(error)}`, { cause: error, path });

@@ -8,7 +8,7 @@ import type { EventsInput } from '../dataset/context.ts';
 import type { Metadata } from '../dataset/schema.ts';
 import { parquetPageCompressors } from '../decompress/page-compressors.ts';
 import { Events } from '../events/events.ts';
-import { selectEvents } from '../events/masks.ts';
+import { eventSelection } from '../events/masks.ts';
 import { encodeParquet, kindOfArray, type EncodeParquetOptions, type SkimColumn } from './encode.ts';
 import { SkimError } from './errors.ts';
 import { skimFilePath } from './naming.ts';
@@ -141,7 +141,8 @@ function selected(events: Events, selection: SkimSelection, range: { start: numb
   const mask = selection instanceof Uint8Array ? selection : Uint8Array.from(selection as readonly boolean[], (b) => (b ? 1 : 0));
   let rows = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) rows++;
-  return { rows, names: events.names, column: (n) => selectEvents(events.column(n), mask), kindOf: (n) => events.kindOf(n) };
+  const keep = eventSelection(mask);
+  return { rows, names: events.names, column: (n) => keep(events.column(n)), kindOf: (n) => events.kindOf(n) };
 }
 
 function describe(value: unknown): string {
