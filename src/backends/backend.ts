@@ -1,4 +1,4 @@
-import { adaptiveBatchSizer, fixedBatchSizer } from '../actors/batch-sizer.ts';
+import { adaptiveBatchSizer, fixedBatchSizer, type BatchSizer } from '../actors/batch-sizer.ts';
 import type { Executor } from '../actors/executor.ts';
 import { MapTask } from '../actors/map-task.ts';
 import type { OutputSink } from '../actors/output-sink.ts';
@@ -75,6 +75,11 @@ export abstract class BaseBackend implements Backend {
    */
   protected readonly maxAutoBatch: number = 65_536;
 
+  /** The batch sizer of a task with `batchSize: 'auto'`, aiming for batches of `targetMs`. */
+  protected adaptiveSizer(targetMs: number): BatchSizer {
+    return adaptiveBatchSizer({ targetMs, max: this.maxAutoBatch });
+  }
+
   get disposed(): boolean {
     return this.#disposed;
   }
@@ -105,7 +110,7 @@ export abstract class BaseBackend implements Backend {
       executor: this.executor(resolved, computable as Computable<unknown>),
       policy: resolved.errorPolicy,
       mergeEvery: resolved.mergeEvery,
-      batchSizer: batchSizerFor(resolved, (targetMs) => adaptiveBatchSizer({ targetMs, max: this.maxAutoBatch }), fixedBatchSizer),
+      batchSizer: batchSizerFor(resolved, (targetMs) => this.adaptiveSizer(targetMs), fixedBatchSizer),
       chunkSizer: resolved.chunkSizer,
       splitDepth: resolved.splitDepth,
       random: resolved.random ?? Math.random,
