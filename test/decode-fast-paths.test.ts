@@ -106,6 +106,13 @@ describe('entryItemOffsets', () => {
     const doubles = new Int32Array(3);
     expect(entryItemOffsets(Int32Array.of(0, 16, 24), 0, 2, 8, 24, doubles, 0, 0)).toBe(-1);
     expect(Array.from(doubles)).toEqual([0, 2, 3]);
+    // Offsets that count a basket's key (base 100, as ROOT stores them) give the same items.
+    const keyed = new Int32Array(7);
+    keyed[1] = 5;
+    expect(entryItemOffsets(bo.map((x) => x + 100), 1, 5, 4, 40, keyed, 1, 5, 100)).toBe(-1);
+    expect(Array.from(keyed)).toEqual(Array.from(out));
+    expect(entryItemOffsets(Int32Array.of(104, 140, 148), 0, 2, 4, 40, keyed, 0, 0, 100)).toBe(1); // past the data
+    expect(entryItemOffsets(Int32Array.of(96, 104), 0, 1, 4, 40, keyed, 0, 0, 100)).toBe(0); // before it
   });
 
   it('names the first entry whose bytes run backwards, past the data, or not by whole values', () => {

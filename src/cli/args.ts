@@ -57,6 +57,8 @@ export interface BackendArgs {
   elementTimeoutMs?: number;
   /** Heap limit of each worker thread in MiB (`--max-memory`). */
   maxMemoryMb?: number;
+  /** The cluster driver's lease on its task in Redis (`--lease`, given in seconds). */
+  leaseMs?: number;
 }
 
 /** The flags of {@link backendOptions}, as commander parses them. */
@@ -67,6 +69,7 @@ export interface BackendFlags {
   reduceEvery?: number;
   elementTimeout?: number;
   maxMemory?: number;
+  lease?: number;
 }
 
 /** The backend arguments among a command's parsed flags (options left out when not given). */
@@ -78,6 +81,7 @@ export function backendArgs(flags: BackendFlags): BackendArgs {
     ...(flags.reduceEvery === undefined ? {} : { reduceEvery: flags.reduceEvery }),
     ...(flags.elementTimeout === undefined ? {} : { elementTimeoutMs: flags.elementTimeout }),
     ...(flags.maxMemory === undefined ? {} : { maxMemoryMb: flags.maxMemory }),
+    ...(flags.lease === undefined ? {} : { leaseMs: flags.lease }),
   };
 }
 
@@ -90,6 +94,7 @@ export function backendOptions(): Option[] {
     new Option('--reduce-every <n>', 'with --backend cluster: merge every n batches\' results on a worker, so the driver reads one merge instead of each (large histograms) [default: 1, the driver reads each]').argParser(integerFrom(1)),
     new Option('--element-timeout <seconds>', 'stop a chunk that runs longer; it fails with E_ELEMENT_TIMEOUT and its worker is replaced (with --backend threads)').argParser(secondsToMs),
     new Option('--max-memory <MiB>', 'heap limit of each worker thread; a chunk that needs more fails with E_WORKER_OOM (with --backend threads)').argParser(integerFrom(8)),
+    new Option('--lease <seconds>', "the driver's lease on its task in Redis (with --backend cluster): a run resumed after a crash waits up to this long for the dead one's to run out [default: 10]").argParser(secondsToMs),
   ];
 }
 

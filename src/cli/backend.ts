@@ -21,7 +21,7 @@ export async function createBackend(args: BackendArgs): Promise<Backend> {
     }
   }
   if (args.backend !== 'cluster') {
-    for (const [given, flag] of [[args.redis, '--redis'], [args.reduceEvery, '--reduce-every']] as const) {
+    for (const [given, flag] of [[args.redis, '--redis'], [args.reduceEvery, '--reduce-every'], [args.leaseMs, '--lease']] as const) {
       if (given !== undefined) throw new CliUsageError(`Expected ${flag} only with --backend cluster, got it with --backend ${args.backend}`);
     }
   }
@@ -38,6 +38,7 @@ export async function createBackend(args: BackendArgs): Promise<Backend> {
     return cluster({
       redis: redisConnectionFromCli(url),
       ...(args.reduceEvery === undefined ? {} : { reduceEvery: args.reduceEvery }),
+      ...(args.leaseMs === undefined ? {} : { leaseMs: args.leaseMs }),
     });
   }
   const { threads } = await import('../backends/threads.ts');

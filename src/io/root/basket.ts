@@ -8,8 +8,17 @@ import type { BasketRef, BranchLayout } from './layout.ts';
 export interface BasketData {
   /** The entry data (big-endian values), without the key and the entry-offset array. */
   readonly data: Uint8Array;
-  /** Byte offset of each entry in `data`, plus the end: `entries + 1` values (jagged branches). */
+  /**
+   * Byte offset of each entry, plus the end: `entries + 1` values (jagged branches), counted from
+   * `offsetBase` bytes before `data` (see {@link dataOffsets}).
+   */
   readonly offsets: Int32Array | undefined;
+  /**
+   * What to subtract from `offsets` to get offsets into `data`: ROOT stores them counting the
+   * basket's key, and they are left so (no pass over every entry) — readers subtract it where
+   * they use one. 0 when there are none or they are already relative.
+   */
+  readonly offsetBase: number;
   /** Decompressed bytes (for throughput figures). */
   readonly size: number;
   /**
@@ -50,7 +59,7 @@ function parseHeader(view: DataView): BasketHeader {
 export async function readBasket(handle: ByteSource, layout: BranchLayout, ref: BasketRef, index: number):
 Promise<BasketData> {
   if (ref.embedded) {
-    return { data: ref.embedded.data, offsets: ref.embedded.offsets, size: ref.embedded.data.length };
+    return { data: ref.embedded.data, offsets: ref.embedded.offsets, offsetBase: 0, size: ref.embedded.data.length };
   }
   // Built only for an error message: a template per basket is a measurable cost on tiny baskets.
   const where = (): string => `basket ${index} of branch ${layout.name} (entries ${ref.start}–${ref.stop}) in ${handle.path}`;
@@ -82,7 +91,7 @@ Promise<BasketData> {
   const border = header.last - header.keylen;
   const data = payload.subarray(0, border);
   const owned = payload.buffer !== raw.buffer;
-  if (!layout.hasEntryOffsets) return { data, offsets: undefined, size: payload.length, owned };
+  if (!layout.hasEntryOffsets) return { data, offsets: undefined, offsetBase: 0, size: payload.length, owned };
   const count = border + 4 <= payload.length
     ? ((payload[border]! << 24) | (payload[border + 1]! << 16) | (payload[border + 2]! << 8) | payload[border + 3]!)
     : -1;
@@ -91,11 +100,25 @@ Promise<BasketData> {
       `got ${count < 0 ? 'none' : `${count} values`}`, { path: handle.path, branch: layout.name });
   }
   const offsets = (owned ? adoptOffsets(payload, border, entries) : undefined) ?? copyOffsets(payload, border, entries);
-  // Make the offsets relative to the data (they count the key); the last is the data's end.
-  const keylen = header.keylen;
-  for (let i = 0; i < entries; i++) offsets[i]! -= keylen;
-  offsets[entries] = border;
-  return { data, offsets, size: payload.length, owned };
+  // The offsets count the key: so does the end put after them.
+  offsets[entries] = border + header.keylen;
+  return { data, offsets, offsetBase: header.keylen, size: payload.length, owned };
+}
+
+/**
+ * The entry offsets of `basket` as offsets into its `data` (a new array when they count a base).
+ *
+ * @example
+ * ```ts
+ * const bo = dataOffsets(await readBasket(handle, layout, ref, 0)); // bo[i]..bo[i+1]: entry i's bytes
+ * ```
+ */
+export function dataOffsets(basket: BasketData): Int32Array | undefined {
+  const { offsets, offsetBase } = basket;
+  if (!offsets || offsetBase === 0) return offsets;
+  const out = new Int32Array(offsets.length);
+  for (let i = 0; i < out.length; i++) out[i] = offsets[i]! - offsetBase;
+  return out;
 }
 
 /** The `entries` big-endian entry offsets after the count at `border`, copied to native order (room for one more). */
