@@ -12,7 +12,9 @@
  * separately (worker start-up apart); events/s, the 1→2-worker speed-up, peak RSS, and how many
  * workers were busy at once (the workers' busy time over wall time: ~2 with 2 workers means the
  * work did run in parallel, whatever the machine's load did to the wall time) are printed, with
- * the load average, and the cutflows of every configuration must agree.
+ * the load average, and the cutflows of every configuration must agree. The CPU time of each
+ * processing run is split by thread (the driver, the workers, and the rest: V8's garbage-collection
+ * and compiler helpers, libuv, loaders), which shows where a second core goes whatever the load.
  *
  *   npx tsx bench/analysis.ts [--events 1000000] [--small 100] [--runs 3] [--workers 1,2] [--step 100000] [--dir DIR]
  *
@@ -35,7 +37,8 @@ import { Random } from '../src/io/demo/random.ts';
 import { preprocess } from '../src/io/prepare/index.ts';
 import type { InspectionEvent } from 'xstate';
 import { fromFunction } from '../src/protocol/computable.ts';
-import { coffeaTest, startUp } from './coffea-processor.ts';
+import { coffeaTest, osThread, startUp } from './coffea-processor.ts';
+import { splitCpu, threadCpuMs } from './thread-cpu.ts';
 import { arg, fmt, median } from './stats.ts';
 
 const SHARED = join(fileURLToPath(new URL('.', import.meta.url)), '../../shared/data/nanoaod');
@@ -62,6 +65,8 @@ interface ChildResult {
   readonly prepareOverlap: number;
   readonly processOverlap: number[];
   readonly processMs: number[];
+  /** CPU ms of each processing run: the driver thread, the worker threads, all other threads. */
+  readonly processCpu: Array<{ driver: number; workers: number; other: number }>;
   readonly peakRssMiB: number;
   readonly cutflows: string;
 }
@@ -86,6 +91,9 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
   let t = performance.now();
   await backend.run(fromFunction(startUp, Array.from({ length: spec.workers }, (_, i) => i)));
   const startMs = performance.now() - t;
+  // Which OS threads are the workers: a few elements that each hold their worker 30 ms land on all.
+  const tids = await backend.compute(fromFunction(osThread, Array.from({ length: 4 * spec.workers }, (_, i) => i)), { batchSize: 1 }).result();
+  const workerTids = new Set(Object.keys(tids));
   const threadsSeen = new Set<string>();
   let batches = 0;
   let busyMs = 0;
@@ -104,19 +112,22 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
   const prepareOverlap = busyMs / prepareMs;
   const processOverlap: number[] = [];
   const processMs: number[] = [];
+  const processCpu: ChildResult['processCpu'] = [];
   let cutflows = '';
   let events = 0;
   for (let run = 0; run < spec.runs; run++) {
     busyMs = 0;
+    const cpuBefore = threadCpuMs();
     t = performance.now();
     const result = await backend.compute(prepared.mapSteps(coffeaTest), { inspect }).result();
     processMs.push(performance.now() - t);
+    processCpu.push(splitCpu(cpuBefore, threadCpuMs(), workerTids));
     processOverlap.push(busyMs / processMs.at(-1)!);
     const flows = Object.entries(result).map(([name, r]) => [name, r.cutflow] as const).sort(([a], [b]) => a.localeCompare(b));
     cutflows = JSON.stringify(flows);
     events = flows.reduce((n, [, c]) => n + c.events, 0);
   }
-  return { events, startMs, prepareMs, prepareThreads, prepareBatches, prepareOverlap, processOverlap, processMs, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows };
+  return { events, startMs, prepareMs, prepareThreads, prepareBatches, prepareOverlap, processOverlap, processMs, processCpu, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows };
 }
 
 async function main(): Promise<void> {
@@ -172,6 +183,8 @@ async function main(): Promise<void> {
         }
         const r = JSON.parse(line) as ChildResult;
         const p = median(r.processMs);
+        const cpu = (key: 'driver' | 'workers' | 'other') => median(r.processCpu.map((c) => c[key]));
+        const cpuAll = cpu('driver') + cpu('workers') + cpu('other');
         const rate = (r.events / p) * 1000;
         base ??= workers === 1 ? rate : undefined;
         basePrepare ??= workers === 1 ? r.prepareMs : undefined;
@@ -184,7 +197,10 @@ async function main(): Promise<void> {
             `${basePrepare !== undefined && workers !== 1 ? `; ×${fmt(basePrepare / r.prepareMs, 2)} over 1 worker` : ''}); ` +
             `process ${fmt(p)} ms = ${fmt(rate / 1e6, 2)} M events/s (${fmt(median(r.processOverlap), 2)} busy at once)` +
             `${base !== undefined && workers !== 1 ? ` (×${fmt(rate / base, 2)} over 1 worker)` : ''}; ` +
-            `prepare+process ${fmt(((r.events / (p + r.prepareMs)) * 1000) / 1e6, 2)} M events/s; peak RSS ${fmt(r.peakRssMiB)} MiB${agree}; load average ${loadavg().map((l) => fmt(l, 1)).join(' ')}`,
+            `prepare+process ${fmt(((r.events / (p + r.prepareMs)) * 1000) / 1e6, 2)} M events/s; ` +
+            `CPU per processing run ${fmt(cpuAll)} ms = driver thread ${fmt(cpu('driver'))} + workers ${fmt(cpu('workers'))} + other threads ${fmt(cpu('other'))} ` +
+            `(V8 GC/compiler helpers, libuv, loaders; ${fmt((100 * (cpu('driver') + cpu('other'))) / Math.max(1, cpuAll), 0)}% not in workers), ` +
+            `${fmt((r.events / Math.max(1, cpuAll)) * 1000 / 1e6, 2)} M events per CPU-second; peak RSS ${fmt(r.peakRssMiB)} MiB${agree}; load average ${loadavg().map((l) => fmt(l, 1)).join(' ')}`,
         );
       }
     }

@@ -3,6 +3,7 @@
  * dimuon-mass histogram of 30,000 bins each and a cutflow. A module of its own so that worker
  * threads import the processor without starting the benchmark.
  */
+import { readlinkSync } from 'node:fs';
 import { defineProcessor } from '../src/protocol/processor.ts';
 import { filterPairs, oppositeCharge, pairMass, pairs } from '../src/io/events/index.ts';
 import type { EventsInput } from '../src/io/dataset/index.ts';
@@ -43,3 +44,15 @@ export const coffeaTest = defineProcessor(
 
 /** Returns its input: a first element that starts the workers, so that start-up is timed on its own. */
 export const startUp = defineProcessor(import.meta.url, 'startUp', (x: number) => x);
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * The OS thread id of the worker that runs it, as `{ [tid]: 1 }` (records merge key by key), after
+ * holding its thread 30 ms so that the next element goes to another idle worker: a handful of these
+ * names every worker thread of a pool, so the benchmark can tell workers' CPU time from the rest.
+ */
+export const osThread = defineProcessor(import.meta.url, 'osThread', (_: number): Record<string, number> => {
+  Atomics.wait(pause, 0, 0, 30);
+  return { [readlinkSync('/proc/thread-self').split('/').at(-1)!]: 1 };
+});

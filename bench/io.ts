@@ -11,17 +11,20 @@
  * (`bench/codecs.ts`: each codec's read path against bare native decompression of the same bytes)
  * and the byte-source table (`bench/bytes.ts`: async vs sync local reads, loopback HTTP vs local).
  *
+ * After the table (or alone with `--only reopen`): the fixed CPU cost of one chunk of a small file,
+ * open + read + close in a loop, split into the main thread and the other threads (Linux).
+ *
  * Then ROOT cold open to first column, a fresh process per measurement (`bench/root-open.ts`).
  * `--baseline <checkout>` adds the ROOT reader of another checkout of cortado (with its own
  * `node_modules`, e.g. the commit before the native metadata parser) to the warm/cold table and
  * to the cold-open table, measured in the same run.
  *
- *   npx tsx bench/io.ts [--runs 5] [--copies 200] [--events 1000000] [--only codecs|bytes|root|root-open]
+ *   npx tsx bench/io.ts [--runs 5] [--copies 200] [--events 1000000] [--only codecs|bytes|root|reopen|root-open]
  *     [--root-events 1000000] [--basket 100000] [--codecs zlib,lz4,zstd,lzma] [--keep <dir>] [--no-shared]
  *     (codec table: generated ROOT trees, see bench/codecs.ts)
  *     [--baseline /tmp/cortado-before]
  */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -215,6 +218,64 @@ function printRows(rows: Row[]): void {
   }
 }
 
+/** CPU time (ns) of this process's threads from Linux's schedstat: the main thread, and the rest (libuv's pool, GC). */
+function threadCpu(): { main: number; other: number } | undefined {
+  if (!existsSync('/proc/self/task')) return undefined;
+  let main = 0;
+  let other = 0;
+  for (const task of readdirSync('/proc/self/task')) {
+    try {
+      const ns = Number(readFileSync(`/proc/self/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      if (task === String(process.pid)) main += ns;
+      else other += ns;
+    } catch {
+      // a thread that ended while listing
+    }
+  }
+  return { main, other };
+}
+
+/**
+ * The fixed cost of one chunk of a small file: open (metadata cached) + read the muon columns +
+ * close, in a tight loop, µs of CPU per file split into the main thread and the other threads
+ * (an async read's pool thread and its wake-ups), cortado and the baseline alternating in rounds.
+ */
+async function perFileCost(): Promise<void> {
+  const readers: [string, OpenTree][] = [['cortado', openRootTree], ...(baselineOpen ? [['baseline', baselineOpen] as [string, OpenTree]] : [])];
+  const loops = 100;
+  const rounds = Math.max(7, RUNS * 3);
+  console.log(`\nper file, open + read + close in a loop (metadata cached): µs of CPU, main thread + other threads; median of ${rounds} rounds of ${loops}`);
+  for (const sample of ['nano_dy.root', 'nano_tt_v12.root']) {
+    const paths = [join(DATA_DIR, 'nanoaod', sample)];
+    const cells: Record<string, { main: number[]; other: number[]; cpu: number[] }> = {};
+    for (const [name, open] of readers) {
+      cells[name] = { main: [], other: [], cpu: [] };
+      for (let i = 0; i < 200; i++) await readCortado(paths, true, open);
+    }
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, open] of readers) {
+        const t0 = threadCpu();
+        const c = process.cpuUsage();
+        for (let i = 0; i < loops; i++) await readCortado(paths, true, open);
+        const used = process.cpuUsage(c);
+        const t1 = threadCpu();
+        cells[name]!.cpu.push((used.user + used.system) / loops);
+        if (t0 && t1) {
+          cells[name]!.main.push((t1.main - t0.main) / 1000 / loops);
+          cells[name]!.other.push((t1.other - t0.other) / 1000 / loops);
+        }
+      }
+    }
+    const line = readers.map(([name]) => {
+      const c = cells[name]!;
+      const split = c.main.length ? ` (main ${fmt(median(c.main))} + other ${fmt(median(c.other))})` : '';
+      return `${name} ${fmt(median(c.cpu))} µs${split}`;
+    }).join(';  ');
+    const ratio = BASELINE ? `;  baseline/cortado ${fmt(median(cells.baseline!.cpu) / median(cells.cortado!.cpu), 2)}x` : '';
+    console.log(`  ${sample.padEnd(20)} ${line}${ratio}`);
+  }
+}
+
 /**
  * Events/s of reading the muon columns of a Parquet file (all row groups): the figure to compare
  * ROOT with. Takes the path of a file such as the generated 1,000,000-event demo file.
@@ -256,6 +317,7 @@ async function main(): Promise<void> {
   }
   console.log('');
   printRows(rows);
+  await perFileCost();
 
   // ---- Parquet events/s on a generated 1,000,000-event file ----
   const dir = mkdtempSync(join(tmpdir(), 'cortado-bench-io-'));
@@ -272,6 +334,7 @@ async function main(): Promise<void> {
 
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 if (only === undefined || only === 'root') await main();
+if (only === 'reopen') await perFileCost();
 if (only === undefined || only === 'root-open') await rootOpenBenchmark({ runs: RUNS, baseline: BASELINE });
 if (only === undefined || only === 'codecs') {
   await codecBenchmark({ ...codecArgs(process.argv), runs: RUNS });

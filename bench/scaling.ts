@@ -3,10 +3,12 @@
  * on 1, 2, 4… workers, and the speedup over 1 worker measured in the same run (median of runs).
  * Speedups past the machine's core count are not expected.
  *
- *   npx tsx bench/scaling.ts [--workers 1,2,4,8,16] [--elements 1000] [--ms 2] [--runs 3] [--backend threads|cluster]
+ *   npx tsx bench/scaling.ts [--workers 1,2,4,8,16] [--elements 1000] [--ms 2] [--runs 3] [--backend threads|cluster] [--reduce-every N]
  *
  * With `--backend cluster`, "workers" are `cortado worker` processes of one thread each, started
- * with a local redis-server for each configuration.
+ * with a local redis-server for each configuration (before the warm-up run: start-up is timed on
+ * no side), and the CPU that the driver, redis-server and the workers spend per run is printed too.
+ * `--reduce-every N` passes `reduceEvery` to `cluster()`.
  */
 import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
@@ -14,6 +16,7 @@ import type { Backend } from '../src/backends/backend.ts';
 import { threads } from '../src/backends/threads.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
 import { defineProcessor } from '../src/protocol/processor.ts';
+import type { ClusterCpu } from './cluster-env.ts';
 import { arg, fmt, median, timeRuns } from './stats.ts';
 
 /** A fixed amount of floating-point work: `iterations` steps of a logistic map. */
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
   const ms = Number(arg('ms', '2'));
   const runs = Number(arg('runs', '3'));
   const kind = arg('backend', 'threads');
+  const reduceEvery = Number(arg('reduce-every', '1'));
   const iterations = calibrate(ms);
   const computable = fromFunction(cpuBound, Array(elements).fill(iterations) as number[]);
   const serialMs = elements * ms;
@@ -63,23 +67,49 @@ async function main(): Promise<void> {
   for (const workers of counts) {
     let stop = async () => {};
     let backend: Backend;
+    /** Cluster only: CPU readings of the cluster's processes (before, after the timed runs). */
+    let cpu: (() => Promise<ClusterCpu>) | undefined;
     if (kind === 'cluster') {
-      const { startLocalCluster } = await import('./cluster-env.ts');
+      const { startLocalCluster, clusterCpu } = await import('./cluster-env.ts');
       const { cluster } = await import('../src/backends/cluster.ts');
+      // Worker start-up is outside the timed runs on every configuration (and so is a warm-up run).
       const local = await startLocalCluster(workers);
+      const client = local.redis.client();
+      cpu = () => clusterCpu(local, client);
       stop = () => local.stop();
-      backend = cluster({ redis: local.redis.url });
+      backend = cluster({ redis: local.redis.url, ...(reduceEvery > 1 ? { reduceEvery } : {}) });
     } else backend = threads({ workers });
-    const times = await timeRuns(runs, async () => {
-      const result = await backend.compute(computable).result();
-      if (result !== elements) throw new Error(`expected ${elements}, got ${String(result)}`);
-    });
+    let before: ClusterCpu | undefined;
+    let driverBefore: NodeJS.CpuUsage | undefined;
+    const times = await timeRuns(
+      runs,
+      async () => {
+        const result = await backend.compute(computable).result();
+        if (result !== elements) throw new Error(`expected ${elements}, got ${String(result)}`);
+      },
+      async () => {
+        before = await cpu?.();
+        driverBefore = process.cpuUsage();
+      },
+    );
+    const driver = process.cpuUsage(driverBefore);
+    const after = await cpu?.();
     await backend.dispose();
     await stop();
     const t = median(times);
     baseline ??= workers === 1 ? t : undefined;
     const speedup = baseline === undefined ? '' : `  speedup over 1 worker ${fmt(baseline / t, 2)}×`;
     console.log(`  ${String(workers).padStart(2)} worker(s)  ${fmt(t, 1).padStart(9)} ms  ${fmt((elements / t) * 1000).padStart(7)} elements/s  efficiency vs serial ${fmt(serialMs / t / workers, 2)}${speedup}`);
+    if (after !== undefined && before !== undefined) {
+      // CPU per run, out of the timed runs: what the cluster costs besides the work itself.
+      const per = (ms: number) => fmt(ms / runs).padStart(6);
+      const driverMs = (driver.user + driver.system) / 1000;
+      console.log(
+        `     CPU ms per run: driver ${per(driverMs)}  redis-server ${per(after.redisMs - before.redisMs)}  ` +
+          `workers' main threads ${per(after.workerMainMs - before.workerMainMs)}  workers' other threads ${per(after.workerAllMs - after.workerMainMs - (before.workerAllMs - before.workerMainMs))}  ` +
+          `Redis commands per run ${fmt((after.commands - before.commands) / runs)}`,
+      );
+    }
   }
 }
 

@@ -7,9 +7,10 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Runs `fn` `runs` times (after one warm-up) and returns the durations in ms. */
-export async function timeRuns(runs: number, fn: () => unknown | Promise<unknown>): Promise<number[]> {
+/** Runs `fn` `runs` times (after one warm-up, then `afterWarmUp`) and returns the durations in ms. */
+export async function timeRuns(runs: number, fn: () => unknown | Promise<unknown>, afterWarmUp?: () => unknown | Promise<unknown>): Promise<number[]> {
   await fn();
+  await afterWarmUp?.();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();

@@ -107,6 +107,7 @@ export type { EventSource, BranchInfo, ColumnKind } from './io/source.ts';
 export type { Column, ColumnSet, JaggedColumn, NumericArray } from './io/columns.ts';
 export { isJagged } from './io/columns.ts';
 export { IoError } from './io/errors.ts';
+export { closeIdleFiles } from './io/bytes/open-files.ts';
 export type { IoErrorCode } from './io/errors.ts';
 export { finalize } from './results/finalize.ts';
 export type { Finalizer, DatasetResultFile } from './results/finalize.ts';

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { executeRun, type RunRequest } from '../src/cli/execute.ts';
+import { peekCheckpoint } from '../src/journal/journal-checkpoint.ts';
 import { acquireLock } from '../src/journal/lock.ts';
 import { startCli } from './fixtures/cli/run-cli.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
@@ -58,7 +59,8 @@ describeWithData('the journal of cortado run', () => {
 
   it('leaves a journal, and no result file, when killed', () => {
     expect(readdirSync(killed).sort()).toEqual(['result.json.journal', 'result.json.lock']);
-    expect(readdirSync(join(killed, 'result.json.journal')).sort()).toEqual(['journal.log', 'lock', 'snapshot.json']);
+    // Not compacted yet (a snapshot comes every 4,096 records): the journal's header holds the run header.
+    expect(readdirSync(join(killed, 'result.json.journal')).sort()).toEqual(['journal.log', 'lock']);
   });
 
   it('resumes a killed run from its journal alone, computing only the rest, and removes the journal', async () => {
@@ -106,8 +108,7 @@ describeWithData('the journal of cortado run', () => {
     expect(first.exitCode).toBe(0);
     // As if killed after writing the result file but before removing the journal.
     cpSync(join(killed, 'result.json.journal'), `${out}.journal`, { recursive: true });
-    const snapshot = JSON.parse(readFileSync(join(`${out}.journal`, 'snapshot.json'), 'utf8'));
-    expect(snapshot.meta.runId).toBe(first.run!.runId);
+    expect((peekCheckpoint(`${out}.journal`)!.meta as { runId: string }).runId).toBe(first.run!.runId);
     const second = await executeRun(request({ resume: out }), quiet().output);
     expect(second.exitCode).toBe(0);
     expect(existsSync(`${out}.journal`)).toBe(false);

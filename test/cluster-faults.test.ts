@@ -44,11 +44,11 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     }
     return counts;
   };
-  /** The pid of the worker that ran the last element so far. */
-  const lastRunBy = (): number | undefined => {
+  /** The last element run so far, and the pid of the worker that ran it. */
+  const lastRun = (): { x: number; pid: number } | undefined => {
     try {
       const last = readFileSync(join(dir, 'runs.log'), 'utf8').trim().split('\n').pop();
-      return last === undefined || last === '' ? undefined : Number(last.split(' ')[1]);
+      return last === undefined || last === '' ? undefined : { x: Number(last.split(' ')[0]), pid: Number(last.split(' ')[1]) };
     } catch {
       return undefined;
     }
@@ -140,9 +140,14 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     await using backend = cluster({ redis: redis.url, ...FAST });
     const task = backend.compute(fromFunction(countedSquare, inputs), { batchSize: 10 });
     await firstValueFrom(task.progress$.pipe(filter((p) => p.elementsDone >= 10)));
-    // Freeze `a` in the middle of a batch: just after it ran an element (batches of 10 × 20 ms).
+    // Freeze `a` in the middle of a batch: just after it ran an element that is not among the last
+    // of its batch (batches of 10 × 20 ms, elements 10k…10k+9), so that it holds the batch.
     const freezeBy = Date.now() + 15_000;
-    while (Date.now() < freezeBy && lastRunBy() !== a.child.pid) await sleep(5);
+    const midBatch = () => {
+      const last = lastRun();
+      return last !== undefined && last.pid === a.child.pid && last.x % 10 < 7;
+    };
+    while (Date.now() < freezeBy && !midBatch()) await sleep(5);
     a.child.kill('SIGSTOP');
     await sleep(3000); // lock (1 s) expires, the stall check hands its batch to b
     a.child.kill('SIGCONT');

@@ -4,6 +4,7 @@ import { decompressRoot, lz4DecodeNative, lz4Decoder, xxhash64 } from '../src/io
 import { inflateZlib } from '../src/io/decompress/zlib.ts';
 import { entryItemOffsets } from '../src/io/root/column.ts';
 import { copyBigEndian } from '../src/io/root/decode.ts';
+import { readRleHybrid } from '../src/io/parquet/rle.ts';
 import { compressRoot } from './fixtures/rntuple/compress.ts';
 
 // The read path's fast paths, each against a slow reference: a native byte swap for long runs
@@ -105,6 +106,13 @@ describe('entryItemOffsets', () => {
     const doubles = new Int32Array(3);
     expect(entryItemOffsets(Int32Array.of(0, 16, 24), 0, 2, 8, 24, doubles, 0, 0)).toBe(-1);
     expect(Array.from(doubles)).toEqual([0, 2, 3]);
+    // Offsets that count a basket's key (base 100, as ROOT stores them) give the same items.
+    const keyed = new Int32Array(7);
+    keyed[1] = 5;
+    expect(entryItemOffsets(bo.map((x) => x + 100), 1, 5, 4, 40, keyed, 1, 5, 100)).toBe(-1);
+    expect(Array.from(keyed)).toEqual(Array.from(out));
+    expect(entryItemOffsets(Int32Array.of(104, 140, 148), 0, 2, 4, 40, keyed, 0, 0, 100)).toBe(1); // past the data
+    expect(entryItemOffsets(Int32Array.of(96, 104), 0, 1, 4, 40, keyed, 0, 0, 100)).toBe(0); // before it
   });
 
   it('names the first entry whose bytes run backwards, past the data, or not by whole values', () => {
@@ -114,5 +122,25 @@ describe('entryItemOffsets', () => {
     expect(entryItemOffsets(Int32Array.of(0, 4, 10, 12), 0, 3, 4, 100, out, 0, 0)).toBe(1); // 6 bytes of 4-byte values
     expect(entryItemOffsets(Int32Array.of(-4, 4), 0, 1, 4, 100, out, 0, 0)).toBe(0);
     expect(entryItemOffsets(Int32Array.of(0, 3, 7), 0, 2, 3, 100, out, 0, 0)).toBe(1); // 3-byte values, divided
+  });
+});
+
+describe('readRleHybrid, one-bit levels', () => {
+  // The byte-at-a-time fast path for bit-packed one-bit levels (list and optional columns),
+  // against the bits one by one, for every output length across whole and partial bytes.
+  it('unpacks bit-packed runs of every length, and RLE runs after them', () => {
+    const bits = Array.from({ length: 64 }, (_, i) => ((i * 2_654_435_761) >>> 13) & 1);
+    const packed = new Uint8Array(8);
+    bits.forEach((b, i) => { packed[i >> 3]! |= b << (i & 7); });
+    for (let n = 1; n <= 64; n++) {
+      // header: 8 groups bit-packed ((8 << 1) | 1), 8 bytes; then an RLE run of 5 ones (5 << 1, value 1)
+      const body = Uint8Array.of(17, ...packed, 10, 1);
+      const out = new Uint8Array(n + 5);
+      readRleHybrid({ view: new DataView(body.buffer), offset: 0 }, 1, out.subarray(0, Math.min(n, 64)), body.length);
+      expect(Array.from(out.subarray(0, n))).toEqual(bits.slice(0, n));
+      const all = new Uint8Array(69);
+      readRleHybrid({ view: new DataView(body.buffer), offset: 0 }, 1, all, body.length);
+      expect(Array.from(all)).toEqual([...bits, 1, 1, 1, 1, 1]);
+    }
   });
 });

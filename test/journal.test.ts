@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backends/backend.ts';
 import { encodeFrame } from '../src/journal/frame.ts';
-import { JournalCheckpoint } from '../src/journal/journal-checkpoint.ts';
+import { JournalCheckpoint, peekCheckpoint } from '../src/journal/journal-checkpoint.ts';
 import type { Checkpoint } from '../src/protocol/checkpoint.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
 import { BACKENDS, useBackendSetup } from './helpers/backends.ts';
@@ -111,7 +111,12 @@ describe('journal checkpoint', () => {
   it('refuses another computation\'s checkpoint, a damaged snapshot and an overlapping record, naming the file', async () => {
     const path = folder();
     await recorded(path, 3);
-    expect(() => JournalCheckpoint.open({ path }, { key: 'other', size: 100 })).toThrow(expect.objectContaining({ code: 'E_CHECKPOINT_INVALID', message: expect.stringMatching(/snapshot\.json belongs to another computation \(key test#1/) }));
+    // Not compacted yet: the journal's header says whose it is.
+    expect(() => JournalCheckpoint.open({ path }, { key: 'other', size: 100 })).toThrow(expect.objectContaining({ code: 'E_CHECKPOINT_INVALID', message: expect.stringMatching(/journal\.log belongs to another computation \(key test#1, size 100; this one is key other/) }));
+    expect(() => JournalCheckpoint.open({ path }, { key: 'test#1', size: 99 })).toThrow(/journal\.log belongs to another computation \(key test#1, size 100; this one is key test#1, size 99/);
+    const compacted = folder();
+    await recorded(compacted, 3, { compactRecords: 2 });
+    expect(() => JournalCheckpoint.open({ path: compacted }, { key: 'other', size: 100 })).toThrow(expect.objectContaining({ code: 'E_CHECKPOINT_INVALID', message: expect.stringMatching(/snapshot\.json belongs to another computation \(key test#1/) }));
     const damaged = folder();
     await recorded(damaged, 3);
     writeFileSync(join(damaged, 'snapshot.json'), '{"type": "cortado.Checkpoint", "version": 1, "key": "test#1", "size": 100, "generation": 0, "completed": [[5, 500]], "results": []}');
@@ -136,6 +141,67 @@ describe('journal checkpoint', () => {
     const second = JournalCheckpoint.open({ path }, computable);
     await second.close('cancelled');
     expect(existsSync(join(path, 'lock'))).toBe(false);
+  });
+
+  it('starts a new checkpoint with its journal alone: its header holds the size and meta until the first snapshot', async () => {
+    const path = folder();
+    const journal = JournalCheckpoint.open({ path, meta: { run: 'abc' } }, computable);
+    expect(readdirSync(path).sort()).toEqual(['journal.log', 'lock']);
+    expect(peekCheckpoint(path)).toEqual({ key: 'test#1', size: 100, meta: { run: 'abc' } });
+    journal.record([[0, 2]], new Map([[undefined, 7]]));
+    crash(journal);
+    // Resumed without meta: the journal's is kept, and carried into the snapshot.
+    const again = JournalCheckpoint.open({ path }, computable);
+    expect(again.restored?.completed).toEqual([[0, 2]]);
+    again.compact();
+    expect(JSON.parse(readFileSync(join(path, 'snapshot.json'), 'utf8')).meta).toEqual({ run: 'abc' });
+    expect(peekCheckpoint(path)).toMatchObject({ meta: { run: 'abc' } });
+    await again.close('cancelled');
+    // A journal killed before its header was whole is no checkpoint.
+    const torn = folder();
+    crash(JournalCheckpoint.open({ path: torn }, computable));
+    truncateSync(join(torn, 'journal.log'), 5);
+    expect(peekCheckpoint(torn)).toBeUndefined();
+    const fresh = JournalCheckpoint.open({ path: torn }, computable);
+    expect(fresh.restored).toBeUndefined();
+    await fresh.close('cancelled');
+  });
+
+  it('closes a completed task without a snapshot: removed at once (renamed, then deleted), or kept with its records synced', async () => {
+    const path = folder();
+    const journal = JournalCheckpoint.open({ path }, computable);
+    journal.record([[0, 100]], new Map([[undefined, 1]]));
+    await journal.close('complete');
+    expect(existsSync(path)).toBe(false);
+    // The renamed folder goes off the thread: poll until it is gone.
+    const siblings = () => readdirSync(root).filter((name) => name.startsWith(`${path.slice(root.length + 1)}.removing-`));
+    for (const deadline = Date.now() + 20_000; siblings().length > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+    expect(siblings()).toEqual([]);
+    const kept = folder();
+    const keep = JournalCheckpoint.open({ path: kept, removeOnComplete: false, syncIntervalMs: 60_000 }, computable);
+    keep.record([[0, 100]], new Map([[undefined, 1]]));
+    await keep.close('complete');
+    expect(keep.stats.syncs).toBe(1);
+    expect(keep.stats.compactions).toBe(0);
+    expect(readdirSync(kept).sort()).toEqual(['journal.log']);
+    const reopened = JournalCheckpoint.open({ path: kept }, computable);
+    expect(reopened.restored?.completed).toEqual([[0, 100]]);
+    await reopened.close('cancelled');
+  });
+
+  it('removes the renamed folder of a completed checkpoint whose process died before deleting it', async () => {
+    const path = folder();
+    const name = path.slice(root.length + 1);
+    // pid 2^22 + 1 is above Linux's pid_max default: no such process.
+    const dead = join(root, `${name}.removing-4194305-0`);
+    crash(JournalCheckpoint.open({ path: dead }, computable));
+    const live = join(root, `${name}.removing-${process.pid}-99`);
+    crash(JournalCheckpoint.open({ path: live }, computable));
+    const journal = JournalCheckpoint.open({ path }, computable);
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    await journal.close('cancelled');
+    rmSync(live, { recursive: true });
   });
 
   it('refuses a folder that cannot be written, naming it, before anything is computed', () => {

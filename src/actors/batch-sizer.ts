@@ -9,6 +9,11 @@ export interface BatchSizer {
   next(): number;
   /** Reports how long a batch of `elements` took. */
   observe(elements: number, ms: number): void;
+  /**
+   * True while the sizer has measured nothing yet and wants one batch at a time until it has:
+   * no second batch is sent while one is in flight (see `probeAlone`).
+   */
+  probing?(): boolean;
 }
 
 /** Options of {@link adaptiveBatchSizer}. */
@@ -19,18 +24,30 @@ export interface AdaptiveBatchOptions {
   min?: number;
   /** Largest batch. @defaultValue 65536 */
   max?: number;
+  /**
+   * Until the first batch reports, send one batch at a time, then go straight to the size that
+   * batch measured (not 4× at a time). Where each batch costs a round trip through a queue (the
+   * cluster backend), this avoids one batch of `min` elements per lane at the start, and a ramp of
+   * small ones after; where batches are cheap (threads), every lane starting at once gets results soonest.
+   * @defaultValue false
+   */
+  probeAlone?: boolean;
 }
 
 /** A batch sizer that grows at most 4× per batch towards `targetMs` and shrinks as fast as needed. */
-export function adaptiveBatchSizer({ targetMs = 20, min = 1, max = 65_536 }: AdaptiveBatchOptions = {}): BatchSizer {
+export function adaptiveBatchSizer({ targetMs = 20, min = 1, max = 65_536, probeAlone = false }: AdaptiveBatchOptions = {}): BatchSizer {
   let size = min;
+  let measured = false;
   return {
     next: () => size,
+    probing: () => probeAlone && !measured,
     observe(elements, ms) {
       if (elements <= 0) return;
       const perElement = ms / elements;
       const ideal = perElement > 0 ? targetMs / perElement : max;
-      size = Math.max(min, Math.min(max, Math.floor(ideal), size * 4));
+      // A probe that ran alone goes straight to its measured size: every lane is waiting for it.
+      size = Math.max(min, Math.min(max, Math.floor(ideal), probeAlone && !measured ? max : size * 4));
+      measured = true;
     },
   };
 }

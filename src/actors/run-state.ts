@@ -103,6 +103,8 @@ export class RunState {
 
   /** Takes up to the batch sizer's count of elements: due retries first, then new ones. */
   nextBatch(): BatchJob | undefined {
+    // A sizer that has measured nothing yet may ask for one batch at a time (with nothing in flight, always one).
+    if (this.inFlight > 0 && this.settings.batchSizer.probing?.() === true) return undefined;
     const sink = this.settings.sink;
     // Map mode: a batch never holds more outputs than the consumer's buffer, so memory stays bounded.
     const want = sink === undefined ? this.settings.batchSizer.next() : Math.min(this.settings.batchSizer.next(), sink.highWaterMark);

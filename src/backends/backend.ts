@@ -1,4 +1,4 @@
-import { adaptiveBatchSizer, fixedBatchSizer } from '../actors/batch-sizer.ts';
+import { adaptiveBatchSizer, fixedBatchSizer, type BatchSizer } from '../actors/batch-sizer.ts';
 import type { Executor } from '../actors/executor.ts';
 import { MapTask } from '../actors/map-task.ts';
 import type { OutputSink } from '../actors/output-sink.ts';
@@ -69,6 +69,17 @@ export abstract class BaseBackend implements Backend {
   /** A chance to reject a computable the backend cannot run (e.g. closures across threads). */
   protected check(_computable: Computable<unknown>): void {}
 
+  /**
+   * Largest batch the adaptive sizer (`batchSize: 'auto'`) may propose. Every slot may hold one,
+   * so this bounds the elements materialised at once; an explicit `batchSize` is taken as given.
+   */
+  protected readonly maxAutoBatch: number = 65_536;
+
+  /** The batch sizer of a task with `batchSize: 'auto'`, aiming for batches of `targetMs`. */
+  protected adaptiveSizer(targetMs: number): BatchSizer {
+    return adaptiveBatchSizer({ targetMs, max: this.maxAutoBatch });
+  }
+
   get disposed(): boolean {
     return this.#disposed;
   }
@@ -99,7 +110,7 @@ export abstract class BaseBackend implements Backend {
       executor: this.executor(resolved, computable as Computable<unknown>),
       policy: resolved.errorPolicy,
       mergeEvery: resolved.mergeEvery,
-      batchSizer: batchSizerFor(resolved, (targetMs) => adaptiveBatchSizer({ targetMs }), fixedBatchSizer),
+      batchSizer: batchSizerFor(resolved, (targetMs) => this.adaptiveSizer(targetMs), fixedBatchSizer),
       chunkSizer: resolved.chunkSizer,
       splitDepth: resolved.splitDepth,
       random: resolved.random ?? Math.random,

@@ -1,6 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { runBatch, type BatchJob, type BatchOutcome } from '../actors/batch.ts';
 import type { Executor } from '../actors/executor.ts';
+import { closeIdleFiles } from '../io/bytes/open-files.ts';
 import { InvalidOptionsError } from '../protocol/errors.ts';
 import { BaseBackend, type BackendOptions } from './backend.ts';
 import type { ResolvedComputeOptions } from './options.ts';
@@ -44,7 +45,10 @@ class InlineBackend extends BaseBackend {
     };
   }
 
-  protected async release(): Promise<void> {}
+  /** Closes the file descriptors the readers kept open in this thread for the chunks that follow. */
+  protected async release(): Promise<void> {
+    await closeIdleFiles();
+  }
 }
 
 /**

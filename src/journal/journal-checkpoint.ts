@@ -1,6 +1,6 @@
-import { accessSync, closeSync, renameSync, fstatSync, readdirSync, constants, fdatasync, fdatasyncSync, mkdirSync, openSync, readFileSync, rmSync, truncateSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { accessSync, closeSync, renameSync, fstatSync, readdirSync, constants, fdatasync, mkdirSync, openSync, readFileSync, readSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Checkpoint, CheckpointState } from '../protocol/checkpoint.ts';
 import { RangeSet, type Range } from '../protocol/range.ts';
 import { EMPTY, cloneResult, merge, type Empty } from '../protocol/result.ts';
@@ -8,7 +8,7 @@ import type { TaskStatus } from '../protocol/task.ts';
 import type { JsonValue } from '../results/serialize.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { CheckpointError, writeError } from './errors.ts';
-import { decodeFrames, encodeFrame } from './frame.ts';
+import { decodeFrames, encodeFrame, FRAME_HEADER } from './frame.ts';
 import { acquireLock, type HeldLock } from './lock.ts';
 import { foldPairs, ResultFold } from './fold.ts';
 import { decodeRecord, encodeRecordFrame, type DecodedRecord } from './record-codec.ts';
@@ -56,6 +56,8 @@ export interface JournalStats {
 
 /** Folders renamed away by this process to be removed once their last sync ends (unique names). */
 let removals = 0;
+/** What a completed checkpoint's folder is renamed to before it is removed: `<path>.removing-<pid>-<n>`. */
+const REMOVING = '.removing-';
 
 const SNAPSHOT = 'snapshot.json';
 const JOURNAL = 'journal.log';
@@ -66,6 +68,9 @@ interface JournalHeader {
   version: 1;
   key: string;
   generation: number;
+  /** The computable's size and the caller's meta: a journal of generation 0 has no snapshot before it. */
+  size?: number;
+  meta?: JsonValue;
 }
 
 /**
@@ -89,7 +94,7 @@ export class JournalCheckpoint implements Checkpoint {
   readonly restored: CheckpointState | undefined;
   readonly stats: JournalStats = { records: 0, bytes: 0, syncs: 0, compactions: 0, restoredRecords: 0, ignoredBytes: 0, openMs: 0, recordMs: 0, closeMs: 0 };
   readonly #header: { key: string; size: number; meta: JsonValue };
-  readonly #options: Required<Omit<JournalCheckpointOptions, 'meta'>>;
+  readonly #options: Required<Omit<JournalCheckpointOptions, 'meta'>> & { meta?: JsonValue | undefined };
   readonly #lock: HeldLock;
   readonly #folded: FoldedState;
   #generation: number;
@@ -117,6 +122,7 @@ export class JournalCheckpoint implements Checkpoint {
     this.#lock = acquireLock(join(this.path, LOCK), `the checkpoint ${this.path}`);
     try {
       removeTemporaryFiles(this.path);
+      removeAbandoned(this.path);
       const snapshotPath = join(this.path, SNAPSHOT);
       const snapshot = readSnapshot(snapshotPath);
       const invalid = (file: string, what: string) => new CheckpointError('E_CHECKPOINT_INVALID', file, `The checkpoint ${file} ${what}`);
@@ -128,6 +134,7 @@ export class JournalCheckpoint implements Checkpoint {
       }
       this.#header = { key: computable.key, size: computable.size, meta: options.meta ?? snapshot?.meta ?? null };
       this.#folded = { completed: new RangeSet(), results: new Map(), released: new Set(snapshot?.released ?? []) };
+      this.#options.meta = options.meta;
       // Results are folded from their serialized form (snapshot, then journal records) and decoded once.
       const folds = new Map<string | undefined, ResultFold>();
       if (snapshot !== undefined) {
@@ -135,19 +142,27 @@ export class JournalCheckpoint implements Checkpoint {
         if (rangeProblem !== undefined) throw invalid(snapshotPath, `is damaged: ${rangeProblem}; delete the folder ${this.path} to start afresh`);
         const problem = foldPairs(folds, snapshot.results);
         if (problem !== undefined) throw invalid(snapshotPath, `is damaged: ${problem}; delete the folder ${this.path} to start afresh`);
-      } else {
-        // A new checkpoint holds nothing yet: its first files need not cost two fsyncs before the
-        // run starts. The first group commit syncs them (see #sync).
-        writeSnapshot(snapshotPath, this.#header, 0, this.#folded, false);
-        this.#unsyncedFiles = true;
       }
       this.#generation = snapshot?.generation ?? 0;
       const journalPath = join(this.path, JOURNAL);
       const kept = this.#replay(journalPath, snapshot !== undefined, folds);
       for (const [group, fold] of folds) if (group === undefined || !this.#folded.released.has(group)) this.#folded.results.set(group, fold.result());
-      if (!kept) this.#writeFreshJournal(!this.#unsyncedFiles);
-      this.#fd = openJournal(journalPath);
-      this.#offset = fileLength(this.#fd);
+      if (kept) {
+        this.#fd = openJournal(journalPath);
+        this.#offset = fileLength(this.#fd);
+      } else if (snapshot !== undefined) {
+        this.#writeFreshJournal();
+        this.#fd = openJournal(journalPath);
+        this.#offset = fileLength(this.#fd);
+      } else {
+        // A new checkpoint holds nothing yet: no snapshot, and a journal of generation 0 written in
+        // place (its header carries the size and meta a snapshot would). A kill before the header is
+        // whole leaves a journal without one, read as no checkpoint. The first group commit syncs the
+        // file and the folder (see #sync): every metadata change costs milliseconds on a busy disk.
+        this.#fd = createJournal(journalPath, this.#journalHeader());
+        this.#offset = fileLength(this.#fd);
+        this.#unsyncedFiles = true;
+      }
     } catch (error) {
       this.#lock.release();
       throw error;
@@ -194,9 +209,12 @@ export class JournalCheckpoint implements Checkpoint {
     }
     if (header === null || typeof header !== 'object') throw invalid('is not a cortado journal');
     if (header.type !== 'cortado.Journal' || header.version !== 1) throw invalid('is not a cortado journal');
-    if (header.key !== this.#header.key) throw invalid(`belongs to another computation (key ${String(header.key)})`);
+    if (header.key !== this.#header.key || (header.size !== undefined && header.size !== this.#header.size)) {
+      throw invalid(`belongs to another computation (key ${String(header.key)}, size ${String(header.size)}; this one is key ${this.#header.key}, size ${this.#header.size})`);
+    }
     // A journal of an older generation was compacted into the snapshot just before a crash.
-    if (!hadSnapshot || header.generation !== this.#generation) return false;
+    if (header.generation !== this.#generation) return false;
+    if (!hadSnapshot && this.#options.meta === undefined && header.meta !== undefined) this.#header.meta = header.meta;
     for (let i = 1; i < payloads.length; i++) {
       let record: DecodedRecord;
       try {
@@ -229,9 +247,15 @@ export class JournalCheckpoint implements Checkpoint {
     return true;
   }
 
-  #writeFreshJournal(sync = true): void {
+  #journalHeader(): Buffer {
     const header: JournalHeader = { type: 'cortado.Journal', version: 1, key: this.#header.key, generation: this.#generation };
-    writeFileAtomic(join(this.path, JOURNAL), encodeFrame(JSON.stringify(header)), 'the journal', { sync });
+    // Generation 0 has no snapshot: its header holds what the snapshot would.
+    if (this.#generation === 0) Object.assign(header, { size: this.#header.size, meta: this.#header.meta });
+    return encodeFrame(JSON.stringify(header));
+  }
+
+  #writeFreshJournal(): void {
+    writeFileAtomic(join(this.path, JOURNAL), this.#journalHeader(), 'the journal');
     this.#sinceSnapshot = { records: 0, bytes: 0 };
   }
 
@@ -314,7 +338,7 @@ export class JournalCheckpoint implements Checkpoint {
     this.#dirty = false;
     const fd = this.#fd;
     const previous = this.#syncing ?? Promise.resolve();
-    const files = this.#unsyncedFiles ? [join(this.path, SNAPSHOT), this.path] : [];
+    const files = this.#unsyncedFiles ? [this.path] : [];
     this.#unsyncedFiles = false;
     const next = previous.then(async () => {
       for (const file of files) await syncPath(file);
@@ -368,47 +392,14 @@ export class JournalCheckpoint implements Checkpoint {
     if (this.#syncTimer !== undefined) clearTimeout(this.#syncTimer);
     this.#syncTimer = undefined;
     if (status === 'complete' && this.#options.removeOnComplete) {
-      // The folder goes. An fdatasync may still be running on the journal, and unlinking it now
-      // would wait for the disk (tens of ms): the folder is renamed out of the way at once and
-      // removed when the sync ends (the descriptor stays open until then).
-      const fd = this.#fd;
-      const pending = this.#syncing;
-      let doomed = this.path;
-      let later = false;
-      if (pending !== undefined) {
-        try {
-          doomed = `${this.path}.removing-${process.pid}-${removals++}`;
-          renameSync(this.path, doomed);
-          later = true;
-        } catch {
-          doomed = this.path;
-        }
-      }
-      const remove = (): void => {
-        try {
-          rmSync(doomed, { recursive: true, force: true });
-        } catch {
-          // Left behind: the next open of this path finds a valid checkpoint of a finished run.
-        }
-      };
-      this.#lock.release();
-      if (later) {
-        void pending!.finally(() => {
-          closeSync(fd);
-          remove();
-        });
-      } else {
-        // The path must be gone when close() returns: a new run there must not find this one.
-        remove();
-        if (pending === undefined) closeSync(fd);
-        else void pending.finally(() => closeSync(fd));
-      }
+      this.#remove();
       return;
     }
-    await this.#syncing;
     try {
-      if (this.#sinceSnapshot.records > 0) this.compact();
-      else if (this.#dirty) fdatasyncSync(this.#fd);
+      // Incomplete or cancelled: folded into the snapshot for a fast resume. Complete (the folder
+      // kept for its caller to delete): no snapshot, only the last records' sync.
+      if (status !== 'complete' && this.#sinceSnapshot.records > 0) this.compact();
+      else await this.#sync();
       await this.#syncing;
       closeSync(this.#fd);
     } catch {
@@ -416,6 +407,36 @@ export class JournalCheckpoint implements Checkpoint {
     } finally {
       this.#lock.release();
     }
+  }
+
+  /**
+   * Removes the folder of a completed task. Unlinking its files waits for the disk's journal
+   * (milliseconds each on a busy disk, longer while an fdatasync runs): the folder is renamed out
+   * of the way at once — the path is free when close() returns — and removed off the thread.
+   */
+  #remove(): void {
+    const fd = this.#fd;
+    const pending = this.#syncing ?? Promise.resolve();
+    const doomed = `${this.path}${REMOVING}${process.pid}-${removals++}`;
+    try {
+      renameSync(this.path, doomed);
+    } catch {
+      // Renaming failed (the folder moved?): remove it in place, now.
+      this.#lock.release();
+      try {
+        rmSync(this.path, { recursive: true, force: true });
+      } catch {
+        // Left behind: the next open of this path finds a valid checkpoint of a finished run.
+      }
+      void pending.finally(() => closeSync(fd));
+      return;
+    }
+    // The lock went with the folder. A process killed before the removal ends leaves the renamed
+    // folder; the next open of this path removes it (removeAbandoned).
+    void pending
+      .finally(() => closeSync(fd))
+      .then(() => rm(doomed, { recursive: true, force: true }))
+      .catch(() => undefined);
   }
 }
 
@@ -425,7 +446,37 @@ export class JournalCheckpoint implements Checkpoint {
  */
 export function peekCheckpoint(path: string): { key: string; size: number; meta: JsonValue } | undefined {
   const snapshot = readSnapshot(join(path, SNAPSHOT));
-  return snapshot === undefined ? undefined : { key: snapshot.key, size: snapshot.size, meta: snapshot.meta };
+  if (snapshot !== undefined) return { key: snapshot.key, size: snapshot.size, meta: snapshot.meta };
+  // Not compacted yet: the header of a journal of generation 0 holds the same.
+  const header = readJournalHeader(join(path, JOURNAL));
+  if (header === undefined || typeof header.key !== 'string' || header.generation !== 0 || !Number.isInteger(header.size)) return undefined;
+  return { key: header.key, size: header.size!, meta: header.meta ?? null };
+}
+
+/** The first record of a journal, parsed; `undefined` when there is none (or it is torn). */
+function readJournalHeader(path: string): Partial<JournalHeader> | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const head = Buffer.alloc(FRAME_HEADER);
+    if (readSync(fd, head, 0, FRAME_HEADER, 0) < FRAME_HEADER) return undefined;
+    const length = head.readUInt32LE(0);
+    if (length > 64 * 1024 * 1024) return undefined;
+    const frame = Buffer.alloc(FRAME_HEADER + length);
+    if (readSync(fd, frame, 0, frame.length, 0) < frame.length) return undefined;
+    const payload = decodeFrames(frame).payloads[0];
+    if (payload === undefined) return undefined;
+    const header = JSON.parse(payload.toString('utf8')) as Partial<JournalHeader> | null;
+    return header !== null && typeof header === 'object' && header.type === 'cortado.Journal' ? header : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function prepareFolder(path: string): void {
@@ -454,6 +505,53 @@ async function syncPath(path: string): Promise<void> {
 /** Removes temporary files a killed process left half-written (the lock is ours: nobody else writes here). */
 function removeTemporaryFiles(folder: string): void {
   for (const name of readdirSync(folder)) if (name.startsWith('.') && name.endsWith('.tmp')) rmSync(join(folder, name), { force: true });
+}
+
+/**
+ * Removes the renamed folders of completed checkpoints at `path` whose process was killed before
+ * it removed them (`<path>.removing-<pid>-<n>`, the pid no longer running).
+ */
+function removeAbandoned(path: string): void {
+  const prefix = `${basename(path)}${REMOVING}`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    try {
+      rmSync(join(dirname(path), name), { recursive: true, force: true });
+    } catch {
+      // Someone else's folder, or going already: left alone.
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'EPERM';
+  }
+}
+
+/** Creates the journal of a new checkpoint with its header (we hold the folder's lock). */
+function createJournal(path: string, header: Buffer): number {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'w+');
+    let written = 0;
+    while (written < header.length) written += writeSync(fd, header, written, header.length - written, written);
+    return fd;
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    throw writeError(path, 'the journal', error);
+  }
 }
 
 function openJournal(path: string): number {

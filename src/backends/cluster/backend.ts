@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { adaptiveBatchSizer, type BatchSizer } from '../../actors/batch-sizer.ts';
 import type { Executor, LiveWorker } from '../../actors/executor.ts';
 import type { Task } from '../../actors/task.ts';
 import type { Computable } from '../../protocol/computable.ts';
@@ -7,7 +7,7 @@ import type { ComputeOptions, ResolvedComputeOptions } from '../options.ts';
 import { assertTransferable } from '../threads/errors.ts';
 import type { Connections } from './connect.ts';
 import { clusterExecutor } from './executor.ts';
-import { claimTask, type TaskLease } from './lease.ts';
+import { claimTask, scanKeys, type TaskLease } from './lease.ts';
 import { resultKey, taskIdOf, taskPattern, workersPattern, type ClusterKeys } from './keys.ts';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.ts';
 import type { RedisConnection } from './redis-options.ts';
@@ -52,6 +52,11 @@ class ClusterBackend extends BaseBackend {
     return task;
   }
 
+  /** Each batch is a round trip through Redis: the first batch measures alone, then batches go out at their size. */
+  protected override adaptiveSizer(targetMs: number): BatchSizer {
+    return adaptiveBatchSizer({ targetMs, max: this.maxAutoBatch, probeAlone: true });
+  }
+
   protected override check(computable: Computable<unknown>): void {
     assertTransferable(computable);
   }
@@ -88,7 +93,7 @@ class ClusterBackend extends BaseBackend {
   async workers(): Promise<LiveWorker[]> {
     const { redis, ready } = await this.#connect();
     await ready;
-    const keys = await scanAll(redis, workersPattern(this.keys));
+    const keys = await scanKeys(redis, workersPattern(this.keys));
     if (keys.length === 0) return [];
     const values = await redis.mget(keys);
     const live: LiveWorker[] = [];
@@ -109,7 +114,7 @@ class ClusterBackend extends BaseBackend {
     if (c === undefined) return;
     // Never connected (refused credentials, a certificate that does not verify): nothing was stored.
     if (!(await c.ready.then(() => true, () => false))) return;
-    const keys = await scanAll(c.redis, taskPattern(this.keys, taskId)).catch(() => []);
+    const keys = await scanKeys(c.redis, taskPattern(this.keys, taskId)).catch(() => []);
     if (keys.length > 0) await c.redis.unlink(...keys).catch(() => undefined);
   }
 
@@ -128,17 +133,6 @@ class ClusterBackend extends BaseBackend {
     this.#abandoned.clear();
     await c.close();
   }
-}
-
-async function scanAll(redis: Redis, pattern: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    found.push(...keys);
-  } while (cursor !== '0');
-  return found;
 }
 
 /**

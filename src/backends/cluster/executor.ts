@@ -3,6 +3,7 @@ import type { Executor } from '../../actors/executor.ts';
 import { OutcomeBuilder } from '../threads/outcome.ts';
 import { DONE, FAILED, encodeBatch } from '../threads/wire.ts';
 import type { Connections } from './connect.ts';
+import { takeStored } from './take.ts';
 import type { TaskLease } from './lease.ts';
 import { jobIdOf, partKey, resultKey, type ClusterKeys } from './keys.ts';
 import { readParts } from './parts.ts';
@@ -62,7 +63,7 @@ async function runBatchOnCluster(unconnected: ClusterExecutorSettings, job: Batc
   try {
     const connections = await unconnected.connections;
     await connections.ready;
-    const { taskId } = await unconnected.lease();
+    const { taskId, stored } = await unconnected.lease();
     const settings: Connected = { ...unconnected, queue: connections.queue, redis: connections.redis, completions: connections.completions };
     const builder = new OutcomeBuilder(job, settings.collectStats);
     /** Results a worker stored apart (split batches), to merge on a worker or read here. */
@@ -76,7 +77,7 @@ async function runBatchOnCluster(unconnected: ClusterExecutorSettings, job: Batc
       if (sent.length === 0) break;
       const { payload } = toPayload(batch, taskId, settings.maxPayloadBytes, reducer !== undefined);
       const jobId = jobIdOf(taskId, batch.ranges, batch.attempts);
-      const bytes = await runJob(settings, jobId, payload, signal);
+      const bytes = await runJob(settings, jobId, payload, signal, stored);
       if (bytes === undefined) break;
       const outcome = decodeOutcome(bytes, sent.length, settings.maxResultBytes);
       if (outcome.parts !== undefined) {
@@ -104,38 +105,37 @@ async function runBatchOnCluster(unconnected: ClusterExecutorSettings, job: Batc
 
 /** Reads a stored part on the driver, in the wire form of a batch with these `groups`. */
 async function readPart(settings: Connected, key: string, groups: readonly string[]): Promise<Array<readonly [number, unknown]>> {
-  const bytes = await settings.redis.getBuffer(key);
+  const bytes = await takeStored(settings.redis, key);
   if (bytes === null) throw new ClusterJobError('E_CLUSTER_JOB_LOST', `The results of a batch are missing from Redis (${key}): deleted, evicted, or Redis lost them in a restart`);
-  await settings.redis.unlink(key);
   return readParts(bytes).map(([group, data]) => [group === null ? -1 : groups.indexOf(group), data] as const);
 }
 
 /**
- * Runs one job and returns its stored outcome's bytes (deleted from Redis once read), or
+ * Runs one job and returns its stored outcome's bytes (deleted from Redis as they are read), or
  * `undefined` when it was cancelled before producing one. Rejects when the job failed or vanished.
+ * `stored`: the results that were in Redis when the task's namespace was claimed.
  */
-async function runJob(settings: Connected, jobId: string, payload: unknown, signal: AbortSignal): Promise<Buffer | undefined> {
+async function runJob(settings: Connected, jobId: string, payload: unknown, signal: AbortSignal, stored: ReadonlySet<string>): Promise<Buffer | undefined> {
   const { redis, queue, completions } = settings;
   const key = resultKey(settings.keys, jobId);
+  // A batch that finished while no driver was there: take its result, compute nothing.
+  if (stored.has(key)) {
+    const kept = await takeStored(redis, key);
+    if (kept !== null) return kept;
+  }
   const waiter = completions.wait(jobId);
   try {
-    // A batch that finished while this driver was away: take its result, compute nothing.
-    let bytes = await redis.getBuffer(key);
-    if (bytes === null) {
-      // An existing job of the same id (still queued or running) is not added again: BullMQ keeps one.
-      // A failed job is kept until its reason is read (the event or the sweep), then removed here.
-      await queue.add('batch', payload, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: false });
-      const end = await settle(settings, jobId, key, waiter.ended, signal);
-      if (end === 'cancelled') return undefined;
-      if (!end.ok) await queue.remove(jobId).catch(() => 0);
-      if (!end.ok) throw new ClusterJobError('E_CLUSTER_JOB_FAILED', `Batch ${jobId} failed on a cortado worker: ${end.reason}`);
-      bytes = await redis.getBuffer(key);
-      if (bytes === null) throw new ClusterJobError('E_CLUSTER_JOB_LOST', `Batch ${jobId} completed but its result is missing from Redis (deleted, evicted, or Redis lost it in a restart)`);
-    }
-    await redis.unlink(key);
+    // An existing job of the same id (still queued or running) is not added again: BullMQ keeps one.
+    // A failed job is kept until its reason is read (the event or the sweep), then removed here.
+    await queue.add('batch', payload, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: false });
+    const end = await settle(settings, jobId, key, waiter.ended, signal);
+    if (end === 'cancelled') return undefined;
+    if (!end.ok) await queue.remove(jobId).catch(() => 0);
+    if (!end.ok) throw new ClusterJobError('E_CLUSTER_JOB_FAILED', `Batch ${jobId} failed on a cortado worker: ${end.reason}`);
+    const bytes = await takeStored(redis, key);
+    if (bytes === null) throw new ClusterJobError('E_CLUSTER_JOB_LOST', `Batch ${jobId} completed but its result is missing from Redis (deleted, evicted, or Redis lost it in a restart)`);
     return bytes;
   } finally {
     waiter.forget();
   }
 }
-

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { leaseKey, type ClusterKeys } from './keys.ts';
+import { leaseKey, taskResultsPattern, type ClusterKeys } from './keys.ts';
 
 /** Renews a lease only while it is still this driver's. */
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
@@ -12,6 +12,14 @@ export interface TaskLease {
   readonly taskId: string;
   /** Whether it is the computation's own namespace (shared with a driver that died), or one of this run's own. */
   readonly own: boolean;
+  /**
+   * Result keys that were in the namespace when it was claimed: batches that finished while no
+   * driver was there (a driver that died). Only these are looked for before a batch is queued,
+   * which saves a round trip per batch; a batch that finishes after the claim is either still
+   * known to BullMQ (adding it again is a no-op) or, if it also completed in between, runs once more
+   * and is absorbed once.
+   */
+  readonly stored: ReadonlySet<string>;
   /** Stops renewing; the key goes with the task's other keys. */
   stop(): void;
 }
@@ -27,11 +35,15 @@ export interface TaskLease {
  */
 export async function claimTask(redis: Redis, keys: ClusterKeys, baseTaskId: string, leaseMs: number): Promise<TaskLease> {
   const owner = randomUUID();
-  const hold = (taskId: string, own: boolean): TaskLease => {
+  const hold = async (taskId: string, own: boolean): Promise<TaskLease> => {
     const key = leaseKey(keys, taskId);
     const timer = setInterval(() => void redis.eval(RENEW, 1, key, owner, String(leaseMs)).catch(() => 0), Math.max(50, Math.floor(leaseMs / 3)));
     timer.unref();
-    return { taskId, own, stop: () => clearInterval(timer) };
+    const stored = own ? await scanKeys(redis, taskResultsPattern(keys, taskId)).catch((error: unknown) => {
+      clearInterval(timer);
+      throw error;
+    }) : [];
+    return { taskId, own, stored: new Set(stored), stop: () => clearInterval(timer) };
   };
   const key = leaseKey(keys, baseTaskId);
   let last: number | undefined;
@@ -47,4 +59,16 @@ export async function claimTask(redis: Redis, keys: ClusterKeys, baseTaskId: str
   const taskId = createHash('sha256').update(`${baseTaskId}/${owner}`).digest('hex').slice(0, 20);
   await redis.set(leaseKey(keys, taskId), owner, 'PX', leaseMs);
   return hold(taskId, false);
+}
+
+/** Every key matching `pattern` (SCAN, so Redis is never blocked). */
+export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== '0');
+  return found;
 }

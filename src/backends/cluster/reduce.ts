@@ -4,6 +4,7 @@ import type { WireProcessor } from '../threads/wire.ts';
 import { partKey } from './keys.ts';
 import { mergeParts } from './parts.ts';
 import { ClusterJobError, settle, type JobContext } from './settle.ts';
+import { takeStored } from './take.ts';
 
 interface Parked {
   readonly outcome: BatchOutcome;
@@ -104,9 +105,8 @@ export class WorkerReducer {
       await settings.queue.add('reduce', payload, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: true });
       const end = await settle(settings, jobId, out, waiter.ended, NEVER);
       if (end === 'cancelled' || !end.ok) throw new ClusterJobError('E_CLUSTER_JOB_FAILED', `Reduce job ${jobId} failed: ${end === 'cancelled' ? 'cancelled' : end.reason}`);
-      const bytes = await settings.redis.getBuffer(out);
+      const bytes = await takeStored(settings.redis, out);
       if (bytes === null) throw new ClusterJobError('E_CLUSTER_JOB_LOST', `Reduce job ${jobId} completed but its merge is missing from Redis`);
-      await settings.redis.unlink(out);
       return mergeParts([bytes]);
     } finally {
       waiter.forget();

@@ -23,6 +23,12 @@ const STORE_IF_JOB = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET
 /** The same for an outcome and its results stored apart (a split batch). */
 const STORE_SPLIT_IF_JOB = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3]) redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3]) return 1 end return 0`;
 
+/** The scripts above, as ioredis commands (see `defineCommand`). */
+interface StoreScripts {
+  cortadoStore(jobKey: string, key: string, value: Buffer, ttlMs: string): Promise<number>;
+  cortadoStoreSplit(jobKey: string, key: string, partKey: string, value: Buffer, part: Buffer, ttlMs: string): Promise<number>;
+}
+
 /** Options of {@link startClusterWorker} (and of `cortado worker`). */
 export interface ClusterWorkerOptions {
   /** Redis URL or connection (password, ACL user, TLS). */
@@ -102,6 +108,10 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
   const id = `${hostname()}.${process.pid}.${Date.now().toString(36)}`;
   const startedAt = Date.now();
   const redis = openRedis(o.redis);
+  // EVALSHA after the first call: the scripts' text does not travel with every result.
+  redis.defineCommand('cortadoStore', { numberOfKeys: 2, lua: STORE_IF_JOB });
+  redis.defineCommand('cortadoStoreSplit', { numberOfKeys: 3, lua: STORE_SPLIT_IF_JOB });
+  const scripts = redis as unknown as StoreScripts;
   const pool = new Piscina({ filename: WORKER_ENTRY, minThreads: o.workers, maxThreads: o.workers, idleTimeout: Number.POSITIVE_INFINITY, concurrentTasksPerWorker: 1, maxQueue: 'auto' });
   pool.on('error', () => {});
   let batchesDone = 0;
@@ -133,7 +143,7 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
     if (merged.byteLength > o.maxResultBytes) {
       throw new ClusterSizeError('A merge of partial results', merged.byteLength, o.maxResultBytes, 'merge fewer partials per reduce job (reduceEvery), or raise --max-result-mb');
     }
-    await redis.eval(STORE_IF_JOB, 2, jobHashKey(keys, job.id!), partKey(keys, job.id!), merged, String(o.resultTtlMs));
+    await scripts.cortadoStore(jobHashKey(keys, job.id!), partKey(keys, job.id!), merged, String(o.resultTtlMs));
     mergesDone++;
     return { bytes: merged.byteLength };
   };
@@ -149,7 +159,7 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
       const batch = fromPayload(job.data, o.maxPayloadBytes);
       const jobKey = jobHashKey(keys, job.id!);
       const outcome = await runAllowed(batch, roots, pool, async (progress) => {
-        // The driver asks a running batch to stop by a field on its job's hash; look every 100 ms.
+        // The driver asks a running batch to stop by a field on its job's hash; look every 250 ms.
         const poll = async (): Promise<void> => {
           const asked = (await redis.hget(jobKey, CANCEL_FIELD).catch(() => null)) !== null;
           if (asked) Atomics.store(progress, CANCEL, 1);
@@ -164,12 +174,12 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
         const part = encodeParts(named.results.map(([g, data]) => [g < 0 ? null : batch.groups[g]!, data] as const));
         if (part.byteLength > o.maxResultBytes) throw new ClusterSizeError('The result of a batch', part.byteLength, o.maxResultBytes, 'merge into smaller results (fewer bins), use smaller batches, or raise maxResultBytes');
         const meta = encodeOutcome({ ...named, results: [], parts: part.byteLength } as WireOutcome, o.maxResultBytes);
-        await redis.eval(STORE_SPLIT_IF_JOB, 3, jobKey, resultKey(keys, job.id!), partKey(keys, job.id!), meta, part, String(o.resultTtlMs));
+        await scripts.cortadoStoreSplit(jobKey, resultKey(keys, job.id!), partKey(keys, job.id!), meta, part, String(o.resultTtlMs));
         batchesDone++;
         return { bytes: meta.byteLength + part.byteLength };
       }
       const bytes = encodeOutcome(named, o.maxResultBytes);
-      await redis.eval(STORE_IF_JOB, 2, jobKey, resultKey(keys, job.id!), bytes, String(o.resultTtlMs));
+      await scripts.cortadoStore(jobKey, resultKey(keys, job.id!), bytes, String(o.resultTtlMs));
       batchesDone++;
       return { bytes: bytes.byteLength };
     } catch (error) {
@@ -187,8 +197,9 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
   const worker = new Worker(o.queue, process_, {
     connection: workerConnection,
     prefix: o.prefix,
-    // Two batches per thread: the next one is fetched and checked while the thread computes.
-    concurrency: 2 * o.workers,
+    // One batch per thread, none held back: a batch fetched ahead would wait here while another
+    // worker sits idle at the end of a task (BullMQ fetches the next job as it completes one anyway).
+    concurrency: o.workers,
     lockDuration: o.lockMs,
     stalledInterval: o.stalledIntervalMs,
     maxStalledCount: 1,
@@ -239,7 +250,7 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
 }
 
 const HEARTBEAT_MS = 2000;
-const CANCEL_POLL_MS = 100;
+const CANCEL_POLL_MS = 250;
 
 /** Runs a batch whose processors are all allowed; a refused module fails its elements, not the worker. */
 async function runAllowed(batch: WireBatch, roots: readonly string[], pool: Piscina, watch: (progress: Int32Array) => Promise<void>): Promise<WireOutcome> {

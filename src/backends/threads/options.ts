@@ -21,6 +21,13 @@ export interface ThreadsOptions extends BackendOptions {
    */
   maxMemoryMb?: number;
   /**
+   * Young-generation size of each worker's heap in MiB (`resourceLimits.maxYoungGenerationSizeMb`).
+   * V8's default lets each thread's nursery grow to ~48 MiB of mostly garbage; a few MiB keep a
+   * worker's resident memory small, and elements' big arrays live outside the heap anyway.
+   * `0` leaves V8's default. @defaultValue 8
+   */
+  youngGenerationMb?: number;
+  /**
    * Longest time one element may run, in ms. Past it, the worker is stopped and the element fails
    * with code `E_ELEMENT_TIMEOUT` (and is split when it can be). @defaultValue no limit
    */
@@ -31,6 +38,7 @@ const schema = z.strictObject({
   workers: z.number().int().min(1).max(1024).optional(),
   maxInFlight: z.number().int().min(1).max(64).default(2),
   maxMemoryMb: z.number().int().min(8).optional(),
+  youngGenerationMb: z.number().int().min(0).max(1024).default(8),
   elementTimeoutMs: z.number().positive().optional(),
   cancelOnDispose: z.boolean().default(false),
 });
@@ -40,6 +48,8 @@ export interface ResolvedThreadsOptions {
   readonly workers: number;
   readonly maxInFlight: number;
   readonly maxMemoryMb: number | undefined;
+  /** `0`: V8's default. */
+  readonly youngGenerationMb: number;
   readonly elementTimeoutMs: number | undefined;
   readonly cancelOnDispose: boolean;
 }
@@ -55,6 +65,6 @@ export interface ResolvedThreadsOptions {
 export function resolveThreadsOptions(options: ThreadsOptions = {}): ResolvedThreadsOptions {
   const parsed = schema.safeParse(options);
   if (!parsed.success) throw new InvalidOptionsError(`Invalid threads options: ${formatIssues('', parsed.error, options)}`);
-  const { workers, maxInFlight, maxMemoryMb, elementTimeoutMs, cancelOnDispose } = parsed.data;
-  return { workers: workers ?? availableParallelism(), maxInFlight, maxMemoryMb, elementTimeoutMs, cancelOnDispose };
+  const { workers, maxInFlight, maxMemoryMb, youngGenerationMb, elementTimeoutMs, cancelOnDispose } = parsed.data;
+  return { workers: workers ?? availableParallelism(), maxInFlight, maxMemoryMb, youngGenerationMb, elementTimeoutMs, cancelOnDispose };
 }

@@ -1,6 +1,7 @@
 import { close, fstat, open, read, type Stats } from 'node:fs';
 import { IoError, systemIoError } from '../errors.ts';
 import { withDeadline } from './deadline.ts';
+import { discard, fileIdentity, keepOpenFile, pathStat, releaseOpenFile, stillSame, takeOpenFile, type OpenFile } from './open-files.ts';
 import { openSettled, openStarted, releaseStalledOpen } from './stalled-opens.ts';
 import { defaultTimeoutMs, type ByteSource, type ByteSourceOptions } from './source.ts';
 
@@ -38,6 +39,8 @@ export class LocalFileSource implements ByteSource {
   readonly size: number;
   readonly identity: string;
   readonly #timeoutMs: number;
+  /** The kept descriptor this source reads through, when opened with `keepOpen`. */
+  readonly #kept: OpenFile | undefined;
   #fd: number | undefined;
   #inflight = 0;
   #closing = false;
@@ -46,12 +49,13 @@ export class LocalFileSource implements ByteSource {
     this.#resolveReleased = resolve;
   });
 
-  private constructor(path: string, fd: number, stats: Stats, timeoutMs: number) {
+  private constructor(path: string, fd: number, stats: Stats, timeoutMs: number, kept?: OpenFile) {
     this.path = path;
     this.#fd = fd;
     this.size = stats.size;
-    this.identity = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+    this.identity = kept?.identity ?? fileIdentity(stats);
     this.#timeoutMs = timeoutMs;
+    this.#kept = kept;
   }
 
   /**
@@ -60,6 +64,10 @@ export class LocalFileSource implements ByteSource {
    */
   static async open(path: string, options: ByteSourceOptions = {}): Promise<LocalFileSource> {
     const timeoutMs = options.timeoutMs ?? defaultTimeoutMs();
+    if (options.keepOpen) {
+      const reused = await LocalFileSource.#reuse(path, timeoutMs, options.signal);
+      if (reused) return reused;
+    }
     const token = openStarted(path);
     let abandoned = false;
     const opening = fdOpen(path).finally(() => openSettled(token));
@@ -76,11 +84,36 @@ export class LocalFileSource implements ByteSource {
       if (!stats.isFile()) {
         throw new IoError('E_IO_MALFORMED', `Expected a regular file at ${path}, got a FIFO, socket or device`, { path });
       }
-      return new LocalFileSource(path, fd, stats, timeoutMs);
+      return new LocalFileSource(path, fd, stats, timeoutMs, options.keepOpen ? keepOpenFile(path, fd, stats) : undefined);
     } catch (error) {
       close(fd, () => {});
       throw error;
     }
+  }
+
+  /**
+   * A source over the kept descriptor of `path`, if there is one and `stat(path)` still finds the
+   * file it was opened on (else undefined, and the descriptor goes: the caller opens afresh).
+   */
+  static async #reuse(path: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<LocalFileSource | undefined> {
+    const kept = takeOpenFile(path);
+    if (kept === undefined) return undefined;
+    let same = false;
+    try {
+      const stats = await withDeadline(pathStat(path), timeoutMs, () => `stat of ${path}`, path, signal);
+      same = stillSame(kept, stats);
+    } catch (error) {
+      if (signal?.aborted || (error instanceof IoError && error.code === 'E_IO_TIMEOUT')) {
+        discard(kept);
+        releaseOpenFile(kept);
+        throw error;
+      }
+      // gone or unreadable now: the fresh open reports it with its usual error
+    }
+    if (same) return new LocalFileSource(path, kept.fd, kept.stats, timeoutMs, kept);
+    discard(kept);
+    releaseOpenFile(kept);
+    return undefined;
   }
 
   /** Reads exactly `length` bytes at `position` into a fresh array. */
@@ -99,9 +132,11 @@ export class LocalFileSource implements ByteSource {
         try {
           n = await fdRead(fd, bytes, done, length - done, position + done);
         } catch (error) {
+          if (this.#kept) discard(this.#kept);
           throw systemIoError(error, this.path, `read ${length} bytes at byte ${position}`);
         }
         if (n === 0) {
+          if (this.#kept) discard(this.#kept);
           throw new IoError('E_IO_TRUNCATED', `Expected ${length} bytes at byte ${position} of ${this.path}, got ${done} ` +
             'before the end of the file (truncated while open?)', { path: this.path });
         }
@@ -112,12 +147,14 @@ export class LocalFileSource implements ByteSource {
       if (--this.#inflight === 0 && this.#closing) this.#release();
     });
     return withDeadline(work, this.#timeoutMs, () => `reading ${length} bytes at byte ${position} of ${this.path}`,
-      this.path, signal);
+      this.path, signal, this.#kept && (() => discard(this.#kept!)));
   }
 
   /**
    * Closes the descriptor once reads in flight have returned, and resolves when it is closed (so a
-   * caller counting descriptors after `await close()` sees it gone); idempotent.
+   * caller counting descriptors after `await close()` sees it gone); idempotent. A source opened
+   * with `keepOpen` hands its descriptor back for the next open of the file instead (closed when
+   * idle, evicted, or by `closeIdleFiles()`).
    */
   close(): Promise<void> {
     if (!this.#closing) {
@@ -127,6 +164,11 @@ export class LocalFileSource implements ByteSource {
     return this.#released;
   }
 
+  /** Does not keep this source's descriptor for a later open (it closes with the source). */
+  forget(): void {
+    if (this.#kept) discard(this.#kept);
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -134,7 +176,10 @@ export class LocalFileSource implements ByteSource {
   #release(): void {
     const fd = this.#fd;
     this.#fd = undefined;
-    if (fd === undefined) this.#resolveReleased();
+    if (this.#kept) {
+      releaseOpenFile(this.#kept);
+      this.#resolveReleased();
+    } else if (fd === undefined) this.#resolveReleased();
     else close(fd, () => this.#resolveReleased());
   }
 }

@@ -31,6 +31,8 @@ export interface ByteSource extends AsyncDisposable {
   read(position: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
   /** Releases the source; later reads reject with `E_IO_CLOSED`. */
   close(): Promise<void>;
+  /** Sources that keep descriptors for reuse (`keepOpen`): do not keep this one (a file found unreadable). */
+  forget?(): void;
 }
 
 /** Options every byte source understands; each ignores those that do not apply to it. */
@@ -42,6 +44,13 @@ export interface ByteSourceOptions {
    * `E_IO_TIMEOUT`. Default: `CORTADO_IO_TIMEOUT_MS` from the environment, else 60 000 ms.
    */
   timeoutMs?: number | undefined;
+  /**
+   * Local files only: on `close()`, keep the descriptor open for the next open of the same path in
+   * this thread, which then costs one `stat` instead of open + fstat + close (the file is reopened
+   * when `stat` finds it replaced or rewritten). Idle descriptors are bounded and close on their
+   * own after a while; `closeIdleFiles()` closes them at once. Default false.
+   */
+  keepOpen?: boolean | undefined;
   /** HTTP(S) only: extra request headers (e.g. `{ Authorization: 'Bearer …' }`); never logged. */
   headers?: Record<string, string> | undefined;
   /** HTTP(S) only: a bearer token (default: `CORTADO_HTTP_TOKEN` from the environment); never logged. */

@@ -73,8 +73,22 @@ function unpack(bytes: Uint8Array, at: number, width: number, output: Uint8Array
     return;
   }
   if (width === 1) {
-    // Levels of a plain list or optional column: one bit each.
-    for (let i = 0; i < take; i++) output[seen + i] = (bytes[at + (i >> 3)]! >> (i & 7)) & 1;
+    // Levels of a plain list or optional column: one bit each, a byte (8 levels) per step.
+    const whole = take & ~7;
+    let o = seen;
+    for (let i = 0; i < whole; i += 8) {
+      const b = bytes[at++]!;
+      output[o] = b & 1;
+      output[o + 1] = (b >> 1) & 1;
+      output[o + 2] = (b >> 2) & 1;
+      output[o + 3] = (b >> 3) & 1;
+      output[o + 4] = (b >> 4) & 1;
+      output[o + 5] = (b >> 5) & 1;
+      output[o + 6] = (b >> 6) & 1;
+      output[o + 7] = b >> 7;
+      o += 8;
+    }
+    for (let i = whole; i < take; i++) output[seen + i] = (bytes[at + ((i - whole) >> 3)]! >> (i & 7)) & 1;
     return;
   }
   if (width <= 24) {

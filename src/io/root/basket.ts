@@ -1,6 +1,6 @@
 import { decompressRoot } from '../decompress/blocks.ts';
 import { IoError, type IoErrorCode } from '../errors.ts';
-import { copyBigEndian } from './decode.ts';
+import { adoptBigEndian, copyBigEndian } from './decode.ts';
 import type { ByteSource } from './prefetch.ts';
 import type { BasketRef, BranchLayout } from './layout.ts';
 
@@ -8,8 +8,17 @@ import type { BasketRef, BranchLayout } from './layout.ts';
 export interface BasketData {
   /** The entry data (big-endian values), without the key and the entry-offset array. */
   readonly data: Uint8Array;
-  /** Byte offset of each entry in `data`, plus the end: `entries + 1` values (jagged branches). */
+  /**
+   * Byte offset of each entry, plus the end: `entries + 1` values (jagged branches), counted from
+   * `offsetBase` bytes before `data` (see {@link dataOffsets}).
+   */
   readonly offsets: Int32Array | undefined;
+  /**
+   * What to subtract from `offsets` to get offsets into `data`: ROOT stores them counting the
+   * basket's key, and they are left so (no pass over every entry) — readers subtract it where
+   * they use one. 0 when there are none or they are already relative.
+   */
+  readonly offsetBase: number;
   /** Decompressed bytes (for throughput figures). */
   readonly size: number;
   /**
@@ -50,7 +59,7 @@ function parseHeader(view: DataView): BasketHeader {
 export async function readBasket(handle: ByteSource, layout: BranchLayout, ref: BasketRef, index: number):
 Promise<BasketData> {
   if (ref.embedded) {
-    return { data: ref.embedded.data, offsets: ref.embedded.offsets, size: ref.embedded.data.length };
+    return { data: ref.embedded.data, offsets: ref.embedded.offsets, offsetBase: 0, size: ref.embedded.data.length };
   }
   // Built only for an error message: a template per basket is a measurable cost on tiny baskets.
   const where = (): string => `basket ${index} of branch ${layout.name} (entries ${ref.start}–${ref.stop}) in ${handle.path}`;
@@ -82,7 +91,7 @@ Promise<BasketData> {
   const border = header.last - header.keylen;
   const data = payload.subarray(0, border);
   const owned = payload.buffer !== raw.buffer;
-  if (!layout.hasEntryOffsets) return { data, offsets: undefined, size: payload.length, owned };
+  if (!layout.hasEntryOffsets) return { data, offsets: undefined, offsetBase: 0, size: payload.length, owned };
   const count = border + 4 <= payload.length
     ? ((payload[border]! << 24) | (payload[border + 1]! << 16) | (payload[border + 2]! << 8) | payload[border + 3]!)
     : -1;
@@ -90,11 +99,45 @@ Promise<BasketData> {
     throw new IoError('E_IO_MALFORMED', `Expected an entry-offset array of ${entries} values after the data of ${where()}, ` +
       `got ${count < 0 ? 'none' : `${count} values`}`, { path: handle.path, branch: layout.name });
   }
-  // One bulk big-endian copy, then make the offsets relative to the data (they count the key).
+  const offsets = (owned ? adoptOffsets(payload, border, entries) : undefined) ?? copyOffsets(payload, border, entries);
+  // The offsets count the key: so does the end put after them.
+  offsets[entries] = border + header.keylen;
+  return { data, offsets, offsetBase: header.keylen, size: payload.length, owned };
+}
+
+/**
+ * The entry offsets of `basket` as offsets into its `data` (a new array when they count a base).
+ *
+ * @example
+ * ```ts
+ * const bo = dataOffsets(await readBasket(handle, layout, ref, 0)); // bo[i]..bo[i+1]: entry i's bytes
+ * ```
+ */
+export function dataOffsets(basket: BasketData): Int32Array | undefined {
+  const { offsets, offsetBase } = basket;
+  if (!offsets || offsetBase === 0) return offsets;
+  const out = new Int32Array(offsets.length);
+  for (let i = 0; i < out.length; i++) out[i] = offsets[i]! - offsetBase;
+  return out;
+}
+
+/** The `entries` big-endian entry offsets after the count at `border`, copied to native order (room for one more). */
+function copyOffsets(payload: Uint8Array, border: number, entries: number): Int32Array {
   const offsets = new Int32Array(entries + 1);
   copyBigEndian(payload, border + 4, entries, offsets, 0, 4);
-  const keylen = header.keylen;
-  for (let i = 0; i < entries; i++) offsets[i]! -= keylen;
-  offsets[entries] = border;
-  return { data, offsets, size: payload.length, owned };
+  return offsets;
+}
+
+/**
+ * The entry offsets of a payload decompressed for this read alone, converted where they lie:
+ * moved 4 bytes down over their count (one memmove), so that the slot after them holds the
+ * end, then swapped to native order — no allocation, no copy into a new array (on a jagged
+ * branch these offsets are 4 bytes per entry, a third of a NanoAOD muon basket). `undefined`
+ * when that place is not aligned for an `Int32Array`.
+ */
+function adoptOffsets(payload: Uint8Array, border: number, entries: number): Int32Array | undefined {
+  if ((payload.byteOffset + border) % 4 !== 0) return undefined;
+  payload.copyWithin(border, border + 4, border + 4 + 4 * entries);
+  return adoptBigEndian<Int32Array>(payload, border, entries, Int32Array, 4) &&
+    new Int32Array(payload.buffer, payload.byteOffset + border, entries + 1);
 }

@@ -1,6 +1,6 @@
 import type { Column, NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
-import { readBasket, type BasketData } from './basket.ts';
+import { dataOffsets, readBasket, type BasketData } from './basket.ts';
 import { adoptBigEndian, allocUninitialized, copyBigEndian } from './decode.ts';
 import { countBits, decodeBits, decodeValues, storedSize } from './encodings.ts';
 import type { ByteSource } from './prefetch.ts';
@@ -75,13 +75,16 @@ function fixedOffsets(n: number, per: number): Int32Array {
 
 /**
  * Item offsets of entries `[lo, end)` of a basket whose byte offsets are `bo` (values of `size`
- * bytes, no per-entry header), written to `out[o + 1 …]` counting on from `total`. Returns -1,
+ * bytes, no per-entry header; counted from `base` bytes before the data), written to
+ * `out[o + 1 …]` counting on from `total`. Returns -1,
  * or the first entry whose bytes run backwards, past `dataLength`, or not by whole values.
  */
 export function entryItemOffsets(bo: Int32Array, lo: number, end: number, size: number, dataLength: number,
-  out: Int32Array, o: number, total: number): number {
+  out: Int32Array, o: number, total: number, base = 0): number {
   const first = bo[lo]!;
-  if (first < 0) return lo;
+  if (first < base) return lo;
+  // The offsets count `base` bytes before the data (items are counted by differences).
+  dataLength += base;
   const mask = size - 1;
   const shift = 31 - Math.clz32(size);
   if ((size & mask) !== 0) {
@@ -190,7 +193,7 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
   // Jagged: first the offsets (from each basket's byte offsets), then the values basket by basket.
   const header = layout.headerBytes;
   const bits = encoding.type === 'bits';
-  const parts: { basket: BasketData; bo: Int32Array; lo: number; end: number }[] = [];
+  const parts: { basket: BasketData; bo: Int32Array; base: number; lo: number; end: number }[] = [];
   const offsets = new Int32Array(n + 1);
   let total = 0;
   let entry = start;
@@ -198,8 +201,9 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
     const ref = baskets[k];
     if (!ref || ref.start > entry) throw malformed(handle, layout, `Expected a basket holding entry ${entry}, got none`);
     const basket = await load(handle, layout, k, stop, cache, stats);
-    const bo = basket.offsets ?? (layout.hasEntryOffsets ? undefined
+    let bo = basket.offsets ?? (layout.hasEntryOffsets ? undefined
       : await offsetsFromCounter(handle, layout, counter!, ref, size, undefined, stats));
+    let base = basket.offsets ? basket.offsetBase : 0;
     if (!bo || bo.length !== ref.stop - ref.start + 1) {
       throw malformed(handle, layout, `Expected ${ref.stop - ref.start + 1} entry offsets in basket ${k}, got ${bo?.length ?? 0}`);
     }
@@ -209,15 +213,20 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
     let o = entry - start;
     if (header === 0 && !bits) {
       // The common case (T[n] leaves): entry i holds bytes bo[i]..bo[i+1]; one tight integer loop.
-      const at = entryItemOffsets(bo, lo, end, size, basket.data.length, offsets, o, total);
+      const at = entryItemOffsets(bo, lo, end, size, basket.data.length, offsets, o, total, base);
       if (at >= 0) {
         throw malformed(handle, layout, `Expected entry ${ref.start + at} to span a whole number of ${size}-byte values ` +
-          `within basket ${k}, got bytes ${bo[at]}–${bo[at + 1]} of ${basket.data.length}`);
+          `within basket ${k}, got bytes ${bo[at]! - base}–${bo[at + 1]! - base} of ${basket.data.length}`);
       }
       total = offsets[o + end - lo]!;
-      parts.push({ basket, bo, lo, end });
+      parts.push({ basket, bo, base, lo, end });
       entry = hi;
       continue;
+    }
+    if (base !== 0) {
+      // Entries with a header or fBits (rare): offsets into the data first.
+      bo = dataOffsets(basket)!;
+      base = 0;
     }
     for (let i = lo; i < end; i++) {
       const bytes = bo[i + 1]! - bo[i]! - header;
@@ -231,30 +240,30 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
       total += values;
       offsets[++o] = total;
     }
-    parts.push({ basket, bo, lo, end });
+    parts.push({ basket, bo, base, lo, end });
     entry = hi;
   }
   if (plain && header === 0 && parts.length === 1) {
     // One whole basket whose entries fill its data (a chunk cut at a basket boundary): its
     // bytes, decompressed for this read alone, become the values, converted in place.
-    const { basket, bo, lo, end } = parts[0]!;
-    if (basket.owned && lo === 0 && end === bo.length - 1 && bo[0] === 0 && bo[end] === basket.data.length &&
-      bo[end]! === total * size) {
+    const { basket, bo, base, lo, end } = parts[0]!;
+    if (basket.owned && lo === 0 && end === bo.length - 1 && bo[0] === base && bo[end]! - base === basket.data.length &&
+      bo[end]! - base === total * size) {
       const adopted = adoptBigEndian(basket.data, 0, total, ctor, codecSize);
       if (adopted) return { offsets, values: adopted };
     }
   }
   const values: NumericArray = allocUninitialized(ctor, total, codecSize); // every item is written below
   let at = 0;
-  for (const { basket, bo, lo, end } of parts) {
+  for (const { basket, bo, base, lo, end } of parts) {
     if (bits) {
       for (let i = lo; i < end; i++) at += decodeBits(basket.data, bo[i]! + header, bo[i + 1]! - bo[i]! - header, values, at);
       continue;
     }
     if (header === 0) {
       const count = (bo[end]! - bo[lo]!) / size;
-      if (plain) copyBigEndian(basket.data, bo[lo]!, count, values, at, codecSize);
-      else decodeValues(basket.data, bo[lo]!, count, values, at, kind, encoding);
+      if (plain) copyBigEndian(basket.data, bo[lo]! - base, count, values, at, codecSize);
+      else decodeValues(basket.data, bo[lo]! - base, count, values, at, kind, encoding);
       at += count;
       continue;
     }

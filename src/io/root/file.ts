@@ -109,7 +109,7 @@ export class RootFile implements AsyncDisposable {
       if (metadataCache) metaCache.set(handle.identity, meta);
       return new RootFile(handle, meta, metadataCache);
     } catch (error) {
-      await handle.close();
+      await handle.close(true);
       throw signal?.aborted ? error : asMalformed(error, path, 'a readable ROOT file');
     }
   }

@@ -26,7 +26,7 @@ export class RootFileHandle {
   /** Opens `path` (or URL); a missing file throws `IoError` with code `ENOENT` and the path. */
   static async open(path: string, options: ByteSourceOptions = {}): Promise<RootFileHandle> {
     try {
-      return new RootFileHandle(await openByteSource(path, options));
+      return new RootFileHandle(await openByteSource(path, { ...options, keepOpen: true }));
     } catch (error) {
       if (error instanceof IoError && error.code === 'ENOENT') {
         throw new IoError('ENOENT', `Expected a ROOT file at ${path}, got no such file`, { path }, { cause: error });
@@ -65,8 +65,13 @@ export class RootFileHandle {
     }
   }
 
-  /** Closes the source (reads in flight finish first); closing twice is harmless. */
-  async close(): Promise<void> {
+  /**
+   * Closes the source (reads in flight finish first); closing twice is harmless. A local file's
+   * descriptor is kept for the next open of the same file (see `keepOpen`), unless `forget`: a
+   * file that failed to open as ROOT is not kept.
+   */
+  async close(forget = false): Promise<void> {
+    if (forget) this.#source.forget?.();
     if (this.#closed) return;
     this.#closed = true;
     await this.#source.close();

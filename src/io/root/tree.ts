@@ -1,7 +1,7 @@
 import type { ColumnSet } from '../columns.ts';
 import { IoError } from '../errors.ts';
 import type { BranchInfo, EventSource } from '../source.ts';
-import { readBasket, type BasketData } from './basket.ts';
+import { dataOffsets, readBasket, type BasketData } from './basket.ts';
 import type { TreeMeta } from './cache.ts';
 import { firstBasket, readColumn, type BasketCache, type ReadStats } from './column.ts';
 import type { RootFileHandle } from './handle.ts';
@@ -159,7 +159,10 @@ export class RootTree implements EventSource {
     const layout = this.#meta.layouts.get(branch);
     if (!layout) throw new IoError('E_IO_BRANCH_NOT_FOUND', `Expected a branch named ${branch}, got none`, { path: this.path, branch });
     const out: BasketData[] = [];
-    for (let k = 0; k < layout.baskets.length; k++) out.push(await readBasket(this.#handle, layout, layout.baskets[k]!, k));
+    for (let k = 0; k < layout.baskets.length; k++) {
+      const basket = await readBasket(this.#handle, layout, layout.baskets[k]!, k);
+      out.push({ ...basket, offsets: dataOffsets(basket), offsetBase: 0 });
+    }
     return out;
   }
 

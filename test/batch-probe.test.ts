@@ -1,0 +1,91 @@
+/**
+ * The probing batch sizer the cluster backend uses: until the first batch reports, one batch at a
+ * time; then straight to the measured size, on every lane at once.
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { adaptiveBatchSizer, type BatchSizer } from '../src/actors/batch-sizer.ts';
+import { runBatch, type BatchJob, type BatchOutcome } from '../src/actors/batch.ts';
+import type { Executor } from '../src/actors/executor.ts';
+import { BaseBackend } from '../src/backends/backend.ts';
+import { resolveProcessor } from '../src/backends/resolve-processor.ts';
+import { fromFunction } from '../src/protocol/computable.ts';
+
+describe('adaptiveBatchSizer({ probeAlone })', () => {
+  it('probes with one batch, then goes straight to the measured size (4× at a time without it)', () => {
+    const probe = adaptiveBatchSizer({ targetMs: 250, probeAlone: true });
+    expect([probe.next(), probe.probing?.()]).toEqual([1, true]);
+    probe.observe(0, 5); // a batch that completed nothing measured nothing
+    expect(probe.probing?.()).toBe(true);
+    probe.observe(1, 2);
+    expect([probe.next(), probe.probing?.()]).toEqual([125, false]);
+    probe.observe(125, 500); // later: grows 4× at most, shrinks at once
+    expect(probe.next()).toBe(62);
+    const plain = adaptiveBatchSizer({ targetMs: 250 });
+    expect(plain.probing?.()).toBe(false);
+    plain.observe(1, 2);
+    expect(plain.next()).toBe(4);
+  });
+});
+
+/** A backend of `slots` lanes whose executor records how many batches were in flight as each started. */
+class RecordingBackend extends BaseBackend {
+  readonly name = 'recording';
+  readonly starts: Array<{ size: number; inFlight: number }> = [];
+  #inFlight = 0;
+  constructor(readonly probe: boolean) {
+    super();
+  }
+  protected override adaptiveSizer(targetMs: number): BatchSizer {
+    return adaptiveBatchSizer({ targetMs, probeAlone: this.probe });
+  }
+  protected executor(): Executor {
+    return {
+      name: 'recording',
+      slots: 4,
+      collectStats: false,
+      runBatch: async (job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> => {
+        this.starts.push({ size: job.items.length, inFlight: ++this.#inFlight });
+        try {
+          await yieldToEventLoop();
+          return await runBatch(job, { signal, resolve: resolveProcessor, collectStats: false });
+        } finally {
+          this.#inFlight--;
+        }
+      },
+    };
+  }
+  protected async release(): Promise<void> {}
+}
+
+describe('a backend whose sizer probes alone', () => {
+  const work = () => fromFunction((x: number) => x, Array.from({ length: 200 }, (_, i) => i));
+
+  it('sends the first batch alone, then full batches on every lane; the result is exact', async () => {
+    await using backend = new RecordingBackend(true);
+    expect(await backend.compute(work(), { targetBatchMs: 1e6 }).result()).toBe(19_900);
+    expect(backend.starts[0]).toEqual({ size: 1, inFlight: 1 });
+    // No second batch of 1 element: the next ones take what the probe measured (here, everything left).
+    expect(backend.starts.slice(1).every((s) => s.size > 1)).toBe(true);
+    expect(backend.starts.length).toBeLessThanOrEqual(5);
+  });
+
+  it('without probing, every lane starts with a batch of 1 element', async () => {
+    await using backend = new RecordingBackend(false);
+    expect(await backend.compute(work(), { targetBatchMs: 1e6 }).result()).toBe(19_900);
+    expect(backend.starts.slice(0, 4).map((s) => s.size)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('a probe whose element fails and is retried does not stall the run', async () => {
+    await using backend = new RecordingBackend(true);
+    let failed = false;
+    const flaky = fromFunction((x: number) => {
+      if (x === 0 && !failed) {
+        failed = true;
+        throw Object.assign(new Error('transient'), { code: 'ECONNRESET' });
+      }
+      return x;
+    }, Array.from({ length: 50 }, (_, i) => i));
+    expect(await backend.compute(flaky, { errorPolicy: { maxRetries: 3, backoff: { initialMs: 1, maxMs: 1, jitter: 0 } } }).result()).toBe(1225);
+  });
+});
