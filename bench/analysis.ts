@@ -63,6 +63,8 @@ interface ChildResult {
   readonly prepareBatches: number;
   /** Worker busy time over wall time: how many workers were computing at once, on average. */
   readonly prepareOverlap: number;
+  /** CPU ms of preparation, split as {@link ChildResult.processCpu}. */
+  readonly prepareCpu: { driver: number; workers: number; other: number };
   readonly processOverlap: number[];
   readonly processMs: number[];
   /** CPU ms of each processing run: the driver thread, the worker threads, all other threads. */
@@ -104,9 +106,11 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
     busyMs += outcome.busyMs ?? 0;
     threadsSeen.add(outcome.worker?.id ?? 'main');
   };
+  const prepareBefore = threadCpuMs();
   t = performance.now();
   const prepared = await preprocess(backend, group, { stepSize: spec.step, compute: { inspect } });
   const prepareMs = performance.now() - t;
+  const prepareCpu = splitCpu(prepareBefore, threadCpuMs(), workerTids);
   const prepareBatches = batches;
   const prepareThreads = threadsSeen.size;
   const prepareOverlap = busyMs / prepareMs;
@@ -127,7 +131,7 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
     cutflows = JSON.stringify(flows);
     events = flows.reduce((n, [, c]) => n + c.events, 0);
   }
-  return { events, startMs, prepareMs, prepareThreads, prepareBatches, prepareOverlap, processOverlap, processMs, processCpu, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows };
+  return { events, startMs, prepareMs, prepareThreads, prepareBatches, prepareOverlap, prepareCpu, processOverlap, processMs, processCpu, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows };
 }
 
 async function main(): Promise<void> {
@@ -194,7 +198,8 @@ async function main(): Promise<void> {
         console.log(
           `  ${fileset.name.padEnd(5)} ${workers} worker(s): ${fmt(r.events)} events; start ${fmt(r.startMs)} ms; ` +
             `prepare ${fmt(r.prepareMs)} ms (${r.prepareBatches} batches on ${r.prepareThreads} thread(s), ${fmt(r.prepareOverlap, 2)} busy at once` +
-            `${basePrepare !== undefined && workers !== 1 ? `; ×${fmt(basePrepare / r.prepareMs, 2)} over 1 worker` : ''}); ` +
+            `${basePrepare !== undefined && workers !== 1 ? `; ×${fmt(basePrepare / r.prepareMs, 2)} over 1 worker` : ''}; ` +
+            `CPU ${fmt(r.prepareCpu.driver)} driver + ${fmt(r.prepareCpu.workers)} workers + ${fmt(r.prepareCpu.other)} other ms); ` +
             `process ${fmt(p)} ms = ${fmt(rate / 1e6, 2)} M events/s (${fmt(median(r.processOverlap), 2)} busy at once)` +
             `${base !== undefined && workers !== 1 ? ` (×${fmt(rate / base, 2)} over 1 worker)` : ''}; ` +
             `prepare+process ${fmt(((r.events / (p + r.prepareMs)) * 1000) / 1e6, 2)} M events/s; ` +

@@ -27,6 +27,12 @@ export interface EventSource extends AsyncDisposable {
   readonly clusters: readonly number[];
   /** A stable identity of the file (ROOT file UUID; a content hash for Parquet). */
   readonly uuid: string;
+  /**
+   * The readable branch `name`, or undefined: what `branches` holds for it, found without
+   * describing every other branch (a ROOT tree reads only that branch's record). Optional; a
+   * caller falls back to `branches`.
+   */
+  describe?(name: string): BranchInfo | undefined;
   /** Reads `columns` over entries `[start, stop)`. */
   read(columns: readonly string[], start: number, stop: number, signal?: AbortSignal): Promise<ColumnSet>;
   close(): Promise<void>;

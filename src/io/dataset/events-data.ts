@@ -91,22 +91,30 @@ export class EventsData implements DataElement<LoadedEvents> {
     const d = this.descriptor;
     const source = await this.#open(d.path, d.treename, signal === undefined ? {} : { signal });
     let columns: ColumnSet;
-    let available: string[];
-    let kinds: Map<string, ColumnKind>;
     try {
       if (d.uuid !== undefined && source.uuid !== d.uuid) throw new FileChangedError(d.path, d.uuid, source.uuid);
       if ((d.fileEntries !== undefined && source.entries !== d.fileEntries) || d.stop > source.entries) {
         throw new EntriesChangedError(d.path, d.treename, d.fileEntries ?? d.stop, source.entries);
       }
-      available = source.branches.map((b) => b.name);
-      kinds = new Map(source.branches.map((b) => [b.name, b.kind]));
-      const wanted = this.#columnsToRead(available);
+      const wanted = this.#columnsToRead(source);
       columns = await source.read(wanted, d.start, d.stop, signal);
     } finally {
       await source.close();
     }
+    // Every column's name and kind only when the processor asks (`events.names`, a column not
+    // read): describing all of a ROOT tree's branches costs more than reading a few columns of a
+    // small file. A closed source still describes its branches (from metadata in memory).
+    let kinds: Map<string, ColumnKind> | undefined;
+    const kindOf = (name: string): ColumnKind | undefined => {
+      if (source.describe) return source.describe(name)?.kind;
+      kinds ??= new Map(source.branches.map((b) => [b.name, b.kind]));
+      return kinds.get(name);
+    };
     const key = this.#memoryKey();
-    const events = new Events({ length: d.stop - d.start, columns, names: available, kinds, load: this.#memory.missLoader(key) });
+    const events = new Events({
+      length: d.stop - d.start, columns, names: () => source.branches.map((b) => b.name), kinds: kindOf,
+      load: this.#memory.missLoader(key),
+    });
     this.#memory.watch(key, events.accessed);
     const input: LoadedEvents = {
       events,
@@ -125,18 +133,23 @@ export class EventsData implements DataElement<LoadedEvents> {
     return this.descriptor.memory ?? `${this.descriptor.dataset}:${this.descriptor.path}`;
   }
 
-  #columnsToRead(available: readonly string[]): string[] {
+  #columnsToRead(source: EventSource): string[] {
     const d = this.descriptor;
     const key = this.#memoryKey();
     const learnt = this.#memory.columns(key);
     if (d.columns === undefined && learnt === undefined) {
       this.#memory.begin(key);
-      return [...available];
+      return source.branches.map((b) => b.name);
     }
-    const has = new Set(available);
+    let has: Set<string> | undefined;
+    const readable = (c: string): boolean => {
+      if (source.describe) return source.describe(c) !== undefined;
+      has ??= new Set(source.branches.map((b) => b.name));
+      return has.has(c);
+    };
     const wanted = new Set<string>();
     for (const c of d.columns ?? []) wanted.add(c);
-    for (const c of learnt ?? []) if (has.has(c)) wanted.add(c);
+    for (const c of learnt ?? []) if (!wanted.has(c) && readable(c)) wanted.add(c);
     return [...wanted];
   }
 }

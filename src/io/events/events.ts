@@ -28,10 +28,17 @@ export interface EventsInit {
   readonly columns?: ColumnSet;
   /** Reads a column on first access (synchronously, e.g. from a preloaded cache). */
   readonly load?: ColumnLoader;
-  /** Every column name that exists, for `has()`, `names` and "did you mean" errors. */
-  readonly names?: readonly string[];
-  /** The stored type of each column (`bool` is a Uint8Array in memory), for writers that keep it. */
-  readonly kinds?: ReadonlyMap<string, ColumnKind>;
+  /**
+   * Every column name that exists, for `has()`, `names` and "did you mean" errors; or a function
+   * giving them, called once on first need (a ROOT tree then describes its branches only if the
+   * processor asks).
+   */
+  readonly names?: readonly string[] | (() => readonly string[]);
+  /**
+   * The stored type of each column (`bool` is a Uint8Array in memory), for writers that keep it:
+   * a map, or a function of one name.
+   */
+  readonly kinds?: ReadonlyMap<string, ColumnKind> | ((name: string) => ColumnKind | undefined);
 }
 
 /**
@@ -54,8 +61,10 @@ export class Events {
   readonly length: number;
   #columns = new Map<string, Column>();
   #load: ColumnLoader | undefined;
-  #names: readonly string[] | undefined;
-  #kinds: ReadonlyMap<string, ColumnKind> | undefined;
+  #givenNames: readonly string[] | (() => readonly string[]) | undefined;
+  #nameList: readonly string[] | undefined;
+  #nameSet: ReadonlySet<string> | undefined;
+  #kinds: ReadonlyMap<string, ColumnKind> | ((name: string) => ColumnKind | undefined) | undefined;
   #accessed = new Set<string>();
   #collections = new Map<string, CollectionBase>();
   #records = new Map<string, RecordBase>();
@@ -67,13 +76,14 @@ export class Events {
     this.length = init.length;
     for (const [name, column] of Object.entries(init.columns ?? {})) this.#columns.set(name, column);
     this.#load = init.load;
-    this.#names = init.names;
+    this.#givenNames = init.names;
     this.#kinds = init.kinds;
   }
 
   /** The stored type of column `name` as the file declares it, when the events came from a file. */
   kindOf(name: string): ColumnKind | undefined {
-    return this.#kinds?.get(name);
+    const kinds = this.#kinds;
+    return typeof kinds === 'function' ? kinds(name) : kinds?.get(name);
   }
 
   /**
@@ -95,21 +105,37 @@ export class Events {
     return this.#accessed;
   }
 
+  /** The names given (a function's are asked for once), or undefined. */
+  #names(): readonly string[] | undefined {
+    const given = this.#givenNames;
+    if (typeof given !== 'function') return given;
+    this.#nameList ??= given();
+    return this.#nameList;
+  }
+
+  /** Whether `name` is among the names given; undefined when none were. */
+  #hasName(name: string): boolean | undefined {
+    const names = this.#names();
+    if (names === undefined) return undefined;
+    this.#nameSet ??= new Set(names);
+    return this.#nameSet.has(name);
+  }
+
   /** Every column name known: the `names` given, else the columns at hand. */
   get names(): readonly string[] {
-    return this.#names ?? [...this.#columns.keys()];
+    return this.#names() ?? [...this.#columns.keys()];
   }
 
   /** Whether the column exists (does not load it). */
   has(name: string): boolean {
     if (this.#columns.has(name)) return true;
-    return this.#names?.includes(name) ?? false;
+    return this.#hasName(name) ?? false;
   }
 
   /** The column `name`; a missing one throws `IoError` `E_IO_BRANCH_NOT_FOUND` listing close names. */
   column(name: string): Column {
     let column = this.#columns.get(name);
-    if (column === undefined && this.#load !== undefined && (this.#names === undefined || this.#names.includes(name))) {
+    if (column === undefined && this.#load !== undefined && (this.#hasName(name) ?? true)) {
       column = this.#load(name);
       if (column !== undefined) this.#columns.set(name, column);
     }

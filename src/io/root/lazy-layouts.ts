@@ -41,6 +41,11 @@ export class LazyLayouts implements ReadonlyMap<string, BranchLayout> {
     for (const stub of record.stubs) if (!this.#stubs.has(stub.fName)) this.#stubs.set(stub.fName, stub);
   }
 
+  /** @internal How many top-level branch records were read so far (tests and benchmarks). */
+  get described(): number {
+    return this.#resolved.size;
+  }
+
   /** Whether the file's streamer info is at hand. */
   get hasStreamers(): boolean {
     return this.#context.streamers !== undefined;

@@ -68,6 +68,15 @@ export class RootTree implements EventSource {
   }
 
   /**
+   * The readable branch `name` (as in {@link branches}), reading only its own record: a chunk
+   * that knows its columns never describes the tree's other 1,500 branches.
+   */
+  describe(name: string): BranchInfo | undefined {
+    const info = this.#meta.layouts.get(name)?.info;
+    return info?.name === name ? info : undefined; // an alias (`evt.fD64`) is not a name of `branches`
+  }
+
+  /**
    * Reads `columns` over entries `[start, stop)`. Unknown names throw `E_IO_BRANCH_NOT_FOUND`
    * listing close names; non-numeric branches throw `E_IO_UNSUPPORTED`.
    *
