@@ -62,6 +62,15 @@ describe('threads backend: worker faults cost an attempt, not the run', () => {
     expect(partial.result).toBe(sumWithout13);
   });
 
+  it('starts an element\'s elementTimeoutMs clock after its processor module is loaded in the fresh thread', async () => {
+    // Every element takes microseconds; loading the module takes 600 ms in each new thread, three times the limit.
+    backend = threads({ workers: 2, elementTimeoutMs: 200 });
+    const { quickAfterSlowLoad } = await import('./fixtures/threads/slow-module.ts');
+    const partial = await backend.run(fromFunction(quickAfterSlowLoad, inputs), { ...batched, errorPolicy: { maxRetries: 0 } });
+    expect(partial.failed).toEqual([]);
+    expect(partial.result).toBe(inputs.reduce((a, x) => a + x, 0));
+  });
+
   it('cancels the task once a crashing element has spent its retries, keeping the rest', async () => {
     backend = threads({ workers: 2 });
     const task = backend.compute(fromFunction(exitOn13, inputs), batched);

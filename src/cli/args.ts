@@ -55,6 +55,8 @@ export interface BackendArgs {
   elementTimeoutMs?: number;
   /** Heap limit of each worker thread in MiB (`--max-memory`). */
   maxMemoryMb?: number;
+  /** The cluster driver's lease on its task in Redis (`--lease`, given in seconds). */
+  leaseMs?: number;
 }
 
 /** The flags of {@link backendOptions}, as commander parses them. */
@@ -64,6 +66,7 @@ export interface BackendFlags {
   redis?: string;
   elementTimeout?: number;
   maxMemory?: number;
+  lease?: number;
 }
 
 /** The backend arguments among a command's parsed flags (options left out when not given). */
@@ -74,6 +77,7 @@ export function backendArgs(flags: BackendFlags): BackendArgs {
     ...(flags.redis === undefined ? {} : { redis: flags.redis }),
     ...(flags.elementTimeout === undefined ? {} : { elementTimeoutMs: flags.elementTimeout }),
     ...(flags.maxMemory === undefined ? {} : { maxMemoryMb: flags.maxMemory }),
+    ...(flags.lease === undefined ? {} : { leaseMs: flags.lease }),
   };
 }
 
@@ -85,6 +89,7 @@ export function backendOptions(): Option[] {
     new Option('--redis <url>', 'Redis of the cluster (with --backend cluster); password also from REDIS_PASSWORD'),
     new Option('--element-timeout <seconds>', 'stop a chunk that runs longer; it fails with E_ELEMENT_TIMEOUT and its worker is replaced (with --backend threads)').argParser(secondsToMs),
     new Option('--max-memory <MiB>', 'heap limit of each worker thread; a chunk that needs more fails with E_WORKER_OOM (with --backend threads)').argParser(integerFrom(8)),
+    new Option('--lease <seconds>', "the driver's lease on its task in Redis (with --backend cluster): a run resumed after a crash waits up to this long for the dead one's to run out [default: 10]").argParser(secondsToMs),
   ];
 }
 

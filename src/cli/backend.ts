@@ -31,8 +31,10 @@ export async function createBackend(args: BackendArgs): Promise<Backend> {
     const { cluster } = await import('../backends/cluster/backend.ts');
     return cluster({
       redis: redisConnectionFromCli(args.redis),
+      ...(args.leaseMs === undefined ? {} : { leaseMs: args.leaseMs }),
     });
   }
+  if (args.leaseMs !== undefined) throw new CliUsageError(`Expected --lease only with --backend cluster, got it with --backend ${args.backend}`);
   if (args.redis !== undefined) throw new CliUsageError(`Expected --redis only with --backend cluster, got it with --backend ${args.backend}`);
   const { threads } = await import('../backends/threads.ts');
   return threads({

@@ -451,6 +451,7 @@ export function resumeCommand(request: RunRequest, out: string): string {
   if (request.backend.workers !== undefined) words.push('--workers', String(request.backend.workers));
   if (request.backend.elementTimeoutMs !== undefined) words.push('--element-timeout', String(request.backend.elementTimeoutMs / 1000));
   if (request.backend.maxMemoryMb !== undefined) words.push('--max-memory', String(request.backend.maxMemoryMb));
+  if (request.backend.leaseMs !== undefined) words.push('--lease', String(request.backend.leaseMs / 1000));
   for (const code of request.continueOn) words.push('--continue-on', code);
   if (request.retries !== undefined) words.push('--retries', String(request.retries));
   if (request.splitDepth !== undefined) words.push('--split-depth', String(request.splitDepth));

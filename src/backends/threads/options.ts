@@ -29,7 +29,9 @@ export interface ThreadsOptions extends BackendOptions {
   youngGenerationMb?: number;
   /**
    * Longest time one element may run, in ms. Past it, the worker is stopped and the element fails
-   * with code `E_ELEMENT_TIMEOUT` (and is split when it can be). @defaultValue no limit
+   * with code `E_ELEMENT_TIMEOUT` (and is split when it can be). The clock starts when the worker
+   * begins the element, after it has loaded the batch's processor modules (a fresh thread compiles
+   * them first). @defaultValue no limit
    */
   elementTimeoutMs?: number;
 }

@@ -47,13 +47,25 @@ export async function runWireBatch(batch: WireBatch): Promise<{ outcome: WireOut
   const descriptors = 'descriptors' in data ? data.descriptors : undefined;
   const outputs: unknown[] | undefined = batch.map === true ? new Array<unknown>(n).fill(null) : undefined;
 
+  // The batch's processor modules are loaded (compiled, in a fresh thread) before the first
+  // element's clock starts: elementTimeoutMs limits elements, not the thread's first imports. A
+  // module that fails to load fails the elements that use it.
+  const loadErrors: unknown[] = [];
+  for (const [p, ref] of batch.processors.entries()) {
+    try {
+      fns[p] = await processorFn(ref);
+    } catch (error) {
+      loadErrors[p] = error;
+    }
+  }
   for (let i = 0; i < n; i++) {
     if (Atomics.load(progress, CANCEL) !== 0) break;
     Atomics.store(progress, CURRENT, i + 1);
     const started = ms === null ? 0 : performance.now();
     try {
       const p = processorIndex === null ? 0 : processorIndex[i]!;
-      const fn = fns[p] ?? (fns[p] = await processorFn(batch.processors[p]!));
+      const fn = fns[p];
+      if (fn === undefined) throw loadErrors[p];
       let input: unknown;
       if (values !== undefined) input = values[i];
       else {
