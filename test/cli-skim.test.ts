@@ -1,7 +1,7 @@
 /**
  * `cortado skim` and `cortado run --out-dir`, spawned as a user runs them.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -150,4 +150,56 @@ describeWithData('cortado skim and run --out-dir', () => {
       expect(Date.parse(file.writtenAt)).toBeLessThanOrEqual(Date.parse(saved.finishedAt));
     }
   });
+
+  it('run --resume result.json carries writtenTo over: the datasets written before stay listed beside those written now', async () => {
+    // Dimuon's file is not there yet: the first run writes DY to --out-dir and ends incomplete.
+    const late = join(dir, 'late');
+    const lateFileset = join(dir, 'late-fileset.json');
+    writeFileSync(lateFileset, JSON.stringify({ DY: { files: { [nano('nano_dy.root')]: 'Events' } }, Dimuon: { files: { [join(late, 'nano_dimuon.parquet')]: 'Events' } } }));
+    const perDataset = join(dir, 'per-dataset-resume');
+    const out = join(dir, 'resume-result.json');
+    const first = await runCli(['run', 'examples/dimuon.ts', '--fileset', lateFileset, '--step-size', '15', '--out', out, '--out-dir', perDataset, '--progress', 'none']);
+    expect(first.code).toBe(2);
+    expect(readJson(out).writtenTo).toEqual({ DY: join(perDataset, 'DY.json') });
+    mkdirSync(late);
+    copyFileSync(nano('nano_dimuon.parquet'), join(late, 'nano_dimuon.parquet'));
+    const resumed = await runCli(['run', '--resume', out, '--out-dir', perDataset, '--progress', 'none']);
+    expect(resumed.stderr).not.toMatch(/error/i);
+    expect(resumed.code).toBe(0);
+    const saved = readJson(out);
+    expect(saved.status).toBe('complete');
+    expect(saved.writtenTo).toEqual({ DY: join(perDataset, 'DY.json'), Dimuon: join(perDataset, 'Dimuon.json') });
+    expect(deserializeResult(saved.result)).toEqual({});
+    expect(readdirSync(perDataset).sort()).toEqual(['DY.json', 'Dimuon.json']);
+  }, 120_000);
+
+  it('run --out-dir killed after a dataset was written and resumed from its journal: the dataset stays in its file, listed in writtenTo', async () => {
+    const perDataset = join(dir, 'per-dataset-killed');
+    const out = join(dir, 'killed-result.json');
+    const ordinary = join(dir, 'killed-ordinary.json');
+    const plain = await runCli(['run', 'examples/dimuon.ts', '--fileset', fileset, '--step-size', '5', '--out', ordinary, '--progress', 'none']);
+    expect(plain.code).toBe(0);
+    const child = startCli(['run', 'test/fixtures/cli/slow-dimuon.ts', '--export', 'slowDimuon', '--fileset', fileset, '--step-size', '5', '--out', out, '--out-dir', perDataset, '--progress', 'none'], { env: { CORTADO_TEST_DELAY_MS: '150' } });
+    const deadline = Date.now() + 60_000;
+    while (!(existsSync(perDataset) && readdirSync(perDataset).filter((n) => n.endsWith('.json')).length >= 1)) {
+      if (Date.now() > deadline) throw new Error('no dataset was written within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.child.kill('SIGKILL');
+    await child.done;
+    const [firstWritten] = readdirSync(perDataset).filter((n) => n.endsWith('.json'));
+    const name = firstWritten!.replace(/\.json$/, '');
+    const resumed = await runCli(['run', '--resume', out, '--out-dir', perDataset, '--progress', 'none'], { env: { CORTADO_TEST_DELAY_MS: '0' } });
+    expect(resumed.stderr).not.toMatch(/error/i);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/Resuming from the journal/);
+    const saved = readJson(out);
+    expect(saved.writtenTo).toEqual({ DY: join(perDataset, 'DY.json'), Dimuon: join(perDataset, 'Dimuon.json') });
+    const whole = deserializeResult(readJson(ordinary).result) as Record<string, unknown>;
+    for (const dataset of ['DY', 'Dimuon']) {
+      const file = JSON.parse(readFileSync(join(perDataset, `${dataset}.json`), 'utf8'));
+      expect(JSON.stringify(deserializeResult(file.result))).toEqual(JSON.stringify(whole[dataset]));
+    }
+    expect(name === 'DY' || name === 'Dimuon').toBe(true);
+  }, 120_000);
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decompressRoot, lz4DecodeNative, lz4Decoder, xxhash64 } from '../src/io/decompress/index.ts';
@@ -5,6 +8,9 @@ import { inflateZlib } from '../src/io/decompress/zlib.ts';
 import { entryItemOffsets } from '../src/io/root/column.ts';
 import { copyBigEndian } from '../src/io/root/decode.ts';
 import { readRleHybrid } from '../src/io/parquet/rle.ts';
+import { openParquet } from '../src/io/parquet/index.ts';
+import { ColumnarParquetWriter } from '../src/io/demo/columnar-writer.ts';
+import { parquetPageCompressors } from '../src/io/decompress/index.ts';
 import { compressRoot } from './fixtures/rntuple/compress.ts';
 
 // The read path's fast paths, each against a slow reference: a native byte swap for long runs
@@ -143,4 +149,40 @@ describe('readRleHybrid, one-bit levels', () => {
       expect(Array.from(all)).toEqual([...bits, 1, 1, 1, 1, 1]);
     }
   });
+});
+
+describe('Parquet single-page chunks', () => {
+  // A row group whose column chunk is one PLAIN V2 page, decompressed by cortado's own decoder,
+  // hands out the page's decompressed bytes as its values: no chunk-sized array (sized for every
+  // level, empty lists included) filled by a copy.
+  for (const codec of ['ZSTD', 'GZIP', 'LZ4_RAW'] as const) {
+    it(`returns a ${codec} list column's values over the page's own bytes, equal to what was written`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cortado-single-page-'));
+      try {
+        const path = join(dir, 'p.parquet');
+        const rows = 20_000;
+        const offsets = new Int32Array(rows + 1);
+        for (let i = 0; i < rows; i++) offsets[i + 1] = offsets[i]! + (i % 3 === 0 ? 0 : 2); // a third empty
+        const values = Float32Array.from({ length: offsets[rows]! }, (_, k) => k * 0.5);
+        const flat = Int32Array.from({ length: rows }, (_, i) => i * 7);
+        const writer = new ColumnarParquetWriter(path, [{ name: 'x', type: 'FLOAT', jagged: true }, { name: 'n', type: 'INT32', jagged: false }],
+          { codec, compress: parquetPageCompressors[codec] });
+        writer.writeGroup(rows, [{ name: 'x', type: 'FLOAT', values, offsets }, { name: 'n', type: 'INT32', values: flat }]);
+        writer.finish();
+        await using source = await openParquet(path);
+        const got = await source.read(['x', 'n'], 0, rows);
+        const x = got.x as { offsets: Int32Array; values: Float32Array };
+        expect(Array.from(x.offsets)).toEqual(Array.from(offsets));
+        expect(Array.from(x.values)).toEqual(Array.from(values));
+        expect(Array.from(got.n as Int32Array)).toEqual(Array.from(flat));
+        // 33,333 levels (6,667 of them empty lists) would take a 133,332-byte array; the page holds
+        // the 26,666 values' 106,664 bytes (and a spare byte where the decoder asked for one).
+        const levels = rows + values.length - offsets.filter((o, i) => i > 0 && o !== offsets[i - 1]).length;
+        expect(x.values.buffer.byteLength).toBeLessThan(levels * 4);
+        expect(x.values.buffer.byteLength).toBeLessThanOrEqual(values.byteLength + 1);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

@@ -69,10 +69,26 @@ describe('finalize with releaseGroups', () => {
       return JSON.parse(stdout.trim().split('\n').pop()!) as { collected: boolean; status: string; released: string[] | null; keys: string[] };
     };
     const released = await run('release');
-    expect(released).toEqual({ collected: true, status: 'complete', released: ['A', 'B'], keys: [] });
+    expect(released).toMatchObject({ collected: true, status: 'complete', released: ['A', 'B'], keys: [] });
     // The control: the same run without releaseGroups keeps A's result (result() needs it).
     const kept = await run('keep');
-    expect(kept).toEqual({ collected: false, status: 'complete', released: null, keys: ['A', 'B'] });
+    expect(kept).toMatchObject({ collected: false, status: 'complete', released: null, keys: ['A', 'B'] });
+  }, 90_000);
+
+  it('with a journal on too: the journal drops its copy of a released dataset, so its memory is freed while the run goes on', async () => {
+    const run = async (mode: string) => {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', join(REPO, 'test/fixtures/release-groups-gc.ts'), mode], { cwd: REPO, timeout: 60_000 });
+      return JSON.parse(stdout.trim().split('\n').pop()!) as { collected: boolean; status: string; released: string[] | null; keys: string[]; heldMb: number; datasetMb: number };
+    };
+    // A's result holds about datasetMb of strings; heldMb is what the heap holds beyond the start
+    // while B still runs. The journal's copy shares A's strings, so only dropping it frees them.
+    const released = await run('journal-release');
+    expect(released).toMatchObject({ collected: true, status: 'complete', released: ['A', 'B'], keys: [] });
+    expect(released.heldMb).toBeLessThan(released.datasetMb / 2);
+    // The control: without releaseGroups the task (and the journal) keep A.
+    const kept = await run('journal-keep');
+    expect(kept).toMatchObject({ collected: false, status: 'complete', released: null, keys: ['A', 'B'] });
+    expect(kept.heldMb).toBeGreaterThan(kept.datasetMb * 0.8);
   }, 90_000);
 
   it('writes the values of an ordinary run, leaves released datasets out of the result and lists them', async () => {
@@ -122,15 +138,42 @@ describe('finalize with releaseGroups', () => {
     expect(partial.released).toEqual(['ZJets']);
     expect(Object.keys(partial.result as object)).toEqual(['Data']);
     expect(readDataset(first, 'ZJets')).toEqual(ordinary.ZJets);
-    // The journal kept its own copy of the released dataset: the resumed run restores it, hands
-    // it out again (the file is rewritten with the same values) and computes only the rest.
+    // The journal dropped its copy of the released dataset when it was released and recorded
+    // that it was: the resumed run restores ZJets as released (its file is its record), does not
+    // hand it out again, and computes and writes only the rest.
     const second = tempDir();
     const again = finalize(second);
     const resumed = backend.compute(twoDatasets(), { onGroupComplete: again.onGroupComplete, releaseGroups: again.releaseGroups, checkpoint });
     expect(resumed.restored?.entries).toBeGreaterThanOrEqual(20);
     await resumed.result();
-    expect([...(resumed.partial().released ?? [])].sort()).toEqual(['Data', 'ZJets']);
-    for (const name of ['ZJets', 'Data']) expect(readDataset(second, name)).toEqual(ordinary[name]);
+    expect(resumed.partial().released).toEqual(['ZJets', 'Data']);
+    expect([...again.written.keys()]).toEqual(['Data']);
+    expect(readDataset(first, 'ZJets')).toEqual(ordinary.ZJets);
+    expect(readDataset(second, 'Data')).toEqual(ordinary.Data);
+  });
+
+  it('a checkpoint opened after a release restores the dataset as released, whether from the journal or its snapshot', async () => {
+    const backend = inline();
+    for (const compact of [false, true]) {
+      const checkpoint = join(tempDir(), 'run.ckpt');
+      const controller = new AbortController();
+      const perDataset = finalize(tempDir());
+      const stopped = backend.compute(
+        twoDatasets((i) => {
+          if (i === 25) controller.abort(new Error('killed'));
+        }),
+        // compactRecords 1: every record goes straight into a new snapshot.
+        { onGroupComplete: perDataset.onGroupComplete, releaseGroups: perDataset.releaseGroups, checkpoint: { path: checkpoint, ...(compact ? { compactRecords: 1 } : {}) }, signal: controller.signal, batchSize: 1 },
+      );
+      await stopped.wait();
+      expect(stopped.partial().released).toEqual(['ZJets']);
+      // Resumed without releaseGroups: ZJets is still reported released, and not in the result.
+      const resumed = backend.compute(twoDatasets(), { checkpoint });
+      const result = await resumed.result();
+      expect(resumed.partial().released).toEqual(['ZJets']);
+      expect(Object.keys(result)).toEqual(['Data']);
+      expect(result.Data).toEqual((await backend.compute(twoDatasets()).result()).Data);
+    }
   });
 
   it('is refused by map(): a map merges nothing', () => {

@@ -64,7 +64,7 @@ export class Task<R> {
   #final: PartialResult<R> | undefined;
   #unlisten: (() => void) | undefined;
   readonly #checkpoint: Checkpoint | undefined;
-  readonly #restored: CheckpointState | undefined;
+  readonly #restored: (CheckpointState & { readonly results: Map<string | undefined, unknown> }) | undefined;
 
   /**
    * What the checkpoint restored when the task started: entries and ranges that an earlier run
@@ -77,8 +77,11 @@ export class Task<R> {
     const { signal, inspect, clock, onGroupComplete, releaseGroups, checkpoint, ...input } = settings;
     this.#releaseGroups = releaseGroups;
     this.#checkpoint = checkpoint;
-    const restored = checkpoint?.restored;
+    // Our own map of the restored results: a released group's entry is deleted, so nothing keeps it.
+    const restored = checkpoint?.restored === undefined ? undefined : { ...checkpoint.restored, results: new Map(checkpoint.restored.results) };
     this.#restored = restored;
+    // Groups an earlier run released are complete and live elsewhere: not handed out again.
+    this.#released.push(...(restored?.released ?? []));
     let toCompute: Computable<R> = computable;
     if (restored !== undefined) {
       const done = new RangeSet(restored.completed);
@@ -259,7 +262,7 @@ export class Task<R> {
       failed: run.failures.slice(),
       processed: run.completed.length,
       remaining: () => restrict(computable, missing),
-      ...(this.#releaseGroups === undefined || this.#releaseGroups === false ? {} : { released: this.#released.slice() }),
+      ...((this.#releaseGroups === undefined || this.#releaseGroups === false) && this.#released.length === 0 ? {} : { released: this.#released.slice() }),
       ...(error === undefined ? {} : { error }),
     };
     return partial;
@@ -272,7 +275,7 @@ export class Task<R> {
    */
   #handOutGroups(): void {
     if (this.#final !== undefined) return;
-    this.#groupsLeft ??= [...(this.#computable.groups ?? [])];
+    this.#groupsLeft ??= (this.#computable.groups ?? []).filter((g) => !this.#released.includes(g.name));
     if (this.#groupsLeft.length === 0) return;
     const { run, reducers } = this.actor.getSnapshot().context;
     const complete = new Set(this.#groupsLeft.filter(({ range }) => run.completed.covers(range)).map((g) => g.name));
@@ -292,7 +295,14 @@ export class Task<R> {
       if (release === true || (typeof release === 'function' && release(name))) {
         // Only the reducer still holds the value; once it lets go, the group's result can be collected.
         if (reducer?.getSnapshot().status === 'active') reducer.send({ type: 'RELEASE' });
+        this.#restored?.results.delete(name);
         this.#released.push(name);
+        try {
+          // The checkpoint drops its own copy too (a record says the group was released).
+          this.#checkpoint?.release?.(name);
+        } catch {
+          // Not recorded: the checkpoint keeps its copy, and a resumed run hands the group out again.
+        }
       }
     }
   }

@@ -21,10 +21,12 @@ export function concatComputables<R>(parts: ReadonlyArray<Computable<R>>): Compu
     size += part.size;
   }
   const grouped = parts.some((p) => p.grouped === true);
+  const groups = shiftedGroups(parts, offsets);
   return {
     key: `concat(${parts.map((p) => p.key).join(' + ')})`,
     size,
     ...(grouped ? { grouped } : {}),
+    ...(groups.length === 0 ? {} : { groups }),
     *steps(sizeFor?: ChunkSizeFor): StepGenerator<R> {
       for (const [k, part] of parts.entries()) {
         const gen = part.steps(sizeFor);
@@ -52,6 +54,31 @@ export function concatComputables<R>(parts: ReadonlyArray<Computable<R>>): Compu
       );
     },
   };
+}
+
+/**
+ * The parts' groups (datasets) at their place in the whole, so each is handed out when complete
+ * (`onGroupComplete`, `--out-dir`). A dataset found in several parts is one group when its ranges
+ * touch; otherwise it has no single range and is left out (its result still merges as usual).
+ */
+function shiftedGroups<R>(parts: ReadonlyArray<Computable<R>>, offsets: readonly number[]): Array<{ name: string; range: Range }> {
+  const byName = new Map<string, Range[]>();
+  for (const [k, part] of parts.entries()) {
+    for (const { name, range } of part.groups ?? []) {
+      if (range[1] <= range[0]) continue;
+      const list = byName.get(name) ?? [];
+      list.push([range[0] + offsets[k]!, range[1] + offsets[k]!]);
+      byName.set(name, list);
+    }
+  }
+  const groups: Array<{ name: string; range: Range }> = [];
+  for (const [name, ranges] of byName) {
+    ranges.sort((a, b) => a[0] - b[0]);
+    let whole: Range | undefined = ranges[0]!;
+    for (const r of ranges.slice(1)) whole = whole !== undefined && r[0] === whole[1] ? [whole[0], r[1]] : undefined;
+    if (whole !== undefined) groups.push({ name, range: whole });
+  }
+  return groups;
 }
 
 // Restricted parts keep their sizes, so offsets stay the same; never collapse to one part here.

@@ -258,7 +258,8 @@ async function executeLocked(request: RunRequest, out: string, output: Output,
   ];
   // Datasets that are in their own --out-dir file only (this run's and those of the run it continues).
   const writtenTo: Record<string, string> = { ...saved?.writtenTo };
-  for (const dataset of partial.released ?? []) writtenTo[dataset] = perDataset?.written.get(dataset) ?? '';
+  // A dataset the journal restored as released was written by the run it continues, to the same --out-dir.
+  for (const dataset of partial.released ?? []) writtenTo[dataset] = perDataset?.written.get(dataset) ?? perDataset?.pathOf(dataset) ?? writtenTo[dataset] ?? '';
   const status = task.status === 'cancelled' ? 'cancelled' : failed.length > 0 || completed.length < computable.size ? 'incomplete' : 'complete';
   const run: RunFile = {
     type: 'cortado.Run',

@@ -134,7 +134,7 @@ export class JournalCheckpoint implements Checkpoint {
         );
       }
       this.#header = { key: computable.key, size: computable.size, meta: options.meta ?? snapshot?.meta ?? null };
-      this.#folded = { completed: new RangeSet(), results: new Map() };
+      this.#folded = { completed: new RangeSet(), results: new Map(), released: new Set(snapshot?.released ?? []) };
       this.#options.meta = options.meta;
       // Results are folded from their serialized form (snapshot, then journal records) and decoded once.
       const folds = new Map<string | undefined, ResultFold>();
@@ -147,7 +147,7 @@ export class JournalCheckpoint implements Checkpoint {
       this.#generation = snapshot?.generation ?? 0;
       const journalPath = join(this.path, JOURNAL);
       const kept = this.#replay(journalPath, snapshot !== undefined, folds);
-      for (const [group, fold] of folds) this.#folded.results.set(group, fold.result());
+      for (const [group, fold] of folds) if (group === undefined || !this.#folded.released.has(group)) this.#folded.results.set(group, fold.result());
       if (kept) {
         this.#fd = openJournal(journalPath);
         this.#offset = fileLength(this.#fd);
@@ -171,7 +171,11 @@ export class JournalCheckpoint implements Checkpoint {
     this.restored =
       this.#folded.completed.count === 0
         ? undefined
-        : { completed: this.#folded.completed.toArray(), results: new Map([...this.#folded.results].map(([g, v]) => [g, cloneResult(v)])) };
+        : {
+            completed: this.#folded.completed.toArray(),
+            results: new Map([...this.#folded.results].map(([g, v]) => [g, cloneResult(v)])),
+            ...(this.#folded.released.size === 0 ? {} : { released: [...this.#folded.released] }),
+          };
     this.stats.openMs = performance.now() - t0;
   }
 
@@ -223,6 +227,13 @@ export class JournalCheckpoint implements Checkpoint {
       if (problem !== undefined) throw invalid(`is damaged in record ${i}: ${problem}`);
       const resultProblem = foldPairs(folds, record.r, record.cells);
       if (resultProblem !== undefined) throw invalid(`is damaged in record ${i}: ${resultProblem}`);
+      if (record.x !== undefined) {
+        if (!Array.isArray(record.x) || !record.x.every((g) => typeof g === 'string')) throw invalid(`is damaged in record ${i}: expected a list of released group names`);
+        for (const group of record.x as string[]) {
+          this.#folded.released.add(group);
+          folds.delete(group);
+        }
+      }
     }
     this.stats.restoredRecords = payloads.length - 1;
     this.stats.ignoredBytes = bytes.length - goodLength;
@@ -261,6 +272,17 @@ export class JournalCheckpoint implements Checkpoint {
   #record(completed: readonly Range[], results: ReadonlyMap<string | undefined, unknown>): void {
     if (this.#closed) throw new CheckpointError('E_CHECKPOINT_WRITE', this.path, `The checkpoint ${this.path} is closed`);
     const frame = encodeRecordFrame(completed, results);
+    this.#append(frame);
+    for (const range of completed) this.#folded.completed.add(range);
+    // The caller's values are merged in place by its reducers later: fold copies.
+    for (const [group, value] of results) this.#folded.results.set(group, merge((this.#folded.results.get(group) ?? EMPTY) as Empty, cloneResult(value) as Empty));
+    this.#dirty = true;
+    if (this.#sinceSnapshot.records >= this.#options.compactRecords || this.#sinceSnapshot.bytes >= this.#options.compactBytes) this.compact();
+    else this.#scheduleSync();
+  }
+
+  /** Appends a framed record to the journal (not synced yet). */
+  #append(frame: Buffer): void {
     try {
       let written = 0;
       while (written < frame.length) written += writeSync(this.#fd, frame, written, frame.length - written, this.#offset + written);
@@ -272,12 +294,20 @@ export class JournalCheckpoint implements Checkpoint {
     this.stats.bytes += frame.length;
     this.#sinceSnapshot.records++;
     this.#sinceSnapshot.bytes += frame.length;
-    for (const range of completed) this.#folded.completed.add(range);
-    // The caller's values are merged in place by its reducers later: fold copies.
-    for (const [group, value] of results) this.#folded.results.set(group, merge((this.#folded.results.get(group) ?? EMPTY) as Empty, cloneResult(value) as Empty));
+  }
+
+  /**
+   * Drops the folded copy of `group`, which the task let go of (its result is kept elsewhere):
+   * a record says so, so a resumed run restores the group as released instead of its result.
+   */
+  release(group: string): void {
+    if (this.#closed || this.#folded.released.has(group)) return;
+    const frame = encodeRecordFrame([], new Map(), [group]);
+    this.#append(frame);
+    this.#folded.results.delete(group);
+    this.#folded.released.add(group);
     this.#dirty = true;
-    if (this.#sinceSnapshot.records >= this.#options.compactRecords || this.#sinceSnapshot.bytes >= this.#options.compactBytes) this.compact();
-    else this.#scheduleSync();
+    this.#scheduleSync();
   }
 
   /** Writes the folded state as a new snapshot and starts an empty journal. */

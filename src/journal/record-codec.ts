@@ -23,6 +23,8 @@ const LITTLE_ENDIAN = endianness() === 'LE';
 export interface DecodedRecord {
   readonly c: unknown;
   readonly r: unknown;
+  /** Groups let go of (`releaseGroups`) by this record, if any. */
+  readonly x?: unknown;
   /** The binary cells of the record's histograms (`HIST_CELLS` nodes point into it). */
   readonly cells: Float64Array | undefined;
 }
@@ -40,7 +42,7 @@ export interface DecodedRecord {
  * writeSync(fd, frame);
  * ```
  */
-export function encodeRecordFrame(completed: readonly Range[], results: ReadonlyMap<string | undefined, unknown>): Buffer {
+export function encodeRecordFrame(completed: readonly Range[], results: ReadonlyMap<string | undefined, unknown>, released?: readonly string[]): Buffer {
   const blocks: Float64Array[] = [];
   let floats = 0;
   const hist = LITTLE_ENDIAN
@@ -74,7 +76,7 @@ export function encodeRecordFrame(completed: readonly Range[], results: Readonly
     : undefined;
   const r: Array<[string | null, unknown]> = [];
   for (const [group, value] of results) r.push([group ?? null, serializeResult(value, { hist })]);
-  const json = JSON.stringify({ c: completed, r });
+  const json = JSON.stringify(released === undefined || released.length === 0 ? { c: completed, r } : { c: completed, r, x: released });
   if (blocks.length === 0) return frame(Buffer.from(json, 'utf8'));
   const jsonBytes = Buffer.byteLength(json, 'utf8');
   const cellsAt = align8(BINARY_HEADER + jsonBytes);
@@ -104,21 +106,21 @@ let scratch = new Float64Array(1024);
  */
 export function decodeRecord(payload: Buffer): DecodedRecord {
   if (payload.length === 0 || payload[0] !== BINARY) {
-    const record = JSON.parse(payload.toString('utf8')) as { c?: unknown; r?: unknown };
-    return { c: record?.c, r: record?.r, cells: undefined };
+    const record = JSON.parse(payload.toString('utf8')) as { c?: unknown; r?: unknown; x?: unknown };
+    return { c: record?.c, r: record?.r, x: record?.x, cells: undefined };
   }
   if (payload.length < BINARY_HEADER) throw new Error('a binary record shorter than its header');
   const jsonBytes = payload.readUInt32LE(4);
   const cellsAt = align8(BINARY_HEADER + jsonBytes);
   if (cellsAt > payload.length || (payload.length - cellsAt) % 8 !== 0) throw new Error(`a binary record of ${payload.length} bytes with ${jsonBytes} bytes of JSON`);
-  const record = JSON.parse(payload.toString('utf8', BINARY_HEADER, BINARY_HEADER + jsonBytes)) as { c?: unknown; r?: unknown };
+  const record = JSON.parse(payload.toString('utf8', BINARY_HEADER, BINARY_HEADER + jsonBytes)) as { c?: unknown; r?: unknown; x?: unknown };
   // Copied into an aligned array: records lie at any offset of the journal.
   const count = (payload.length - cellsAt) / 8;
   if (scratch.length < count) scratch = new Float64Array(Math.max(count, scratch.length * 2));
   const cells = scratch.subarray(0, count);
   if (LITTLE_ENDIAN) new Uint8Array(cells.buffer, 0, count * 8).set(payload.subarray(cellsAt));
   else for (let i = 0; i < cells.length; i++) cells[i] = payload.readDoubleLE(cellsAt + i * 8);
-  return { c: record?.c, r: record?.r, cells };
+  return { c: record?.c, r: record?.r, x: record?.x, cells };
 }
 
 function frame(payload: Buffer): Buffer {

@@ -18,6 +18,8 @@ export interface SnapshotFile {
   readonly completed: Array<[number, number]>;
   /** `[group, result]` pairs; `null` is the ungrouped result. */
   readonly results: Array<[string | null, SerializedResult]>;
+  /** Groups let go of (`releaseGroups`): complete, their result kept elsewhere. */
+  readonly released?: string[];
   readonly savedAt: string;
 }
 
@@ -25,6 +27,8 @@ export interface SnapshotFile {
 export interface FoldedState {
   readonly completed: RangeSet;
   readonly results: Map<string | undefined, unknown>;
+  /** Groups let go of: no result held for them. */
+  readonly released: Set<string>;
 }
 
 /** Writes `state` as the snapshot of generation `generation`, atomically. */
@@ -38,6 +42,7 @@ export function writeSnapshot(path: string, header: { key: string; size: number;
     meta: header.meta,
     completed: state.completed.toArray(),
     results: [...state.results].map(([group, value]) => [group ?? null, serializeResult(value)]),
+    ...(state.released.size === 0 ? {} : { released: [...state.released] }),
     savedAt: new Date().toISOString(),
   };
   writeFileAtomic(path, JSON.stringify(file), 'the checkpoint snapshot', { sync });
@@ -65,6 +70,7 @@ export function readSnapshot(path: string): SnapshotFile | undefined {
   if (typeof json.key !== 'string' || !Number.isInteger(json.size) || !Number.isInteger(json.generation) || !Array.isArray(json.completed) || !Array.isArray(json.results)) {
     throw invalid('expected key, size, generation, completed and results');
   }
+  if (json.released !== undefined && !(Array.isArray(json.released) && json.released.every((g) => typeof g === 'string'))) throw invalid('expected released to be a list of group names');
   return json as SnapshotFile;
 }
 

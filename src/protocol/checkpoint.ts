@@ -7,6 +7,11 @@ export interface CheckpointState {
   readonly completed: readonly Range[];
   /** The merged result of `completed`, per group (`undefined` = ungrouped). The task owns these values. */
   readonly results: ReadonlyMap<string | undefined, unknown>;
+  /**
+   * Groups an earlier run handed out and let go of (`releaseGroups`, after their result was kept
+   * elsewhere, e.g. a `finalize` file): complete, with no result here, not handed out again.
+   */
+  readonly released?: readonly string[];
 }
 
 /**
@@ -40,4 +45,10 @@ export interface Checkpoint {
   readonly restored: CheckpointState | undefined;
   record(completed: readonly Range[], results: ReadonlyMap<string | undefined, unknown>): void;
   close(status: TaskStatus): Promise<void>;
+  /**
+   * Called after the task let go of a handed-out group under `releaseGroups` (its result is kept
+   * elsewhere now): the checkpoint should drop its own copy, so the memory is freed with it on
+   * too, and list the group in `restored.released` from then on. Optional.
+   */
+  release?(group: string): void;
 }

@@ -83,6 +83,8 @@ export function restrict<R>(computable: Computable<R>, ranges: readonly Range[])
     key: `${computable.key}#restricted(${wanted.toArray().map((r) => formatRange(r)).join(',')})`,
     size: computable.size,
     ...(computable.grouped === undefined ? {} : { grouped: computable.grouped }),
+    // A group is handed out once its whole range is complete, as in the unrestricted computable.
+    ...(computable.groups === undefined ? {} : { groups: computable.groups }),
     *steps() {
       let covered = 0;
       for (const element of computable.steps()) {

@@ -23,6 +23,8 @@ export interface Finalizer {
    * result then (a dataset whose file failed stays in `result()`, nothing is lost).
    */
   readonly releaseGroups: (group: string) => boolean;
+  /** The file a dataset's result goes to (written or not). */
+  readonly pathOf: (group: string) => string;
   /** Dataset → file written, in completion order. */
   readonly written: ReadonlyMap<string, string>;
   /** Datasets whose file could not be written, and why (the run goes on). */
@@ -58,6 +60,7 @@ export function finalize(dir: string): Finalizer {
   return {
     written,
     errors,
+    pathOf: (group) => join(dir, fileName(group)),
     releaseGroups: (group) => written.has(group),
     onGroupComplete(group, result) {
       const path = join(dir, fileName(group));

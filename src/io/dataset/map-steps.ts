@@ -99,8 +99,8 @@ function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Ran
     size,
     grouped,
     // Each dataset's files are contiguous in the index space, so a dataset is one range; a
-    // restricted computable covers only parts of datasets, so it hands none out early.
-    ...(grouped && segments === undefined ? { groups: groupRanges(plans) } : {}),
+    // restricted computable hands out only the datasets it covers whole (a resumed run's late files).
+    ...(grouped ? { groups: segments === undefined ? groupRanges(plans) : wholeGroups(plans, segments) } : {}),
     // Files preparation dropped are reported by the whole computable (a restricted one, e.g.
     // `remaining()`, covers ranges only and does not report them again).
     ...(segments === undefined && setup.skipped.length > 0 ? { skipped: setup.skipped } : {}),
@@ -159,6 +159,18 @@ function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Ran
       return stepsComputable(setup, local, `${suffix}#restricted(${tag.length > 200 ? stableHash(wanted) : tag})`);
     },
   };
+}
+
+/** Whether file `i`'s segments cover all of its extent. */
+function wholeInside(plans: readonly FilePlan[], segments: ReadonlyArray<readonly Range[]>, i: number): boolean {
+  const covered = (segments[i] ?? []).reduce((n, [a, b]) => n + (b - a), 0);
+  return covered === plans[i]!.extent;
+}
+
+/** The datasets whose every file is whole inside `segments`, with their ranges. */
+function wholeGroups(plans: readonly FilePlan[], segments: ReadonlyArray<readonly Range[]>): Array<{ name: string; range: Range }> {
+  const partial = new Set(plans.filter((_, i) => !wholeInside(plans, segments, i)).map((p) => p.dataset.name));
+  return groupRanges(plans).filter((g) => !partial.has(g.name));
 }
 
 /** The range of the index space each dataset occupies. */
