@@ -1,7 +1,8 @@
 /**
  * Merging many large partial results through the threads backend. Each element returns two
- * float64 histograms of 30,000 bins (a `Hist` holds sum of weights and of squared weights:
- * 4 × 30,002 float64 = 0.96 MB per result), which cross threads through the Hist codec (buffers
+ * float64 histograms of 30,000 bins filled without weights (such a `Hist` keeps its sums of weights
+ * only, 'double' storage: 2 × 30,002 float64 = 0.48 MB per result; weighted fills would add as much
+ * again for the squared weights), which cross threads through the Hist codec (buffers
  * moved, not copied) and merge in the workers' batches and the main thread's reducers. Each
  * configuration runs in a fresh process, so peak RSS (main and worker threads together) is its own.
  * Peak RSS must not grow with the number of partials: the runtime keeps a bounded number of
@@ -30,8 +31,8 @@ import { arg, fmt, median } from './stats.ts';
 
 const BINS = 30_000;
 const FILLS = 1_000;
-/** Bytes of one partial result: two histograms, each with sumw and sumw2 over BINS + 2 flow bins. */
-const RESULT_BYTES = 2 * 2 * (BINS + 2) * 8;
+/** Bytes of one partial result: two unweighted histograms, each with sumw (no sumw2) over BINS + 2 flow bins. */
+const RESULT_BYTES = 2 * (BINS + 2) * 8;
 
 /** Element `seed` → two 30,000-bin histograms with 1,000 pseudo-random entries each. */
 export const twoHists = defineProcessor(import.meta.url, 'twoHists', (seed: number) => {
