@@ -63,6 +63,10 @@ function stress(): Computable<number> {
 async function compare(label: string, backend: Backend, computable: Computable<unknown>, runs: number, dir: string): Promise<void> {
   const without: number[] = [];
   const withJournal: number[] = [];
+  // CPU time of the process (user + system, all threads): on a loaded machine wall time mostly
+  // measures waiting for a core, CPU time what the work itself cost.
+  const cpuWithout: number[] = [];
+  const cpuWith: number[] = [];
   let records = 0;
   let bytes = 0;
   let syncs = 0;
@@ -74,12 +78,15 @@ async function compare(label: string, backend: Backend, computable: Computable<u
     for (const journal of [false, true]) {
       const path = join(dir, `ckpt-${serial++}`);
       let checkpoint: JournalCheckpoint | undefined;
+      const cpu0 = process.cpuUsage();
       const start = performance.now();
       if (journal) checkpoint = JournalCheckpoint.open({ path }, computable);
       await backend.run(computable, checkpoint === undefined ? {} : { checkpoint });
       const ms = performance.now() - start;
+      const cpu = process.cpuUsage(cpu0);
       // Run -1 warms up both.
       if (run >= 0) (journal ? withJournal : without).push(ms);
+      if (run >= 0) (journal ? cpuWith : cpuWithout).push((cpu.user + cpu.system) / 1000);
       if (checkpoint !== undefined && run >= 0) {
         records += checkpoint.stats.records;
         bytes += checkpoint.stats.bytes;
@@ -100,6 +107,9 @@ async function compare(label: string, backend: Backend, computable: Computable<u
       `(per run: ${fmt(records / runs)} records, ${fmt(bytes / runs / 1024)} KiB, ${fmt(syncs / runs)} fdatasyncs, ${fmt(compactions / runs)} compactions; ` +
       `${fmt(((b - a) * 1000) / Math.max(1, records / runs), 1)} µs per record)`,
   );
+  const ca = median(cpuWithout);
+  const cb = median(cpuWith);
+  console.log(`  CPU time (process)  ${fmt(ca, 1)} → ${fmt(cb, 1)} ms   overhead ${fmt(((cb - ca) / ca) * 100, 2)}%`);
   // Wall-time differences drown in noise on a busy machine; the journal's own time on the thread does not.
   console.log(
     `  time inside the journal (open + record + close): ${fmt(ownMs / runs, 1)} ms per run = ${fmt((ownMs / runs / a) * 100, 2)}% of the run without it ` +

@@ -19,7 +19,7 @@ const dimuon = 'examples/dimuon.ts';
 describe('cortado --help', () => {
   const cases: Array<[string[], RegExp[]]> = [
     [['--help'], [/Usage: cortado \[options\] \[command\]/, /run \[options\] \[processor\]/, /prepare/, /plot/, /demo/, /npx cortado demo/]],
-    [['run', '--help'], [/Usage: cortado run/, /--fileset <json>/, /--backend <name>/, /--workers <n>/, /--step-size <n>/, /--max-chunks <n>/, /--continue-on <code>/, /--retries <n>/, /--resume <result\.json>/, /--plots <dir>/, /Exit codes: 0 complete/]],
+    [['run', '--help'], [/Usage: cortado run/, /--fileset <json>/, /--backend <name>/, /--workers <n>/, /--redis <url>/, /--reduce-every <n>/, /--step-size <n>/, /--max-chunks <n>/, /--continue-on <code>/, /--retries <n>/, /--resume <result\.json>/, /--plots <dir>/, /Exit codes: 0 complete/]],
     [['prepare', '--help'], [/Usage: cortado prepare/, /--fileset <json>/, /--out <file>/, /--align-clusters/]],
     [['plot', '--help'], [/Usage: cortado plot \[options\] <result\.json>/, /--out <dir>/, /--format/]],
     [['demo', '--help'], [/Usage: cortado demo/, /--events <n>/, /--files <n>/, /--out <dir>/, /--backend <name>/]],
@@ -46,6 +46,8 @@ describe('bad arguments and inputs', () => {
     ['an export the module does not have', ['run', dimuon, '--export', 'nope', '--fileset', good], /Expected examples\/dimuon\.ts to export `nope`, got exports .*dimuon \(processor\)/],
     ['a resume file that is not a result', ['run', '--resume', good], /Expected .*good\.json to be a result file written by `cortado run`/],
     ['an unknown option', ['run', dimuon, '--fileset', good, '--fast'], /unknown option '--fast'/],
+    ['--reduce-every without --backend cluster', ['run', dimuon, '--fileset', good, '--backend', 'threads', '--reduce-every', '4'], /Expected --reduce-every only with --backend cluster, got it with --backend threads/],
+    ['--reduce-every that is not a whole number', ['run', dimuon, '--fileset', good, '--backend', 'cluster', '--redis', 'redis://127.0.0.1:1', '--reduce-every', '0'], /--reduce-every <n>' argument '0' is invalid\. Expected an integer from 1 up, got `0`/],
   ];
   for (const [what, args, message] of cases) {
     it.concurrent(`gives one line on stderr and exit code 1 for ${what}`, async () => {

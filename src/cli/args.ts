@@ -51,6 +51,8 @@ export interface BackendArgs {
   workers?: number;
   /** Redis URL of the cluster backend. */
   redis?: string;
+  /** Batches whose results a cluster worker merges before the driver reads them (`--reduce-every`). */
+  reduceEvery?: number;
   /** Per-chunk time limit of the threads backend (`--element-timeout`, given in seconds). */
   elementTimeoutMs?: number;
   /** Heap limit of each worker thread in MiB (`--max-memory`). */
@@ -64,6 +66,7 @@ export interface BackendFlags {
   backend: BackendName;
   workers?: number;
   redis?: string;
+  reduceEvery?: number;
   elementTimeout?: number;
   maxMemory?: number;
   lease?: number;
@@ -75,6 +78,7 @@ export function backendArgs(flags: BackendFlags): BackendArgs {
     backend: flags.backend,
     ...(flags.workers === undefined ? {} : { workers: flags.workers }),
     ...(flags.redis === undefined ? {} : { redis: flags.redis }),
+    ...(flags.reduceEvery === undefined ? {} : { reduceEvery: flags.reduceEvery }),
     ...(flags.elementTimeout === undefined ? {} : { elementTimeoutMs: flags.elementTimeout }),
     ...(flags.maxMemory === undefined ? {} : { maxMemoryMb: flags.maxMemory }),
     ...(flags.lease === undefined ? {} : { leaseMs: flags.lease }),
@@ -86,7 +90,8 @@ export function backendOptions(): Option[] {
   return [
     new Option('--backend <name>', 'where to run: the calling thread, worker threads, or `cortado worker`s through Redis').choices(BACKENDS).default('inline'),
     new Option('--workers <n>', 'worker threads (with --backend threads) [default: CPU cores - 1]').argParser(integerFrom(1)),
-    new Option('--redis <url>', 'Redis of the cluster (with --backend cluster); password also from REDIS_PASSWORD'),
+    new Option('--redis <url>', 'Redis of the cluster (with --backend cluster) [env: CORTADO_REDIS]; password also from REDIS_PASSWORD'),
+    new Option('--reduce-every <n>', 'with --backend cluster: merge every n batches\' results on a worker, so the driver reads one merge instead of each (large histograms) [default: 1, the driver reads each]').argParser(integerFrom(1)),
     new Option('--element-timeout <seconds>', 'stop a chunk that runs longer; it fails with E_ELEMENT_TIMEOUT and its worker is replaced (with --backend threads)').argParser(secondsToMs),
     new Option('--max-memory <MiB>', 'heap limit of each worker thread; a chunk that needs more fails with E_WORKER_OOM (with --backend threads)').argParser(integerFrom(8)),
     new Option('--lease <seconds>', "the driver's lease on its task in Redis (with --backend cluster): a run resumed after a crash waits up to this long for the dead one's to run out [default: 10]").argParser(secondsToMs),

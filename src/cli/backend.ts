@@ -20,22 +20,27 @@ export async function createBackend(args: BackendArgs): Promise<Backend> {
       if (given !== undefined) throw new CliUsageError(`Expected ${flag} only with --backend threads, got it with --backend ${args.backend}`);
     }
   }
+  if (args.backend !== 'cluster') {
+    for (const [given, flag] of [[args.redis, '--redis'], [args.reduceEvery, '--reduce-every'], [args.leaseMs, '--lease']] as const) {
+      if (given !== undefined) throw new CliUsageError(`Expected ${flag} only with --backend cluster, got it with --backend ${args.backend}`);
+    }
+  }
   if (args.backend === 'inline') {
     if (args.workers !== undefined) throw new CliUsageError('Expected --workers only with --backend threads, got it with --backend inline');
     // Two batches in flight: one loads its file while the other computes.
     return inline({ concurrency: 2 });
   }
   if (args.backend === 'cluster') {
-    if (args.redis === undefined) throw new CliUsageError('Expected --redis <url> (or CORTADO_REDIS) with --backend cluster, got neither');
+    const url = args.redis ?? (process.env.CORTADO_REDIS || undefined);
+    if (url === undefined) throw new CliUsageError('Expected --redis <url> (or CORTADO_REDIS) with --backend cluster, got neither');
     if (args.workers !== undefined) throw new CliUsageError('Expected --workers only with --backend threads; with --backend cluster, give it to each `cortado worker`');
     const { cluster } = await import('../backends/cluster/backend.ts');
     return cluster({
-      redis: redisConnectionFromCli(args.redis),
+      redis: redisConnectionFromCli(url),
+      ...(args.reduceEvery === undefined ? {} : { reduceEvery: args.reduceEvery }),
       ...(args.leaseMs === undefined ? {} : { leaseMs: args.leaseMs }),
     });
   }
-  if (args.leaseMs !== undefined) throw new CliUsageError(`Expected --lease only with --backend cluster, got it with --backend ${args.backend}`);
-  if (args.redis !== undefined) throw new CliUsageError(`Expected --redis only with --backend cluster, got it with --backend ${args.backend}`);
   const { threads } = await import('../backends/threads.ts');
   return threads({
     ...(args.workers === undefined ? {} : { workers: args.workers }),

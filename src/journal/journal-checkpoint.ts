@@ -23,7 +23,8 @@ export interface JournalCheckpointOptions {
   /**
    * Longest time a record waits for its `fdatasync`: records are written at once (a killed process
    * loses none) and synced together at most this often (an OS crash or power loss loses at most
-   * this much). @defaultValue 100
+   * this much). Each fdatasync forces a commit of the file system's journal, which stalls other
+   * writers on a busy disk, so they are kept few. @defaultValue 1000
    */
   syncIntervalMs?: number;
   /** Records after which the journal is compacted into the snapshot. @defaultValue 4096 */
@@ -113,7 +114,7 @@ export class JournalCheckpoint implements Checkpoint {
     this.path = options.path;
     this.#options = {
       path: options.path,
-      syncIntervalMs: options.syncIntervalMs ?? 100,
+      syncIntervalMs: options.syncIntervalMs ?? 1000,
       compactRecords: options.compactRecords ?? 4096,
       compactBytes: options.compactBytes ?? 16 * 1024 * 1024,
       removeOnComplete: options.removeOnComplete ?? true,

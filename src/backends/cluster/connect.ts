@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { Completions } from './completions.ts';
 import { connectionRefused, closeRedis, openRedis } from './connection.ts';
 import type { RedisConnection } from './redis-options.ts';
+import { verifyTls } from './tls-probe.ts';
 
 /** A driver's connections to Redis: commands, the queue, its events. */
 export interface Connections {
@@ -16,9 +17,13 @@ export interface Connections {
 
 /**
  * Opens the driver's connections. Loaded on a backend's first task only, so that importing
- * cortado does not load BullMQ and ioredis.
+ * cortado does not load BullMQ and ioredis. With TLS, the server certificate is checked first
+ * with one handshake of its own ({@link verifyTls}): one that does not verify rejects with
+ * `E_CLUSTER_TLS` before any ioredis connection exists, because ioredis listens for a socket's
+ * first `error` only, and the server's alert that can follow would be an unhandled `error` event.
  */
-export function connect(connection: RedisConnection, queueName: string, prefix: string): Connections {
+export async function connect(connection: RedisConnection, queueName: string, prefix: string): Promise<Connections> {
+  await verifyTls(connection);
   const redis = openRedis(connection);
   // BullMQ leaves connections it is given open on close(): these are closed below.
   const given = [openRedis(connection), openRedis(connection)];
