@@ -49,7 +49,7 @@ describeWithBrowser('dashboard in a browser', () => {
     writeFileSync(fileset, JSON.stringify(json));
     trace = join(dir, 'run.jsonl');
     tb = await launchBrowser();
-  });
+  }, 180_000);
 
   afterAll(async () => {
     for (const cli of started) cli.child.kill('SIGKILL');

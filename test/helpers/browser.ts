@@ -51,7 +51,11 @@ export async function launchBrowser(): Promise<TestBrowser> {
       '--disable-component-update',
       '--disable-sync',
     ],
-    timeout: 20_000,
+    // Chromium's start-up alone took over 20 s on the 2-core machine at load 20.
+    timeout: 90_000,
+  }).catch((error: unknown) => {
+    rmSync(profile, { recursive: true, force: true });
+    throw error;
   });
   return {
     context,
