@@ -54,6 +54,8 @@ export interface RunRequest {
   readonly skimDir?: string | undefined;
   /** Folder where each dataset's result is written (`<dataset>.json`) as soon as that dataset completes. */
   readonly outDir?: string | undefined;
+  /** Where the processor writes its outputs (`cortado skim --out`): sent with every chunk as `context.output`. */
+  readonly output?: string | undefined;
   /** Error codes or class names that skip a chunk or file at once. */
   readonly continueOn: readonly string[];
   /** Retries of a failing chunk before it is skipped (I/O errors) or cancels the run. @defaultValue 3 */
@@ -150,6 +152,7 @@ async function executeLocked(request: RunRequest, out: string, output: Output,
   const mapOptions: MapStepsOptionsInput = {
     ...(settings.stepSize === undefined ? {} : { stepSize: settings.stepSize }),
     ...(settings.maxChunks === undefined ? {} : { maxChunks: settings.maxChunks }),
+    ...(request.output === undefined ? {} : { output: request.output }),
   };
   const build = (parts: readonly DataGroupSpec[]) => concatComputables(parts.map((p) => mapSteps(p, processor.ref, mapOptions)));
   if (saved !== undefined) {

@@ -43,7 +43,8 @@ export function skimCommand(context: CommandContext): Command {
   command.addHelpText(
     'after',
     `
-The module's skim() may leave out \`out\`: this command sets it (CORTADO_SKIM_OUT) to --out.
+The module's skim() may leave out \`out\`: this command sends --out with every chunk (and sets
+CORTADO_SKIM_OUT), so workers on other machines (--backend cluster) write there too.
 Files are named by dataset, source file and entry range, written to a temporary name and renamed,
 so a resumed or repeated skim overwrites its files and never duplicates events.
 
@@ -63,7 +64,8 @@ Examples:
       throw new CliUsageError('Expected a module and --fileset <json> (or --resume <dir>)');
     }
     const dir = resolve(dirArg);
-    // Before the module loads and the workers start: skim() in either reads it.
+    // Before the module loads and the workers start: skim() in either reads it. Workers on other
+    // machines (`cortado worker`) get the folder with each chunk instead (context.output).
     process.env.CORTADO_SKIM_OUT = dir;
     const { executeSkim } = await import('../execute-skim.ts');
     const outcome = await executeSkim({
@@ -75,6 +77,7 @@ Examples:
         backend: backendArgs(flags),
         stepSize: flags.stepSize,
         out: join(dir, SKIM_RUN_FILE),
+        output: dir,
         continueOn: flags.continueOn ?? [],
         retries: flags.retries,
         resume: flags.resume === undefined ? undefined : join(dir, SKIM_RUN_FILE),

@@ -18,6 +18,11 @@ export interface EventsContext<M extends object = Metadata> {
   /** Entries `[start, stop)` of the file. */
   readonly range: { readonly start: number; readonly stop: number };
   readonly metadata: M;
+  /**
+   * Where the run writes its outputs (`mapSteps(…, { output })`, `cortado skim --out`): travels with
+   * every chunk, so a worker on another machine writes to the same place. Read by `skim()`.
+   */
+  readonly output?: string;
 }
 
 /** What a processor given to `mapSteps` receives. */

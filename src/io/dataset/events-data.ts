@@ -25,6 +25,8 @@ export type EventsChunk = {
   readonly fileEntries?: number;
   /** Key under which the columns a processor reads are learnt (the computable's key). */
   readonly memory?: string;
+  /** Where the run writes its outputs (`context.output`). */
+  readonly output?: string;
 };
 
 /** The serializable description of a chunk of events: what a worker needs to load it again. */
@@ -123,6 +125,7 @@ export class EventsData implements DataElement<LoadedEvents> {
         file: d.uuid === undefined ? { path: d.path, treename: d.treename } : { path: d.path, treename: d.treename, uuid: d.uuid },
         range: { start: d.start, stop: d.stop },
         metadata: d.metadata,
+        ...(d.output === undefined ? {} : { output: d.output }),
       },
     };
     Object.defineProperty(input, RELOAD, { value: (s?: AbortSignal) => this.load(s), enumerable: false });

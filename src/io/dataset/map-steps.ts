@@ -55,10 +55,12 @@ export function mapSteps(
   const datasets = grouped ? data.datasets : [data];
   const plans = planFiles(datasets, options);
   const size = plans.reduce((n, p) => n + p.extent, 0);
+  // Where outputs go does not change what is computed: a moved skim folder resumes the same run.
+  const { output: _output, ...keyed } = options;
   const key = `mapSteps(${processorName(processor)})#${stableHash({
     processor: processorIdentity(processor),
     files: datasets.map((d) => ({ name: d.name, files: d.files })),
-    options: { ...options, columns: options.columns ?? null },
+    options: { ...keyed, columns: options.columns ?? null },
     grouped,
   })}`;
   const columns = options.columns ?? (isProcessorRef(processor) ? processor.options.columns : undefined);
@@ -120,6 +122,7 @@ function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Ran
           dataset: plan.dataset.name,
           metadata: plan.dataset.metadata as Metadata,
           memory: key,
+          ...(options.output === undefined ? {} : { output: options.output }),
           ...(plan.file.uuid === undefined ? {} : { uuid: plan.file.uuid }),
           ...(plan.file.entries === undefined ? {} : { fileEntries: plan.file.entries }),
           ...(columns === undefined ? {} : { columns }),

@@ -31,6 +31,12 @@ export interface MapStepsOptions {
   traversal: 'depth' | 'breadth';
   /** Snap step ends to cluster (row-group) boundaries when files know their clusters. @defaultValue false */
   alignClusters: boolean;
+  /**
+   * Where the run writes its outputs (a skim's folder): carried with every chunk as
+   * `context.output`, so workers on other machines write to the same place. Not part of the
+   * computable's key (moving the folder does not change the computation). @defaultValue none
+   */
+  output: string | undefined;
 }
 
 /** `mapSteps` options as a user writes them. */
@@ -42,6 +48,7 @@ const schema = z.strictObject({
   columns: z.array(z.string()).readonly().optional(),
   traversal: z.enum(['depth', 'breadth']).default('depth'),
   alignClusters: z.boolean().default(false),
+  output: z.string().min(1, 'expected a folder path').optional(),
 });
 
 /**
@@ -56,5 +63,5 @@ export function resolveMapStepsOptions(input: MapStepsOptionsInput = {}): MapSte
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw new InvalidOptionsError(`Invalid mapSteps options: ${formatIssues('options', parsed.error, input)}`);
   const o = parsed.data;
-  return { stepSize: o.stepSize, maxChunks: o.maxChunks, columns: o.columns, traversal: o.traversal, alignClusters: o.alignClusters };
+  return { stepSize: o.stepSize, maxChunks: o.maxChunks, columns: o.columns, traversal: o.traversal, alignClusters: o.alignClusters, output: o.output };
 }

@@ -22,7 +22,9 @@ export type SkimCompression = 'zstd' | 'snappy' | 'gzip' | 'lz4' | 'none';
 export interface SkimOptions {
   /**
    * Folder the skim files go to, one subfolder per dataset. Checked (created, probed) when `skim()`
-   * is called. @defaultValue the `CORTADO_SKIM_OUT` environment variable (`cortado skim --out` sets it)
+   * is called. @defaultValue the run's output, which travels with every chunk (`mapSteps(…, { output })`;
+   * `cortado skim --out` sets it), so workers on other machines write there too; else the
+   * `CORTADO_SKIM_OUT` environment variable
    */
   out?: string;
   /** File format. Only Parquet is written; ROOT output is not supported yet. @defaultValue 'parquet' */
@@ -86,16 +88,29 @@ export function skim<M extends object = Metadata>(selector: SkimSelector<M>, opt
   if (codec !== 'SNAPPY' && codec !== 'UNCOMPRESSED' && compress === undefined) {
     throw new SkimError('E_SKIM_FORMAT', `Compression '${compression}' is not available in this process (its compressor did not load); use 'zstd', 'gzip' or 'snappy'`);
   }
-  const given = parsed.data.out ?? process.env.CORTADO_SKIM_OUT;
-  if (given === undefined || given === '') {
-    throw new SkimError('E_SKIM_OUT', 'Expected the skim output folder in `out` (or in CORTADO_SKIM_OUT, as `cortado skim --out <dir>` sets it), got neither');
-  }
-  const out = resolve(given);
-  checkSkimOutput(out);
+  // `out` given (or in the environment): checked now, before anything is computed. Otherwise the
+  // folder comes with each chunk (context.output) and is checked once, on its first chunk here.
+  const given = parsed.data.out ?? (process.env.CORTADO_SKIM_OUT || undefined);
+  const fixed = given === undefined ? undefined : resolve(given);
+  if (fixed !== undefined) checkSkimOutput(fixed);
+  const checked = new Set<string>(fixed === undefined ? [] : [fixed]);
+  const outFor = (context: EventsInput<M>['context']): string => {
+    const from = parsed.data.out ?? context.output ?? fixed;
+    if (from === undefined) {
+      throw new SkimError('E_SKIM_OUT', 'Expected the skim output folder in `out`, in the run\'s output (`mapSteps(…, { output })`, as `cortado skim --out <dir>` sets it) or in CORTADO_SKIM_OUT, got none');
+    }
+    const out = resolve(from);
+    if (!checked.has(out)) {
+      checkSkimOutput(out);
+      checked.add(out);
+    }
+    return out;
+  };
   const matchers = patterns?.map(patternMatcher);
 
   return async (input) => {
     const { events, context } = input;
+    const out = outFor(context);
     const selection = await selector(input);
     const scanned = { [context.dataset]: context.range.stop - context.range.start };
     const metadata = { [context.dataset]: context.metadata as Metadata };
