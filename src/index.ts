@@ -154,7 +154,7 @@ export type { PrepareOptionsInput, PreprocessOptions } from './io/prepare/index.
 export { generateDemoParquet, generateDemoFileset } from './io/demo/generate.ts';
 
 // Results.
-export { Hist } from './results/hist.ts';
+export { Hist, type HistStorageKind } from './results/hist.ts';
 export { regular } from './results/regular.ts';
 export { variable } from './results/variable.ts';
 export { integer } from './results/integer.ts';

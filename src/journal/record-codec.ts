@@ -47,7 +47,9 @@ export function encodeRecordFrame(completed: readonly Range[], results: Readonly
   let floats = 0;
   const hist = LITTLE_ENDIAN
     ? (h: Hist): JsonValue => {
-        const { sumw, sumw2 } = h.storage();
+        // cells(), not storage(): an unweighted Hist keeps no sumw2 (it equals sumw) and must not gain one here.
+        const { sumw, sumw2: own } = h.cells();
+        const sumw2 = own ?? sumw;
         const n = sumw.length;
         let nonzero = 0;
         for (let i = 0; i < n; i++) if (!isPositiveZero(sumw[i] as number) || !isPositiveZero(sumw2[i] as number)) nonzero++;

@@ -113,8 +113,11 @@ export function prepareFill(axes: readonly Axis[], data: FillData, options: Fill
   return { entries, inputs, weight };
 }
 
-/** Bins a prepared fill into storage laid out for the axes' current extents. */
-export function runFill(fill: PreparedFill, axes: readonly Axis[], sumw: Float64Array, sumw2: Float64Array): void {
+/**
+ * Bins a prepared fill into storage laid out for the axes' current extents. Without `sumw2`
+ * (unweighted storage) the fill must be unweighted (no weight, or 1): only `sumw` is counted.
+ */
+export function runFill(fill: PreparedFill, axes: readonly Axis[], sumw: Float64Array, sumw2: Float64Array | undefined): void {
   const strides = stridesOf(axes.map((a) => a.extent));
   let offset = 0;
   const varying: number[] = [];
@@ -137,7 +140,10 @@ export function runFill(fill: PreparedFill, axes: readonly Axis[], sumw: Float64
         addIndices(input.indices, from, count, out, stride, k > 0);
       }
     }
-    if (weight === undefined) accumulateUnit(out, count, offset, sumw, sumw2);
+    if (sumw2 === undefined) {
+      if (weight !== undefined && weight !== 1) throw new Error('a weighted fill needs sumw2');
+      accumulateCounts(out, count, offset, sumw);
+    } else if (weight === undefined) accumulateUnit(out, count, offset, sumw, sumw2);
     else if (typeof weight === 'number') accumulateScalar(out, count, offset, sumw, sumw2, weight);
     else accumulateWeights(out, count, offset, sumw, sumw2, weight, from);
   }
@@ -147,6 +153,13 @@ function addIndices(indices: Int32Array, from: number, count: number, out: Int32
   for (let i = 0; i < count; i++) {
     const idx = (indices[from + i] as number) * stride;
     out[i] = add ? (out[i] as number) + idx : idx;
+  }
+}
+
+function accumulateCounts(out: Int32Array, count: number, offset: number, sumw: Float64Array): void {
+  for (let i = 0; i < count; i++) {
+    const j = (out[i] as number) + offset;
+    sumw[j] = (sumw[j] as number) + 1;
   }
 }
 

@@ -21,9 +21,16 @@ export interface FlowOptions {
   flow?: boolean;
 }
 
+/** How a {@link Hist} stores its cells: see {@link Hist.storageKind}. */
+export type HistStorageKind = 'double' | 'weight';
+
 /**
  * A multi-dimensional histogram with weighted storage (sum of weights and sum of squared weights
- * per bin), built from axes. It is `Addable`: `merge()` adds two histograms with equal axes, and
+ * per bin), built from axes. A histogram filled only without weights keeps no array of squared
+ * weights (they equal the sums of weights: `'double'` storage, as scikit-hep's `hist.storage.Double`);
+ * the first weighted fill, or adding a weighted histogram, makes it `'weight'` storage (a copy of
+ * the sums, then the squared weights added). Every read-out is the same either way: only the
+ * bytes it keeps, moves between threads and merges differ. It is `Addable`: `merge()` adds two histograms with equal axes, and
  * growing category axes merge by the union of their categories.
  *
  * Storage always keeps flow bins: values below a numeric axis go to underflow, values at or above
@@ -45,7 +52,8 @@ export interface FlowOptions {
 export class Hist implements Addable<Hist> {
   #axes: Axis[];
   #sumw: Float64Array;
-  #sumw2: Float64Array;
+  /** `undefined` while every fill was unweighted: the squared weights then equal `#sumw`. */
+  #sumw2: Float64Array | undefined;
 
   /** A histogram over `axes` (copied: growing one histogram's axis never touches another's). */
   constructor(...axes: Axis[]) {
@@ -67,14 +75,21 @@ export class Hist implements Addable<Hist> {
     }
     // fromStorage supplies the arrays: allocating (and zeroing) them here would be wasted.
     this.#sumw = adopting ? NO_STORAGE : new Float64Array(cells);
-    this.#sumw2 = adopting ? NO_STORAGE : new Float64Array(cells);
+    this.#sumw2 = undefined;
   }
 
   /**
    * Builds a histogram from axes and storage arrays (flow bins included, row-major), taking
-   * ownership of the arrays. Used by JSON, codecs and projections.
+   * ownership of the arrays. Used by JSON, codecs and projections. Without `sumw2` the histogram
+   * is unweighted (`'double'` storage: the squared weights equal `sumw`).
+   *
+   * @example
+   * ```ts
+   * const h = Hist.fromStorage([regular(2, 0, 2, { name: 'x' })], new Float64Array([0, 3, 1, 0]));
+   * h.variances(); // Float64Array [3, 1]
+   * ```
    */
-  static fromStorage(axes: readonly Axis[], sumw: Float64Array, sumw2: Float64Array): Hist {
+  static fromStorage(axes: readonly Axis[], sumw: Float64Array, sumw2?: Float64Array): Hist {
     adopting = true;
     let h: Hist;
     try {
@@ -83,10 +98,10 @@ export class Hist implements Addable<Hist> {
       adopting = false;
     }
     const cells = sizeOf(h.#extents());
-    if (sumw.length !== cells || sumw2.length !== cells) {
+    if (sumw.length !== cells || (sumw2 !== undefined && sumw2.length !== cells)) {
       throw new HistError(
         'E_HIST_FORMAT',
-        `Expected storage of ${cells} cells for axes ${h.#names()}, got sumw ${sumw.length} and sumw2 ${sumw2.length}`,
+        `Expected storage of ${cells} cells for axes ${h.#names()}, got sumw ${sumw.length} and ${sumw2 === undefined ? 'no sumw2' : `sumw2 ${sumw2.length}`}`,
       );
     }
     h.#sumw = sumw;
@@ -105,13 +120,26 @@ export class Hist implements Addable<Hist> {
    * ```
    */
   clone(): Hist {
-    return Hist.fromStorage(this.#axes, this.#sumw.slice(), this.#sumw2.slice());
+    return Hist.fromStorage(this.#axes, this.#sumw.slice(), this.#sumw2?.slice());
   }
 
-  /** Rebuilds a histogram from {@link Hist.toJSON} output (validated: `E_HIST_FORMAT` otherwise). */
+  /**
+   * Rebuilds a histogram from {@link Hist.toJSON} output (validated: `E_HIST_FORMAT` otherwise).
+   * When every cell's `sumw2` equals its `sumw` bit for bit (an unweighted histogram's JSON), the
+   * result keeps `'double'` storage: no read-out can tell the difference.
+   */
   static fromJSON(json: unknown): Hist {
     const { axes, sumw, sumw2 } = parseHistJSON(json);
-    return Hist.fromStorage(axes, sumw, sumw2);
+    return Hist.fromStorage(axes, sumw, sameBits(sumw, sumw2) ? undefined : sumw2);
+  }
+
+  /**
+   * `'double'` while every fill was unweighted (no squared weights are kept: they equal the sums of
+   * weights), `'weight'` once a weighted fill, or the addition of a weighted histogram, needed them.
+   * A fill with `weight: 1` counts as unweighted.
+   */
+  get storageKind(): HistStorageKind {
+    return this.#sumw2 === undefined ? 'double' : 'weight';
   }
 
   /** The axes, in storage order. */
@@ -147,6 +175,8 @@ export class Hist implements Addable<Hist> {
     // A growing category axis may have gained bins while its strings were indexed.
     const after = this.#extents();
     if (after.some((e, d) => e !== before[d])) this.#regrow(before, after);
+    const w = prepared.weight;
+    if (w !== undefined && w !== 1 && this.#sumw2 === undefined) this.#sumw2 = this.#sumw.slice();
     runFill(prepared, this.#axes, this.#sumw, this.#sumw2);
     return this;
   }
@@ -184,19 +214,25 @@ export class Hist implements Addable<Hist> {
     const after = this.#extents();
     if (after.some((e, d) => e !== before[d])) this.#regrow(before, after);
     const identity = maps.every((m, d) => m === null || (before[d] === other.#extents()[d] && m.every((j, i) => j === i)));
+    // Adding a weighted histogram needs this one's squared weights: until now they were its sums.
+    if (this.#sumw2 === undefined && other.#sumw2 !== undefined) this.#sumw2 = this.#sumw.slice();
     const sw = this.#sumw;
     const sw2 = this.#sumw2;
     const ow = other.#sumw;
-    const ow2 = other.#sumw2;
+    const ow2 = other.#sumw2 ?? ow;
     if (identity && sw.length === ow.length) {
-      for (let i = 0; i < sw.length; i++) {
-        sw[i] = (sw[i] as number) + (ow[i] as number);
-        sw2[i] = (sw2[i] as number) + (ow2[i] as number);
+      if (sw2 === undefined) {
+        for (let i = 0; i < sw.length; i++) sw[i] = (sw[i] as number) + (ow[i] as number);
+      } else {
+        for (let i = 0; i < sw.length; i++) {
+          sw[i] = (sw[i] as number) + (ow[i] as number);
+          sw2[i] = (sw2[i] as number) + (ow2[i] as number);
+        }
       }
     } else {
       forEachMapped(other.#extents(), maps, stridesOf(after), (s, d) => {
         sw[d] = (sw[d] as number) + (ow[s] as number);
-        sw2[d] = (sw2[d] as number) + (ow2[s] as number);
+        if (sw2 !== undefined) sw2[d] = (sw2[d] as number) + (ow2[s] as number);
       });
     }
     return this;
@@ -209,7 +245,7 @@ export class Hist implements Addable<Hist> {
 
   /** Sum of squared weights per bin: the variance of each bin's value (Poisson, weighted). */
   variances(options: FlowOptions = {}): Float64Array {
-    return this.#read(this.#sumw2, options);
+    return this.#read(this.#sumw2 ?? this.#sumw, options);
   }
 
   /**
@@ -255,39 +291,56 @@ export class Hist implements Addable<Hist> {
       return k < 0 ? 0 : (dstStrides[k] as number);
     });
     const sumw = new Float64Array(sizeOf(axes.map((a) => a.extent)));
-    const sumw2 = new Float64Array(sumw.length);
     const sw = this.#sumw;
     const sw2 = this.#sumw2;
+    const sumw2 = sw2 === undefined ? undefined : new Float64Array(sumw.length);
     forEachMapped(this.#extents(), this.#axes.map(() => null), strides, (s, d) => {
       sumw[d] = (sumw[d] as number) + (sw[s] as number);
-      sumw2[d] = (sumw2[d] as number) + (sw2[s] as number);
+      if (sumw2 !== undefined) sumw2[d] = (sumw2[d] as number) + ((sw2 as Float64Array)[s] as number);
     });
     return Hist.fromStorage(axes, sumw, sumw2);
   }
 
   /** A deep copy. */
   copy(): Hist {
-    return Hist.fromStorage(this.#axes, this.#sumw.slice(), this.#sumw2.slice());
+    return this.clone();
   }
 
-  /** Zeroes every bin (axes, grown categories included, stay). */
+  /** Zeroes every bin (axes, grown categories included, stay; so does the storage kind). */
   reset(): this {
     this.#sumw.fill(0);
-    this.#sumw2.fill(0);
+    this.#sumw2?.fill(0);
     return this;
   }
 
   /**
    * The storage arrays themselves (flow bins included, row-major), for codecs and fast read-outs.
-   * Mutating them mutates the histogram.
+   * Mutating them mutates the histogram. An unweighted (`'double'`) histogram gets its `sumw2`
+   * array here (a copy of `sumw`) and becomes `'weight'` storage; {@link Hist.cells} reads without that.
    */
   storage(): { sumw: Float64Array; sumw2: Float64Array } {
+    // A spent histogram (its storage moved to another thread) has nothing to copy.
+    if (this.#sumw2 === undefined) this.#sumw2 = this.#sumw.byteLength === 0 ? new Float64Array(0) : this.#sumw.slice();
     return { sumw: this.#sumw, sumw2: this.#sumw2 };
   }
 
-  /** The stable JSON form documented at {@link HistJSON}. */
+  /**
+   * The storage arrays as kept: `sumw2` is `undefined` for `'double'` storage (it equals `sumw`).
+   * For codecs, which then move half the bytes. Mutating the arrays mutates the histogram.
+   *
+   * @example
+   * ```ts
+   * const { sumw, sumw2 } = h.cells();
+   * const squared = sumw2 ?? sumw;
+   * ```
+   */
+  cells(): { sumw: Float64Array; sumw2: Float64Array | undefined } {
+    return { sumw: this.#sumw, sumw2: this.#sumw2 };
+  }
+
+  /** The stable JSON form documented at {@link HistJSON} (always with `sumw2`). */
   toJSON(): HistJSON {
-    return histToJSON(this.#axes, this.#sumw, this.#sumw2);
+    return histToJSON(this.#axes, this.#sumw, this.#sumw2 ?? this.#sumw);
   }
 
   /** `Hist(mass: regular 60 [60, 120), dataset: category 3; sum=1234)` */
@@ -309,7 +362,7 @@ export class Hist implements Addable<Hist> {
 
   #regrow(before: number[], after: number[]): void {
     this.#sumw = reshape(this.#sumw, before, after);
-    this.#sumw2 = reshape(this.#sumw2, before, after);
+    if (this.#sumw2 !== undefined) this.#sumw2 = reshape(this.#sumw2, before, after);
   }
 
   #read(src: Float64Array, options: FlowOptions): Float64Array {
@@ -322,3 +375,13 @@ export class Hist implements Addable<Hist> {
   }
 }
 
+
+/** Whether two arrays hold the same float64 bits in every cell (NaN equals NaN, -0 differs from +0). */
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    if (!Object.is(x, b[i] as number)) return false;
+  }
+  return true;
+}

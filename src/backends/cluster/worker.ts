@@ -35,6 +35,11 @@ export interface ClusterWorkerOptions {
   redis: string | RedisConnection;
   /** Threads computing batches (and batches taken at once). @defaultValue CPU cores */
   workers?: number;
+  /**
+   * Young-generation size of each thread's heap in MiB, as the threads backend's option of that
+   * name: a small nursery keeps each thread's resident memory small. `0` leaves V8's default. @defaultValue 8
+   */
+  youngGenerationMb?: number;
   /** Folders processor modules may be loaded from. @defaultValue the working directory */
   roots?: readonly string[];
   /** BullMQ lock duration: a worker that stops renewing it (killed) loses its batch after this. @defaultValue 5000 */
@@ -59,6 +64,7 @@ export interface ClusterWorkerOptions {
 const schema = z.strictObject({
   redis: redisConnectionSchema,
   workers: z.number().int().min(1).max(1024).default(() => availableParallelism()),
+  youngGenerationMb: z.number().int().min(0).max(1024).default(8),
   roots: z.array(z.string().min(1)).optional(),
   lockMs: z.number().int().min(100).default(5000),
   stalledIntervalMs: z.number().int().min(100).default(5000),
@@ -112,7 +118,8 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
   redis.defineCommand('cortadoStore', { numberOfKeys: 2, lua: STORE_IF_JOB });
   redis.defineCommand('cortadoStoreSplit', { numberOfKeys: 3, lua: STORE_SPLIT_IF_JOB });
   const scripts = redis as unknown as StoreScripts;
-  const pool = new Piscina({ filename: WORKER_ENTRY, minThreads: o.workers, maxThreads: o.workers, idleTimeout: Number.POSITIVE_INFINITY, concurrentTasksPerWorker: 1, maxQueue: 'auto' });
+  const pool = new Piscina({ filename: WORKER_ENTRY, minThreads: o.workers, maxThreads: o.workers, idleTimeout: Number.POSITIVE_INFINITY, concurrentTasksPerWorker: 1, maxQueue: 'auto',
+    resourceLimits: o.youngGenerationMb === 0 ? {} : { maxYoungGenerationSizeMb: o.youngGenerationMb } });
   pool.on('error', () => {});
   let batchesDone = 0;
   let mergesDone = 0;

@@ -8,6 +8,7 @@ import { redisConnectionFromCli } from '../redis-connection.ts';
 interface WorkerFlags {
   redis?: string;
   workers?: number;
+  youngGenerationMb?: number;
   root?: string[];
   lockMs?: number;
   stalledMs?: number;
@@ -29,6 +30,7 @@ export function workerCommand(_context: CommandContext): Command {
     .description('compute batches for cluster() drivers: take them from Redis, run them on local threads')
     .addOption(new Option('--redis <url>', 'Redis to take batches from: redis://[user:password@]host:port[/db], rediss:// for TLS').env('CORTADO_REDIS'))
     .option('--workers <n>', 'threads computing batches [default: CPU cores]', integerFrom(1))
+    .option('--young-generation-mb <n>', "each thread's young-generation heap, MiB; 0 = V8's default [default: 8]", integerFrom(0))
     .option('--root <dir>', 'a folder processor modules may load from (repeat for several) [default: the working directory]', (v: string, prev: string[] = []) => [...prev, v])
     .option('--lock-ms <ms>', 'BullMQ lock: a worker killed mid-batch loses it after this [default: 5000]', integerFrom(100))
     .option('--stalled-ms <ms>', 'how often lost batches are handed back to the queue [default: 5000]', integerFrom(100))
@@ -57,6 +59,7 @@ export function workerCommand(_context: CommandContext): Command {
       const worker = startClusterWorker({
         redis,
         ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+        ...(flags.youngGenerationMb === undefined ? {} : { youngGenerationMb: flags.youngGenerationMb }),
         ...(flags.root === undefined ? {} : { roots: flags.root }),
         ...(flags.lockMs === undefined ? {} : { lockMs: flags.lockMs }),
         ...(flags.stalledMs === undefined ? {} : { stalledIntervalMs: flags.stalledMs }),
