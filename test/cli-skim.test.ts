@@ -60,7 +60,7 @@ describeWithData('cortado skim and run --out-dir', () => {
     expect(again.code).toBe(0);
     const files = (d: string) => readdirSync(join(out, d)).sort();
     expect(files('DY')).toEqual(written.filter((f) => f.dataset === 'DY').map((f) => f.path.split('/').at(-1)).sort());
-  });
+  }, 120_000);
 
   it('fails before computing when --out cannot be written (exit 1, the folder named)', async () => {
     writeFileSync(join(dir, 'plain-file'), 'x');
@@ -101,7 +101,7 @@ describeWithData('cortado skim and run --out-dir', () => {
       await using source = await openSource(f.path, 'Events');
       expect(source.entries).toBe(2);
     }
-  });
+  }, 120_000);
 
   it('shows its help with the exit codes', async () => {
     const help = await runCli(['skim', '--help']);
@@ -149,7 +149,7 @@ describeWithData('cortado skim and run --out-dir', () => {
       // Written when the dataset completed, before the run's result file.
       expect(Date.parse(file.writtenAt)).toBeLessThanOrEqual(Date.parse(saved.finishedAt));
     }
-  });
+  }, 120_000);
 
   it('run --resume result.json carries writtenTo over: the datasets written before stay listed beside those written now', async () => {
     // Dimuon's file is not there yet: the first run writes DY to --out-dir and ends incomplete.

@@ -43,6 +43,16 @@ describeWithData('ROOT chunks describe only the branches they read', () => {
     expect(events.kindOf('no_such_branch')).toBeUndefined();
   });
 
+  it('cluster boundaries from basket starts keep no branch record (only those they check for readability)', async () => {
+    const path = join(dir, 'clusters.root');
+    copyFileSync(join(DATA_DIR, 'nanoaod', 'nano_dy.root'), path);
+    await using tree = await openRootTree(path, 'Events');
+    expect(tree.clusters).toEqual([0, 40]); // no cluster ranges in this file: every branch's basket starts
+    expect(described(path)).toBeLessThanOrEqual(2);
+    expect(tree.branches).toHaveLength(1499); // described in full when asked
+    expect(described(path)).toBe(1499);
+  });
+
   it('learnt columns are read when the tree has them, and skipped when it does not', async () => {
     const path = join(dir, 'learnt.root');
     copyFileSync(join(DATA_DIR, 'nanoaod', 'nano_dy.root'), path);

@@ -1,11 +1,12 @@
 import { accessSync, closeSync, renameSync, fstatSync, readdirSync, constants, fdatasync, mkdirSync, openSync, readFileSync, readSync, rmSync, truncateSync, writeSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Checkpoint, CheckpointState } from '../protocol/checkpoint.ts';
 import { RangeSet, type Range } from '../protocol/range.ts';
 import { EMPTY, cloneResult, merge, type Empty } from '../protocol/result.ts';
 import type { TaskStatus } from '../protocol/task.ts';
 import type { JsonValue } from '../results/serialize.ts';
+import { syncPath } from '../io/fs/sync-path.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { CheckpointError, writeError } from './errors.ts';
 import { decodeFrames, encodeFrame, FRAME_HEADER } from './frame.ts';
@@ -486,20 +487,6 @@ function prepareFolder(path: string): void {
     accessSync(path, constants.W_OK);
   } catch (error) {
     throw writeError(path, 'the checkpoint folder', error);
-  }
-}
-
-/** fsyncs a file or folder by path; failures are ignored (some file systems refuse folders). */
-async function syncPath(path: string): Promise<void> {
-  try {
-    const handle = await open(path, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // As in syncFolder: the data is still in the page cache, safe from a killed process.
   }
 }
 

@@ -1,5 +1,5 @@
 import type { BranchInfo } from '../source.ts';
-import { branchLayout, type BranchLayout, type LayoutContext } from './layout.ts';
+import { basketRefs, branchLayout, type BranchLayout, type LayoutContext } from './layout.ts';
 import { UnknownVersion } from './members.ts';
 import { listItems, type RootObject } from './objects.ts';
 import { asMalformed } from './records.ts';
@@ -166,7 +166,26 @@ export class LazyLayouts implements ReadonlyMap<string, BranchLayout> {
 
   /** First entry of each basket of branch `name` (as in its layout's `baskets`); undefined for an unknown name. */
   basketStarts(name: string): readonly number[] | undefined {
-    return this.get(name)?.baskets.map((basket) => basket.start);
+    const known = this.#layouts.get(name);
+    if (known) return known.baskets.map((basket) => basket.start);
+    // The branch's record only, not its layout (leaf types, shapes): cluster boundaries of a tree
+    // without cluster ranges ask this of every branch, and describing them all costs ~3× more.
+    let path = name;
+    if (!this.#stubs.has(name.split('/')[0]!)) {
+      const alias = this.#aliasMap().get(name);
+      if (alias === undefined) return undefined;
+      path = alias;
+    }
+    const top = path.split('/')[0]!;
+    const kept = this.#resolved.has(top);
+    const branch = this.#branchAt(path);
+    if (branch === undefined) return undefined;
+    if (branch instanceof UnknownVersion) return [];
+    const starts = basketRefs(branch).map((basket) => basket.start);
+    // Nor is the record kept: 1,500 parsed branches are most of a tree's metadata in memory, and
+    // the few a chunk reads are parsed again when it reads them.
+    if (!kept && top === path) this.#resolved.delete(top);
+    return starts;
   }
 
   keys(): MapIterator<string> {

@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
-import { open, rename, unlink } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { syncPath } from '../fs/sync-path.ts';
 
 /** A written temporary file waiting to be made durable and renamed to its final name. */
 interface Pending {
@@ -80,21 +81,8 @@ export class SyncGroup {
         }
       }),
     );
-    await Promise.all([...new Set(renamed.map((p) => dirname(p.path)))].map(syncFolder));
+    await Promise.all([...new Set(renamed.map((p) => dirname(p.path)))].map(syncPath));
     this.files += renamed.length;
     for (const p of renamed) p.resolve();
-  }
-}
-
-async function syncFolder(folder: string): Promise<void> {
-  try {
-    const handle = await open(folder, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some file systems refuse fsync on a folder; the rename itself is still atomic.
   }
 }
