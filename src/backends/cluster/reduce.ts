@@ -91,8 +91,25 @@ export class WorkerReducer {
       for (const e of entries) if (e !== carrier) e.resolve(bare(e.outcome));
       carrier.resolve(combine(entries.map((e) => e.outcome), merged));
     } catch (error) {
-      for (const e of entries) e.reject(error);
+      if (isMergeMismatch(error)) await this.#oneByOne(settings, entries);
+      else for (const e of entries) e.reject(error);
     }
+  }
+
+  /**
+   * Parts of different batches that do not merge with each other: each parked batch gets its own
+   * parts back, in the order they parked, so the runtime refuses only the batch whose result cannot
+   * merge with those accepted before it (`E_BAD_RESULT`, under the policy) — as on every other backend.
+   */
+  async #oneByOne(settings: JobContext, entries: readonly Parked[]): Promise<void> {
+    for (const e of entries) {
+      try {
+        e.resolve({ ...e.outcome, results: await this.#onDriver(settings, e.parts) });
+      } catch (error) {
+        e.reject(error);
+      }
+    }
+    await settings.redis.unlink(...entries.flatMap((e) => e.parts)).catch(() => 0);
   }
 
   /** One reduce job over `keys`; resolves with the merge, rejects when the job did not deliver it. */
@@ -122,6 +139,10 @@ export class WorkerReducer {
     }
     return mergeParts(parts as Buffer[]);
   }
+}
+
+function isMergeMismatch(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'E_MERGE_TYPE';
 }
 
 /** A parked batch's outcome without its completed work (the carrier reports it): only its failures. */
