@@ -3,7 +3,7 @@
  * `cortado worker` process, and the driver — the library driver and `cortado run --backend
  * cluster` — SIGKILLed at random points and resumed (each resume waits for the killed driver's
  * 1 s lease, then takes over what the worker stored meanwhile). Every chain must end
- * bit-identical to the uninterrupted run, with no more work computed twice than was in flight.
+ * bit-identical to the uninterrupted run, with no more work recomputed at a kill than was in flight.
  * In flight, on a cluster, is everything the driver had handed out: the batches running and those
  * queued (up to `slots`), which the worker goes on computing after the kill; the harness waits
  * for them to drain before the resume, so that all of it counts in the killed driver's share.
