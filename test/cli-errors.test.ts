@@ -46,7 +46,9 @@ describe('bad arguments and inputs', () => {
     ['an export the module does not have', ['run', dimuon, '--export', 'nope', '--fileset', good], /Expected examples\/dimuon\.ts to export `nope`, got exports .*dimuon \(processor\)/],
     ['a resume file that is not a result', ['run', '--resume', good], /Expected .*good\.json to be a result file written by `cortado run`/],
     ['an unknown option', ['run', dimuon, '--fileset', good, '--fast'], /unknown option '--fast'/],
-    ['--reduce-every without --backend cluster', ['run', dimuon, '--fileset', good, '--backend', 'threads', '--reduce-every', '4'], /Expected --reduce-every only with --backend cluster, got it with --backend threads/],
+    // Its own --out: these cases run at once, and a run that gets as far as locking the default
+    // result.json would find another case's lock (CI on Node 24 saw E_CHECKPOINT_LOCKED here).
+    ['--reduce-every without --backend cluster', ['run', dimuon, '--fileset', good, '--backend', 'threads', '--reduce-every', '4', '--out', join(dir, 'reduce-every.json')], /Expected --reduce-every only with --backend cluster, got it with --backend threads/],
     ['--reduce-every that is not a whole number', ['run', dimuon, '--fileset', good, '--backend', 'cluster', '--redis', 'redis://127.0.0.1:1', '--reduce-every', '0'], /--reduce-every <n>' argument '0' is invalid\. Expected an integer from 1 up, got `0`/],
   ];
   for (const [what, args, message] of cases) {
