@@ -39,7 +39,7 @@ import { Random } from '../src/io/demo/random.ts';
 import { preprocess } from '../src/io/prepare/index.ts';
 import type { InspectionEvent } from 'xstate';
 import { fromFunction } from '../src/protocol/computable.ts';
-import { coffeaTest, osThread, startUp } from './coffea-processor.ts';
+import { coffeaTest, osThread, parquetSharing, startUp } from './coffea-processor.ts';
 import { splitCpu, threadCpuMs } from './thread-cpu.ts';
 import { arg, fmt, median } from './stats.ts';
 
@@ -73,6 +73,8 @@ interface ChildResult {
   readonly processCpu: Array<{ driver: number; workers: number; other: number }>;
   readonly peakRssMiB: number;
   readonly cutflows: string;
+  /** Parquet footers the workers parsed, and those a worker took from another instead of parsing. */
+  readonly footers: { published: number; adopted: number };
 }
 
 async function writeBigFile(path: string, events: number, codec: string, seed: number): Promise<void> {
@@ -133,7 +135,16 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
     cutflows = JSON.stringify(flows);
     events = flows.reduce((n, [, c]) => n + c.events, 0);
   }
-  return { events, startMs, prepareMs, prepareThreads, prepareBatches, prepareOverlap, prepareCpu, processOverlap, processMs, processCpu, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows };
+  // Per worker: Parquet footers parsed (and offered to the other workers) and taken from another.
+  const sharing = await backend.compute(fromFunction(parquetSharing, Array.from({ length: 4 * spec.workers }, (_, i) => i)), { batchSize: 1 }).result();
+  const perThread = new Map<string, { published: number; adopted: number }>();
+  for (const key of Object.keys(sharing)) {
+    const [thread, published, adopted] = key.split(':');
+    const seen = perThread.get(thread!);
+    if (seen === undefined || Number(published) + Number(adopted) > seen.published + seen.adopted) perThread.set(thread!, { published: Number(published), adopted: Number(adopted) });
+  }
+  const footers = [...perThread.values()].reduce((sum, s) => ({ published: sum.published + s.published, adopted: sum.adopted + s.adopted }), { published: 0, adopted: 0 });
+  return { events, startMs, prepareMs, prepareThreads, prepareBatches, prepareOverlap, prepareCpu, processOverlap, processMs, processCpu, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows, footers };
 }
 
 async function main(): Promise<void> {
@@ -215,6 +226,7 @@ async function main(): Promise<void> {
             `prepare ${fmt(r.prepareMs)} ms (${r.prepareBatches} batches on ${r.prepareThreads} thread(s), ${fmt(r.prepareOverlap, 2)} busy at once` +
             `${basePrepare !== undefined && workers !== 1 ? `; ×${fmt(basePrepare / r.prepareMs, 2)} over 1 worker` : ''}; ` +
             `CPU ${fmt(r.prepareCpu.driver)} driver + ${fmt(r.prepareCpu.workers)} workers + ${fmt(r.prepareCpu.other)} other ms); ` +
+            `Parquet footers parsed ${r.footers.published}, taken from another worker ${r.footers.adopted}; ` +
             `first processing run ${fmt(first)} ms = ${fmt(firstRate / 1e6, 2)} M events/s${over(firstRate, baseFirst)}, ` +
             `CPU ${fmt(firstCpu.driver + firstCpu.workers + firstCpu.other)} ms = ${fmt(firstCpu.driver)} + ${fmt(firstCpu.workers)} + ${fmt(firstCpu.other)}; ` +
             `process (median of ${warm.length} run(s)${warm.length === r.processMs.length ? '' : ' after the first'}) ${fmt(p)} ms = ${fmt(rate / 1e6, 2)} M events/s ` +
