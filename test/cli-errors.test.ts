@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './fixtures/cli/run-cli.ts';
@@ -61,4 +61,26 @@ describe('bad arguments and inputs', () => {
       expect(code).toBe(1);
     });
   }
+});
+
+describe('backend flags that do not go together', () => {
+  it('are a usage error before the result file is locked: none is left behind, and a held lock does not hide the error', async () => {
+    const own = mkdtempSync(join(dir, 'reduce-every-'));
+    const out = join(own, 'result.json');
+    const args = ['run', dimuon, '--fileset', good, '--backend', 'threads', '--reduce-every', '4', '--out', out];
+    const free = await runCli(args);
+    expect(free.stderr).toMatch(/^error: Expected --reduce-every only with --backend cluster, got it with --backend threads\n$/);
+    expect(free.code).toBe(1);
+    // Neither a result, nor its lock, nor a journal.
+    expect(readdirSync(own)).toEqual([]);
+    // Another live run (this test process) holds the result file: the usage error still comes first,
+    // not E_CHECKPOINT_LOCKED, and the other run's lock stays as it was.
+    writeFileSync(`${out}.lock`, `${process.pid}@${hostname()}`);
+    const held = await runCli(args);
+    expect(held.stderr).toMatch(/^error: Expected --reduce-every only with --backend cluster/);
+    expect(held.stderr).not.toMatch(/in use by process/);
+    expect(held.code).toBe(1);
+    expect(readdirSync(own)).toEqual(['result.json.lock']);
+    expect(existsSync(`${out}.journal`)).toBe(false);
+  });
 });

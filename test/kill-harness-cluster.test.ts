@@ -3,10 +3,12 @@
  * `cortado worker` process, and the driver — the library driver and `cortado run --backend
  * cluster` — SIGKILLed at random points and resumed (each resume waits for the killed driver's
  * 1 s lease, then takes over what the worker stored meanwhile). Every chain must end
- * bit-identical to the uninterrupted run, with no more work recomputed at a kill than was in flight.
+ * bit-identical to the uninterrupted run, and no event may be computed twice unless it was in
+ * flight at a kill (the harness's per-event accounting, test/fixtures/kill/accounting.ts).
  * In flight, on a cluster, is everything the driver had handed out: the batches running and those
  * queued (up to `slots`), which the worker goes on computing after the kill; the harness waits
- * for them to drain before the resume, so that all of it counts in the killed driver's share.
+ * for them to drain before it marks the log for the next process, so that all of it counts in
+ * the killed driver's share — by cause (no batch left), not by timing.
  * CORTADO_CLUSTER_KILLS sets the kills (half library, half CLI; default 20, the issue's count), CORTADO_KILL_SEED
  * replays a sequence.
  */

@@ -19,7 +19,7 @@ import { removeStaleTemporaries } from '../journal/atomic-write.ts';
 import { acquireLock } from '../journal/lock.ts';
 import { assertWritableFile } from '../journal/writable.ts';
 import { journalMeta, journalPathOf, metaJson, readRunJournal, resumePoint, type ResumePoint } from './run-journal.ts';
-import { createBackend } from './backend.ts';
+import { checkBackendArgs, createBackend } from './backend.ts';
 import { concatComputables } from './concat.ts';
 import { CliUsageError, EXIT, oneLine } from './errors.ts';
 import { readFileset } from './fileset.ts';
@@ -112,6 +112,8 @@ const defaultOutput: Output = {
  */
 export async function executeRun(request: RunRequest, output: Output = defaultOutput): Promise<RunOutcome> {
   const out = request.out ?? request.resume ?? 'result.json';
+  // Flags that do not go together are a usage error before anything is locked or written.
+  checkBackendArgs(request.backend);
   // Found now, not after the whole computation: an --out that cannot be written.
   assertWritableFile(out, 'the result file (--out)');
   const perDataset = request.outDir === undefined ? undefined : openOutDir(request.outDir);

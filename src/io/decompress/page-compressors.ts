@@ -26,3 +26,20 @@ export const parquetPageCompressors: Partial<Record<'ZSTD' | 'LZ4_RAW' | 'GZIP',
   GZIP: (bytes) => gzipSync(bytes),
   ...(lz4 ? { LZ4_RAW: (bytes: Uint8Array) => lz4.compressSync(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).subarray(4) } : {}),
 };
+
+/**
+ * The same codecs at their fast levels, for writing skims: ZSTD level -1 (its first "fast" level:
+ * on NanoAOD-like integer pages within a few percent of level 3's size, several times faster, and
+ * it gives up quickly on float mantissas that no level shrinks by more than ~10%), GZIP level 1,
+ * LZ4_RAW.
+ *
+ * @example
+ * ```ts
+ * encodeParquet(rows, columns, { codec: 'ZSTD', compress: fastPageCompressors.ZSTD });
+ * ```
+ */
+export const fastPageCompressors: typeof parquetPageCompressors = {
+  ZSTD: (bytes) => wasmZstd.compress(bytes, -1),
+  GZIP: (bytes) => gzipSync(bytes, { level: 1 }),
+  ...(parquetPageCompressors.LZ4_RAW ? { LZ4_RAW: parquetPageCompressors.LZ4_RAW } : {}),
+};

@@ -1,23 +1,26 @@
-import { open } from 'node:fs/promises';
+import { closeSync, fsync, openSync } from 'node:fs';
 
 /**
  * fsyncs a file or folder by path, best effort: a failure is ignored, because some file systems
  * refuse fsync on a folder and the data is in the page cache either way (safe from a killed
- * process, not from a power cut).
+ * process, not from a power cut). Opening and closing are synchronous (they do not wait on the
+ * disk); only the fsync goes to the thread pool, one round trip instead of three.
  *
  * @example
  * await rename(temp, path);
  * await syncPath(dirname(path)); // the new name survives a crash of the machine
  */
 export async function syncPath(path: string): Promise<void> {
+  let fd: number;
   try {
-    const handle = await open(path, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    fd = openSync(path, 'r');
   } catch {
-    // Best effort, as documented above.
+    return; // Best effort, as documented above.
+  }
+  await new Promise<void>((resolve) => fsync(fd, () => resolve()));
+  try {
+    closeSync(fd);
+  } catch {
+    // Best effort.
   }
 }

@@ -15,6 +15,43 @@ export interface ByteRange {
 }
 
 /**
+ * Bytes a tree's recent reads fetched, kept (at most {@link RECENT_SPANS_BYTES} in all, oldest
+ * dropped first) so that reading the same baskets again on the open tree (`read(['nMuon'])`
+ * twice, or a column read after its counter) reads nothing from the file. Only spans fetched
+ * whole for a read are kept: they are never converted in place (a basket decompressed into its
+ * own buffer is; a stored basket is copied out), and a big read keeps nothing.
+ */
+export class RecentSpans {
+  readonly #spans: { position: number; bytes: Uint8Array }[] = [];
+  #total = 0;
+
+  /** A view of the `length` bytes at `position` when a kept span holds them all. */
+  get(position: number, length: number): Uint8Array | undefined {
+    for (const { position: at, bytes } of this.#spans) {
+      const offset = position - at;
+      if (offset >= 0 && offset + length <= bytes.length) return bytes.subarray(offset, offset + length);
+    }
+    return undefined;
+  }
+
+  /** Keeps `bytes` read at `position`, unless it alone is over the bound. */
+  add(position: number, bytes: Uint8Array): void {
+    if (bytes.length > RECENT_SPANS_BYTES) return;
+    this.#spans.push({ position, bytes });
+    this.#total += bytes.length;
+    while (this.#total > RECENT_SPANS_BYTES) this.#total -= this.#spans.shift()!.bytes.length;
+  }
+
+  clear(): void {
+    this.#spans.length = 0;
+    this.#total = 0;
+  }
+}
+
+/** Bytes of recently read spans an open tree keeps (see {@link RecentSpans}). */
+export const RECENT_SPANS_BYTES = 1024 * 1024;
+
+/**
  * Reads the byte ranges a read will need in as few reads as possible, all in flight at once:
  * ranges closer than `maxGap` bytes are read as one (an async local read costs a pool round trip,
  * a remote one a request, while copying a 32 KiB gap costs a few µs), then each basket read is
@@ -24,18 +61,24 @@ export class PrefetchedBytes implements ByteSource {
   readonly path: string;
   readonly #handle: RootFileHandle;
   readonly #spans = new SpanBuffers();
+  readonly #recent: RecentSpans | undefined;
 
-  private constructor(handle: RootFileHandle) {
+  private constructor(handle: RootFileHandle, recent: RecentSpans | undefined) {
     this.#handle = handle;
     this.path = handle.path;
+    this.#recent = recent;
   }
 
-  /** Reads `ranges` (coalesced) of `handle` ahead; ranges that cannot be read are left to direct reads. */
-  static async fetch(handle: RootFileHandle, ranges: ByteRange[], maxGap = 32 * 1024, maxSpan = 64 * 1024 * 1024):
-  Promise<PrefetchedBytes> {
-    const out = new PrefetchedBytes(handle);
-    if (ranges.length < 2) return out; // nothing to gain over a direct read
-    const spans = coalesce(ranges, maxGap, maxSpan);
+  /**
+   * Reads `ranges` (coalesced) of `handle` ahead, except those `recent` still holds (and keeps
+   * what it read there); ranges that cannot be read are left to direct reads.
+   */
+  static async fetch(handle: RootFileHandle, ranges: ByteRange[], recent?: RecentSpans, maxGap = 32 * 1024,
+    maxSpan = 64 * 1024 * 1024): Promise<PrefetchedBytes> {
+    const out = new PrefetchedBytes(handle, recent);
+    const missing = recent ? ranges.filter((r) => recent.get(r.position, r.length) === undefined) : ranges;
+    if (missing.length === 0) return out;
+    const spans = coalesce(missing, maxGap, maxSpan);
     // A span that cannot be read (past the end of a file cut while open) is left to the direct
     // reads, which report the truncation naming the basket and branch.
     const buffers = await Promise.all(spans.map((span) => handle.read(span.position, span.length, 'baskets')
@@ -45,12 +88,14 @@ export class PrefetchedBytes implements ByteSource {
       })));
     spans.forEach((span, i) => {
       const bytes = buffers[i];
-      if (bytes) out.#spans.add(span.position, bytes);
+      if (!bytes) return;
+      out.#spans.add(span.position, bytes);
+      recent?.add(span.position, bytes);
     });
     return out;
   }
 
   read(position: number, length: number, what: string | (() => string)): Uint8Array | Promise<Uint8Array> {
-    return this.#spans.get(position, length) ?? this.#handle.read(position, length, what);
+    return this.#spans.get(position, length) ?? this.#recent?.get(position, length) ?? this.#handle.read(position, length, what);
   }
 }

@@ -6,7 +6,7 @@ import type { TreeMeta } from './cache.ts';
 import { firstBasket, readColumn, type BasketCache, type ReadStats } from './column.ts';
 import type { RootFileHandle } from './handle.ts';
 import type { BranchLayout } from './layout.ts';
-import { PrefetchedBytes, type ByteRange } from './prefetch.ts';
+import { PrefetchedBytes, RecentSpans, type ByteRange } from './prefetch.ts';
 import { asMalformed } from './records.ts';
 import { closeNames } from './suggest.ts';
 
@@ -44,6 +44,7 @@ export class RootTree implements EventSource {
   readonly #meta: TreeMeta;
   readonly #onClose: (() => Promise<void> | undefined) | undefined;
   readonly #baskets = new LastBasketCache();
+  readonly #recent = new RecentSpans();
   #closed = false;
 
   /** @internal Made by `RootFile.tree()`; `onClose` runs once on {@link close}. */
@@ -110,7 +111,7 @@ export class RootTree implements EventSource {
       await this.#meta.prepare();
       layouts = columns.map(lookup);
     }
-    const bytes = await PrefetchedBytes.fetch(this.#handle, this.#neededRanges(layouts, start, stop));
+    const bytes = await PrefetchedBytes.fetch(this.#handle, this.#neededRanges(layouts, start, stop), this.#recent);
     const out: ColumnSet = {};
     for (let i = 0; i < layouts.length; i++) {
       signal?.throwIfAborted();
@@ -180,6 +181,7 @@ export class RootTree implements EventSource {
     if (this.#closed) return;
     this.#closed = true;
     this.#baskets.clear();
+    this.#recent.clear();
     await this.#onClose?.();
   }
 

@@ -1,10 +1,11 @@
 import type { SchemaElement } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import { writeColumn } from 'hyparquet-writer/src/column.js';
 import { isJagged, type Column, type NumericArray } from '../columns.ts';
+import { writeColumnChunk } from '../parquet/write/column-chunk.ts';
+import { LevelsMemo } from '../parquet/write/levels.ts';
+import { physicalTypeOf } from '../parquet/write/plain.ts';
 import type { ColumnKind } from '../source.ts';
 import { SkimError } from './errors.ts';
-import { shredList } from '../parquet/shred-list.ts';
 
 /** A column to write: its name, its values for the selected events, and its stored type. */
 export interface SkimColumn {
@@ -24,15 +25,15 @@ export interface EncodeParquetOptions {
   readonly compress?: PageCompressor | undefined;
   /** Key/value metadata stored in the footer (provenance). */
   readonly metadata?: Readonly<Record<string, string>>;
+  /** Bytes of values per page: larger columns are split into pages at row boundaries. @defaultValue 1 MiB */
+  readonly pageBytes?: number;
 }
 
-type ColumnEncoder = Parameters<typeof writeColumn>[0]['column'];
-
-/** Page size of large columns. */
+/** Page size of large columns: a column under it (the usual skim chunk) is one page. */
 const PAGE_BYTES = 1 << 20;
 
 function valuesBytes(column: Column): number {
-  return isJagged(column) ? column.values.byteLength + 2 * column.offsets.length : column.byteLength;
+  return isJagged(column) ? column.values.byteLength + 4 * column.offsets.length : column.byteLength;
 }
 
 /** The kind of an in-memory array when the file's own type is not known (booleans are then uint8). */
@@ -103,26 +104,13 @@ function schemaOf(columns: readonly SkimColumn[]): SchemaElement[] {
   return schema;
 }
 
-/** Values as the writer's PLAIN encoder takes them: booleans, signed 32/64-bit patterns for unsigned types. */
-function plainValues(values: NumericArray, kind: ColumnKind): ArrayLike<number | bigint | boolean> {
-  switch (kind) {
-    case 'bool':
-      return Array.from(values as Uint8Array, (v) => v !== 0);
-    case 'uint32':
-      return new Int32Array(values.buffer, values.byteOffset, values.length);
-    case 'uint64':
-      return new BigInt64Array(values.buffer, values.byteOffset, values.length);
-    default:
-      return values;
-  }
-}
-
 /**
  * Encodes `rows` events of `columns` as one Parquet file (one row group) in memory. Flat columns
  * become REQUIRED leaves, jagged ones LIST columns; integer widths and signs are kept with
  * converted-type annotations (UINT_8 …) and booleans are BOOLEAN, so readers (cortado, pyarrow, polars) see the
- * types the source had. Writes the column chunks with hyparquet-writer's column encoder from the
- * typed arrays (its row-wise `write()` shreds one JS array per row and list).
+ * types the source had. The column chunks are PLAIN pages written straight from the typed arrays
+ * ({@link writeColumnChunk}: hyparquet-writer's encoders loop over every value, and over a JS
+ * array per list); hyparquet-writer writes the file's frame and footer.
  *
  * @example
  * ```ts
@@ -131,7 +119,9 @@ function plainValues(values: NumericArray, kind: ColumnKind): ArrayLike<number |
  */
 export function encodeParquet(rows: number, columns: readonly SkimColumn[], options: EncodeParquetOptions): Uint8Array {
   const schema = schemaOf(columns);
-  const writer = new ByteWriter();
+  let bytes = 4096;
+  for (const { column } of columns) bytes += valuesBytes(column);
+  const writer = new ByteWriter(bytes);
   const pq = new ParquetWriter({
     writer,
     schema,
@@ -147,39 +137,24 @@ export function encodeParquet(rows: number, columns: readonly SkimColumn[], opti
   }
   const start = writer.offset;
   const chunks = [];
-  let schemaIndex = 1;
+  const memo = new LevelsMemo();
   for (const { name, column, kind } of columns) {
     const jagged = isJagged(column);
-    const width = jagged ? 3 : 1;
-    const schemaPath = [schema[0]!, ...schema.slice(schemaIndex, schemaIndex + width)];
-    schemaIndex += width;
     const length = jagged ? column.offsets.length - 1 : column.length;
     if (length !== rows) throw new RangeError(`Expected column ${name} to hold ${rows} events, got ${length}`);
-    const encoder: ColumnEncoder = {
-      columnName: jagged ? `${name}.list.item` : name,
-      element: schemaPath[schemaPath.length - 1]!,
-      schemaPath,
-      codec: codec as ColumnEncoder['codec'],
-      compressors: compress === undefined ? {} : { [codec]: compress },
-      stats: false,
-      // One page when the column is under a megabyte (the usual skim chunk): the writer then skips
-      // sizing every value to find page boundaries.
-      pageSize: valuesBytes(column) <= PAGE_BYTES ? 0 : PAGE_BYTES,
-      columnIndex: false,
-      offsetIndex: true,
-      encoding: 'PLAIN',
-    };
-    const pageData = jagged
-      ? shredList(plainValues(column.values, kind), column.offsets, rows)
-      : { values: plainValues(column, kind), definitionLevels: [], repetitionLevels: [], maxDefinitionLevel: 0 };
-    const result = writeColumn({ writer, column: encoder, pageData: pageData as Parameters<typeof writeColumn>[0]['pageData'] });
-    chunks.push(result.chunk);
-    pq.pendingIndexes.push(result);
+    const written = writeColumnChunk(
+      writer,
+      { path: jagged ? [name, 'list', 'item'] : [name], column, type: physicalTypeOf(kind), codec, compress: codec === 'UNCOMPRESSED' ? undefined : compress },
+      options.pageBytes ?? PAGE_BYTES,
+      memo,
+    );
+    chunks.push(written.chunk);
+    pq.pendingIndexes.push(written);
   }
   let uncompressed = 0n;
   for (const chunk of chunks) uncompressed += chunk.meta_data?.total_uncompressed_size ?? 0n;
   pq.num_rows = BigInt(rows);
   pq.row_groups.push({ columns: chunks, total_byte_size: uncompressed, num_rows: BigInt(rows), total_compressed_size: BigInt(writer.offset - start) });
   void pq.finish();
-  return new Uint8Array(writer.getBuffer());
+  return writer.getBytes();
 }

@@ -1,11 +1,17 @@
-import type { FileHandle } from 'node:fs/promises';
-import { rename, unlink } from 'node:fs/promises';
+import { renameSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { syncPath } from '../fs/sync-path.ts';
 
+/** An open, written file: a `FileHandle`, or {@link fdFile} of a raw descriptor. */
+export interface SyncableFile {
+  datasync(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** A written temporary file waiting to be made durable and renamed to its final name. */
 interface Pending {
-  readonly handle: FileHandle;
+  readonly handle: SyncableFile;
   readonly temp: string;
   readonly path: string;
   readonly resolve: () => void;
@@ -40,7 +46,7 @@ export class SyncGroup {
    * Makes the written, still open `handle` (of `temp`) durable, closes it and renames `temp` to
    * `path`. Rejects with `{ stage, error }` (the step that failed) after removing `temp`.
    */
-  commit(handle: FileHandle, temp: string, path: string): Promise<void> {
+  commit(handle: SyncableFile, temp: string, path: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ handle, temp, path, resolve, reject });
       if (!this.#flushing) void this.#drain();
@@ -73,7 +79,9 @@ export class SyncGroup {
             await p.handle.close();
           }
           stage = 'rename into place';
-          await rename(p.temp, p.path);
+          // Synchronous: a rename changes the folder in memory and does not wait on the disk (the
+          // folder's fsync below does); one thread-pool round trip less per file.
+          renameSync(p.temp, p.path);
           renamed.push(p);
         } catch (error) {
           await unlink(p.temp).catch(() => undefined);

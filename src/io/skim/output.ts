@@ -1,9 +1,9 @@
-import { accessSync, closeSync, constants, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir, open, unlink } from 'node:fs/promises';
+import { accessSync, close, closeSync, constants, fdatasync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { SkimError, describeSystemError } from './errors.ts';
-import { SyncGroup } from './group-sync.ts';
+import { SyncGroup, type SyncableFile } from './group-sync.ts';
 
 // `.<final name>.<pid>-<thread>.tmp`: hidden, next to its final name (so rename stays on one file
 // system), and naming its writer so a later sweep removes only what dead processes left.
@@ -100,6 +100,36 @@ function isAlive(pid: number): boolean {
 /** The group commit of this thread's skim files. */
 const syncGroup = new SyncGroup();
 
+/** Folders this thread has created (or found) for skim files: created once, not per file. */
+const made = new Set<string>();
+
+/** A raw descriptor as the group commit takes it: fdatasync in the thread pool, close. */
+function fdFile(fd: number): SyncableFile {
+  return {
+    datasync: () => new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve()))),
+    close: () => new Promise((resolve, reject) => close(fd, (error) => (error ? reject(error) : resolve()))),
+  };
+}
+
+/** Creates `folder` unless this thread already has. */
+function ensureFolder(folder: string): void {
+  if (made.has(folder)) return;
+  mkdirSync(folder, { recursive: true });
+  made.add(folder);
+}
+
+/** Opens `temp` for writing; creates its folder again if it went away since. */
+function openTemp(temp: string): number {
+  try {
+    return openSync(temp, 'w');
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+    made.delete(dirname(temp));
+    ensureFolder(dirname(temp));
+    return openSync(temp, 'w');
+  }
+}
+
 /**
  * Writes `bytes` to `path` atomically and durably: to a temporary name in the same folder, then,
  * through `group` (a group commit shared with the other files written meanwhile), flushed to disk,
@@ -107,6 +137,10 @@ const syncGroup = new SyncGroup();
  * replaces its earlier file, and once the promise resolves the file survives an OS crash. On any
  * failure the temporary file is removed and a {@link SkimError} `E_SKIM_WRITE` names the file and
  * the system's reason (`ENOSPC`, `EACCES`, …).
+ *
+ * The bytes go to the page cache synchronously (a copy in memory, no waiting on the disk: under
+ * load each thread-pool round trip costs more than the write itself); only the fsyncs wait, in
+ * the thread pool, shared by the group commit.
  *
  * @example
  * ```ts
@@ -117,17 +151,17 @@ export async function writeFileAtomically(path: string, bytes: Uint8Array, group
   const temp = tempPathFor(path);
   let stage = 'create the folder of';
   try {
-    await mkdir(dirname(path), { recursive: true });
+    ensureFolder(dirname(temp));
     stage = 'write';
-    const handle = await open(temp, 'w');
+    const fd = openTemp(temp);
     try {
-      await handle.writeFile(bytes);
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
     } catch (error) {
-      await handle.close();
+      closeSync(fd);
       throw error;
     }
     try {
-      await group.commit(handle, temp, path);
+      await group.commit(fdFile(fd), temp, path);
     } catch (failure) {
       const { stage: failed, error } = failure as { stage: string; error: unknown };
       stage = failed;

@@ -6,7 +6,7 @@ import type { ProcessorFn } from '../../protocol/processor.ts';
 import type { Column } from '../columns.ts';
 import type { EventsInput } from '../dataset/context.ts';
 import type { Metadata } from '../dataset/schema.ts';
-import { parquetPageCompressors } from '../decompress/page-compressors.ts';
+import { fastPageCompressors } from '../decompress/page-compressors.ts';
 import { Events } from '../events/events.ts';
 import { eventSelection } from '../events/masks.ts';
 import { encodeParquet, kindOfArray, type EncodeParquetOptions, type SkimColumn } from './encode.ts';
@@ -84,7 +84,7 @@ export function skim<M extends object = Metadata>(selector: SkimSelector<M>, opt
     throw new SkimError('E_SKIM_FORMAT', `Expected skim format 'parquet', got ${JSON.stringify(format)}: ${format === 'root' ? 'ROOT output is not supported yet' : 'cortado writes skims as Parquet only'}`);
   }
   const codec = CODECS[compression];
-  const compress = codec === 'SNAPPY' || codec === 'UNCOMPRESSED' ? undefined : parquetPageCompressors[codec];
+  const compress = codec === 'SNAPPY' || codec === 'UNCOMPRESSED' ? undefined : fastPageCompressors[codec];
   if (codec !== 'SNAPPY' && codec !== 'UNCOMPRESSED' && compress === undefined) {
     throw new SkimError('E_SKIM_FORMAT', `Compression '${compression}' is not available in this process (its compressor did not load); use 'zstd', 'gzip' or 'snappy'`);
   }
