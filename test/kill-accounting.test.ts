@@ -67,6 +67,9 @@ describe('kill accounting (scripted logs)', () => {
 describeWithData('cortado run killed at exact points', () => {
   const root = mkdtempSync(join(tmpdir(), 'cortado-kill-exact-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
+  // One uninterrupted run for all cases: its fileset and its result.
+  let shared: ReturnType<typeof cliReference> | undefined;
+  const uninterrupted = () => (shared ??= cliReference(mkdtempSync(join(root, 'reference-'))));
 
   /** Runs the kill harness's CLI work with its log, `env` added; the log gets a marker first. */
   function run(dir: string, args: readonly string[], attempt: number, env: Record<string, string> = {}) {
@@ -77,7 +80,7 @@ describeWithData('cortado run killed at exact points', () => {
 
   it('a run killed right after its first chunk is done: the resume recomputes exactly that chunk, counted in flight', async () => {
     const dir = mkdtempSync(join(root, 'first-'));
-    const { fileset, reference } = await cliReference(dir);
+    const { fileset, reference } = await uninterrupted();
     const out = join(dir, 'result.json');
     const killed = await run(dir, ['run', 'test/fixtures/kill/cli-work.ts', '--export', 'killDimuon', '--fileset', fileset, '--out', out, '--step-size', '4'], 0, { KILL_AFTER_FIRST_DONE: '1' });
     expect(killed.signal).toBe('SIGKILL');
@@ -98,7 +101,7 @@ describeWithData('cortado run killed at exact points', () => {
 
   it.each(['inline', 'threads'] as const)('a run on %s killed right after its complete result file is in place: the resume computes nothing', async (backend) => {
     const dir = mkdtempSync(join(root, `renamed-${backend}-`));
-    const { fileset, reference } = await cliReference(dir);
+    const { fileset, reference } = await uninterrupted();
     const out = join(dir, 'result.json');
     const preload = resolve(REPO, 'test/fixtures/kill/die-after-rename.mjs');
     const killed = await run(dir, ['run', 'test/fixtures/kill/cli-work.ts', '--export', 'killDimuon', '--fileset', fileset, '--out', out, '--step-size', '4', '--backend', backend], 0, {
