@@ -11,6 +11,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Compiles the sources once for the child processes the tests spawn (see the file).
+    globalSetup: ['test/setup/compiled-sources.ts'],
     // Source type errors are reported by the `tsc` step of `npm test`; here only the type tests count.
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json', ignoreSourceErrors: true },
   },

@@ -4,6 +4,8 @@
  * threads import the processor without starting the benchmark.
  */
 import { readlinkSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+import { descriptionSharingStats } from '../src/io/parquet/shared-descriptions.ts';
 import { defineProcessor } from '../src/protocol/processor.ts';
 import { filterPairs, oppositeCharge, pairMass, pairs } from '../src/io/events/index.ts';
 import type { EventsInput } from '../src/io/dataset/index.ts';
@@ -55,4 +57,16 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 export const osThread = defineProcessor(import.meta.url, 'osThread', (_: number): Record<string, number> => {
   Atomics.wait(pause, 0, 0, 30);
   return { [readlinkSync('/proc/thread-self').split('/').at(-1)!]: 1 };
+});
+
+/**
+ * This worker's sharing of parsed Parquet descriptions (`src/io/parquet/shared-descriptions.ts`),
+ * as `{ "thread:published:adopted": 1 }` (records merge key by key, so a worker that runs several
+ * of these gives the same key again): how many footers each worker parsed and offered, and how many
+ * it took from another worker instead of parsing them.
+ */
+export const parquetSharing = defineProcessor(import.meta.url, 'parquetSharing', (_: number): Record<string, number> => {
+  Atomics.wait(pause, 0, 0, 30);
+  const { published, adopted } = descriptionSharingStats();
+  return { [`${threadId}:${published}:${adopted}`]: 1 };
 });

@@ -3,12 +3,13 @@
  * on 1, 2, 4… workers, and the speedup over 1 worker measured in the same run (median of runs).
  * Speedups past the machine's core count are not expected.
  *
- *   npx tsx bench/scaling.ts [--workers 1,2,4,8,16] [--elements 1000] [--ms 2] [--runs 3] [--backend threads|cluster] [--reduce-every N]
+ *   npx tsx bench/scaling.ts [--workers 1,2,4,8,16] [--elements 1000] [--ms 2] [--runs 3] [--backend threads|cluster] [--reduce-every N] [--timeline]
  *
  * With `--backend cluster`, "workers" are `cortado worker` processes of one thread each, started
  * with a local redis-server for each configuration (before the warm-up run: start-up is timed on
  * no side), and the CPU that the driver, redis-server and the workers spend per run is printed too.
- * `--reduce-every N` passes `reduceEvery` to `cluster()`.
+ * `--reduce-every N` passes `reduceEvery` to `cluster()`. `--timeline` (cluster) prints each timed
+ * run's batches per worker process and its idle time (before the first batch, between batches, at the tail).
  */
 import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     let backend: Backend;
     /** Cluster only: CPU readings of the cluster's processes (before, after the timed runs). */
     let cpu: (() => Promise<ClusterCpu>) | undefined;
+    let timeline: ((runs: ReadonlyArray<readonly [number, number]>) => void) | undefined;
     if (kind === 'cluster') {
       const { startLocalCluster, clusterCpu } = await import('./cluster-env.ts');
       const { cluster } = await import('../src/backends/cluster.ts');
@@ -77,17 +79,27 @@ async function main(): Promise<void> {
       const client = local.redis.client();
       cpu = () => clusterCpu(local, client);
       stop = () => local.stop();
+      if (process.argv.includes('--timeline')) {
+        const { printTimeline } = await import('./cluster-timeline.ts');
+        timeline = (runs) => printTimeline(local, runs);
+      }
       backend = cluster({ redis: local.redis.url, ...(reduceEvery > 1 ? { reduceEvery } : {}) });
     } else backend = threads({ workers });
     let before: ClusterCpu | undefined;
     let driverBefore: NodeJS.CpuUsage | undefined;
+    /** Each timed run's start and end, epoch ms (the workers log in epoch ms). */
+    const spans: Array<readonly [number, number]> = [];
+    let warm = false;
     const times = await timeRuns(
       runs,
       async () => {
+        const start = Date.now();
         const result = await backend.compute(computable).result();
         if (result !== elements) throw new Error(`expected ${elements}, got ${String(result)}`);
+        if (warm) spans.push([start, Date.now()]);
       },
       async () => {
+        warm = true;
         before = await cpu?.();
         driverBefore = process.cpuUsage();
       },
@@ -95,6 +107,7 @@ async function main(): Promise<void> {
     const driver = process.cpuUsage(driverBefore);
     const after = await cpu?.();
     await backend.dispose();
+    timeline?.(spans);
     await stop();
     const t = median(times);
     baseline ??= workers === 1 ? t : undefined;

@@ -10,11 +10,21 @@ const SOURCE_CONDITION = `export function resolve(specifier, context, next) {
   return next(specifier, { ...context, conditions: [...context.conditions, 'cortado-source'] });
 }`;
 
-/** Registers tsx and the source condition once per thread. */
+/**
+ * Registers tsx and the source condition once per thread. When CORTADO_COMPILED_SOURCES names a
+ * folder of the sources compiled beforehand (the test suite's global setup), registers hooks that
+ * load those instead (compiled-source-hooks.mjs; same condition, source maps on).
+ */
 export function registerSourceMode() {
   const marker = Symbol.for('cortado.typescript');
   if (globalThis[marker] === true) return;
-  registerTsx();
-  registerHooks(`data:text/javascript,${encodeURIComponent(SOURCE_CONDITION)}`);
+  const compiled = process.env.CORTADO_COMPILED_SOURCES;
+  if (compiled) {
+    process.setSourceMapsEnabled(true);
+    registerHooks(new URL('./compiled-source-hooks.mjs', import.meta.url), { data: { folder: compiled } });
+  } else {
+    registerTsx();
+    registerHooks(`data:text/javascript,${encodeURIComponent(SOURCE_CONDITION)}`);
+  }
   globalThis[marker] = true;
 }

@@ -1,6 +1,7 @@
 /**
  * The probing batch sizer the cluster backend uses: until the first batch reports, one batch at a
- * time; then straight to the measured size, on every lane at once.
+ * time; then straight to the measured size, on every lane at once; near the end, batches of an
+ * equal share of what is left (its workers' parallelism), so the workers finish together.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -28,16 +29,42 @@ describe('adaptiveBatchSizer({ probeAlone })', () => {
   });
 });
 
+describe('adaptiveBatchSizer({ parallelism })', () => {
+  it('cuts no batch larger than an equal share of what is left per worker, down to an eighth of the measured size', () => {
+    let workers: number | undefined;
+    const sizer = adaptiveBatchSizer({ targetMs: 250, probeAlone: true, parallelism: () => workers });
+    expect(sizer.next(999)).toBe(1); // nothing measured yet: the probe
+    sizer.observe(1, 2);
+    expect(sizer.next(999)).toBe(125); // workers unknown: the measured size
+    workers = 2;
+    expect(sizer.next(999)).toBe(125);
+    expect(sizer.next(250)).toBe(125);
+    expect(sizer.next(200)).toBe(100);
+    expect(sizer.next(60)).toBe(30);
+    expect(sizer.next(20)).toBe(16); // never under an eighth of 125
+    expect(sizer.next()).toBe(125); // nothing known about what is left
+    workers = 0;
+    expect(sizer.next(20)).toBe(125);
+  });
+
+  it('asks nothing of the backend before the probe has measured', () => {
+    let asked = 0;
+    const sizer = adaptiveBatchSizer({ targetMs: 250, probeAlone: true, parallelism: () => (asked++, 2) });
+    expect(sizer.next(999)).toBe(1);
+    expect(asked).toBe(0);
+  });
+});
+
 /** A backend of `slots` lanes whose executor records how many batches were in flight as each started. */
 class RecordingBackend extends BaseBackend {
   readonly name = 'recording';
-  readonly starts: Array<{ size: number; inFlight: number }> = [];
+  readonly starts: Array<{ size: number; inFlight: number; id: number }> = [];
   #inFlight = 0;
-  constructor(readonly probe: boolean) {
+  constructor(readonly probe: boolean, readonly parallelism?: number) {
     super();
   }
   protected override adaptiveSizer(targetMs: number): BatchSizer {
-    return adaptiveBatchSizer({ targetMs, probeAlone: this.probe });
+    return adaptiveBatchSizer({ targetMs, probeAlone: this.probe, ...(this.parallelism === undefined ? {} : { parallelism: () => this.parallelism }) });
   }
   protected executor(): Executor {
     return {
@@ -45,10 +72,12 @@ class RecordingBackend extends BaseBackend {
       slots: 4,
       collectStats: false,
       runBatch: async (job: BatchJob, signal: AbortSignal): Promise<BatchOutcome> => {
-        this.starts.push({ size: job.items.length, inFlight: ++this.#inFlight });
+        this.starts.push({ size: job.items.length, inFlight: ++this.#inFlight, id: job.id });
         try {
           await yieldToEventLoop();
-          return await runBatch(job, { signal, resolve: resolveProcessor, collectStats: false });
+          const outcome = await runBatch(job, { signal, resolve: resolveProcessor, collectStats: false });
+          // Measured at 1 ms per element, whatever the machine's load.
+          return { ...outcome, busyMs: job.items.length };
         } finally {
           this.#inFlight--;
         }
@@ -64,10 +93,29 @@ describe('a backend whose sizer probes alone', () => {
   it('sends the first batch alone, then full batches on every lane; the result is exact', async () => {
     await using backend = new RecordingBackend(true);
     expect(await backend.compute(work(), { targetBatchMs: 1e6 }).result()).toBe(19_900);
-    expect(backend.starts[0]).toEqual({ size: 1, inFlight: 1 });
+    expect(backend.starts[0]).toMatchObject({ size: 1, inFlight: 1 });
     // No second batch of 1 element: the next ones take what the probe measured (here, everything left).
     expect(backend.starts.slice(1).every((s) => s.size > 1)).toBe(true);
     expect(backend.starts.length).toBeLessThanOrEqual(5);
+  });
+
+  it('cuts the last batches smaller, and hands batches to the executor in the order they were cut (largest first)', async () => {
+    await using backend = new RecordingBackend(true, 2);
+    // Each batch is measured at 1 ms per element: the probe sets the size to 40 (targetBatchMs 40).
+    const slow = fromFunction((x: number) => x, Array.from({ length: 200 }, (_, i) => i));
+    const task = backend.compute(slow, { targetBatchMs: 40 });
+    expect(await task.result()).toBe(19_900);
+    const sizes = backend.starts.map((s) => s.size);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(200);
+    expect(sizes[0]).toBe(1);
+    // Full batches first, then shrinking ones (each at most half of what was left), none under 5 (40 / 8).
+    expect(sizes[1]).toBe(40);
+    expect(sizes.slice(1).every((n, k, all) => k === 0 || n <= all[k - 1]!)).toBe(true);
+    expect(sizes.at(-2)).toBeLessThan(40);
+    expect(Math.min(...sizes.slice(1, -1))).toBeGreaterThanOrEqual(5);
+    // The executor sees the batches in the order they were cut: the lane that ran the probe is not
+    // handed the first (largest) batch, which would start after the others.
+    expect(backend.starts.map((s) => s.id)).toEqual(backend.starts.map((s) => s.id).sort((a, b) => a - b));
   });
 
   it('without probing, every lane starts with a batch of 1 element', async () => {

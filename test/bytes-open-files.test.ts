@@ -4,14 +4,14 @@
  * E_FILE_CHANGED check at load still fires); kept descriptors are bounded, close when idle, when
  * forgotten, and on `closeIdleFiles()`; the inline backend closes them when it closes.
  */
-import { copyFileSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, stat, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { inline } from '../src/backends/inline.ts';
 import { fromFunction } from '../src/index.ts';
 import { closeIdleFiles, LocalFileSource } from '../src/io/bytes/index.ts';
-import { OPEN_FILES_CAPACITY, OPEN_FILES_IDLE_MS } from '../src/io/bytes/open-files.ts';
+import { keptFileMode, OPEN_FILES_CAPACITY, OPEN_FILES_IDLE_MS } from '../src/io/bytes/open-files.ts';
 import { EventsData } from '../src/io/dataset/events-data.ts';
 import { openRootTree } from '../src/io/root/index.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
@@ -37,6 +37,36 @@ function descriptorsOn(path: string): number {
 }
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+/** inotify watches this process holds (Linux: the `inotify wd:` lines of its inotify descriptors). */
+function inotifyWatches(): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) !== 'anon_inode:inotify') continue;
+      n += readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').split('\n').filter((l) => l.startsWith('inotify wd:')).length;
+    } catch {
+      // closed while listing
+    }
+  }
+  return n;
+}
+
+/** Opens and closes `path` (kept) `times` times; returns the last identity. */
+async function reopen(path: string, times = 1): Promise<string> {
+  let identity = '';
+  for (let i = 0; i < times; i++) {
+    const source = await LocalFileSource.open(path, { keepOpen: true });
+    identity = source.identity;
+    await source.close();
+  }
+  return identity;
+}
+
+const text = async (path: string, position: number, length: number): Promise<string> => {
+  await using source = await LocalFileSource.open(path, { keepOpen: true });
+  return new TextDecoder().decode(await source.read(position, length));
+};
 
 describe.runIf(process.platform === 'linux')('kept descriptors of local files', () => {
   it('reuses the descriptor of an unchanged file, and closes it on closeIdleFiles()', async () => {
@@ -135,6 +165,74 @@ describe.runIf(process.platform === 'linux')('kept descriptors of local files', 
     await vi.advanceTimersByTimeAsync(OPEN_FILES_IDLE_MS * 2);
     vi.useRealTimers();
     await vi.waitFor(() => expect(descriptorsOn(path)).toBe(0), { timeout: 10_000 });
+  });
+
+  it('watches a kept file from its first reuse on, and sees every change made since, even just before the reopen', async () => {
+    const path = join(dir, 'watched.bin');
+    writeFileSync(path, 'watched one');
+    const first = await reopen(path);
+    expect(keptFileMode(path)).toBe('checked'); // opened once: no watch yet (a file read once pays nothing)
+    expect(await reopen(path)).toBe(first); // the first reuse checks by stat and sets up the watch
+    expect(keptFileMode(path)).toBe('watched');
+    expect(inotifyWatches()).toBeGreaterThanOrEqual(1);
+    expect(await reopen(path, 3)).toBe(first); // unchanged: reused, still watched
+    expect(keptFileMode(path)).toBe('watched');
+    // each change is made synchronously right before the reopen (its event not yet handled)
+    writeFileSync(path, 'watched two, rewritten in place');
+    expect(await text(path, 8, 3)).toBe('two');
+    await reopen(path, 2);
+    expect(keptFileMode(path)).toBe('watched');
+    // changed and reopened from inside an I/O callback (the poll phase)
+    const inCallback = await new Promise<string>((done, fail) => {
+      stat(path, () => {
+        writeFileSync(path, 'watched 2b, from a callback');
+        text(path, 8, 2).then(done, fail);
+      });
+    });
+    expect(inCallback).toBe('2b');
+    await reopen(path, 2);
+    const beforeTouch = await reopen(path);
+    utimesSync(path, new Date(), new Date(Date.now() + 5000)); // mtime only
+    expect(await reopen(path)).not.toBe(beforeTouch);
+    await reopen(path, 2);
+    writeFileSync(join(dir, 'watched.next'), 'watched three, by rename');
+    renameSync(join(dir, 'watched.next'), path);
+    expect(await text(path, 8, 5)).toBe('three');
+    await reopen(path, 2);
+    expect(keptFileMode(path)).toBe('watched');
+    rmSync(path);
+    await expect(LocalFileSource.open(path, { keepOpen: true })).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(keptFileMode(path)).toBeUndefined();
+    await closeIdleFiles();
+    await vi.waitFor(() => expect(inotifyWatches()).toBe(0), { timeout: 10_000 }); // no watch outlives its descriptor
+  });
+
+  it('checks by stat, not by a watch, a file reached through a symbolic link, and sees the link switched', async () => {
+    const a = join(dir, 'release-a');
+    const b = join(dir, 'release-b');
+    mkdirSync(a);
+    mkdirSync(b);
+    writeFileSync(join(a, 'data.bin'), 'release a');
+    writeFileSync(join(b, 'data.bin'), 'release b');
+    // a linked directory on the way
+    const current = join(dir, 'current');
+    symlinkSync(a, current);
+    const viaDir = join(current, 'data.bin');
+    await reopen(viaDir, 3);
+    expect(keptFileMode(viaDir)).toBe('checked');
+    rmSync(current);
+    symlinkSync(b, current);
+    expect(await text(viaDir, 8, 1)).toBe('b');
+    // the file itself a link
+    const link = join(a, 'link.bin');
+    symlinkSync(join(a, 'data.bin'), link);
+    await reopen(link, 3);
+    expect(keptFileMode(link)).toBe('checked');
+    rmSync(link);
+    symlinkSync(join(b, 'data.bin'), link);
+    expect(await text(link, 8, 1)).toBe('b');
+    await closeIdleFiles();
+    expect(inotifyWatches()).toBe(0);
   });
 
   it('does not keep a descriptor it was told to forget (a file that failed to open as ROOT)', async () => {

@@ -6,7 +6,7 @@ const pkg = JSON.parse(readFileSync(`${REPO}/package.json`, 'utf8')) as { versio
 
 describe('cortado --version', () => {
   it.each([['--version'], ['-V']])('`cortado %s` prints the package version alone on stdout and exits 0', async (flag) => {
-    const { code, stdout, stderr } = await runCli([flag]);
+    const { code, stdout, stderr } = await runCli([flag], { tsx: true });
     expect(code).toBe(0);
     expect(stdout).toBe(`${pkg.version}\n`);
     expect(stderr).toBe('');

@@ -15,6 +15,7 @@ import { fromFunction } from '../src/protocol/computable.ts';
 import { countedSquare } from './fixtures/cluster/processors.ts';
 import { INPUTS } from './fixtures/cluster/driver.ts';
 import { allKeys, describeWithRedis, spawnWorker, startRedis, type TestRedis, type WorkerProcess } from './helpers/redis.ts';
+import { tsNodeArgs } from './helpers/node-args.ts';
 
 const inputs = Array.from({ length: 60 }, (_, i) => i);
 const sumOfSquares = (xs: readonly number[]) => xs.reduce((s, x) => s + x * x, 0);
@@ -199,7 +200,7 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
   it('driver killed and restarted: batches that finished meanwhile are picked up from Redis, not recomputed', async () => {
     worker();
     await workers[0]!.ready;
-    const driver = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/cluster/driver.ts')], {
+    const driver = spawn(process.execPath, [...tsNodeArgs(), join(import.meta.dirname, 'fixtures/cluster/driver.ts')], {
       env: { ...process.env, REDIS_URL: redis.url },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -234,7 +235,7 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     worker();
     await workers[0]!.ready;
     const checkpoint = join(dir, 'run.ckpt');
-    const driver = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/cluster/driver.ts')], {
+    const driver = spawn(process.execPath, [...tsNodeArgs(), join(import.meta.dirname, 'fixtures/cluster/driver.ts')], {
       env: { ...process.env, REDIS_URL: redis.url, CHECKPOINT: checkpoint },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectEvents } from '../src/io/events/masks.ts';
+import { eventSelection, selectEvents } from '../src/io/events/masks.ts';
 import type { JaggedColumn, NumericArray } from '../src/io/columns.ts';
 
 // selectEvents copies runs of kept events through integer views of the element width; these
@@ -44,6 +44,34 @@ describe('selectEvents', () => {
       expect(rows(got)).toEqual(rows({ offsets, values }).filter((_, i) => mask[i] !== 0));
     });
   }
+
+  it('one selection for a collection: equal offsets worked out once, each column its own copy; masks at any byte offset, long zero stretches', () => {
+    const n = 1000;
+    // Kept: events 3, 500-503 and 999 (long stretches of zeros between), in a mask that starts at byte 1 of its buffer.
+    const backing = new Uint8Array(n + 1);
+    const mask = backing.subarray(1);
+    for (const i of [3, 500, 501, 502, 503, 999]) mask[i] = 1;
+    const keep = eventSelection(mask);
+    expect(keep.kept).toBe(6);
+    const counts = Array.from({ length: n }, (_, i) => i % 3);
+    const offsetsOf = () => Int32Array.from({ length: n + 1 }, (_, i) => counts.slice(0, i).reduce((a, b) => a + b, 0));
+    const pt = { offsets: offsetsOf(), values: Float32Array.from({ length: offsetsOf()[n]! }, (_, k) => k / 2) };
+    const eta = { offsets: offsetsOf(), values: Int16Array.from({ length: offsetsOf()[n]! }, (_, k) => -k) };
+    const other = { offsets: Int32Array.from({ length: n + 1 }, (_, i) => 2 * i), values: Float64Array.from({ length: 2 * n }, (_, k) => k) };
+    const rows = (c: JaggedColumn) => Array.from({ length: c.offsets.length - 1 }, (_, i) => Array.from(c.values.subarray(c.offsets[i]!, c.offsets[i + 1]!) as ArrayLike<number>));
+    const want = (c: JaggedColumn) => rows(c).filter((_, i) => mask[i] !== 0);
+    const [gotPt, gotEta, gotOther, gotPtAgain] = [keep(pt), keep(eta), keep(other), keep(pt)];
+    expect(rows(gotPt)).toEqual(want(pt));
+    expect(rows(gotEta)).toEqual(want(eta));
+    expect(rows(gotOther)).toEqual(want(other));
+    expect(rows(gotPtAgain)).toEqual(want(pt));
+    expect(gotPt.offsets).not.toBe(gotEta.offsets);
+    gotPt.offsets[1] = 99; // one column's offsets are its own
+    expect(gotEta.offsets[1]).toBe(want(eta)[0]!.length);
+    expect(Array.from(keep(Float64Array.from({ length: n }, (_, i) => i)))).toEqual([3, 500, 501, 502, 503, 999]);
+    expect(eventSelection(new Uint8Array(n)).kept).toBe(0);
+    expect(Array.from(eventSelection(new Uint8Array(n).fill(1))(Int32Array.from({ length: n }, (_, i) => i)))).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
 
   it('refuses a mask of the wrong length', () => {
     expect(() => selectEvents(Float32Array.of(1, 2), Uint8Array.of(1))).toThrow('Expected an event mask of 2 entries, got 1');

@@ -5,8 +5,11 @@
  * A tiny interface, swappable like piscina's balancer.
  */
 export interface BatchSizer {
-  /** Elements for the next batch. */
-  next(): number;
+  /**
+   * Elements for the next batch. `remaining`: about how many elements are left to hand out after
+   * those in flight (an estimate, absent when unknown), so the last batches can be cut to end together.
+   */
+  next(remaining?: number): number;
   /** Reports how long a batch of `elements` took. */
   observe(elements: number, ms: number): void;
   /**
@@ -32,14 +35,26 @@ export interface AdaptiveBatchOptions {
    * @defaultValue false
    */
   probeAlone?: boolean;
+  /**
+   * How many batches the backend's workers compute at once (`undefined` while unknown). Given
+   * this and the elements remaining, no batch takes more than an equal share of what is left
+   * (guided self-scheduling), down to an eighth of the measured size: near the end batches shrink,
+   * so no worker sits idle at the tail while another finishes one last full-size batch.
+   */
+  parallelism?: () => number | undefined;
 }
 
 /** A batch sizer that grows at most 4× per batch towards `targetMs` and shrinks as fast as needed. */
-export function adaptiveBatchSizer({ targetMs = 20, min = 1, max = 65_536, probeAlone = false }: AdaptiveBatchOptions = {}): BatchSizer {
+export function adaptiveBatchSizer({ targetMs = 20, min = 1, max = 65_536, probeAlone = false, parallelism }: AdaptiveBatchOptions = {}): BatchSizer {
   let size = min;
   let measured = false;
   return {
-    next: () => size,
+    next(remaining) {
+      if (!measured || remaining === undefined) return size;
+      const workers = parallelism?.();
+      if (workers === undefined || workers < 1) return size;
+      return Math.min(size, Math.max(min, Math.ceil(size / 8), Math.ceil(remaining / workers)));
+    },
     probing: () => probeAlone && !measured,
     observe(elements, ms) {
       if (elements <= 0) return;

@@ -75,12 +75,16 @@ export class RunState {
   retries = 0;
   splits = 0;
   readonly startedAt: number;
+  /** Entries an earlier run completed (restored from a checkpoint). */
+  readonly entriesDoneAtStart: number;
   #gen: StepGenerator<unknown> | undefined;
   /** Group of the element pulled last: the chunk sizer's best guess for the next one's. */
   #group: string | undefined;
   /** Whether the computable asks for sizes per group itself (then `gen.next(n)` sends none). */
   #askedPerGroup = false;
   #nextJobId = 0;
+  /** Elements pulled from the computable and their entries: the average sizes what is left. */
+  #pulled = { elements: 0, entries: 0 };
   #batchStarted = new Map<number, number>();
   readonly #splitter: Splitter;
 
@@ -99,6 +103,7 @@ export class RunState {
       for (const [group, value] of restored.results) this.shapes.accept(group, value);
       this.entriesDone = this.completed.length;
     }
+    this.entriesDoneAtStart = this.entriesDone;
   }
 
   /** Takes up to the batch sizer's count of elements: due retries first, then new ones. */
@@ -107,7 +112,8 @@ export class RunState {
     if (this.inFlight > 0 && this.settings.batchSizer.probing?.() === true) return undefined;
     const sink = this.settings.sink;
     // Map mode: a batch never holds more outputs than the consumer's buffer, so memory stays bounded.
-    const want = sink === undefined ? this.settings.batchSizer.next() : Math.min(this.settings.batchSizer.next(), sink.highWaterMark);
+    const proposed = this.settings.batchSizer.next(this.#remainingEstimate());
+    const want = sink === undefined ? proposed : Math.min(proposed, sink.highWaterMark);
     const items: BatchItem[] = this.ready.splice(0, want);
     while (items.length < want && !this.exhausted && this.fatal === undefined) {
       const element = this.#pull();
@@ -119,6 +125,19 @@ export class RunState {
     this.inFlight++;
     this.#batchStarted.set(job.id, this.settings.now());
     return job;
+  }
+
+  /**
+   * About how many elements are left to hand out: retries waiting, plus the entries not pulled yet
+   * at the average entries per element so far. Unknown before the first element. Entries an earlier
+   * run restored are not counted; a restricted computable's gaps are (an overestimate: larger batches).
+   */
+  #remainingEstimate(): number | undefined {
+    const { elements, entries } = this.#pulled;
+    if (elements === 0 || entries <= 0) return undefined;
+    if (this.exhausted) return this.ready.length;
+    const left = Math.max(0, this.settings.computable.size - entries - (this.settings.restored === undefined ? 0 : this.entriesDoneAtStart));
+    return this.ready.length + Math.ceil((left * elements) / entries);
   }
 
   #pull() {
@@ -139,6 +158,8 @@ export class RunState {
       }
       this.#group = next.value.group;
       this.elementsKnown++;
+      this.#pulled.elements++;
+      this.#pulled.entries += next.value.range[1] - next.value.range[0];
       return next.value;
     } catch (error) {
       this.exhausted = true;

@@ -91,13 +91,16 @@ export const supervisorMachine = setup({
     }),
     absorbDone: assign(({ context, event, spawn }) => {
       if (event.type !== 'LANE.DONE') return {};
-      context.idle.push(event.lane);
+      // Last in line: a lane that just reported is still in its own transition, so a RUN sent to it
+      // starts after those sent to the other idle lanes. Taken first, it would put the first batch
+      // cut (the largest, see the batch sizer's `parallelism`) behind the later ones in the executor.
+      context.idle.unshift(event.lane);
       routeAbsorbed(context, context.run.absorb(event.job, event.outcome), (o) => spawn('reducer', o));
       return {};
     }),
     absorbLost: assign(({ context, event, spawn }) => {
       if (event.type !== 'LANE.LOST') return {};
-      context.idle.push(event.lane);
+      context.idle.unshift(event.lane);
       routeAbsorbed(context, context.run.lose(event.job, event.error), (o) => spawn('reducer', o));
       return {};
     }),

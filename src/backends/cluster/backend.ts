@@ -20,6 +20,8 @@ class ClusterBackend extends BaseBackend {
   #connections: Promise<Connections> | undefined;
   readonly #abandoned = new Set<string>();
   readonly #cleanups = new Set<Promise<void>>();
+  /** Threads of the live workers, from their heartbeats, and when they were read (see {@link #parallelism}). */
+  #threads: { count: number | undefined; readAt: number; reading: Promise<void> | undefined } = { count: undefined, readAt: -Infinity, reading: undefined };
   /** The lease of the task being created (handed from `executor()` to `compute()`). */
   #lease: { claimed?: Promise<TaskLease> } | undefined;
 
@@ -54,7 +56,35 @@ class ClusterBackend extends BaseBackend {
 
   /** Each batch is a round trip through Redis: the first batch measures alone, then batches go out at their size. */
   protected override adaptiveSizer(targetMs: number): BatchSizer {
-    return adaptiveBatchSizer({ targetMs, max: this.maxAutoBatch, probeAlone: true });
+    return adaptiveBatchSizer({ targetMs, max: this.maxAutoBatch, probeAlone: true, parallelism: () => this.#parallelism() });
+  }
+
+  /**
+   * How many batches the cluster computes at once: the threads of the live workers, as last read
+   * from their heartbeats. Read again (in the background) when older than a heartbeat period, so
+   * workers that join or leave change how the last batches are cut.
+   */
+  #parallelism(): number | undefined {
+    if (performance.now() - this.#threads.readAt > THREADS_FRESH_MS) void this.#readThreads();
+    return this.#threads.count;
+  }
+
+  /** Reads the workers' threads, on connections already open (never opens them, nor reopens them after release). */
+  #readThreads(): Promise<void> {
+    if (this.#connections === undefined) return Promise.resolve();
+    this.#threads.reading ??= this.workers()
+      .then(
+        (live) => {
+          const count = live.reduce((n, w) => n + w.threads, 0);
+          this.#threads.count = count > 0 ? count : undefined;
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        this.#threads.readAt = performance.now();
+        this.#threads.reading = undefined;
+      });
+    return this.#threads.reading;
   }
 
   protected override check(computable: Computable<unknown>): void {
@@ -68,7 +98,9 @@ class ClusterBackend extends BaseBackend {
     const claim = () =>
       (lease.claimed ??= this.#connect().then(async (c) => {
         await c.ready;
-        return claimTask(c.redis, this.keys, taskIdOf(computable.key), this.options.leaseMs);
+        // The workers' threads are known before the batches after the first are cut (see #parallelism).
+        const [claimed] = await Promise.all([claimTask(c.redis, this.keys, taskIdOf(computable.key), this.options.leaseMs), this.#readThreads()]);
+        return claimed;
       }));
     return clusterExecutor({
       connections: this.#connect(),
@@ -120,6 +152,7 @@ class ClusterBackend extends BaseBackend {
 
   protected async release(): Promise<void> {
     await Promise.all(this.#cleanups);
+    await this.#threads.reading;
     const pending = this.#connections;
     this.#connections = undefined;
     const c = await pending?.catch(() => undefined);
@@ -134,6 +167,9 @@ class ClusterBackend extends BaseBackend {
     await c.close();
   }
 }
+
+/** How long a count of the workers' threads is used before it is read again (the heartbeat period). */
+const THREADS_FRESH_MS = 2000;
 
 /**
  * The cluster backend: batches of work elements go through a BullMQ queue on Redis to

@@ -161,18 +161,24 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
       throw error;
     });
     active++;
+    const taken = Date.now();
     const watch: { timer: NodeJS.Timeout | undefined; over: boolean } = { timer: undefined, over: false };
     try {
       const batch = fromPayload(job.data, o.maxPayloadBytes);
+      /** One line per batch: where its time went (queued, computing, storing), for finding idle workers. */
+      const done = (outcome: WireOutcome) =>
+        log(`batch ${job.id}: ${outcome.status.length} elements, queued ${taken - job.timestamp} ms, taken at ${taken}, computed in ${Math.round(outcome.busyMs)} ms, stored at ${Date.now()}`);
       const jobKey = jobHashKey(keys, job.id!);
       const outcome = await runAllowed(batch, roots, pool, async (progress) => {
         // The driver asks a running batch to stop by a field on its job's hash; look every 250 ms.
+        // The first look goes with the start, not before it: a batch asked to stop as it was taken
+        // stops after its first element, and no batch waits a round trip to begin.
         const poll = async (): Promise<void> => {
           const asked = (await redis.hget(jobKey, CANCEL_FIELD).catch(() => null)) !== null;
           if (asked) Atomics.store(progress, CANCEL, 1);
           else if (!watch.over) watch.timer = setTimeout(() => void poll(), CANCEL_POLL_MS);
         };
-        await poll();
+        void poll();
       });
       // The thread that ran it, named after this worker process so rows stay apart across hosts.
       const named = outcome.worker === undefined ? outcome : { ...outcome, worker: { ...outcome.worker, id: `${id}/${outcome.worker.id}`, host: hostname() } };
@@ -183,11 +189,13 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
         const meta = encodeOutcome({ ...named, results: [], parts: part.byteLength } as WireOutcome, o.maxResultBytes);
         await scripts.cortadoStoreSplit(jobKey, resultKey(keys, job.id!), partKey(keys, job.id!), meta, part, String(o.resultTtlMs));
         batchesDone++;
+        done(named);
         return { bytes: meta.byteLength + part.byteLength };
       }
       const bytes = encodeOutcome(named, o.maxResultBytes);
       await scripts.cortadoStore(jobKey, resultKey(keys, job.id!), bytes, String(o.resultTtlMs));
       batchesDone++;
+      done(named);
       return { bytes: bytes.byteLength };
     } catch (error) {
       log(`batch ${job.id} failed: ${(error as Error).message}`);

@@ -1,7 +1,12 @@
 import { IoError } from '../errors.ts';
 
-/** Operations in flight under {@link withDeadline}, by the function that gives each up. */
-const inFlight = new Set<(reason: unknown) => void>();
+/** Something in flight that {@link abandonPendingIo} can give up. */
+interface Abandonable {
+  abandon(reason: unknown): void;
+}
+
+/** Operations in flight under {@link withDeadline} or {@link abandonable}. */
+const inFlight = new Set<Abandonable>();
 
 /**
  * Gives up every byte-source operation in flight (each rejects with `reason`, and stuck FIFO opens
@@ -15,7 +20,7 @@ const inFlight = new Set<(reason: unknown) => void>();
  */
 export function abandonPendingIo(reason: unknown): number {
   const all = [...inFlight];
-  for (const abandon of all) abandon(reason);
+  for (const op of all) op.abandon(reason);
   return all.length;
 }
 
@@ -25,13 +30,82 @@ export function abandonPendingIo(reason: unknown): number {
  */
 export async function abandonable<T>(outer: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  const abandon = (reason: unknown): void => controller.abort(reason);
-  inFlight.add(abandon);
+  const op: Abandonable = { abandon: (reason) => controller.abort(reason) };
+  inFlight.add(op);
   try {
     return await work(outer ? AbortSignal.any([outer, controller.signal]) : controller.signal);
   } finally {
-    inFlight.delete(abandon);
+    inFlight.delete(op);
   }
+}
+
+/**
+ * One operation under a deadline: settles its promise once, from the work, the timer, the
+ * signal or {@link abandonPendingIo}. A class rather than closures: a warm read of a small file
+ * runs this per read, and each closure made per call is a measurable part of its cost.
+ */
+class Pending<T> implements Abandonable {
+  readonly #resolve: (value: T) => void;
+  readonly #reject: (reason: unknown) => void;
+  readonly #timer: NodeJS.Timeout;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbandon: (() => void) | undefined;
+  readonly #ms: number;
+  readonly #what: () => string;
+  readonly #path: string;
+  #settled = false;
+
+  constructor(resolve: (value: T) => void, reject: (reason: unknown) => void, ms: number, what: () => string,
+    path: string, signal: AbortSignal | undefined, onAbandon: (() => void) | undefined) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#ms = ms;
+    this.#what = what;
+    this.#path = path;
+    this.#signal = signal;
+    this.#onAbandon = onAbandon;
+    inFlight.add(this);
+    this.#timer = setTimeout(timedOut, ms, this);
+    this.#timer.unref();
+    signal?.addEventListener('abort', this, { once: true });
+  }
+
+  #finish(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    clearTimeout(this.#timer);
+    this.#signal?.removeEventListener('abort', this);
+    inFlight.delete(this);
+    return true;
+  }
+
+  done(value: T): void {
+    if (this.#finish()) this.#resolve(value);
+  }
+
+  failed(error: unknown): void {
+    if (this.#finish()) this.#reject(error);
+  }
+
+  abandon(reason: unknown): void {
+    if (!this.#finish()) return;
+    this.#onAbandon?.();
+    this.#reject(reason);
+  }
+
+  timeout(): void {
+    this.abandon(new IoError('E_IO_TIMEOUT', `Expected ${this.#what()} to finish within ${this.#ms} ms, got no answer ` +
+      '(a stalled file system, FIFO or server?)', { path: this.#path }));
+  }
+
+  /** The signal's abort (an `EventListener` object: no closure per operation). */
+  handleEvent(): void {
+    this.abandon(this.#signal!.reason);
+  }
+}
+
+function timedOut(pending: { timeout(): void }): void {
+  pending.timeout();
 }
 
 /**
@@ -53,38 +127,10 @@ export function withDeadline<T>(
     onAbandon?.();
     return Promise.reject(signal.reason);
   }
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const finish = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      inFlight.delete(onAbandonAll);
-      return true;
-    };
-    const onAbandonAll = (reason: unknown): void => {
-      if (!finish()) return;
-      onAbandon?.();
-      reject(reason);
-    };
-    inFlight.add(onAbandonAll);
-    const timer = setTimeout(() => {
-      if (!finish()) return;
-      onAbandon?.();
-      reject(new IoError('E_IO_TIMEOUT', `Expected ${what()} to finish within ${ms} ms, got no answer (a stalled ` +
-        'file system, FIFO or server?)', { path }));
-    }, ms);
-    timer.unref();
-    const onAbort = (): void => {
-      if (!finish()) return;
-      onAbandon?.();
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => { if (finish()) resolve(value); },
-      (error: unknown) => { if (finish()) reject(error); },
-    );
+  let pending!: Pending<T>;
+  const settled = new Promise<T>((resolve, reject) => {
+    pending = new Pending(resolve, reject, ms, what, path, signal, onAbandon);
   });
+  work.then((value) => pending.done(value), (error: unknown) => pending.failed(error));
+  return settled;
 }

@@ -1,7 +1,7 @@
 import { close, fstat, open, read, type Stats } from 'node:fs';
 import { IoError, systemIoError } from '../errors.ts';
 import { withDeadline } from './deadline.ts';
-import { discard, fileIdentity, keepOpenFile, pathStat, releaseOpenFile, stillSame, takeOpenFile, type OpenFile } from './open-files.ts';
+import { discard, fileIdentity, keepOpenFile, releaseOpenFile, takeOpenFile, validate, type OpenFile } from './open-files.ts';
 import { openSettled, openStarted, releaseStalledOpen } from './stalled-opens.ts';
 import { defaultTimeoutMs, type ByteSource, type ByteSourceOptions } from './source.ts';
 
@@ -44,10 +44,9 @@ export class LocalFileSource implements ByteSource {
   #fd: number | undefined;
   #inflight = 0;
   #closing = false;
-  #resolveReleased!: () => void;
-  readonly #released = new Promise<void>((resolve) => {
-    this.#resolveReleased = resolve;
-  });
+  /** Made by the first `close()` (not per open: a warm reopen of a small file counts every allocation). */
+  #released: Promise<void> | undefined;
+  #resolveReleased: (() => void) | undefined;
 
   private constructor(path: string, fd: number, stats: Stats, timeoutMs: number, kept?: OpenFile) {
     this.path = path;
@@ -92,16 +91,17 @@ export class LocalFileSource implements ByteSource {
   }
 
   /**
-   * A source over the kept descriptor of `path`, if there is one and `stat(path)` still finds the
-   * file it was opened on (else undefined, and the descriptor goes: the caller opens afresh).
+   * A source over the kept descriptor of `path`, if there is one and it still is the file at the
+   * path (watched: no change event came; else `stat(path)` agrees; see `validate`), else
+   * undefined, and the descriptor goes: the caller opens afresh.
    */
   static async #reuse(path: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<LocalFileSource | undefined> {
     const kept = takeOpenFile(path);
     if (kept === undefined) return undefined;
     let same = false;
     try {
-      const stats = await withDeadline(pathStat(path), timeoutMs, () => `stat of ${path}`, path, signal);
-      same = stillSame(kept, stats);
+      same = await validate(kept, (work) => withDeadline(work, timeoutMs, () => `stat of ${path}`, path, signal));
+      signal?.throwIfAborted();
     } catch (error) {
       if (signal?.aborted || (error instanceof IoError && error.code === 'E_IO_TIMEOUT')) {
         discard(kept);
@@ -117,15 +117,26 @@ export class LocalFileSource implements ByteSource {
   }
 
   /** Reads exactly `length` bytes at `position` into a fresh array. */
-  async read(position: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+  read(position: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
     const fd = this.#fd;
     if (fd === undefined || this.#closing) {
-      throw new IoError('E_IO_CLOSED', `Expected ${this.path} to be open, got it closed`, { path: this.path });
+      return Promise.reject(new IoError('E_IO_CLOSED', `Expected ${this.path} to be open, got it closed`, { path: this.path }));
     }
-    checkRange(this, position, length);
-    const bytes = new Uint8Array(length);
+    try {
+      checkRange(this, position, length);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.#inflight++;
-    const work = (async () => {
+    const work = this.#fill(fd, new Uint8Array(length), position);
+    return withDeadline(work, this.#timeoutMs, () => `reading ${length} bytes at byte ${position} of ${this.path}`,
+      this.path, signal, this.#kept && (() => discard(this.#kept!)));
+  }
+
+  /** Reads `bytes.length` bytes at `position` (one read, unless the system returns fewer). */
+  async #fill(fd: number, bytes: Uint8Array, position: number): Promise<Uint8Array> {
+    const length = bytes.length;
+    try {
       let done = 0;
       while (done < length) {
         let n: number;
@@ -143,11 +154,9 @@ export class LocalFileSource implements ByteSource {
         done += n;
       }
       return bytes;
-    })().finally(() => {
+    } finally {
       if (--this.#inflight === 0 && this.#closing) this.#release();
-    });
-    return withDeadline(work, this.#timeoutMs, () => `reading ${length} bytes at byte ${position} of ${this.path}`,
-      this.path, signal, this.#kept && (() => discard(this.#kept!)));
+    }
   }
 
   /**
@@ -157,7 +166,10 @@ export class LocalFileSource implements ByteSource {
    * idle, evicted, or by `closeIdleFiles()`).
    */
   close(): Promise<void> {
-    if (!this.#closing) {
+    if (this.#released === undefined) {
+      this.#released = new Promise<void>((resolve) => {
+        this.#resolveReleased = resolve;
+      });
       this.#closing = true;
       if (this.#inflight === 0) this.#release();
     }
@@ -176,11 +188,12 @@ export class LocalFileSource implements ByteSource {
   #release(): void {
     const fd = this.#fd;
     this.#fd = undefined;
+    const released = this.#resolveReleased!;
     if (this.#kept) {
       releaseOpenFile(this.#kept);
-      this.#resolveReleased();
-    } else if (fd === undefined) this.#resolveReleased();
-    else close(fd, () => this.#resolveReleased());
+      released();
+    } else if (fd === undefined) released();
+    else close(fd, () => released());
   }
 }
 

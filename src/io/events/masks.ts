@@ -99,17 +99,22 @@ export function selectEvents<C extends Column>(column: C, eventMask: Uint8Array)
 
 /**
  * {@link selectEvents} with one mask for many columns: the mask is scanned once, and each call
- * keeps the masked events of a column (flat or jagged) of the mask's length.
+ * keeps the masked events of a column (flat or jagged) of the mask's length. `kept` is the number
+ * of events kept.
  *
  * @example
  * ```ts
  * const keep = eventSelection(twoMuons);
  * const [pt, eta] = [keep(events.Muon.pt), keep(events.Muon.eta)];
+ * keep.kept; // events with two muons
  * ```
  */
-export function eventSelection(eventMask: Uint8Array): <C extends Column>(column: C) => C {
+export function eventSelection(eventMask: Uint8Array): (<C extends Column>(column: C) => C) & { readonly kept: number } {
   const { runs, count, kept } = keptRuns(eventMask);
-  return <C extends Column>(column: C): C => {
+  // The columns of a collection (Muon_pt, Muon_eta, …) have equal offsets: their kept offsets and
+  // value runs are worked out once (checked by one memory comparison) and copied for each.
+  let last: { offsets: Buffer; kept: Int32Array; valueRuns: Int32Array; total: number } | undefined;
+  const keep = <C extends Column>(column: C): C => {
     if (!isJagged(column)) {
       const flat = column as NumericArray;
       if (eventMask.length !== flat.length) throw new RangeError(`Expected an event mask of ${flat.length} entries, got ${eventMask.length}`);
@@ -119,45 +124,58 @@ export function eventSelection(eventMask: Uint8Array): <C extends Column>(column
     const events = jagged.offsets.length - 1;
     if (eventMask.length !== events) throw new RangeError(`Expected an event mask of ${events} entries, got ${eventMask.length}`);
     const inOffsets = jagged.offsets;
-    const offsets = new Int32Array(kept + 1);
-    const valueRuns = new Int32Array(2 * count);
-    let r = 0;
-    let total = 0;
-    for (let j = 0; j < count; j++) {
-      const start = runs[2 * j]!;
-      const stop = runs[2 * j + 1]!;
-      const base = inOffsets[start]!;
-      for (let i = start; i < stop; i++) offsets[++r] = total + inOffsets[i + 1]! - base;
-      valueRuns[2 * j] = base;
-      valueRuns[2 * j + 1] = inOffsets[stop]!;
-      total += inOffsets[stop]! - base;
-    }
-    return { offsets, values: gather(jagged.values, valueRuns, count, total) } as C;
+    const bytes = Buffer.from(inOffsets.buffer, inOffsets.byteOffset, inOffsets.byteLength);
+    if (last === undefined || !last.offsets.equals(bytes)) last = { offsets: bytes, ...keptOffsets(inOffsets, runs, count, kept) };
+    return { offsets: last.kept.slice(), values: gather(jagged.values, last.valueRuns, count, last.total) } as C;
   };
+  return Object.assign(keep, { kept });
 }
 
-/** The runs `[start, stop)` of non-zero entries of `mask` (as pairs), their number, and the entries they cover. */
+/** The offsets of the kept events of a jagged column (from 0), and the runs of their values. */
+function keptOffsets(inOffsets: Int32Array, runs: Int32Array, count: number, kept: number): { kept: Int32Array; valueRuns: Int32Array; total: number } {
+  const offsets = new Int32Array(kept + 1);
+  const valueRuns = new Int32Array(2 * count);
+  let r = 0;
+  let total = 0;
+  for (let j = 0; j < count; j++) {
+    const start = runs[2 * j]!;
+    const stop = runs[2 * j + 1]!;
+    const base = inOffsets[start]!;
+    for (let i = start; i < stop; i++) offsets[++r] = total + inOffsets[i + 1]! - base;
+    valueRuns[2 * j] = base;
+    valueRuns[2 * j + 1] = inOffsets[stop]!;
+    total += inOffsets[stop]! - base;
+  }
+  return { kept: offsets, valueRuns, total };
+}
+
+/**
+ * The runs `[start, stop)` of non-zero entries of `mask` (as pairs), their number, and the entries
+ * they cover, in one pass; stretches of zeros are skipped four bytes at a time.
+ */
 function keptRuns(mask: Uint8Array): { runs: Int32Array; count: number; kept: number } {
-  let count = 0;
-  let kept = 0;
-  let inside = false;
-  for (let i = 0; i < mask.length; i++) {
-    const on = mask[i] !== 0;
-    if (on) kept++;
-    if (on && !inside) count++;
-    inside = on;
-  }
-  const runs = new Int32Array(2 * count);
+  const n = mask.length;
+  const words = mask.byteOffset % 4 === 0 ? new Uint32Array(mask.buffer, mask.byteOffset, n >>> 2) : undefined;
+  let runs = new Int32Array(64);
   let j = 0;
-  inside = false;
-  for (let i = 0; i < mask.length; i++) {
-    const on = mask[i] !== 0;
-    if (on && !inside) runs[j++] = i;
-    else if (!on && inside) runs[j++] = i;
-    inside = on;
+  let kept = 0;
+  let i = 0;
+  while (i < n) {
+    if (words !== undefined) while ((i & 3) === 0 && i + 4 <= n && words[i >>> 2] === 0) i += 4;
+    while (i < n && mask[i] === 0) i++;
+    if (i === n) break;
+    const start = i;
+    while (i < n && mask[i] !== 0) i++;
+    if (j + 2 > runs.length) {
+      const grown = new Int32Array(runs.length * 2);
+      grown.set(runs);
+      runs = grown;
+    }
+    runs[j++] = start;
+    runs[j++] = i;
+    kept += i - start;
   }
-  if (inside) runs[j] = mask.length;
-  return { runs, count, kept };
+  return { runs, count: j >>> 1, kept };
 }
 
 // Copies go through unsigned integer views of the element width: one monomorphic loop per width,

@@ -4,6 +4,7 @@ import type { BranchInfo } from '../source.ts';
 import type { FileReader } from './file-reader.ts';
 import { readFooter } from './footer.ts';
 import { counterNameOf, parquetLayout, type LeafColumn, type UnsupportedColumn } from './schema.ts';
+import { adoptDescription, discardDescription, publishDescription } from './shared-descriptions.ts';
 
 /** A NanoAOD counter (`nMuon`) that the file lacks, computed from a list column's offsets. */
 export interface SyntheticCounter {
@@ -97,7 +98,8 @@ const cache = new Map<string, ParquetDescription>();
  * The description of an open file: from a cache keyed by file identity (path, device, inode,
  * size, mtime), else by reading and parsing its footer. A dataset opens a file once per chunk;
  * parsing a NanoAOD footer of 1,500 columns costs 50–200 ms (measured), the cache makes
- * reopening free. A file that changes gets a new identity, so a stale description is never used.
+ * reopening free. In a worker thread, a file another worker of the process parsed is adopted
+ * from it (see `shared-descriptions.ts`) rather than parsed again. A file that changes gets a new identity, so a stale description is never used.
  * Least recently used files leave first.
  *
  * @example
@@ -111,7 +113,14 @@ export async function describeFile(file: FileReader): Promise<ParquetDescription
   if (hit !== undefined) {
     cache.delete(identity);
     cache.set(identity, hit);
+    discardDescription(identity);
     return hit;
+  }
+  // Another worker thread of this process may have parsed it already (it prepared the file).
+  const shared = adoptDescription(identity);
+  if (shared !== undefined) {
+    remember(identity, shared);
+    return shared;
   }
   const { metadata, uuid } = await readFooter(file);
   let description: ParquetDescription;
@@ -125,7 +134,12 @@ export async function describeFile(file: FileReader): Promise<ParquetDescription
       path: file.path,
     }, { cause: error });
   }
+  remember(identity, description);
+  publishDescription(identity, description);
+  return description;
+}
+
+function remember(identity: string, description: ParquetDescription): void {
   cache.set(identity, description);
   while (cache.size > CAPACITY) cache.delete(cache.keys().next().value!);
-  return description;
 }

@@ -51,6 +51,10 @@ function parseHeader(view: DataView): BasketHeader {
   return { nbytes, objlen, keylen, nevbuf: view.getInt32(at + 10), last: view.getInt32(at + 14) };
 }
 
+function basketName(handle: ByteSource, layout: BranchLayout, ref: BasketRef, index: number): string {
+  return `basket ${index} of branch ${layout.name} (entries ${ref.start}–${ref.stop}) in ${handle.path}`;
+}
+
 /**
  * Reads and decompresses one basket of `layout` from disk (or takes it from the tree record when
  * embedded): the key header gives the sizes, the body is a sequence of compression blocks, and
@@ -61,20 +65,23 @@ Promise<BasketData> {
   if (ref.embedded) {
     return { data: ref.embedded.data, offsets: ref.embedded.offsets, offsetBase: 0, size: ref.embedded.data.length };
   }
-  // Built only for an error message: a template per basket is a measurable cost on tiny baskets.
-  const where = (): string => `basket ${index} of branch ${layout.name} (entries ${ref.start}–${ref.stop}) in ${handle.path}`;
-  const read = handle.read(ref.seek, ref.bytes, where);
-  const raw = read instanceof Uint8Array ? read : await read;
+  // What the basket is, built only for an error message: a template (or a closure) per basket is
+  // a measurable cost on tiny baskets.
+  let raw = handle.peek?.(ref.seek, ref.bytes);
+  if (raw === undefined) {
+    const read = handle.read(ref.seek, ref.bytes, () => basketName(handle, layout, ref, index));
+    raw = read instanceof Uint8Array ? read : await read;
+  }
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const header = parseHeader(view);
   if (header.nbytes !== ref.bytes || header.keylen >= ref.bytes || header.last < header.keylen ||
     header.objlen < header.last - header.keylen) {
-    throw new IoError('E_IO_MALFORMED', `Expected a basket key of ${ref.bytes} bytes for ${where()}, got fNbytes=` +
+    throw new IoError('E_IO_MALFORMED', `Expected a basket key of ${ref.bytes} bytes for ${basketName(handle, layout, ref, index)}, got fNbytes=` +
       `${header.nbytes}, fKeylen=${header.keylen}, fObjlen=${header.objlen}, fLast=${header.last}`, { path: handle.path, branch: layout.name });
   }
   const entries = ref.stop - ref.start;
   if (header.nevbuf !== entries) {
-    throw new IoError('E_IO_MALFORMED', `Expected ${entries} entries in ${where()}, its header says ${header.nevbuf}`,
+    throw new IoError('E_IO_MALFORMED', `Expected ${entries} entries in ${basketName(handle, layout, ref, index)}, its header says ${header.nevbuf}`,
       { path: handle.path, branch: layout.name });
   }
   let payload: Uint8Array;
@@ -83,7 +90,7 @@ Promise<BasketData> {
     payload = result instanceof Uint8Array ? result : await result;
   } catch (error) {
     if (error instanceof IoError) {
-      throw new IoError(error.code as IoErrorCode, `Could not decompress ${where()}: ${error.message}`,
+      throw new IoError(error.code as IoErrorCode, `Could not decompress ${basketName(handle, layout, ref, index)}: ${error.message}`,
         { path: handle.path, branch: layout.name }, { cause: error });
     }
     throw error;
@@ -96,7 +103,7 @@ Promise<BasketData> {
     ? ((payload[border]! << 24) | (payload[border + 1]! << 16) | (payload[border + 2]! << 8) | payload[border + 3]!)
     : -1;
   if (count < entries || border + 4 + 4 * entries > payload.length) {
-    throw new IoError('E_IO_MALFORMED', `Expected an entry-offset array of ${entries} values after the data of ${where()}, ` +
+    throw new IoError('E_IO_MALFORMED', `Expected an entry-offset array of ${entries} values after the data of ${basketName(handle, layout, ref, index)}, ` +
       `got ${count < 0 ? 'none' : `${count} values`}`, { path: handle.path, branch: layout.name });
   }
   const offsets = (owned ? adoptOffsets(payload, border, entries) : undefined) ?? copyOffsets(payload, border, entries);

@@ -48,11 +48,31 @@ const DEFAULT_OPEN_OPTIONS: z.output<typeof openOptionsSchema> = { metadataCache
 
 function resolveOpenOptions(options: RootOpenOptions | undefined): z.output<typeof openOptionsSchema> {
   if (options === undefined) return DEFAULT_OPEN_OPTIONS; // the per-chunk reopen path: skip parsing
+  const simple = simpleOpenOptions(options);
+  if (simple) return simple;
   const parsed = openOptionsSchema.safeParse(options ?? {});
   if (!parsed.success) {
     throw new InvalidOptionsError(`Expected ROOT open options {signal?, metadataCache?, timeoutMs?, headers?, bearerToken?, maxConnectionsPerHost?, maxAttempts?, retryDelayMs?}, got ${parsed.error.message}`);
   }
   return parsed.data;
+}
+
+/**
+ * Options that only say `metadataCache` and/or `signal` (what a chunk's open passes), checked by
+ * hand: a schema parse per open is a measurable part of a warm reopen of a small file. Anything
+ * else: undefined, for the schema.
+ */
+function simpleOpenOptions(options: RootOpenOptions): z.output<typeof openOptionsSchema> | undefined {
+  let metadataCache = true;
+  let signal: AbortSignal | undefined;
+  for (const key in options) {
+    const value = options[key as keyof RootOpenOptions];
+    if (value === undefined) continue;
+    if (key === 'metadataCache' && typeof value === 'boolean') metadataCache = value;
+    else if (key === 'signal' && value instanceof AbortSignal) signal = value;
+    else return undefined;
+  }
+  return signal ? { metadataCache, signal } : { metadataCache };
 }
 
 const RNTUPLE = /RNTuple/;

@@ -6,6 +6,8 @@ import type { RootFileHandle } from './handle.ts';
 export interface ByteSource {
   readonly path: string;
   read(position: number, length: number, what: string | (() => string)): Uint8Array | Promise<Uint8Array>;
+  /** The bytes when they are in memory already (no read, nothing built for a message), else undefined. */
+  peek?(position: number, length: number): Uint8Array | undefined;
 }
 
 /** A byte range of the file. */
@@ -96,6 +98,10 @@ export class PrefetchedBytes implements ByteSource {
   }
 
   read(position: number, length: number, what: string | (() => string)): Uint8Array | Promise<Uint8Array> {
-    return this.#spans.get(position, length) ?? this.#recent?.get(position, length) ?? this.#handle.read(position, length, what);
+    return this.peek(position, length) ?? this.#handle.read(position, length, what);
+  }
+
+  peek(position: number, length: number): Uint8Array | undefined {
+    return this.#spans.get(position, length) ?? this.#recent?.get(position, length);
   }
 }

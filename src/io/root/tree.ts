@@ -97,19 +97,10 @@ export class RootTree implements EventSource {
       throw new RangeError(`Expected an entry range [start, stop) with 0 <= start <= stop <= ${this.entries} ` +
         `for tree ${this.treename} of ${this.path}, got [${start}, ${stop})`);
     }
-    const lookup = (name: string): BranchLayout => {
-      const layout = this.#meta.layouts.get(name);
-      if (layout) return layout;
-      const close = closeNames(name, this.#meta.layouts.keys());
-      throw new IoError('E_IO_BRANCH_NOT_FOUND', `Expected a branch named ${JSON.stringify(name)} in tree ` +
-        `${this.treename} of ${this.path}, got none; ` +
-        (close.length ? `close names: ${close.join(', ')}` : `it has ${this.#meta.layouts.size} branches, none close`),
-      { path: this.path, treename: this.treename, branch: name, available: close });
-    };
-    let layouts = columns.map(lookup);
+    let layouts = this.#layoutsOf(columns);
     if (this.#meta.layouts.wantsStreamers) {
       await this.#meta.prepare();
-      layouts = columns.map(lookup);
+      layouts = this.#layoutsOf(columns);
     }
     const bytes = await PrefetchedBytes.fetch(this.#handle, this.#neededRanges(layouts, start, stop), this.#recent);
     const out: ColumnSet = {};
@@ -124,6 +115,25 @@ export class RootTree implements EventSource {
         if (error instanceof IoError || signal?.aborted) throw error;
         throw asMalformed(error, this.path, `readable baskets of branch ${layout.name} of tree ${this.treename}`);
       }
+    }
+    return out;
+  }
+
+  /** The layouts of branches `names`; an unknown name throws `E_IO_BRANCH_NOT_FOUND` listing close names. */
+  #layoutsOf(names: readonly string[]): BranchLayout[] {
+    const layouts = this.#meta.layouts;
+    const out: BranchLayout[] = [];
+    for (const name of names) {
+      const layout = layouts.get(name);
+      if (layout) {
+        out.push(layout);
+        continue;
+      }
+      const close = closeNames(name, layouts.keys());
+      throw new IoError('E_IO_BRANCH_NOT_FOUND', `Expected a branch named ${JSON.stringify(name)} in tree ` +
+        `${this.treename} of ${this.path}, got none; ` +
+        (close.length ? `close names: ${close.join(', ')}` : `it has ${layouts.size} branches, none close`),
+      { path: this.path, treename: this.treename, branch: name, available: close });
     }
     return out;
   }

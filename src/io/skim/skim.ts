@@ -154,10 +154,8 @@ function selected(events: Events, selection: SkimSelection, range: { start: numb
     );
   }
   const mask = selection instanceof Uint8Array ? selection : Uint8Array.from(selection as readonly boolean[], (b) => (b ? 1 : 0));
-  let rows = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) rows++;
   const keep = eventSelection(mask);
-  return { rows, names: events.names, column: (n) => keep(events.column(n)), kindOf: (n) => events.kindOf(n) };
+  return { rows: keep.kept, names: events.names, column: (n) => keep(events.column(n)), kindOf: (n) => events.kindOf(n) };
 }
 
 function describe(value: unknown): string {
