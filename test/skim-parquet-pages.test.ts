@@ -18,6 +18,7 @@ import { fastPageCompressors } from '../src/io/decompress/page-compressors.ts';
 import { openSource } from '../src/io/open.ts';
 import { listLevels } from '../src/io/parquet/write/levels.ts';
 import { encodeParquet, type SkimColumn } from '../src/io/skim/encode.ts';
+import { SkimError } from '../src/io/skim/errors.ts';
 
 const hasPyarrow = spawnSync('python3', ['-c', 'import pyarrow'], { stdio: 'ignore' }).status === 0;
 if (!hasPyarrow) console.warn('[skip] skim pages read by pyarrow: python3 cannot import pyarrow (pip install pyarrow)');
@@ -143,6 +144,17 @@ describe('skim Parquet pages', () => {
       }
     });
   }
+
+  it('refuses a column whose array cannot hold its type, naming it (E_SKIM_SELECTION)', () => {
+    const bad = () => encodeParquet(1, [{ name: 'event', kind: 'int64', column: Float64Array.of(1) }], { codec: 'UNCOMPRESSED' });
+    expect(bad).toThrow(SkimError);
+    expect(bad).toThrow('Cannot write column event as int64: Expected a BigInt64Array or BigUint64Array for a Parquet INT64 column, got Float64Array');
+    try {
+      bad();
+    } catch (error) {
+      expect((error as SkimError).code).toBe('E_SKIM_SELECTION');
+    }
+  });
 
   it('encodes list levels from the offsets: repetition 0 opens a row, definition 0 is an empty list', () => {
     // Rows [a, b], [], [c]: repetition 0 1 0 0, definition 1 1 0 1; one bit-packed group each.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { BatchSizer } from '../actors/batch-sizer.ts';
 import type { ChunkSizer } from '../actors/chunk-sizer.ts';
 import { adaptiveChunks } from '../actors/chunking/adaptive.ts';
@@ -7,6 +7,7 @@ import type { Inspector, TaskSettings } from '../actors/task.ts';
 import { JournalCheckpoint, type JournalCheckpointOptions } from '../journal/journal-checkpoint.ts';
 import type { Checkpoint } from '../protocol/checkpoint.ts';
 import { InvalidOptionsError } from '../protocol/errors.ts';
+import { lazySchema } from '../protocol/lazy-zod.ts';
 import { formatIssues, resolveErrorPolicy, type ErrorPolicyInput } from '../protocol/policy.ts';
 
 /** Options of `backend.compute()` and `backend.run()`. */
@@ -92,7 +93,8 @@ export interface ActorClock {
   clearTimeout(id: any): void; // eslint-disable-line @typescript-eslint/no-explicit-any -- xstate's own signature
 }
 
-const schema = z.strictObject({
+const schema = lazySchema((z) =>
+  z.strictObject({
   errorPolicy: z.unknown().optional(),
   mergeEvery: z.number().int().min(1).default(1),
   signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'an AbortSignal').optional(),
@@ -113,10 +115,11 @@ const schema = z.strictObject({
       'a folder path, { path, ... } or a Checkpoint object',
     )
     .optional(),
-});
+  }),
+);
 
 /** Options after validation and defaults. */
-export type ResolvedComputeOptions = z.output<typeof schema> & { errorPolicy: ReturnType<typeof resolveErrorPolicy> };
+export type ResolvedComputeOptions = z.output<ReturnType<typeof schema>> & { errorPolicy: ReturnType<typeof resolveErrorPolicy> };
 
 /**
  * Validates compute options, with a message that says what was expected and what came.
@@ -127,7 +130,7 @@ export type ResolvedComputeOptions = z.output<typeof schema> & { errorPolicy: Re
  * ```
  */
 export function resolveComputeOptions(options: ComputeOptions = {}): ResolvedComputeOptions {
-  const parsed = schema.safeParse(options);
+  const parsed = schema().safeParse(options);
   if (!parsed.success) throw new InvalidOptionsError(`Invalid compute options: ${formatIssues('', parsed.error, options)}`);
   const data = parsed.data;
   // A fresh sizer per task: its model belongs to one computation.

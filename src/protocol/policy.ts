@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { InvalidOptionsError } from './errors.ts';
+import { lazySchema } from './lazy-zod.ts';
 
 /**
  * How an error is recognised: an error class (matched with `instanceof` or by class name, so it
@@ -50,24 +51,27 @@ export function isIoError(error: unknown): boolean {
   return typeof code === 'string' && (IO_ERROR_CODES.includes(code) || code.startsWith('E_IO_'));
 }
 
-const matcher = z.union([z.string().min(1), z.custom<ErrorMatcher>((v) => typeof v === 'function', 'an error class or a predicate')]);
+const policySchema = lazySchema((z) => {
+  const matcher = z.union([z.string().min(1), z.custom<ErrorMatcher>((v) => typeof v === 'function', 'an error class or a predicate')]);
 
-const backoffSchema = z.strictObject({
-  initialMs: z.number().min(0).default(100),
-  factor: z.number().min(1).default(2),
-  maxMs: z.number().min(0).default(10_000),
-  jitter: z.number().min(0).max(1).default(0.5),
-});
+  const backoffSchema = z.strictObject({
+    initialMs: z.number().min(0).default(100),
+    factor: z.number().min(1).default(2),
+    maxMs: z.number().min(0).default(10_000),
+    jitter: z.number().min(0).max(1).default(0.5),
+  });
 
-const policySchema = z.strictObject({
-  cancelOn: z.array(matcher).default([]),
-  continueOn: z.array(matcher).default([]),
-  maxRetries: z.number().int().min(0).default(3),
-  continueAfterRetriesOn: z.array(matcher).default([isIoError, 'E_FILE_CHANGED']),
-  backoff: z
-    .union([backoffSchema, z.literal(false)])
-    .default({ initialMs: 100, factor: 2, maxMs: 10_000, jitter: 0.5 })
-    .transform((b) => (b === false ? { initialMs: 0, factor: 1, maxMs: 0, jitter: 0 } : b)),
+  const schema = z.strictObject({
+    cancelOn: z.array(matcher).default([]),
+    continueOn: z.array(matcher).default([]),
+    maxRetries: z.number().int().min(0).default(3),
+    continueAfterRetriesOn: z.array(matcher).default([isIoError, 'E_FILE_CHANGED']),
+    backoff: z
+      .union([backoffSchema, z.literal(false)])
+      .default({ initialMs: 100, factor: 2, maxMs: 10_000, jitter: 0.5 })
+      .transform((b) => (b === false ? { initialMs: 0, factor: 1, maxMs: 0, jitter: 0 } : b)),
+  });
+  return schema;
 });
 
 /** Formats zod issues as one line per problem: `errorPolicy.maxRetries: expected ..., got ...`. */
@@ -92,7 +96,7 @@ export function formatIssues(prefix: string, error: z.ZodError, input: unknown):
  * ```
  */
 export function resolveErrorPolicy(input: ErrorPolicyInput = {}): ErrorPolicy {
-  const parsed = policySchema.safeParse(input);
+  const parsed = policySchema().safeParse(input);
   if (!parsed.success) throw new InvalidOptionsError(`Invalid errorPolicy: ${formatIssues('errorPolicy', parsed.error, input)}`);
   return parsed.data as ErrorPolicy;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema } from '../protocol/lazy-zod.ts';
 import { HistError } from './errors.ts';
 import { RegularAxis, type RegularAxisJSON } from './regular.ts';
 import { VariableAxis, type VariableAxisJSON } from './variable.ts';
@@ -17,19 +17,20 @@ export function isNumericAxis(axis: Axis): axis is NumericAxis {
   return axis.kind !== 'category';
 }
 
-const base = { name: z.string().min(1), label: z.string() };
-
-/** zod schema of {@link AxisJSON}. */
-export const axisJSONSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('regular'), ...base, bins: z.number().int(), start: z.number(), stop: z.number() }),
-  z.object({ type: z.literal('variable'), ...base, edges: z.array(z.number()) }),
-  z.object({ type: z.literal('integer'), ...base, start: z.number().int(), stop: z.number().int() }),
-  z.object({ type: z.literal('category'), ...base, categories: z.array(z.string()), growth: z.boolean() }),
-]);
+/** zod schema of {@link AxisJSON}, built on first use. */
+export const axisJSONSchema = lazySchema((z) => {
+  const base = { name: z.string().min(1), label: z.string() };
+  return z.discriminatedUnion('type', [
+    z.object({ type: z.literal('regular'), ...base, bins: z.number().int(), start: z.number(), stop: z.number() }),
+    z.object({ type: z.literal('variable'), ...base, edges: z.array(z.number()) }),
+    z.object({ type: z.literal('integer'), ...base, start: z.number().int(), stop: z.number().int() }),
+    z.object({ type: z.literal('category'), ...base, categories: z.array(z.string()), growth: z.boolean() }),
+  ]);
+});
 
 /** Rebuilds an axis from its JSON form, validating it (`E_HIST_FORMAT` when the shape is wrong). */
 export function axisFromJSON(json: unknown): Axis {
-  const parsed = axisJSONSchema.safeParse(json);
+  const parsed = axisJSONSchema().safeParse(json);
   if (!parsed.success) {
     throw new HistError('E_HIST_FORMAT', `Expected an axis JSON object ({ type: 'regular' | 'variable' | 'integer' | 'category', name, label, ... }), got ${JSON.stringify(json)}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }

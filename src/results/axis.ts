@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { lazySchema } from '../protocol/lazy-zod.ts';
 import { HistError } from './errors.ts';
 
 /** Options every axis takes. */
@@ -12,15 +12,23 @@ export interface AxisOptions {
   label?: string;
 }
 
-/** zod schema of {@link AxisOptions}; the single source of truth for names and labels. */
-export const axisOptionsSchema = z.object({
-  name: z.string().min(1, 'an axis needs a non-empty name'),
-  label: z.string().optional(),
-});
+/** zod schema of {@link AxisOptions}, built on first use; the single source of truth for names and labels. */
+export const axisOptionsSchema = lazySchema((z) =>
+  z.object({
+    name: z.string().min(1, 'an axis needs a non-empty name'),
+    label: z.string().optional(),
+  }),
+);
 
 /** Validates axis options, throwing `E_HIST_AXIS` with what was expected and what came. */
 export function resolveAxisOptions(options: unknown, axisKind: string): { name: string; label: string } {
-  const parsed = axisOptionsSchema.safeParse(options);
+  // A worker thread builds histograms per chunk: well-formed options (a subset of what the schema
+  // accepts) pass without loading zod; anything else goes to the schema, which decides.
+  const o = options as { name?: unknown; label?: unknown } | null;
+  if (typeof o === 'object' && o !== null && !Array.isArray(o) && typeof o.name === 'string' && o.name.length > 0 && (o.label === undefined || typeof o.label === 'string')) {
+    return { name: o.name, label: o.label ?? o.name };
+  }
+  const parsed = axisOptionsSchema().safeParse(options);
   if (!parsed.success) {
     throw new HistError(
       'E_HIST_AXIS',

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { HistError } from './errors.ts';
 import { type AxisBase, type AxisOptions, compareNameAndLabel, describeAxis, resolveAxisOptions } from './axis.ts';
 
@@ -21,8 +20,6 @@ export interface CategoryAxisOptions extends AxisOptions {
   growth?: boolean;
 }
 
-const growthSchema = z.boolean().optional();
-
 /**
  * String categories. A fixed axis (`growth: false`) has one bin per category plus an overflow bin
  * that collects any other value; a growing axis (`growth: true`) appends a bin for each new value
@@ -39,8 +36,8 @@ export class CategoryAxis implements AxisBase {
 
   constructor(categories: readonly string[], options: CategoryAxisOptions) {
     const { name, label } = resolveAxisOptions(options, 'category');
-    const growth = growthSchema.safeParse(options.growth);
-    if (!growth.success) {
+    const growth = options.growth;
+    if (growth !== undefined && typeof growth !== 'boolean') {
       throw new HistError('E_HIST_AXIS', `Expected growth of category axis '${name}' to be a boolean, got ${String(options.growth)}`, {
         axis: name,
         field: 'growth',
@@ -48,7 +45,7 @@ export class CategoryAxis implements AxisBase {
     }
     this.name = name;
     this.label = label;
-    this.growth = growth.data ?? false;
+    this.growth = growth ?? false;
     if (!Array.isArray(categories)) {
       throw new HistError('E_HIST_AXIS', `Expected an array of strings as categories of axis '${name}', got ${typeof categories}`, {
         axis: name,

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { HistError } from './errors.ts';
+import { lazySchema } from '../protocol/lazy-zod.ts';
 import { type Axis, type AxisJSON, axisFromJSON, axisJSONSchema } from './axes.ts';
 import { sizeOf } from './storage.ts';
 
@@ -34,15 +34,16 @@ export interface HistJSON {
   sumw2: JSONNumber[];
 }
 
-const jsonNumber = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
-
-const histJSONSchema = z.object({
-  type: z.literal('cortado.Hist'),
-  version: z.literal(1),
-  axes: z.array(axisJSONSchema).min(1),
-  storage: z.literal('weight'),
-  sumw: z.array(jsonNumber),
-  sumw2: z.array(jsonNumber),
+const histJSONSchema = lazySchema((z) => {
+  const jsonNumber = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
+  return z.object({
+    type: z.literal('cortado.Hist'),
+    version: z.literal(1),
+    axes: z.array(axisJSONSchema()).min(1),
+    storage: z.literal('weight'),
+    sumw: z.array(jsonNumber),
+    sumw2: z.array(jsonNumber),
+  });
 });
 
 function toJSONNumbers(values: Float64Array): JSONNumber[] {
@@ -77,7 +78,7 @@ export function histToJSON(axes: readonly Axis[], sumw: Float64Array, sumw2: Flo
 
 /** Validates histogram JSON and rebuilds its axes and storage (`E_HIST_FORMAT` when it does not fit). */
 export function parseHistJSON(json: unknown): { axes: Axis[]; sumw: Float64Array; sumw2: Float64Array } {
-  const parsed = histJSONSchema.safeParse(json);
+  const parsed = histJSONSchema().safeParse(json);
   if (!parsed.success) {
     const got = typeof json === 'object' && json !== null ? `an object with keys [${Object.keys(json).join(', ')}]` : JSON.stringify(json);
     throw new HistError(

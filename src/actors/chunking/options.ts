@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { InvalidOptionsError } from '../../protocol/errors.ts';
+import { lazySchema } from '../../protocol/lazy-zod.ts';
 import { formatIssues } from '../../protocol/policy.ts';
 
 /** Options of `adaptiveChunks()`, fully defaulted. */
@@ -36,7 +36,8 @@ export interface AdaptiveChunkOptions {
 /** The options as a user writes them: everything but `targetChunkSeconds` optional. */
 export type AdaptiveChunkOptionsInput = Pick<AdaptiveChunkOptions, 'targetChunkSeconds'> & Partial<Omit<AdaptiveChunkOptions, 'targetChunkSeconds'>>;
 
-const schema = z
+const schema = lazySchema((z) =>
+  z
   .strictObject({
     targetChunkSeconds: z.number().positive().finite(),
     initial: z.number().int().min(1).default(1000),
@@ -48,7 +49,8 @@ const schema = z
     memoryLimit: z.number().positive().optional(),
     relaxAfter: z.number().int().min(0).default(16),
   })
-  .refine((o) => o.min <= o.max, { message: 'expected `min` <= `max`', path: ['min'] });
+  .refine((o) => o.min <= o.max, { message: 'expected `min` <= `max`', path: ['min'] }),
+);
 
 /**
  * Validates and defaults the options of `adaptiveChunks()`.
@@ -59,7 +61,7 @@ const schema = z
  * ```
  */
 export function resolveAdaptiveChunkOptions(input: AdaptiveChunkOptionsInput): AdaptiveChunkOptions {
-  const parsed = schema.safeParse(input);
+  const parsed = schema().safeParse(input);
   if (!parsed.success) throw new InvalidOptionsError(`Invalid adaptiveChunks options: ${formatIssues('', parsed.error, input)}`);
   return parsed.data as AdaptiveChunkOptions;
 }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { z } from 'zod';
 import { InvalidOptionsError } from '../../protocol/errors.ts';
+import { lazySchema } from '../../protocol/lazy-zod.ts';
 import { formatIssues } from '../../protocol/policy.ts';
 import type { BackendOptions } from '../backend.ts';
 
@@ -36,14 +36,16 @@ export interface ThreadsOptions extends BackendOptions {
   elementTimeoutMs?: number;
 }
 
-const schema = z.strictObject({
+const schema = lazySchema((z) =>
+  z.strictObject({
   workers: z.number().int().min(1).max(1024).optional(),
   maxInFlight: z.number().int().min(1).max(64).default(2),
   maxMemoryMb: z.number().int().min(8).optional(),
   youngGenerationMb: z.number().int().min(0).max(1024).default(8),
   elementTimeoutMs: z.number().positive().optional(),
   cancelOnDispose: z.boolean().default(false),
-});
+  }),
+);
 
 /** {@link ThreadsOptions} after validation, with defaults. */
 export interface ResolvedThreadsOptions {
@@ -65,7 +67,7 @@ export interface ResolvedThreadsOptions {
  * ```
  */
 export function resolveThreadsOptions(options: ThreadsOptions = {}): ResolvedThreadsOptions {
-  const parsed = schema.safeParse(options);
+  const parsed = schema().safeParse(options);
   if (!parsed.success) throw new InvalidOptionsError(`Invalid threads options: ${formatIssues('', parsed.error, options)}`);
   const { workers, maxInFlight, maxMemoryMb, youngGenerationMb, elementTimeoutMs, cancelOnDispose } = parsed.data;
   return { workers: workers ?? availableParallelism(), maxInFlight, maxMemoryMb, youngGenerationMb, elementTimeoutMs, cancelOnDispose };

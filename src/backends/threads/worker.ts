@@ -3,7 +3,7 @@
  * worker-entry.mjs. It runs one {@link WireBatch} and moves the outcome's buffers back.
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { isMergeTask, runMergeTask, type MergeTask } from '../cluster/merge-task.ts';
+import type { MergeTask } from '../cluster/merge-task.ts';
 import { runWireBatch } from './worker-loop.ts';
 import type { WireBatch } from './wire.ts';
 
@@ -12,11 +12,14 @@ import type { WireBatch } from './wire.ts';
  * worker also sends merges of stored partial results here (its reduce jobs).
  */
 export default async function runTask(batch: WireBatch | MergeTask): Promise<unknown> {
-  if (isMergeTask(batch)) {
+  // Only a cluster worker's threads merge: the merge code (and the zod schemas that check stored
+  // parts) loads on the first merge, not in every thread.
+  if ((batch as { kind?: unknown }).kind === 'merge-parts') {
+    const { runMergeTask } = await import('../cluster/merge-task.ts');
     // A copy of its own: v8's serialization may sit in a shared buffer, which cannot be moved.
-    const merged = new Uint8Array(await runMergeTask(batch));
+    const merged = new Uint8Array(await runMergeTask(batch as MergeTask));
     return move({ [transferableSymbol]: [merged.buffer], [valueSymbol]: merged } as never);
   }
-  const { outcome, transfer } = await runWireBatch(batch);
+  const { outcome, transfer } = await runWireBatch(batch as WireBatch);
   return move({ [transferableSymbol]: transfer, [valueSymbol]: outcome } as never);
 }

@@ -128,7 +128,9 @@ export class LocalFileSource implements ByteSource {
       return Promise.reject(error);
     }
     this.#inflight++;
-    const work = this.#fill(fd, new Uint8Array(length), position);
+    // Not zero-filled first: the read overwrites every byte, or the buffer never leaves (an error).
+    const bytes = Buffer.allocUnsafeSlow(length);
+    const work = this.#fill(fd, new Uint8Array(bytes.buffer, bytes.byteOffset, length), position);
     return withDeadline(work, this.#timeoutMs, () => `reading ${length} bytes at byte ${position} of ${this.path}`,
       this.path, signal, this.#kept && (() => discard(this.#kept!)));
   }

@@ -46,9 +46,11 @@ export interface ByteSourceOptions {
   timeoutMs?: number | undefined;
   /**
    * Local files only: on `close()`, keep the descriptor open for the next open of the same path in
-   * this thread, which then costs one `stat` instead of open + fstat + close (the file is reopened
-   * when `stat` finds it replaced or rewritten). Idle descriptors are bounded and close on their
-   * own after a while; `closeIdleFiles()` closes them at once. Default false.
+   * this thread, which then costs no system call when the file is watched (a local file system,
+   * no symbolic link on the path: any change marks it stale), else one `stat`, instead of open +
+   * fstat + close; a file replaced or rewritten since is opened afresh. Idle descriptors are
+   * bounded and close on their own after a while; `closeIdleFiles()` closes them at once.
+   * Default false.
    */
   keepOpen?: boolean | undefined;
   /** HTTP(S) only: extra request headers (e.g. `{ Authorization: 'Bearer …' }`); never logged. */

@@ -142,12 +142,18 @@ export function encodeParquet(rows: number, columns: readonly SkimColumn[], opti
     const jagged = isJagged(column);
     const length = jagged ? column.offsets.length - 1 : column.length;
     if (length !== rows) throw new RangeError(`Expected column ${name} to hold ${rows} events, got ${length}`);
-    const written = writeColumnChunk(
-      writer,
-      { path: jagged ? [name, 'list', 'item'] : [name], column, type: physicalTypeOf(kind), codec, compress: codec === 'UNCOMPRESSED' ? undefined : compress },
-      options.pageBytes ?? PAGE_BYTES,
-      memo,
-    );
+    let written: ReturnType<typeof writeColumnChunk>;
+    try {
+      written = writeColumnChunk(
+        writer,
+        { path: jagged ? [name, 'list', 'item'] : [name], column, type: physicalTypeOf(kind), codec, compress: codec === 'UNCOMPRESSED' ? undefined : compress },
+        options.pageBytes ?? PAGE_BYTES,
+        memo,
+      );
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      throw new SkimError('E_SKIM_SELECTION', `Cannot write column ${name} as ${kind}: ${error.message}`, { cause: error });
+    }
     chunks.push(written.chunk);
     pq.pendingIndexes.push(written);
   }
