@@ -5,7 +5,9 @@ const SOURCE_CONDITIONS = ['cortado-source', 'module', 'node', 'development|prod
 
 /**
  * Files that run in a fresh process each (vitest's default isolation): those that mock modules,
- * fake timers or set environment variables, the loader test, and the long suites of real
+ * fake timers or set environment variables, those that register result codecs (a registration
+ * outlives the module that made it: a shared process then holds another copy of the class), the
+ * loader test, and the long suites of real
  * processes (kill harnesses, cluster, browser), where a fresh process costs nothing that matters.
  * Every other file shares one process with the files before it (`isolate: false`): the sources
  * are loaded once, not once per file (about 0.6 s of CPU a file on 2 cores). A new file that
@@ -18,6 +20,9 @@ const ISOLATED = [
   'test/skim-cluster.test.ts',
   'test/skim-errors.test.ts',
   'test/typescript-modules.test.ts',
+  'test/codec-results.test.ts',
+  'test/threads-backend.test.ts',
+  'test/dashboard-records.test.ts',
   'test/kill-*.test.ts',
   'test/cluster-*.test.ts',
   'test/dashboard-browser.test.ts',
