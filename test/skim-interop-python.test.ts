@@ -19,6 +19,7 @@ import { openSource } from '../src/io/open.ts';
 import { preprocess } from '../src/io/prepare/preprocess.ts';
 import { skim } from '../src/io/skim/skim.ts';
 import { DATA_DIR, hasData } from './helpers/data.ts';
+import { pyFloatRepr } from './helpers/py-repr.ts';
 
 const hasPython = spawnSync('python3', ['-c', 'import pyarrow, polars'], { stdio: 'ignore' }).status === 0;
 if (!hasPython) console.warn("[skip] skim interop with pyarrow and polars: python3 cannot import them (pip install pyarrow polars); not a CI failure: CI cannot install them");
@@ -42,20 +43,9 @@ function plain(value: number | bigint, kind: string): unknown {
   if (kind === 'float32' || kind === 'float64') {
     const n = Number(value);
     if (Number.isNaN(n)) return 'NaN';
-    return Number.isInteger(n) ? n.toFixed(1) : pyRepr(n);
+    return pyFloatRepr(n);
   }
   return Number(value);
-}
-
-// Python's repr of a float: shortest round-trip digits, exponent from 1e16 and below 1e-4.
-function pyRepr(n: number): string {
-  const abs = Math.abs(n);
-  if (abs !== 0 && (abs >= 1e16 || abs < 1e-4)) {
-    const [mantissa, exponent] = n.toExponential().split('e');
-    const e = Number(exponent);
-    return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-  }
-  return String(n);
 }
 
 const dirs: string[] = [];

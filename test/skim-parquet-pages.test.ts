@@ -19,6 +19,7 @@ import { openSource } from '../src/io/open.ts';
 import { listLevels } from '../src/io/parquet/write/levels.ts';
 import { encodeParquet, type SkimColumn } from '../src/io/skim/encode.ts';
 import { SkimError } from '../src/io/skim/errors.ts';
+import { pyFloatRepr } from './helpers/py-repr.ts';
 
 const hasPyarrow = spawnSync('python3', ['-c', 'import pyarrow'], { stdio: 'ignore' }).status === 0;
 if (!hasPyarrow) console.warn('[skip] skim pages read by pyarrow: python3 cannot import pyarrow (pip install pyarrow)');
@@ -136,7 +137,7 @@ describe('skim Parquet pages', () => {
         expect(py.types[name], name).toBe(jaggedColumn ? `list<item: ${ARROW[kind]} not null>` : ARROW[kind]);
         // Python prints floats by repr (shortest round trip, as JS), 64-bit integers past 2^53 as strings.
         const one = (v: number | bigint): unknown =>
-          kind === 'bool' ? v !== 0 : kind.startsWith('float') ? pyFloat(Number(v)) : typeof v === 'bigint' && (v >= 2n ** 53n || v <= -(2n ** 53n)) ? String(v) : Number(v);
+          kind === 'bool' ? v !== 0 : kind.startsWith('float') ? pyFloatRepr(Number(v)) : typeof v === 'bigint' && (v >= 2n ** 53n || v <= -(2n ** 53n)) ? String(v) : Number(v);
         const want = ArrayBuffer.isView(column)
           ? Array.from(column as ArrayLike<number | bigint>, one)
           : Array.from({ length: ROWS }, (_, i) => Array.from((column as JaggedColumn).values.subarray((column as JaggedColumn).offsets[i]!, (column as JaggedColumn).offsets[i + 1]!) as ArrayLike<number | bigint>, one));
@@ -169,16 +170,3 @@ describe('skim Parquet pages', () => {
     expect([...full.repetition]).toEqual([0b11, 0b11010]);
   });
 });
-
-/** Python's repr of a float. */
-function pyFloat(n: number): string {
-  if (Number.isNaN(n)) return 'nan';
-  if (Number.isInteger(n) && Math.abs(n) < 1e16) return n.toFixed(1);
-  const abs = Math.abs(n);
-  if (abs !== 0 && (abs >= 1e16 || abs < 1e-4)) {
-    const [mantissa, exponent] = n.toExponential().split('e');
-    const e = Number(exponent);
-    return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-  }
-  return String(n);
-}
