@@ -24,6 +24,29 @@ async function startEndpoint(): Promise<{ url: string; messages: StatelyMessage[
 }
 
 describe('forwarding to a Stately inspector over WebSocket', () => {
+  it('delivers a run that ends before the connection is set up: close() waits for it to open and sends what waited', async () => {
+    // An endpoint that takes 400 ms to accept: the run below is over long before.
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, verifyClient: (_info, accept) => void setTimeout(() => accept(true), 400) });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    const messages: StatelyMessage[] = [];
+    server.on('connection', (socket) => socket.on('message', (data) => messages.push(JSON.parse(String(data)) as StatelyMessage)));
+    try {
+      await using backend = inline();
+      const stately = statelyInspector({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      const task = stately.attach(backend.compute(fromFunction((x: number) => x + 1, [1, 2, 3])));
+      expect(await task.result()).toBe(9);
+      expect(stately.sent).toBe(0);
+      await stately.close();
+      expect(stately.dropped).toBe(0);
+      expect(stately.sent).toBeGreaterThan(0);
+      await expect.poll(() => messages.length, { timeout: 5_000 }).toBe(stately.sent);
+      expect(messages.some((m) => m.type === '@xstate.actor' && m.name === 'supervisor')).toBe(true);
+    } finally {
+      for (const client of server.clients) client.terminate();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('sends the actors with their machine definitions, the events and the snapshots, in @statelyai/inspect format', async () => {
     const endpoint = await startEndpoint();
     try {

@@ -26,7 +26,10 @@ export interface StatelyInspector extends AsyncDisposable {
   readonly sent: number;
   /** Messages dropped (the endpoint was not reachable and more than `maxDeferred` waited). */
   readonly dropped: number;
-  /** Stops forwarding and closes the connection (after sending what waits, when it is open). */
+  /**
+   * Stops forwarding and closes the connection, after sending what waits: also when the connection is
+   * still being set up (a run shorter than that), for up to 5 s.
+   */
   close(): Promise<void>;
 }
 
@@ -44,6 +47,26 @@ export interface StatelyMessage {
   readonly definition?: string;
   readonly snapshot?: unknown;
   readonly event?: unknown;
+}
+
+/** How long `close()` waits for a connection still being set up before it gives up on it. */
+const CONNECT_GRACE_MS = 5_000;
+
+/** Resolves true once `ws` opens, false when it fails, closes or `ms` pass first. */
+function opened(ws: WsSocket, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (value: boolean) => {
+      clearTimeout(timer);
+      ws.off('open', onOpen);
+      ws.off('close', onClose);
+      resolve(value);
+    };
+    const onOpen = () => done(true);
+    const onClose = () => done(false);
+    const timer = setTimeout(() => done(false), ms);
+    ws.once('open', onOpen);
+    ws.once('close', onClose);
+  });
 }
 
 /**
@@ -105,7 +128,13 @@ export function statelyInspector(options: StatelyInspectorOptions): StatelyInspe
     await connecting.catch(() => undefined);
     const ws = socket;
     if (ws === undefined) return;
-    if (ws.readyState === ws.CONNECTING || ws.readyState === ws.CLOSING) {
+    // A run shorter than the connection's set-up: what waits goes out once it opens (its 'open'
+    // handler sends it), so a quick run's messages are not lost; a peer that never answers is cut off.
+    if (ws.readyState === ws.CONNECTING && !(await opened(ws, CONNECT_GRACE_MS))) {
+      ws.terminate();
+      return;
+    }
+    if (ws.readyState === ws.CLOSING) {
       ws.terminate();
       return;
     }
