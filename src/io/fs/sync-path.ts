@@ -1,4 +1,4 @@
-import { closeSync, fsync, openSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
 
 /**
  * fsyncs a file or folder by path, best effort: a failure is ignored, because some file systems
@@ -18,6 +18,34 @@ export async function syncPath(path: string): Promise<void> {
     return; // Best effort, as documented above.
   }
   await new Promise<void>((resolve) => fsync(fd, () => resolve()));
+  try {
+    closeSync(fd);
+  } catch {
+    // Best effort.
+  }
+}
+
+/**
+ * {@link syncPath} on the calling thread, blocking it until the disk answers: for worker threads,
+ * whose event loop serves nothing else and which may be terminated at any await.
+ *
+ * @example
+ * ```ts
+ * syncPathSync('skims/DY'); // the folder's entries (a rename) are on disk now, where supported
+ * ```
+ */
+export function syncPathSync(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return; // Best effort, as for syncPath.
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    // Best effort.
+  }
   try {
     closeSync(fd);
   } catch {

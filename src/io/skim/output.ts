@@ -1,7 +1,8 @@
-import { accessSync, close, closeSync, constants, fdatasync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, close, closeSync, constants, fdatasync, fdatasyncSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { isMainThread, threadId } from 'node:worker_threads';
+import { syncPathSync } from '../fs/sync-path.ts';
 import { SkimError, describeSystemError } from './errors.ts';
 import { SyncGroup, type SyncableFile } from './group-sync.ts';
 
@@ -159,6 +160,22 @@ export async function writeFileAtomically(path: string, bytes: Uint8Array, group
     } catch (error) {
       closeSync(fd);
       throw error;
+    }
+    // On a worker thread the commit is synchronous: a cancelled run terminates its worker threads
+    // after a grace period, and one terminated while awaiting the fsync would leave its temporary
+    // file behind. Blocking there costs nothing (the thread's event loop serves nothing else, and a
+    // thread writes one chunk's file at a time, so a group commit would hold one file anyway).
+    if (!isMainThread) {
+      stage = 'flush';
+      try {
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      stage = 'rename into place';
+      renameSync(temp, path);
+      syncPathSync(dirname(path));
+      return;
     }
     try {
       await group.commit(fdFile(fd), temp, path);
