@@ -1,20 +1,9 @@
 import { encodeResult } from '../codec/encode.ts';
 import { loadProcessor } from '../resolve-processor.ts';
-import type { WireProcessor } from '../threads/wire.ts';
+import type { MergeTask } from './merge-task-kind.ts';
 import { encodeParts, mergeParts } from './parts.ts';
 
-/** A reduce job's work as a worker thread gets it: stored parts to merge into one. */
-export interface MergeTask {
-  readonly kind: 'merge-parts';
-  readonly parts: Uint8Array[];
-  /** Processor modules to import first: a module registers the codecs of its result classes. */
-  readonly modules: readonly WireProcessor[];
-}
-
-/** Whether a pool task is a {@link MergeTask} (the others are batches). */
-export function isMergeTask(task: unknown): task is MergeTask {
-  return typeof task === 'object' && task !== null && (task as { kind?: unknown }).kind === 'merge-parts';
-}
+export { isMergeTask, type MergeTask } from './merge-task-kind.ts';
 
 /**
  * Merges stored parts on a worker thread (a cluster worker's reduce job), so that the worker's

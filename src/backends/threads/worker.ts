@@ -3,7 +3,7 @@
  * worker-entry.mjs. It runs one {@link WireBatch} and moves the outcome's buffers back.
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import type { MergeTask } from '../cluster/merge-task.ts';
+import { isMergeTask, type MergeTask } from '../cluster/merge-task-kind.ts';
 import { runWireBatch } from './worker-loop.ts';
 import type { WireBatch } from './wire.ts';
 
@@ -14,10 +14,10 @@ import type { WireBatch } from './wire.ts';
 export default async function runTask(batch: WireBatch | MergeTask): Promise<unknown> {
   // Only a cluster worker's threads merge: the merge code (and the zod schemas that check stored
   // parts) loads on the first merge, not in every thread.
-  if ((batch as { kind?: unknown }).kind === 'merge-parts') {
+  if (isMergeTask(batch)) {
     const { runMergeTask } = await import('../cluster/merge-task.ts');
     // A copy of its own: v8's serialization may sit in a shared buffer, which cannot be moved.
-    const merged = new Uint8Array(await runMergeTask(batch as MergeTask));
+    const merged = new Uint8Array(await runMergeTask(batch));
     return move({ [transferableSymbol]: [merged.buffer], [valueSymbol]: merged } as never);
   }
   const { outcome, transfer } = await runWireBatch(batch as WireBatch);
