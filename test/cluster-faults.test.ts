@@ -100,7 +100,7 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     expect(task.partial().failed).toEqual([]);
     // The killed worker was in the middle of a batch: some elements ran twice, each counted once.
     expect([...runs().values()].some((n) => n > 1)).toBe(true);
-  }, 30_000);
+  }, 90_000);
 
   it('all workers gone for a while, then one back: the task waits, shows it, and finishes; SIGTERM stops a worker gracefully', async () => {
     // A worker killed by an earlier test stays listed until its heartbeat expires: leave it out.
@@ -136,7 +136,7 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     expect(typeof live!.host).toBe('string');
     // Every element ran exactly once: the graceful stop handed nothing back half-done.
     expect([...runs().values()].every((n) => n === 1)).toBe(true);
-  }, 30_000);
+  }, 90_000);
 
   it('Redis restarted mid-run (append-only file on): the run continues and the result is exact', async () => {
     worker();
@@ -147,7 +147,7 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     await redis.restart(300);
     expect(await task.result()).toBe(sumOfSquares(inputs));
     expect(task.partial().completed).toEqual([[0, 60]]);
-  }, 30_000);
+  }, 90_000);
 
   it('a batch delivered twice (a worker frozen past its lock) is absorbed once: no overlap error, no double count, no key left', async () => {
     const a = worker();
@@ -181,7 +181,7 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline && (await added()).length > 0) await sleep(100);
     expect(await added()).toEqual([]);
-  }, 45_000);
+  }, 90_000);
 
   it('two drivers running the same computable at once run independently: both exact, no retry, nothing taken from the other, no key left', async () => {
     // Steady locks: a lapsed lock (load) would rerun a batch and show as a retry.
@@ -213,7 +213,7 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     expect(many.filter((x) => (runs().get(x) ?? 0) < 2)).toEqual([]);
     await Promise.all([one.dispose(), two.dispose()]);
     expect(await client.keys('cortado:t:*')).toEqual([]);
-  }, 45_000);
+  }, 90_000);
 
   it('driver killed and restarted: batches that finished meanwhile are picked up from Redis, not recomputed', async () => {
     // The driver's death is the fault here: a lock long enough that a loaded machine never stalls the
@@ -249,7 +249,7 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     expect(INPUTS.filter((x) => counts.get(x) !== 1).length).toBeLessThanOrEqual(absorbed);
     await backend.dispose();
     expect(await client.keys('cortado:t:*')).toEqual([]);
-  }, 40_000);
+  }, 90_000);
 
   it('driver killed and resumed from its checkpoint: nothing runs twice (journal for what it absorbed, Redis for what finished meanwhile)', async () => {
     worker(...STEADY_WORKER);
@@ -278,5 +278,5 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     expect(INPUTS.filter((x) => counts.get(x) !== 1)).toEqual([]);
     await backend.dispose();
     expect(await redis.client().keys('cortado:t:*')).toEqual([]);
-  }, 40_000);
+  }, 90_000);
 });
