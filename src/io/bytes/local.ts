@@ -58,7 +58,8 @@ export class LocalFileSource implements ByteSource {
   readonly path: string;
   readonly size: number;
   readonly identity: string;
-  readonly #timeoutMs: number;
+  /** Undefined until a read needs it: `CORTADO_IO_TIMEOUT_MS` is read then (not per reopen). */
+  #timeoutMs: number | undefined;
   /** The kept descriptor this source reads through, when opened with `keepOpen`. */
   readonly #kept: OpenFile | undefined;
   #fd: number | undefined;
@@ -68,7 +69,7 @@ export class LocalFileSource implements ByteSource {
   #released: Promise<void> | undefined;
   #resolveReleased: (() => void) | undefined;
 
-  private constructor(path: string, fd: number, stats: Stats, timeoutMs: number, kept?: OpenFile) {
+  private constructor(path: string, fd: number, stats: Stats, timeoutMs: number | undefined, kept?: OpenFile) {
     this.path = path;
     this.#fd = fd;
     this.size = stats.size;
@@ -82,11 +83,11 @@ export class LocalFileSource implements ByteSource {
    * regular file: `E_IO_MALFORMED`; stuck: `E_IO_TIMEOUT`; other system errors: `E_IO_READ`.
    */
   static async open(path: string, options: ByteSourceOptions = {}): Promise<LocalFileSource> {
-    const timeoutMs = options.timeoutMs ?? defaultTimeoutMs();
     if (options.keepOpen) {
-      const reused = await LocalFileSource.#reuse(path, timeoutMs, options.signal);
+      const reused = await LocalFileSource.#reuse(path, options.timeoutMs, options.signal);
       if (reused) return reused;
     }
+    const timeoutMs = options.timeoutMs ?? defaultTimeoutMs();
     const token = openStarted(path);
     let abandoned = false;
     const opening = fdOpen(path).finally(() => openSettled(token));
@@ -115,12 +116,12 @@ export class LocalFileSource implements ByteSource {
    * path (watched: no change event came; else `stat(path)` agrees; see `validate`), else
    * undefined, and the descriptor goes: the caller opens afresh.
    */
-  static async #reuse(path: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<LocalFileSource | undefined> {
+  static async #reuse(path: string, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<LocalFileSource | undefined> {
     const kept = takeOpenFile(path);
     if (kept === undefined) return undefined;
     let same = false;
     try {
-      same = await validate(kept, (work) => withDeadline(work, timeoutMs, () => `stat of ${path}`, path, signal));
+      same = await validate(kept, (work) => withDeadline(work, timeoutMs ?? defaultTimeoutMs(), () => `stat of ${path}`, path, signal));
       signal?.throwIfAborted();
     } catch (error) {
       if (signal?.aborted || (error instanceof IoError && error.code === 'E_IO_TIMEOUT')) {
@@ -160,7 +161,7 @@ export class LocalFileSource implements ByteSource {
     }
     this.#inflight++;
     const work = this.#fill(fd, into, position);
-    return withDeadline(work, this.#timeoutMs, () => `reading ${length} bytes at byte ${position} of ${this.path}`,
+    return withDeadline(work, this.#timeoutMs ??= defaultTimeoutMs(), () => `reading ${length} bytes at byte ${position} of ${this.path}`,
       this.path, signal, this.#kept && (() => discard(this.#kept!)));
   }
 
