@@ -118,6 +118,19 @@ export class LocalFileSource implements ByteSource {
 
   /** Reads exactly `length` bytes at `position` into a fresh array. */
   read(position: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.#readTo(position, length, undefined, signal);
+  }
+
+  /**
+   * Reads exactly `into.length` bytes at `position` into `into` (a caller's reused buffer: no
+   * fresh memory per read) and resolves to it. After a rejection (a timeout, an abort) the read
+   * may still be writing into `into`: the caller must not reuse it.
+   */
+  readInto(position: number, into: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.#readTo(position, into.length, into, signal);
+  }
+
+  #readTo(position: number, length: number, into: Uint8Array | undefined, signal: AbortSignal | undefined): Promise<Uint8Array> {
     const fd = this.#fd;
     if (fd === undefined || this.#closing) {
       return Promise.reject(new IoError('E_IO_CLOSED', `Expected ${this.path} to be open, got it closed`, { path: this.path }));
@@ -129,8 +142,12 @@ export class LocalFileSource implements ByteSource {
     }
     this.#inflight++;
     // Not zero-filled first: the read overwrites every byte, or the buffer never leaves (an error).
-    const bytes = Buffer.allocUnsafeSlow(length);
-    const work = this.#fill(fd, new Uint8Array(bytes.buffer, bytes.byteOffset, length), position);
+    let bytes = into;
+    if (!bytes) {
+      const fresh = Buffer.allocUnsafeSlow(length);
+      bytes = new Uint8Array(fresh.buffer, fresh.byteOffset, length);
+    }
+    const work = this.#fill(fd, bytes, position);
     return withDeadline(work, this.#timeoutMs, () => `reading ${length} bytes at byte ${position} of ${this.path}`,
       this.path, signal, this.#kept && (() => discard(this.#kept!)));
   }
