@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { closeIdleFiles, LocalFileSource } from '../src/io/bytes/index.ts';
-import { SYNC_READ_MAX_BYTES, syncReadCount } from '../src/io/bytes/local.ts';
-import { keptFileMode } from '../src/io/bytes/open-files.ts';
+import { SYNC_READ_MAX_BYTES } from '../src/io/bytes/local.ts';
+import { keptFileMode, keptSyncReads } from '../src/io/bytes/open-files.ts';
 import { openRootTree } from '../src/io/root/index.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
 
@@ -35,11 +35,11 @@ async function watchedSource(path: string): Promise<LocalFileSource> {
   return source;
 }
 
-/** How many synchronous reads `work` made. */
-async function syncReadsOf(work: () => Promise<unknown>): Promise<number> {
-  const before = syncReadCount();
+/** How many synchronous reads of `path` `work` made. */
+async function syncReadsOf(path: string, work: () => Promise<unknown>): Promise<number> {
+  const before = keptSyncReads(path);
   await work();
-  return syncReadCount() - before;
+  return keptSyncReads(path) - before;
 }
 
 describe.runIf(process.platform === 'linux')('synchronous small reads of watched files', () => {
@@ -49,18 +49,18 @@ describe.runIf(process.platform === 'linux')('synchronous small reads of watched
     writeFileSync(path, content);
     // A first open (not kept before): the pool.
     const first = await LocalFileSource.open(path, { keepOpen: true });
-    expect(await syncReadsOf(async () => {
+    expect(await syncReadsOf(path, async () => {
       expect(Buffer.from(await first.read(10, 100)).equals(content.subarray(10, 110))).toBe(true);
     })).toBe(0);
     await first.close();
     await using source = await watchedSource(path);
-    expect(await syncReadsOf(async () => {
+    expect(await syncReadsOf(path, async () => {
       for (const [position, length] of [[0, 1], [123, 4000], [5, SYNC_READ_MAX_BYTES], [content.length - 7, 7], [50, 0]] as const) {
         expect(Buffer.from(await source.read(position, length)).equals(content.subarray(position, position + length))).toBe(true);
       }
     })).toBe(5);
     // One byte over the bound: the pool, same bytes.
-    expect(await syncReadsOf(async () => {
+    expect(await syncReadsOf(path, async () => {
       const big = await source.read(3, SYNC_READ_MAX_BYTES + 1);
       expect(Buffer.from(big).equals(content.subarray(3, 3 + SYNC_READ_MAX_BYTES + 1))).toBe(true);
     })).toBe(0);
@@ -104,7 +104,7 @@ describe.runIf(process.platform === 'linux')('synchronous small reads of watched
     for (let i = 0; i < 3; i++) await (await LocalFileSource.open(link, { keepOpen: true })).close();
     await using source = await LocalFileSource.open(link, { keepOpen: true });
     expect(keptFileMode(link)).toBe('checked');
-    expect(await syncReadsOf(async () => {
+    expect(await syncReadsOf(link, async () => {
       expect(Buffer.from(await source.read(100, 1_000)).equals(pattern(5_000).subarray(100, 1_100))).toBe(true);
     })).toBe(0);
   });
@@ -122,11 +122,11 @@ describeWithData('a warm reopen of a small ROOT file', () => {
     await closeIdleFiles();
     const counts: number[] = [];
     for (let i = 0; i < 4; i++) {
-      const before = syncReadCount();
+      const before = keptSyncReads(path);
       const tree = await openRootTree(path, 'Events');
       const got = await tree.read(columns, 0, tree.entries);
       await tree.close();
-      counts.push(syncReadCount() - before);
+      counts.push(keptSyncReads(path) - before);
       expect(got).toEqual(want);
     }
     expect(counts[0]).toBe(0); // opened afresh: the pool

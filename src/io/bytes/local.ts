@@ -15,14 +15,6 @@ import { defaultTimeoutMs, type ByteSource, type ByteSourceOptions } from './sou
  */
 export const SYNC_READ_MAX_BYTES = 1024 * 1024;
 
-/** Reads served by the synchronous path (see {@link SYNC_READ_MAX_BYTES}), this thread. */
-let syncReads = 0;
-
-/** @internal How many reads took the synchronous path in this thread. For tests. */
-export function syncReadCount(): number {
-  return syncReads;
-}
-
 function fdOpen(path: string): Promise<number> {
   return new Promise((resolve, reject) => {
     open(path, 'r', (error, fd) => (error ? reject(systemIoError(error, path, 'open a file')) : resolve(fd)));
@@ -187,7 +179,7 @@ export class LocalFileSource implements ByteSource {
       }
       done += n;
     }
-    syncReads++;
+    this.#kept!.syncReads++;
     return bytes;
   }
 

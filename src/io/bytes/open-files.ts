@@ -43,6 +43,8 @@ export interface OpenFile {
   watcher: FSWatcher | undefined;
   /** Whether a watch was tried (it is set up at the first reuse, so a file opened once pays nothing). */
   watchTried: boolean;
+  /** Reads served synchronously through this descriptor (see `SYNC_READ_MAX_BYTES`), for tests. */
+  syncReads: number;
 }
 
 /** Idle descriptors kept per thread. */
@@ -191,12 +193,21 @@ export function keptFileMode(path: string): 'watched' | 'checked' | undefined {
   return file === undefined || file.stale ? undefined : file.watcher ? 'watched' : 'checked';
 }
 
+/**
+ * @internal Reads served synchronously through the kept descriptor of `path` (0 when none is
+ * kept). Per file, so that a test counts only its own file's reads. For tests.
+ */
+export function keptSyncReads(path: string): number {
+  const file = files.get(keyOf(path));
+  return file?.syncReads ?? 0;
+}
+
 /** Keeps a freshly opened descriptor for reuse, with its first user; replaces an older one of the path. */
 export function keepOpenFile(path: string, fd: number, stats: Stats): OpenFile {
   const key = keyOf(path);
   const file: OpenFile = {
     path: key, fd, stats, identity: fileIdentity(stats), users: 1, stale: false, idleSince: 0, closed: false,
-    watcher: undefined, watchTried: false,
+    watcher: undefined, watchTried: false, syncReads: 0,
   };
   const older = files.get(key);
   if (older) discard(older);

@@ -16,7 +16,7 @@ interface NativeInflate {
 
 /** One thread's reused inflate context. */
 interface Inflater {
-  readonly stream: Inflate;
+  readonly stream: Inflate & { _handle?: unknown };
   readonly handle: NativeInflate;
   /** `[avail_out, avail_in]` after each `writeSync`, as the native side reports them. */
   readonly state: Uint32Array;
@@ -51,10 +51,13 @@ function makeInflater(): Inflater | null {
     }
     const inflater: Inflater = { stream, handle, state, failure: undefined };
     // Node's own handler destroys the stream on the first error; this one records it for the call
-    // (the context is dropped afterwards, see inflateReused) and leaves the stream quiet.
+    // (the context is dropped afterwards, see inflateZlib) and leaves the stream quiet.
     handle.onerror = (message, errno, code) => {
       inflater.failure = Object.assign(new Error(message), { errno, code });
     };
+    // Should Node's own handler still run (a Node that reads it elsewhere), its 'error' event must
+    // not crash the process: the call sees the closed context below and throws instead.
+    stream.on('error', () => {});
     const probe = inflateWith(inflater, PROBE, PROBE_TEXT.length);
     if (probe === undefined || Buffer.from(probe).toString('latin1') !== PROBE_TEXT) {
       stream.destroy();
@@ -78,6 +81,7 @@ function inflateWith(inflater: Inflater, src: Uint8Array, size: number): Uint8Ar
   inflater.failure = undefined;
   inflater.handle.writeSync(constants.Z_FINISH, src, 0, src.length, out, 0, out.length);
   if (inflater.failure) throw inflater.failure;
+  if (inflater.stream._handle !== inflater.handle) throw new Error('the zlib context closed on corrupt data');
   const availOut = inflater.state[0]!;
   inflater.handle.reset();
   return availOut === 0 ? undefined : out.subarray(0, out.length - availOut);
