@@ -19,6 +19,15 @@
  * and compiler helpers, libuv, loaders), which shows where a second core goes whatever the load.
  *
  *   npx tsx bench/analysis.ts [--events 1000000] [--small 100] [--runs 4] [--workers 1,2] [--step 100000] [--dir DIR]
+ *     [--filesets big,mixed] [--young MiB] [--old MiB]
+ *
+ * Between phases (outside the timed intervals) every worker reports its counters, printed per
+ * processing run: ROOT files and Parquet footers it parsed or reused, and its garbage collections
+ * (counts hold under load, where wall and pause times do not). The last lines sum up each fileset:
+ * the 1→2-worker ratio, the CPU per run by thread on both sides, and the speed-up that CPU allows
+ * on 2 idle cores. `--young MiB` sets the workers' young generation (`youngGenerationMb`, 0: V8's
+ * default), `--old MiB` the size their old generation starts at (`initialOldGenerationMb`, 0: V8's
+ * default), for A/B runs of the heap sizes.
  *
  * `--dir DIR` writes the files into DIR and keeps them (files already there are reused), so that
  * repeated runs skip generating them.
@@ -39,7 +48,7 @@ import { Random } from '../src/io/demo/random.ts';
 import { preprocess } from '../src/io/prepare/index.ts';
 import type { InspectionEvent } from 'xstate';
 import { fromFunction } from '../src/protocol/computable.ts';
-import { coffeaTest, osThread, parquetSharing, startUp } from './coffea-processor.ts';
+import { coffeaTest, osThread, startUp, threadStats, type ThreadStats } from './coffea-processor.ts';
 import { splitCpu, threadCpuMs } from './thread-cpu.ts';
 import { arg, fmt, median } from './stats.ts';
 
@@ -75,6 +84,25 @@ interface ChildResult {
   readonly cutflows: string;
   /** Parquet footers the workers parsed, and those a worker took from another instead of parsing. */
   readonly footers: { published: number; adopted: number };
+  /** The workers' counters over preparation and over each processing run, summed over the workers. */
+  readonly prepareCounts: Counts;
+  readonly processCounts: Counts[];
+  /** Batches (lane round trips: a result decoded and merged by the driver each) of each processing run. */
+  readonly processBatches: number[];
+}
+
+/** What the workers did over one phase (see `ThreadStats`), summed over the workers. */
+type Counts = Omit<ThreadStats, 'thread'>;
+const COUNT_KEYS = ['parquetParsed', 'parquetAdopted', 'rootParsed', 'rootReused', 'gcMinor', 'gcMajor', 'gcMs'] as const;
+
+function countsBetween(before: Map<number, ThreadStats>, after: Map<number, ThreadStats>): Counts {
+  const out = Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])) as Record<(typeof COUNT_KEYS)[number], number>;
+  for (const [thread, now] of after) {
+    const was = before.get(thread);
+    for (const k of COUNT_KEYS) out[k] += now[k] - (was?.[k] ?? 0);
+  }
+  out.gcMs = Math.round(out.gcMs);
+  return out;
 }
 
 async function writeBigFile(path: string, events: number, codec: string, seed: number): Promise<void> {
@@ -90,9 +118,13 @@ async function writeBigFile(path: string, events: number, codec: string, seed: n
 }
 
 // One configuration, in this (child) process: prepare once (cold), then process `runs` times.
-async function child(spec: { fileset: Fileset; workers: number; runs: number; step: number }): Promise<ChildResult> {
+async function child(spec: { fileset: Fileset; workers: number; runs: number; step: number; young?: number; old?: number }): Promise<ChildResult> {
   const group = dataGroup(Object.entries(spec.fileset.datasets).map(([name, files]) => dataset(name, files)));
-  await using backend = threads({ workers: spec.workers });
+  await using backend = threads({
+    workers: spec.workers,
+    ...(spec.young === undefined ? {} : { youngGenerationMb: spec.young }),
+    ...(spec.old === undefined ? {} : { initialOldGenerationMb: spec.old }),
+  });
   // Starting the worker threads (loading modules) is timed on its own, not as preparation.
   let t = performance.now();
   await backend.run(fromFunction(startUp, Array.from({ length: spec.workers }, (_, i) => i)));
@@ -110,6 +142,18 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
     busyMs += outcome.busyMs ?? 0;
     threadsSeen.add(outcome.worker?.id ?? 'main');
   };
+  // Each worker's cumulative counters, read between phases (outside the timed intervals).
+  const snapshot = async (): Promise<Map<number, ThreadStats>> => {
+    const seen = await backend.compute(fromFunction(threadStats, Array.from({ length: 4 * spec.workers }, (_, i) => i)), { batchSize: 1 }).result();
+    const out = new Map<number, ThreadStats>();
+    for (const key of Object.keys(seen)) {
+      const s = JSON.parse(key) as ThreadStats;
+      const known = out.get(s.thread);
+      if (known === undefined || s.gcMinor + s.gcMajor >= known.gcMinor + known.gcMajor) out.set(s.thread, s);
+    }
+    return out;
+  };
+  let stats = await snapshot();
   const prepareBefore = threadCpuMs();
   t = performance.now();
   const prepared = await preprocess(backend, group, { stepSize: spec.step, compute: { inspect } });
@@ -118,6 +162,11 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
   const prepareBatches = batches;
   const prepareThreads = threadsSeen.size;
   const prepareOverlap = busyMs / prepareMs;
+  let next = await snapshot();
+  const prepareCounts = countsBetween(stats, next);
+  stats = next;
+  const processCounts: Counts[] = [];
+  const processBatches: number[] = [];
   const processOverlap: number[] = [];
   const processMs: number[] = [];
   const processCpu: ChildResult['processCpu'] = [];
@@ -125,26 +174,25 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
   let events = 0;
   for (let run = 0; run < spec.runs; run++) {
     busyMs = 0;
+    batches = 0;
     const cpuBefore = threadCpuMs();
     t = performance.now();
     const result = await backend.compute(prepared.mapSteps(coffeaTest), { inspect }).result();
     processMs.push(performance.now() - t);
-    processCpu.push(splitCpu(cpuBefore, threadCpuMs(), workerTids));
+    const cpuAfter = threadCpuMs();
+    processCpu.push(splitCpu(cpuBefore, cpuAfter, workerTids));
     processOverlap.push(busyMs / processMs.at(-1)!);
+    processBatches.push(batches);
     const flows = Object.entries(result).map(([name, r]) => [name, r.cutflow] as const).sort(([a], [b]) => a.localeCompare(b));
     cutflows = JSON.stringify(flows);
     events = flows.reduce((n, [, c]) => n + c.events, 0);
+    next = await snapshot();
+    processCounts.push(countsBetween(stats, next));
+    stats = next;
   }
-  // Per worker: Parquet footers parsed (and offered to the other workers) and taken from another.
-  const sharing = await backend.compute(fromFunction(parquetSharing, Array.from({ length: 4 * spec.workers }, (_, i) => i)), { batchSize: 1 }).result();
-  const perThread = new Map<string, { published: number; adopted: number }>();
-  for (const key of Object.keys(sharing)) {
-    const [thread, published, adopted] = key.split(':');
-    const seen = perThread.get(thread!);
-    if (seen === undefined || Number(published) + Number(adopted) > seen.published + seen.adopted) perThread.set(thread!, { published: Number(published), adopted: Number(adopted) });
-  }
-  const footers = [...perThread.values()].reduce((sum, s) => ({ published: sum.published + s.published, adopted: sum.adopted + s.adopted }), { published: 0, adopted: 0 });
-  return { events, startMs, prepareMs, prepareThreads, prepareBatches, prepareOverlap, prepareCpu, processOverlap, processMs, processCpu, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows, footers };
+  const totals = countsBetween(new Map(), stats);
+  const footers = { published: totals.parquetParsed, adopted: totals.parquetAdopted };
+  return { events, startMs, prepareMs, prepareThreads, prepareBatches, prepareOverlap, prepareCpu, processOverlap, processMs, processCpu, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows, footers, prepareCounts, processCounts, processBatches };
 }
 
 async function main(): Promise<void> {
@@ -183,13 +231,16 @@ async function main(): Promise<void> {
       { name: 'mixed', datasets: { ...big, ...smallSets } },
     ];
     const cutflows = new Map<string, string>();
+    const summary: Array<{ fileset: string; workers: number; rate: number; cpu: { driver: number; workers: number; other: number }; rss: number; agree: string }> = [];
     const only = arg('filesets', 'big,mixed').split(',');
     for (const fileset of filesets.filter((f) => only.includes(f.name))) {
       let base: number | undefined;
       let baseFirst: number | undefined;
       let basePrepare: number | undefined;
       for (const workers of workerCounts) {
-        const spec = JSON.stringify({ fileset, workers, runs, step });
+        const young = arg('young', '');
+        const old = arg('old', '');
+        const spec = JSON.stringify({ fileset, workers, runs, step, ...(young === '' ? {} : { young: Number(young) }), ...(old === '' ? {} : { old: Number(old) }) });
         const out = spawnSync(process.execPath, [...(process.env.ANALYSIS_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', fileURLToPath(import.meta.url), '--child', spec], {
           encoding: 'utf8',
           maxBuffer: 1 << 26,
@@ -212,6 +263,11 @@ async function main(): Promise<void> {
         const cpu = (key: 'driver' | 'workers' | 'other') => median(warmCpu.map((c) => c[key]));
         const cpuAll = cpu('driver') + cpu('workers') + cpu('other');
         const firstCpu = r.processCpu[0]!;
+        const warmCounts = r.processCounts.length > 1 ? r.processCounts.slice(1) : r.processCounts;
+        const count = (key: keyof Counts) => median(warmCounts.map((c) => c[key]));
+        const counted = (c: (key: keyof Counts) => number) =>
+          `ROOT files parsed ${fmt(c('rootParsed'))} (reused ${fmt(c('rootReused'))}), Parquet footers parsed ${fmt(c('parquetParsed'))} ` +
+          `(taken from another worker ${fmt(c('parquetAdopted'))}), worker GCs ${fmt(c('gcMinor'))} minor + ${fmt(c('gcMajor'))} major (${fmt(c('gcMs'))} ms of pauses)`;
         const rate = (r.events / p) * 1000;
         const firstRate = (r.events / first) * 1000;
         base ??= workers === 1 ? rate : undefined;
@@ -220,21 +276,42 @@ async function main(): Promise<void> {
         const previous = cutflows.get(fileset.name);
         const agree = previous === undefined ? '' : previous === r.cutflows ? ', cutflows equal' : ', CUTFLOWS DIFFER';
         cutflows.set(fileset.name, r.cutflows);
+        summary.push({ fileset: fileset.name, workers, rate, cpu: { driver: cpu('driver'), workers: cpu('workers'), other: cpu('other') }, rss: r.peakRssMiB, agree });
         const over = (value: number, one: number | undefined) => (one !== undefined && workers !== 1 ? ` (×${fmt(value / one, 2)} over 1 worker)` : '');
         console.log(
           `  ${fileset.name.padEnd(5)} ${workers} worker(s): ${fmt(r.events)} events; start ${fmt(r.startMs)} ms; ` +
             `prepare ${fmt(r.prepareMs)} ms (${r.prepareBatches} batches on ${r.prepareThreads} thread(s), ${fmt(r.prepareOverlap, 2)} busy at once` +
             `${basePrepare !== undefined && workers !== 1 ? `; ×${fmt(basePrepare / r.prepareMs, 2)} over 1 worker` : ''}; ` +
-            `CPU ${fmt(r.prepareCpu.driver)} driver + ${fmt(r.prepareCpu.workers)} workers + ${fmt(r.prepareCpu.other)} other ms); ` +
+            `CPU ${fmt(r.prepareCpu.driver)} driver + ${fmt(r.prepareCpu.workers)} workers + ${fmt(r.prepareCpu.other)} other ms; ${counted((k) => r.prepareCounts[k])}); ` +
             `Parquet footers parsed ${r.footers.published}, taken from another worker ${r.footers.adopted}; ` +
             `first processing run ${fmt(first)} ms = ${fmt(firstRate / 1e6, 2)} M events/s${over(firstRate, baseFirst)}, ` +
-            `CPU ${fmt(firstCpu.driver + firstCpu.workers + firstCpu.other)} ms = ${fmt(firstCpu.driver)} + ${fmt(firstCpu.workers)} + ${fmt(firstCpu.other)}; ` +
+            `CPU ${fmt(firstCpu.driver + firstCpu.workers + firstCpu.other)} ms = ${fmt(firstCpu.driver)} + ${fmt(firstCpu.workers)} + ${fmt(firstCpu.other)}, ` +
+            `${counted((k) => r.processCounts[0]![k])}; ` +
             `process (median of ${warm.length} run(s)${warm.length === r.processMs.length ? '' : ' after the first'}) ${fmt(p)} ms = ${fmt(rate / 1e6, 2)} M events/s ` +
             `(${fmt(median(warmOverlap), 2)} busy at once)${over(rate, base)}; ` +
             `prepare+first run ${fmt(((r.events / (first + r.prepareMs)) * 1000) / 1e6, 2)} M events/s; ` +
             `CPU per processing run ${fmt(cpuAll)} ms = driver thread ${fmt(cpu('driver'))} + workers ${fmt(cpu('workers'))} + other threads ${fmt(cpu('other'))} ` +
             `(V8 GC/compiler helpers, libuv, loaders; ${fmt((100 * (cpu('driver') + cpu('other'))) / Math.max(1, cpuAll), 0)}% not in workers), ` +
-            `${fmt((r.events / Math.max(1, cpuAll)) * 1000 / 1e6, 2)} M events per CPU-second; peak RSS ${fmt(r.peakRssMiB)} MiB${agree}; load average ${loadavg().map((l) => fmt(l, 1)).join(' ')}`,
+            `${fmt((r.events / Math.max(1, cpuAll)) * 1000 / 1e6, 2)} M events per CPU-second; per run ${fmt(median(r.processBatches.slice(r.processBatches.length > 1 ? 1 : 0)))} batches ` +
+            `(driver ${fmt(cpu('driver') / Math.max(1, median(r.processBatches.slice(r.processBatches.length > 1 ? 1 : 0))), 2)} ms of CPU per batch), ${counted(count)}; peak RSS ${fmt(r.peakRssMiB)} MiB${agree}; load average ${loadavg().map((l) => fmt(l, 1)).join(' ')}`,
+        );
+      }
+    }
+    // One line per fileset: what the lead compares across machines. The CPU bound: the 2-worker run
+    // cannot take less wall time than half its CPU (2 cores), and the 1-worker run takes at least its
+    // worker thread's CPU, so on 2 otherwise idle cores the speed-up is at most 2 × w1 / (d2 + w2 + o2).
+    for (const name of new Set(summary.map((s) => s.fileset))) {
+      const one = summary.find((s) => s.fileset === name && s.workers === 1);
+      const more = summary.filter((s) => s.fileset === name && s.workers !== 1);
+      if (one === undefined) continue;
+      const total = (c: { driver: number; workers: number; other: number }) => c.driver + c.workers + c.other;
+      const cpuText = (c: { driver: number; workers: number; other: number }) => `${fmt(total(c))} ms (${fmt(c.driver)} + ${fmt(c.workers)} + ${fmt(c.other)})`;
+      for (const m of more) {
+        console.log(
+          `summary ${name}: 1 → ${m.workers} workers ×${fmt(m.rate / one.rate, 2)} (${fmt(one.rate / 1e6, 2)} → ${fmt(m.rate / 1e6, 2)} M events/s); ` +
+            `CPU per processing run (driver + workers + other threads) ${cpuText(one.cpu)} → ${cpuText(m.cpu)}, ×${fmt(total(m.cpu) / Math.max(1, total(one.cpu)), 2)}; ` +
+            `CPU bound on ${m.workers} cores ×${fmt(Math.min(m.workers, (m.workers * one.cpu.workers) / Math.max(1, total(m.cpu))), 2)}; ` +
+            `peak RSS ${fmt(one.rss)} → ${fmt(m.rss)} MiB${m.agree}; load average ${loadavg().map((l) => fmt(l, 1)).join(' ')}`,
         );
       }
     }

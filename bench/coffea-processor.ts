@@ -4,8 +4,10 @@
  * threads import the processor without starting the benchmark.
  */
 import { readlinkSync } from 'node:fs';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 import { descriptionSharingStats } from '../src/io/parquet/shared-descriptions.ts';
+import { metaCache } from '../src/io/root/cache.ts';
 import { defineProcessor } from '../src/protocol/processor.ts';
 import { filterPairs, oppositeCharge, pairMass, pairs } from '../src/io/events/index.ts';
 import type { EventsInput } from '../src/io/dataset/index.ts';
@@ -59,14 +61,44 @@ export const osThread = defineProcessor(import.meta.url, 'osThread', (_: number)
   return { [readlinkSync('/proc/thread-self').split('/').at(-1)!]: 1 };
 });
 
+// Garbage collections on this thread since the module loaded: what the thread's allocation costs.
+// Counts hold under load; pause times are wall clock, so they stretch when the cores are shared.
+const gc = { minor: 0, major: 0, ms: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if (((entry as { detail?: unknown }).detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.minor++;
+    else gc.major++;
+    gc.ms += entry.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
+
+/** Counters of one worker thread, cumulative since it started: see {@link threadStats}. */
+export interface ThreadStats {
+  readonly thread: number;
+  /** Parquet footers this thread parsed (and offered to the others), and those it took from another. */
+  readonly parquetParsed: number;
+  readonly parquetAdopted: number;
+  /** ROOT files whose header, directory and tree record this thread parsed, and reopens served from its cache. */
+  readonly rootParsed: number;
+  readonly rootReused: number;
+  /** Garbage collections on this thread (minor: scavenges), and their pauses in ms. */
+  readonly gcMinor: number;
+  readonly gcMajor: number;
+  readonly gcMs: number;
+}
+
 /**
- * This worker's sharing of parsed Parquet descriptions (`src/io/parquet/shared-descriptions.ts`),
- * as `{ "thread:published:adopted": 1 }` (records merge key by key, so a worker that runs several
- * of these gives the same key again): how many footers each worker parsed and offered, and how many
- * it took from another worker instead of parsing them.
+ * This worker's counters (`ThreadStats`), as `{ "<json>": 1 }` (records merge key by key, so a worker
+ * that runs several of these gives the same key again): how many Parquet footers and ROOT files
+ * each worker parsed, how many it reused or took from another worker, and its garbage collections.
  */
-export const parquetSharing = defineProcessor(import.meta.url, 'parquetSharing', (_: number): Record<string, number> => {
+export const threadStats = defineProcessor(import.meta.url, 'threadStats', (_: number): Record<string, number> => {
   Atomics.wait(pause, 0, 0, 30);
   const { published, adopted } = descriptionSharingStats();
-  return { [`${threadId}:${published}:${adopted}`]: 1 };
+  const { hits, misses } = metaCache.stats();
+  const stats: ThreadStats = {
+    thread: threadId, parquetParsed: published, parquetAdopted: adopted, rootParsed: misses, rootReused: hits,
+    gcMinor: gc.minor, gcMajor: gc.major, gcMs: Math.round(gc.ms * 10) / 10,
+  };
+  return { [JSON.stringify(stats)]: 1 };
 });

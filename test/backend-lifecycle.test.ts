@@ -1,3 +1,4 @@
+import { filter, firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { inline } from '../src/backends/inline.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
@@ -10,7 +11,8 @@ describe('backend lifecycle', () => {
   it('cancels running tasks on disposal with cancelOnDispose, keeping their partial results', async () => {
     const backend = inline({ cancelOnDispose: true });
     const task = backend.compute(fromFunction(slowSquare, inputs), { batchSize: 4 });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Disposed once a batch is in (not after a fixed 30 ms, in which a loaded machine may finish none).
+    await firstValueFrom(task.progress$.pipe(filter((p) => p.elementsDone > 0)));
     await backend.dispose();
     expect(task.status).toBe('cancelled');
     expect(task.partial().processed).toBeGreaterThan(0);

@@ -83,7 +83,7 @@ describeWithData('checks before computing', () => {
       expect(error).toMatchObject({ code: 'E_CHECKPOINT_WRITE', path: out });
       expect(String((error as Error).message)).toMatch(message);
       expect(String((error as Error).message)).toContain(out);
-      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(Date.now() - started).toBeLessThan(20_000); // loading the processor through tsx alone can take seconds on a loaded machine
       expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     });
   }

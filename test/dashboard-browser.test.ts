@@ -82,7 +82,7 @@ describeWithBrowser('dashboard in a browser', () => {
 
     const result = await cli.done;
     expect(result.code).toBe(2); // incomplete: the injected chunk and the missing file were skipped
-    await expect.poll(() => attr(page, '.overall-task', 'data-status'), { timeout: 5_000 }).toBe('incomplete');
+    await expect.poll(() => attr(page, '.overall-task', 'data-status'), { timeout: 20_000 }).toBe('incomplete');
 
     // One task-stream row per worker thread.
     const rows = await page.locator('.stream-label').evaluateAll((els) => els.map((el) => el.getAttribute('data-worker')));
@@ -129,7 +129,7 @@ describeWithBrowser('dashboard in a browser', () => {
     const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(cli.output().stderr)![1]!;
     const { page } = await open(tb, url, 1280);
     await page.waitForSelector('#replay:not([hidden])');
-    await expect.poll(() => attr(page, '.overall-task', 'data-status'), { timeout: 5_000 }).toBe('incomplete');
+    await expect.poll(() => attr(page, '.overall-task', 'data-status'), { timeout: 20_000 }).toBe('incomplete');
     const final = Number(await attr(page, '.overall-task', 'data-entries-done'));
     expect(final).toBeGreaterThan(0);
     expect(await page.locator('#failures tbody tr[data-code="EIO"]').count()).toBe(3);
@@ -144,7 +144,7 @@ describeWithBrowser('dashboard in a browser', () => {
       (el as unknown as { value: string }).value = String(value);
       el.dispatchEvent(new Event('input'));
     }, middle);
-    await expect.poll(() => attr(page, '.overall-task', 'data-status'), { timeout: 5_000 }).toBe('running');
+    await expect.poll(() => attr(page, '.overall-task', 'data-status'), { timeout: 20_000 }).toBe('running');
     const midway = Number(await attr(page, '.overall-task', 'data-entries-done'));
     expect(midway).toBeGreaterThan(0);
     expect(midway).toBeLessThan(final);
@@ -173,7 +173,7 @@ describeWithBrowser('dashboard in a browser', () => {
     try {
       const { page } = await open(tb, replay.url, 1280);
       const rows = () => page.locator('.stream-label').evaluateAll((els) => els.map((el) => [el.getAttribute('data-worker'), el.getAttribute('data-running')]));
-      await expect.poll(rows, { timeout: 5_000 }).toEqual([
+      await expect.poll(rows, { timeout: 20_000 }).toEqual([
         ['lane 1', '1'],
         ['thread-1', '0'],
         ['thread-2', '1'],
@@ -197,11 +197,11 @@ describeWithBrowser('dashboard in a browser', () => {
     const { page, requests } = await open(tb, dash.url, 1280);
     await expect.poll(() => page.locator('.overall-task').count(), { timeout: 10_000 }).toBe(2);
     await Promise.all([first.wait(), second.wait()]);
-    await expect.poll(() => page.locator('.overall-task[data-status="complete"]').count(), { timeout: 5_000 }).toBe(2);
+    await expect.poll(() => page.locator('.overall-task[data-status="complete"]').count(), { timeout: 20_000 }).toBe(2);
     expect(await page.locator('#task-tabs button').allTextContents()).toEqual(['first', 'second']);
     await page.locator('#task-tabs button', { hasText: 'first' }).click();
-    await expect.poll(() => page.locator('.stream-label').evaluateAll((els) => els.map((el) => el.getAttribute('data-worker')))).toEqual(['main']);
-    await expect.poll(() => attr(page, '.hist-panel', 'data-entries')).toBe('120');
+    await expect.poll(() => page.locator('.stream-label').evaluateAll((els) => els.map((el) => el.getAttribute('data-worker'))), { timeout: 20_000 }).toEqual(['main']);
+    await expect.poll(() => attr(page, '.hist-panel', 'data-entries'), { timeout: 20_000 }).toBe('120');
     const machines = await page.locator('#actors tbody tr').evaluateAll((els) => els.map((el) => el.getAttribute('data-machine')));
     expect(machines).toEqual(['supervisor', 'lane', 'lane', 'reducer']);
     expect(requests.every((r) => r.startsWith(new URL(dash.url).origin))).toBe(true);

@@ -98,7 +98,7 @@ describe.each(BACKENDS)('the recorder on %s', (name, entry) => {
     }
     if (name === 'cluster') {
       // The worker processes' heartbeats: RSS and heap per host.
-      await expect.poll(() => (of(recorder.history(), 'mem') as MemRecord[]).filter((r) => r.host !== undefined && !r.worker.includes('/')).length).toBeGreaterThanOrEqual(1);
+      await expect.poll(() => (of(recorder.history(), 'mem') as MemRecord[]).filter((r) => r.host !== undefined && !r.worker.includes('/')).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     }
     expect(of(recorder.history(), 'mem').some((r) => r.worker === 'main')).toBe(true);
     recorder.close();

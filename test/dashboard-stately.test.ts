@@ -39,7 +39,7 @@ describe('forwarding to a Stately inspector over WebSocket', () => {
       await stately.close();
       expect(stately.dropped).toBe(0);
       expect(stately.sent).toBeGreaterThan(0);
-      await expect.poll(() => messages.length, { timeout: 5_000 }).toBe(stately.sent);
+      await expect.poll(() => messages.length, { timeout: 20_000 }).toBe(stately.sent);
       expect(messages.some((m) => m.type === '@xstate.actor' && m.name === 'supervisor')).toBe(true);
     } finally {
       for (const client of server.clients) client.terminate();
@@ -57,7 +57,7 @@ describe('forwarding to a Stately inspector over WebSocket', () => {
       await expect.poll(() => stately.sent, { timeout: 10_000 }).toBeGreaterThan(0);
       await stately.close();
       expect(stately.dropped).toBe(0);
-      await expect.poll(() => endpoint.messages.length, { timeout: 5_000 }).toBe(stately.sent);
+      await expect.poll(() => endpoint.messages.length, { timeout: 20_000 }).toBe(stately.sent);
       const { messages } = endpoint;
       for (const m of messages) {
         expect(m).toMatchObject({ sessionId: expect.any(String), rootId: expect.any(String), createdAt: expect.stringMatching(/^\d+$/), _version: expect.any(String), id: null });

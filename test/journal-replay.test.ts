@@ -66,6 +66,27 @@ describe('journal replay', () => {
     await reader.close('cancelled');
   });
 
+  it('snapshots what it folded live, bit for bit, through compactions and a resume that merges into what it restored', async () => {
+    const path = join(root, `j-${serial++}`);
+    // Compacted every 7 records: each snapshot is written from the folds kept while recording.
+    const first = JournalCheckpoint.open({ path, compactRecords: 7 }, computable);
+    for (let i = 0; i < n / 2; i++) first.record([[i, i + 1]], new Map([['G', partial(i)]]));
+    expect(first.stats.compactions).toBe(Math.floor(n / 2 / 7));
+    first.abandon();
+    rmSync(join(path, 'lock'));
+    const second = JournalCheckpoint.open({ path, compactRecords: 7 }, computable);
+    expect(second.restored!.completed).toEqual([[0, n / 2]]);
+    // The task merges into the restored values in place: the checkpoint's own folds must not change.
+    merge(second.restored!.results.get('G') as Empty, cloneResult(partial(0)) as Empty);
+    for (let i = n / 2; i < n; i++) second.record([[i, i + 1]], new Map([['G', partial(i)]]));
+    await second.close('cancelled');
+    const reader = reopen(path, computable);
+    expect(reader.stats.restoredRecords).toBe(0);
+    expect(reader.restored!.completed).toEqual([[0, n]]);
+    expect(JSON.stringify(serializeResult(reader.restored!.results.get('G')))).toBe(JSON.stringify(serializeResult(expected())));
+    await reader.close('cancelled');
+  });
+
   it('reads journals of JSON records (as written before binary cells) to the same result, and both kinds mixed', async () => {
     const path = join(root, `j-${serial++}`);
     const writer = JournalCheckpoint.open({ path, compactRecords: 1e9 }, computable);

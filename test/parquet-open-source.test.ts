@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JaggedColumn } from '../src/io/columns.ts';
+import { closeIdleFiles } from '../src/io/bytes/index.ts';
 import { IoError } from '../src/io/errors.ts';
 import { openSource, sniffFormat } from '../src/io/open.ts';
 import { openParquet } from '../src/io/parquet/index.ts';
@@ -89,6 +90,9 @@ describeWithData('openSource on the NanoAOD samples', () => {
   });
 
   it('leaves no file descriptor open after opens, reads, failures and closes', async () => {
+    // This file shares its process with others: ROOT files they read keep their descriptors for
+    // 2 s (keepOpen) and close them on a timer, which could fall inside this count. Closed first.
+    await closeIdleFiles();
     const before = openFds();
     for (let i = 0; i < 10; i++) {
       const source = await openParquet(nano('nano_dy.parquet'));
@@ -98,6 +102,9 @@ describeWithData('openSource on the NanoAOD samples', () => {
       await openParquet(nano('nano_dy_malformed.parquet')).catch(() => undefined);
       await openSource(nano('nano_dy_malformed.parquet'), 'Events').catch(() => undefined);
     }
-    expect(openFds()).toBe(before);
+    await closeIdleFiles();
+    // At most as many as before: one kept by any of the 10 rounds would show as 10 or more;
+    // fewer can be another file's descriptors (a child's pipes, a socket) closing meanwhile.
+    expect(openFds()).toBeLessThanOrEqual(before);
   });
 });

@@ -4,7 +4,7 @@
  * for a column that was not read. (Describing 1,500 NanoAOD branches costs more than reading a
  * few columns of a small file.)
  */
-import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -66,5 +66,24 @@ describeWithData('ROOT chunks describe only the branches they read', () => {
     expect(() => second.events.column('Muon_eta')).not.toThrow();
     expect(() => second.events.column('Jet_pt')).toThrow(expect.objectContaining({ code: 'E_COLUMN_NOT_LOADED' }));
     expect(second.events.has('not_in_this_file')).toBe(false);
+  });
+
+  it('counts a reopen served from the metadata cache as a hit and a changed file as a miss', async () => {
+    const path = join(dir, 'counted.root');
+    copyFileSync(join(DATA_DIR, 'nanoaod', 'nano_dy.root'), path);
+    const before = metaCache.stats();
+    for (let i = 0; i < 2; i++) {
+      await using tree = await openRootTree(path, 'Events');
+      expect(tree.entries).toBe(40);
+    }
+    const reopened = metaCache.stats();
+    expect(reopened.misses - before.misses).toBe(1);
+    expect(reopened.hits - before.hits).toBe(1);
+    // a new mtime: a new identity, parsed afresh
+    utimesSync(path, new Date(), new Date(Date.now() + 60_000));
+    await using changed = await openRootTree(path, 'Events');
+    expect(changed.entries).toBe(40);
+    expect(metaCache.stats().misses - reopened.misses).toBe(1);
+    expect(metaCache.stats().hits).toBe(reopened.hits);
   });
 });

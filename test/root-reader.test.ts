@@ -143,6 +143,8 @@ describeWithData('ROOT TTree reader', () => {
       await expect(openRootTree(join(DATA_DIR, 'nanoaod', 'nano_dy.parquet'), 'Events')).rejects.toThrow();
     }
     await closeIdleFiles();
-    expect(fds()).toBe(before);
+    // At most as many as before: a leak on any path of the 1,040 opens shows as tens or more;
+    // fewer can be descriptors of another file sharing this process (a child's pipes) closing meanwhile.
+    expect(fds()).toBeLessThanOrEqual(before);
   });
 });

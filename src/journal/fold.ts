@@ -1,4 +1,4 @@
-import { EMPTY, assertMergeable, merge, type Empty } from '../protocol/result.ts';
+import { EMPTY, assertMergeable, cloneResult, merge, type Empty } from '../protocol/result.ts';
 import type { Axis } from '../results/axes.ts';
 import { Hist } from '../results/hist.ts';
 import { parseHistJSON } from '../results/hist-json.ts';
@@ -47,7 +47,7 @@ export class ResultFold {
 
   /** Folds in a live value (a snapshot's, already decoded). */
   addLive(value: unknown): void {
-    this.#acc = this.#acc === undefined ? { kind: 'live', value } : { kind: 'live', value: merge(materialize(this.#acc) as Empty, value as Empty) };
+    this.#acc = this.#acc === undefined ? { kind: 'live', value } : { kind: 'live', value: merge(materialize(this.#acc, false) as Empty, value as Empty) };
   }
 
   /** Folds in the `value` of a serialized result envelope (`cells`: its record's binary cells). */
@@ -55,12 +55,17 @@ export class ResultFold {
     this.#acc = fold(this.#acc, json, cells);
   }
 
-  /** The merged result (the fold can go on afterwards only through {@link addLive}). */
+  /** The merged result, a copy of its own (the caller may merge into it): the fold goes on. */
   result(): unknown {
-    if (this.#acc === undefined) return EMPTY;
-    const value = materialize(this.#acc);
-    this.#acc = { kind: 'live', value };
-    return value;
+    return this.#acc === undefined ? EMPTY : materialize(this.#acc, true);
+  }
+
+  /**
+   * The merged result sharing the fold's storage, to serialize at once (a snapshot): not to be
+   * kept, nor changed.
+   */
+  peek(): unknown {
+    return this.#acc === undefined ? EMPTY : materialize(this.#acc, false);
   }
 }
 
@@ -198,7 +203,7 @@ function fold(acc: Acc | undefined, json: unknown, cells: Cells): Acc {
       acc.value = merge(acc.value as Empty, decodeLive(json, cells) as Empty);
       return acc;
   }
-  return { kind: 'live', value: merge(materialize(acc) as Empty, decodeLive(json, cells) as Empty) };
+  return { kind: 'live', value: merge(materialize(acc, false) as Empty, decodeLive(json, cells) as Empty) };
 }
 
 /** Adds a histogram's cells when its axes are the accumulator's own; false to take the slow way. */
@@ -249,19 +254,20 @@ function isJsonNumber(x: unknown): boolean {
   return typeof x === 'number' || x === 'NaN' || x === 'Infinity' || x === '-Infinity';
 }
 
-function materialize(acc: Acc): unknown {
+/** The accumulator as a live value; `copy`: sharing nothing with it (else sharing its arrays and live values). */
+function materialize(acc: Acc, copy: boolean): unknown {
   switch (acc.kind) {
     case 'number':
       return acc.value;
     case 'record': {
       const out: Record<string, unknown> = {};
-      for (const [key, field] of acc.fields) out[key] = materialize(field);
+      for (const [key, field] of acc.fields) out[key] = materialize(field, copy);
       return out;
     }
     case 'hist':
-      return Hist.fromStorage(acc.axes, acc.sumw, acc.sumw2);
+      return copy ? Hist.fromStorage(acc.axes, acc.sumw.slice(), acc.sumw2.slice()) : Hist.fromStorage(acc.axes, acc.sumw, acc.sumw2);
     case 'live':
-      return acc.value;
+      return copy ? cloneResult(acc.value) : acc.value;
   }
 }
 

@@ -3,7 +3,6 @@ import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Checkpoint, CheckpointState } from '../protocol/checkpoint.ts';
 import { RangeSet, type Range } from '../protocol/range.ts';
-import { EMPTY, cloneResult, merge, type Empty } from '../protocol/result.ts';
 import type { TaskStatus } from '../protocol/task.ts';
 import type { JsonValue } from '../results/serialize.ts';
 import { syncPath } from '../io/fs/sync-path.ts';
@@ -12,8 +11,8 @@ import { CheckpointError, writeError } from './errors.ts';
 import { decodeFrames, encodeFrame, FRAME_HEADER } from './frame.ts';
 import { acquireLock, type HeldLock } from './lock.ts';
 import { foldPairs, ResultFold } from './fold.ts';
-import { decodeRecord, encodeRecordFrame, type DecodedRecord } from './record-codec.ts';
-import { addRanges, readSnapshot, writeSnapshot, type FoldedState } from './snapshot.ts';
+import { decodeRecord, encodeRecord, encodeRecordFrame, type DecodedRecord, type RecordScratch } from './record-codec.ts';
+import { addRanges, readSnapshot, writeSnapshot } from './snapshot.ts';
 
 /** Options of a journal checkpoint (`compute(c, { checkpoint: { path, ... } })`). */
 export interface JournalCheckpointOptions {
@@ -52,6 +51,10 @@ export interface JournalStats {
   openMs: number;
   /** Milliseconds spent in `record()` on the calling thread (encoding, writing, folding, compacting). */
   recordMs: number;
+  /** Of `recordMs`: encoding records, writing them (the `write` calls), folding them into the kept result. */
+  encodeMs: number;
+  writeMs: number;
+  foldMs: number;
   /** Milliseconds `close()` took (waiting for the last sync, compacting or removing the folder). */
   closeMs: number;
 }
@@ -94,11 +97,22 @@ interface JournalHeader {
 export class JournalCheckpoint implements Checkpoint {
   readonly path: string;
   readonly restored: CheckpointState | undefined;
-  readonly stats: JournalStats = { records: 0, bytes: 0, syncs: 0, compactions: 0, restoredRecords: 0, ignoredBytes: 0, openMs: 0, recordMs: 0, closeMs: 0 };
+  readonly stats: JournalStats = { records: 0, bytes: 0, syncs: 0, compactions: 0, restoredRecords: 0, ignoredBytes: 0, openMs: 0, recordMs: 0, encodeMs: 0, writeMs: 0, foldMs: 0, closeMs: 0 };
   readonly #header: { key: string; size: number; meta: JsonValue };
   readonly #options: Required<Omit<JournalCheckpointOptions, 'meta'>> & { meta?: JsonValue | undefined };
   readonly #lock: HeldLock;
-  readonly #folded: FoldedState;
+  /** Ranges recorded so far (snapshot, journal, this task's records). */
+  readonly #completed = new RangeSet();
+  /**
+   * The recorded results, folded per group from their serialized form: each record is folded as
+   * it was written (the same code a replay runs, so a resumed run restores these bits exactly),
+   * with no copy of the task's live values and no histogram built per record.
+   */
+  readonly #folds = new Map<string | undefined, ResultFold>();
+  /** Groups let go of (`releaseGroups`): no result kept for them. */
+  readonly #released: Set<string>;
+  /** Records are encoded here, written, and folded before the next: no buffer allocated per record. */
+  readonly #scratch: RecordScratch = { buffer: Buffer.alloc(0) };
   #generation: number;
   #fd: number;
   #offset: number;
@@ -135,12 +149,12 @@ export class JournalCheckpoint implements Checkpoint {
         );
       }
       this.#header = { key: computable.key, size: computable.size, meta: options.meta ?? snapshot?.meta ?? null };
-      this.#folded = { completed: new RangeSet(), results: new Map(), released: new Set(snapshot?.released ?? []) };
+      this.#released = new Set(snapshot?.released ?? []);
       this.#options.meta = options.meta;
       // Results are folded from their serialized form (snapshot, then journal records) and decoded once.
-      const folds = new Map<string | undefined, ResultFold>();
+      const folds = this.#folds;
       if (snapshot !== undefined) {
-        const rangeProblem = addRanges(this.#folded.completed, snapshot.completed, computable.size);
+        const rangeProblem = addRanges(this.#completed, snapshot.completed, computable.size);
         if (rangeProblem !== undefined) throw invalid(snapshotPath, `is damaged: ${rangeProblem}; delete the folder ${this.path} to start afresh`);
         const problem = foldPairs(folds, snapshot.results);
         if (problem !== undefined) throw invalid(snapshotPath, `is damaged: ${problem}; delete the folder ${this.path} to start afresh`);
@@ -148,7 +162,7 @@ export class JournalCheckpoint implements Checkpoint {
       this.#generation = snapshot?.generation ?? 0;
       const journalPath = join(this.path, JOURNAL);
       const kept = this.#replay(journalPath, snapshot !== undefined, folds);
-      for (const [group, fold] of folds) if (group === undefined || !this.#folded.released.has(group)) this.#folded.results.set(group, fold.result());
+      for (const group of folds.keys()) if (group !== undefined && this.#released.has(group)) folds.delete(group);
       if (kept) {
         this.#fd = openJournal(journalPath);
         this.#offset = fileLength(this.#fd);
@@ -169,13 +183,14 @@ export class JournalCheckpoint implements Checkpoint {
       this.#lock.release();
       throw error;
     }
+    // The task merges into the restored values: result() hands out copies, the folds go on.
     this.restored =
-      this.#folded.completed.count === 0
+      this.#completed.count === 0
         ? undefined
         : {
-            completed: this.#folded.completed.toArray(),
-            results: new Map([...this.#folded.results].map(([g, v]) => [g, cloneResult(v)])),
-            ...(this.#folded.released.size === 0 ? {} : { released: [...this.#folded.released] }),
+            completed: this.#completed.toArray(),
+            results: new Map([...this.#folds].map(([g, fold]) => [g, fold.result()])),
+            ...(this.#released.size === 0 ? {} : { released: [...this.#released] }),
           };
     this.stats.openMs = performance.now() - t0;
   }
@@ -224,14 +239,14 @@ export class JournalCheckpoint implements Checkpoint {
       } catch (error) {
         throw invalid(`is damaged in record ${i}: ${(error as Error).message}`);
       }
-      const problem = addRanges(this.#folded.completed, record.c, this.#header.size);
+      const problem = addRanges(this.#completed, record.c, this.#header.size);
       if (problem !== undefined) throw invalid(`is damaged in record ${i}: ${problem}`);
       const resultProblem = foldPairs(folds, record.r, record.cells);
       if (resultProblem !== undefined) throw invalid(`is damaged in record ${i}: ${resultProblem}`);
       if (record.x !== undefined) {
         if (!Array.isArray(record.x) || !record.x.every((g) => typeof g === 'string')) throw invalid(`is damaged in record ${i}: expected a list of released group names`);
         for (const group of record.x as string[]) {
-          this.#folded.released.add(group);
+          this.#released.add(group);
           folds.delete(group);
         }
       }
@@ -272,11 +287,20 @@ export class JournalCheckpoint implements Checkpoint {
 
   #record(completed: readonly Range[], results: ReadonlyMap<string | undefined, unknown>): void {
     if (this.#closed) throw new CheckpointError('E_CHECKPOINT_WRITE', this.path, `The checkpoint ${this.path} is closed`);
-    const frame = encodeRecordFrame(completed, results);
+    const t0 = performance.now();
+    const { frame, pairs, cells } = encodeRecord(completed, results, undefined, this.#scratch);
+    const t1 = performance.now();
     this.#append(frame);
-    for (const range of completed) this.#folded.completed.add(range);
-    // The caller's values are merged in place by its reducers later: fold copies.
-    for (const [group, value] of results) this.#folded.results.set(group, merge((this.#folded.results.get(group) ?? EMPTY) as Empty, cloneResult(value) as Empty));
+    const t2 = performance.now();
+    for (const range of completed) this.#completed.add(range);
+    // Folded from what was written, as a replay folds it: no copy of the caller's values (its
+    // reducers merge into them in place later), and the same bits a resumed run restores.
+    const problem = foldPairs(this.#folds, pairs, cells);
+    const t3 = performance.now();
+    this.stats.encodeMs += t1 - t0;
+    this.stats.writeMs += t2 - t1;
+    this.stats.foldMs += t3 - t2;
+    if (problem !== undefined) throw new CheckpointError('E_CHECKPOINT_WRITE', join(this.path, JOURNAL), `The checkpoint ${this.path} cannot keep a result: ${problem}`);
     this.#dirty = true;
     if (this.#sinceSnapshot.records >= this.#options.compactRecords || this.#sinceSnapshot.bytes >= this.#options.compactBytes) this.compact();
     else this.#scheduleSync();
@@ -302,18 +326,20 @@ export class JournalCheckpoint implements Checkpoint {
    * a record says so, so a resumed run restores the group as released instead of its result.
    */
   release(group: string): void {
-    if (this.#closed || this.#folded.released.has(group)) return;
+    if (this.#closed || this.#released.has(group)) return;
     const frame = encodeRecordFrame([], new Map(), [group]);
     this.#append(frame);
-    this.#folded.results.delete(group);
-    this.#folded.released.add(group);
+    this.#folds.delete(group);
+    this.#released.add(group);
     this.#dirty = true;
     this.#scheduleSync();
   }
 
   /** Writes the folded state as a new snapshot and starts an empty journal. */
   compact(): void {
-    writeSnapshot(join(this.path, SNAPSHOT), this.#header, this.#generation + 1, this.#folded);
+    // peek(): serialized at once, so the folds' own storage serves.
+    const results = new Map([...this.#folds].map(([group, fold]) => [group, fold.peek()]));
+    writeSnapshot(join(this.path, SNAPSHOT), this.#header, this.#generation + 1, { completed: this.#completed, results, released: this.#released });
     this.#generation++;
     this.#writeFreshJournal();
     const old = this.#fd;

@@ -2,7 +2,7 @@ import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
 import type { Range } from '../protocol/range.ts';
 import type { Hist } from '../results/hist.ts';
-import { serializeResult, type JsonValue } from '../results/serialize.ts';
+import { serializeResult, type JsonValue, type SerializedResult } from '../results/serialize.ts';
 import { FRAME_HEADER } from './frame.ts';
 
 /** First byte of a record with binary cells (a JSON record starts with `{`). */
@@ -43,6 +43,31 @@ export interface DecodedRecord {
  * ```
  */
 export function encodeRecordFrame(completed: readonly Range[], results: ReadonlyMap<string | undefined, unknown>, released?: readonly string[]): Buffer {
+  return encodeRecord(completed, results, released).frame;
+}
+
+/** A record as {@link encodeRecord} wrote it: the frame, and what the replay will read from it. */
+export interface EncodedRecord {
+  /** The framed record, to append to the journal. */
+  readonly frame: Buffer;
+  /** Its `[group, serialized result]` pairs, as {@link decodeRecord} gives them back (`r`). */
+  readonly pairs: Array<[string | null, SerializedResult]>;
+  /** Its binary cells (`HIST_CELLS` nodes point into them), as {@link decodeRecord} gives them back. */
+  readonly cells: Float64Array | undefined;
+}
+
+/**
+ * {@link encodeRecordFrame}, also handing back the record's serialized pairs and cells: the
+ * journal folds exactly what it wrote, as a replay of it will, with no copy of the live results.
+ *
+ * @example
+ * ```ts
+ * const { frame, pairs, cells } = encodeRecord([[0, 1000]], new Map([[undefined, hist]]));
+ * writeSync(fd, frame);
+ * foldPairs(folds, pairs, cells);
+ * ```
+ */
+export function encodeRecord(completed: readonly Range[], results: ReadonlyMap<string | undefined, unknown>, released?: readonly string[], scratch?: RecordScratch): EncodedRecord {
   const blocks: Float64Array[] = [];
   let floats = 0;
   const hist = LITTLE_ENDIAN
@@ -76,14 +101,21 @@ export function encodeRecordFrame(completed: readonly Range[], results: Readonly
         return { $type: HIST_CELLS, axes: JSON.stringify(h.axes.map((a) => a.toJSON())), cells: at };
       }
     : undefined;
-  const r: Array<[string | null, unknown]> = [];
+  const r: Array<[string | null, SerializedResult]> = [];
   for (const [group, value] of results) r.push([group ?? null, serializeResult(value, { hist })]);
   const json = JSON.stringify(released === undefined || released.length === 0 ? { c: completed, r } : { c: completed, r, x: released });
-  if (blocks.length === 0) return frame(Buffer.from(json, 'utf8'));
   const jsonBytes = Buffer.byteLength(json, 'utf8');
+  if (blocks.length === 0) {
+    const out = frameBuffer(FRAME_HEADER + jsonBytes, scratch);
+    const payload = out.subarray(FRAME_HEADER);
+    payload.write(json, 0, 'utf8');
+    out.writeUInt32LE(jsonBytes, 0);
+    out.writeUInt32LE(crc32(payload), 4);
+    return { frame: out, pairs: r, cells: undefined };
+  }
   const cellsAt = align8(BINARY_HEADER + jsonBytes);
   const payloadLength = cellsAt + floats * 8;
-  const out = Buffer.allocUnsafe(FRAME_HEADER + payloadLength);
+  const out = frameBuffer(FRAME_HEADER + payloadLength, scratch);
   const payload = out.subarray(FRAME_HEADER);
   payload.writeUInt32LE(BINARY, 0);
   payload.writeUInt32LE(jsonBytes, 4);
@@ -96,7 +128,26 @@ export function encodeRecordFrame(completed: readonly Range[], results: Readonly
   }
   out.writeUInt32LE(payloadLength, 0);
   out.writeUInt32LE(crc32(payload), 4);
-  return out;
+  // The cells as the replay reads them: a view of the frame when aligned (Buffer's pool aligns to 8), else a copy.
+  const at8 = out.byteOffset + FRAME_HEADER + cellsAt;
+  const cells = at8 % 8 === 0 ? new Float64Array(out.buffer, at8, floats) : new Float64Array(out.buffer.slice(at8, at8 + floats * 8));
+  return { frame: out, pairs: r, cells };
+}
+
+/**
+ * A buffer that {@link encodeRecord} encodes into, grown as needed, for a caller that writes each
+ * frame before encoding the next (the journal): no new buffer per record.
+ */
+export interface RecordScratch {
+  buffer: Buffer;
+}
+
+/** `length` bytes for a frame: the start of the scratch buffer (grown when short), or a new buffer. */
+function frameBuffer(length: number, scratch: RecordScratch | undefined): Buffer {
+  if (scratch === undefined) return Buffer.allocUnsafe(length);
+  // Its own ArrayBuffer (not the pool's), so the frame's cells lie 8-aligned.
+  if (scratch.buffer.length < length) scratch.buffer = Buffer.allocUnsafeSlow(Math.max(length, 2 * scratch.buffer.length, 4096));
+  return scratch.buffer.subarray(0, length);
 }
 
 /** Where binary records' cells are copied (aligned); grown as needed, reused from record to record. */
@@ -123,14 +174,6 @@ export function decodeRecord(payload: Buffer): DecodedRecord {
   if (LITTLE_ENDIAN) new Uint8Array(cells.buffer, 0, count * 8).set(payload.subarray(cellsAt));
   else for (let i = 0; i < cells.length; i++) cells[i] = payload.readDoubleLE(cellsAt + i * 8);
   return { c: record?.c, r: record?.r, x: record?.x, cells };
-}
-
-function frame(payload: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_HEADER + payload.length);
-  out.writeUInt32LE(payload.length, 0);
-  out.writeUInt32LE(crc32(payload), 4);
-  payload.copy(out, FRAME_HEADER);
-  return out;
 }
 
 /** +0 exactly (a -0 cell is kept, so the sums read back are bit-identical). */

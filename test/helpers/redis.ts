@@ -69,34 +69,48 @@ export interface ServerCertificates {
  * and its URL is `rediss://`.
  */
 export async function startRedis(options: { password?: string; appendonly?: boolean; tls?: ServerCertificates } = {}): Promise<TestRedis> {
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'cortado-redis-'));
   const tls = options.tls === undefined ? undefined : { ca: readFileSync(options.tls.ca) };
-  const listen = options.tls === undefined
-    ? ['--port', String(port)]
-    : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key, '--tls-ca-cert-file', options.tls.ca, '--tls-auth-clients', 'no'];
-  const args = [
-    ...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--maxmemory-policy', 'noeviction',
+  const args = (port: number) => [
+    ...(options.tls === undefined
+      ? ['--port', String(port)]
+      : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key, '--tls-ca-cert-file', options.tls.ca, '--tls-auth-clients', 'no']),
+    '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--maxmemory-policy', 'noeviction',
     '--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'always',
     ...(options.password === undefined ? [] : ['--requirepass', options.password]),
   ];
   let server: ChildProcess | undefined;
   const clients: Redis[] = [];
-  const launch = async (): Promise<void> => {
-    server = spawn('redis-server', args, { stdio: 'ignore' });
+  /**
+   * Starts redis-server on `port` and waits until it answers; false when it exited instead (the port
+   * was taken between freePort() and its bind: test files start servers at the same time). The probe
+   * checks the answering server's pid, so another file's redis-server on the port does not pass for ours.
+   */
+  const launch = async (port: number): Promise<boolean> => {
+    const started = spawn('redis-server', args(port), { stdio: 'ignore' });
+    server = started;
+    let exited = false;
+    started.once('exit', () => (exited = true));
     const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(options.password ? { password: options.password } : {}), ...(tls ? { tls } : {}) });
     probe.on('error', () => {});
-    for (let i = 0; i < 200; i++) {
-      try {
-        await probe.connect();
-        await probe.ping();
-        break;
-      } catch {
+    try {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && !exited; ) {
+        try {
+          await probe.connect();
+          const info = await probe.info('server');
+          if (new RegExp(`^process_id:${started.pid}\\r?$`, 'm').test(info)) return true;
+        } catch {
+          // not listening yet
+        }
         probe.disconnect();
         await sleep(25);
       }
+      if (exited) return false;
+      started.kill('SIGKILL');
+      throw new Error(`Expected redis-server to answer on 127.0.0.1:${port} within 30 s, got no answer`);
+    } finally {
+      probe.disconnect();
     }
-    probe.disconnect();
   };
   const shutdown = async (): Promise<void> => {
     const s = server;
@@ -105,7 +119,17 @@ export async function startRedis(options: { password?: string; appendonly?: bool
     s.kill('SIGTERM'); // redis-server saves (AOF is already fsynced) and exits on SIGTERM
     await exited;
   };
-  await launch();
+  let port = 0;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort();
+      if (await launch(port)) break;
+      if (attempt === 5) throw new Error(`Expected redis-server to start on a free port, got an exit on each of 5 ports (the last ${port})`);
+    }
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const auth = options.password === undefined ? '' : `:${options.password}@`;
   return {
     url: `${tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
@@ -121,7 +145,7 @@ export async function startRedis(options: { password?: string; appendonly?: bool
     async restart(downMs = 500) {
       await shutdown();
       await sleep(downMs);
-      await launch();
+      if (!(await launch(port))) throw new Error(`Expected redis-server to start again on port ${port}, got an exit (the port was taken meanwhile)`);
     },
     async stop() {
       for (const c of clients) c.disconnect();

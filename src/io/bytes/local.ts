@@ -1,9 +1,19 @@
-import { close, fstat, open, read, type Stats } from 'node:fs';
+import { close, fstat, open, read, readSync, type Stats } from 'node:fs';
 import { IoError, systemIoError } from '../errors.ts';
 import { withDeadline } from './deadline.ts';
 import { discard, fileIdentity, keepOpenFile, releaseOpenFile, takeOpenFile, validate, type OpenFile } from './open-files.ts';
 import { openSettled, openStarted, releaseStalledOpen } from './stalled-opens.ts';
 import { defaultTimeoutMs, type ByteSource, type ByteSourceOptions } from './source.ts';
+
+/**
+ * Ranges up to this size of a kept descriptor that is watched (a regular file on a local file
+ * system, reached without symbolic links, opened before: see `open-files.ts`) are read
+ * synchronously on the calling thread. Such a read is a copy out of the page cache (the file was
+ * just read) that cannot stall the way a network mount or a FIFO can — the reason every other read
+ * goes through the pool under a deadline — and it costs a few µs of CPU where the pool's round trip
+ * costs 20–60 (measured, `bench/io.ts --only reopen`): most of a warm reopen of a small file.
+ */
+export const SYNC_READ_MAX_BYTES = 1024 * 1024;
 
 function fdOpen(path: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -25,8 +35,10 @@ function fdRead(fd: number, into: Uint8Array, offset: number, length: number, po
  * A local file as a {@link ByteSource}. Every system call runs off the event loop (libuv's pool),
  * under a deadline: a read or open stuck past `timeoutMs` (a hung network mount, a FIFO nobody
  * writes to) rejects with `E_IO_TIMEOUT` while the event loop, and so Ctrl-C, stays responsive.
- * Warm reads cost one pool round trip each (~10–30 µs), so readers coalesce neighbouring ranges
- * into few large reads (see `readRanges`) rather than read basket by basket.
+ * Warm reads cost one pool round trip each (~10–60 µs), so readers coalesce neighbouring ranges
+ * into few large reads (see `readRanges`) rather than read basket by basket. The one exception:
+ * ranges up to {@link SYNC_READ_MAX_BYTES} of a reopened file that is watched on a local file
+ * system are read synchronously (no pool, no timer).
  *
  * @example
  * ```ts
@@ -38,7 +50,8 @@ export class LocalFileSource implements ByteSource {
   readonly path: string;
   readonly size: number;
   readonly identity: string;
-  readonly #timeoutMs: number;
+  /** Undefined until a read needs it: `CORTADO_IO_TIMEOUT_MS` is read then (not per reopen). */
+  #timeoutMs: number | undefined;
   /** The kept descriptor this source reads through, when opened with `keepOpen`. */
   readonly #kept: OpenFile | undefined;
   #fd: number | undefined;
@@ -48,7 +61,7 @@ export class LocalFileSource implements ByteSource {
   #released: Promise<void> | undefined;
   #resolveReleased: (() => void) | undefined;
 
-  private constructor(path: string, fd: number, stats: Stats, timeoutMs: number, kept?: OpenFile) {
+  private constructor(path: string, fd: number, stats: Stats, timeoutMs: number | undefined, kept?: OpenFile) {
     this.path = path;
     this.#fd = fd;
     this.size = stats.size;
@@ -62,11 +75,11 @@ export class LocalFileSource implements ByteSource {
    * regular file: `E_IO_MALFORMED`; stuck: `E_IO_TIMEOUT`; other system errors: `E_IO_READ`.
    */
   static async open(path: string, options: ByteSourceOptions = {}): Promise<LocalFileSource> {
-    const timeoutMs = options.timeoutMs ?? defaultTimeoutMs();
     if (options.keepOpen) {
-      const reused = await LocalFileSource.#reuse(path, timeoutMs, options.signal);
+      const reused = await LocalFileSource.#reuse(path, options.timeoutMs, options.signal);
       if (reused) return reused;
     }
+    const timeoutMs = options.timeoutMs ?? defaultTimeoutMs();
     const token = openStarted(path);
     let abandoned = false;
     const opening = fdOpen(path).finally(() => openSettled(token));
@@ -95,12 +108,12 @@ export class LocalFileSource implements ByteSource {
    * path (watched: no change event came; else `stat(path)` agrees; see `validate`), else
    * undefined, and the descriptor goes: the caller opens afresh.
    */
-  static async #reuse(path: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<LocalFileSource | undefined> {
+  static async #reuse(path: string, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<LocalFileSource | undefined> {
     const kept = takeOpenFile(path);
     if (kept === undefined) return undefined;
     let same = false;
     try {
-      same = await validate(kept, (work) => withDeadline(work, timeoutMs, () => `stat of ${path}`, path, signal));
+      same = await validate(kept, (work) => withDeadline(work, timeoutMs ?? defaultTimeoutMs(), () => `stat of ${path}`, path, signal));
       signal?.throwIfAborted();
     } catch (error) {
       if (signal?.aborted || (error instanceof IoError && error.code === 'E_IO_TIMEOUT')) {
@@ -140,16 +153,50 @@ export class LocalFileSource implements ByteSource {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#inflight++;
     // Not zero-filled first: the read overwrites every byte, or the buffer never leaves (an error).
     let bytes = into;
     if (!bytes) {
       const fresh = Buffer.allocUnsafeSlow(length);
       bytes = new Uint8Array(fresh.buffer, fresh.byteOffset, length);
     }
+    if (length <= SYNC_READ_MAX_BYTES && this.#kept?.watcher !== undefined) {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      try {
+        return Promise.resolve(this.#fillSync(fd, bytes, position));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    this.#inflight++;
     const work = this.#fill(fd, bytes, position);
-    return withDeadline(work, this.#timeoutMs, () => `reading ${length} bytes at byte ${position} of ${this.path}`,
+    return withDeadline(work, this.#timeoutMs ??= defaultTimeoutMs(), () => `reading ${length} bytes at byte ${position} of ${this.path}`,
       this.path, signal, this.#kept && (() => discard(this.#kept!)));
+  }
+
+  /**
+   * {@link read}'s synchronous path: a small range of a kept, watched descriptor (see
+   * {@link SYNC_READ_MAX_BYTES}). Errors as `#fill`'s.
+   */
+  #fillSync(fd: number, bytes: Uint8Array, position: number): Uint8Array {
+    const length = bytes.length;
+    let done = 0;
+    while (done < length) {
+      let n: number;
+      try {
+        n = readSync(fd, bytes, done, length - done, position + done);
+      } catch (error) {
+        discard(this.#kept!);
+        throw systemIoError(error, this.path, `read ${length} bytes at byte ${position}`);
+      }
+      if (n === 0) {
+        discard(this.#kept!);
+        throw new IoError('E_IO_TRUNCATED', `Expected ${length} bytes at byte ${position} of ${this.path}, got ${done} ` +
+          'before the end of the file (truncated while open?)', { path: this.path });
+      }
+      done += n;
+    }
+    this.#kept!.syncReads++;
+    return bytes;
   }
 
   /** Reads `bytes.length` bytes at `position` (one read, unless the system returns fewer). */

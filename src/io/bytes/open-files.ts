@@ -1,5 +1,5 @@
 import { close, lstat, realpath, stat, statfs, watch, type FSWatcher, type Stats } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { setImmediate } from 'node:timers';
 
 /**
@@ -43,6 +43,8 @@ export interface OpenFile {
   watcher: FSWatcher | undefined;
   /** Whether a watch was tried (it is set up at the first reuse, so a file opened once pays nothing). */
   watchTried: boolean;
+  /** Reads served synchronously through this descriptor (see `SYNC_READ_MAX_BYTES`), for tests. */
+  syncReads: number;
 }
 
 /** Idle descriptors kept per thread. */
@@ -80,9 +82,25 @@ function linkStat(path: string): Promise<Stats> {
   return new Promise((resolve, reject) => lstat(path, (error, stats) => (error ? reject(error) : resolve(stats))));
 }
 
+/** Absolute paths as `resolve` gives them, by the path asked for (one `resolve` per reopen was measurable). */
+const resolvedPaths = new Map<string, string>();
+
+/** `resolve(path)`, remembered for absolute paths (which do not depend on the working directory). */
+function keyOf(path: string): string {
+  let key = resolvedPaths.get(path);
+  if (key === undefined) {
+    key = resolve(path);
+    if (isAbsolute(path)) {
+      if (resolvedPaths.size >= DIRECTORIES_CAPACITY) resolvedPaths.clear();
+      resolvedPaths.set(path, key);
+    }
+  }
+  return key;
+}
+
 /** The kept descriptor of `path`, taken for one more user, or undefined. Validate it with {@link validate}. */
 export function takeOpenFile(path: string): OpenFile | undefined {
-  const key = resolve(path);
+  const key = keyOf(path);
   const file = files.get(key);
   if (file === undefined || file.stale) return undefined;
   files.delete(key); // most recently used: to the end
@@ -175,12 +193,21 @@ export function keptFileMode(path: string): 'watched' | 'checked' | undefined {
   return file === undefined || file.stale ? undefined : file.watcher ? 'watched' : 'checked';
 }
 
+/**
+ * @internal Reads served synchronously through the kept descriptor of `path` (0 when none is
+ * kept). Per file, so that a test counts only its own file's reads. For tests.
+ */
+export function keptSyncReads(path: string): number {
+  const file = files.get(keyOf(path));
+  return file?.syncReads ?? 0;
+}
+
 /** Keeps a freshly opened descriptor for reuse, with its first user; replaces an older one of the path. */
 export function keepOpenFile(path: string, fd: number, stats: Stats): OpenFile {
-  const key = resolve(path);
+  const key = keyOf(path);
   const file: OpenFile = {
     path: key, fd, stats, identity: fileIdentity(stats), users: 1, stale: false, idleSince: 0, closed: false,
-    watcher: undefined, watchTried: false,
+    watcher: undefined, watchTried: false, syncReads: 0,
   };
   const older = files.get(key);
   if (older) discard(older);

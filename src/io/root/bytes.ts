@@ -15,8 +15,8 @@ import type { RootFileHandle } from './handle.ts';
 export type RootByteSource = Pick<ByteSource, 'path' | 'size' | 'read'>;
 
 /**
- * A {@link RootByteSource} over an open {@link RootFileHandle} (synchronous positioned reads of
- * the page cache, wrapped in a promise).
+ * A {@link RootByteSource} over an open {@link RootFileHandle} (its reads, with what each was for
+ * in the error of a read past the end).
  */
 export function handleSource(handle: RootFileHandle): RootByteSource {
   return {

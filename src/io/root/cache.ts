@@ -35,6 +35,8 @@ export interface FileMeta {
 export class MetaCache {
   readonly #entries = new Map<string, FileMeta>();
   readonly #capacity: number;
+  #hits = 0;
+  #misses = 0;
 
   constructor(capacity: number) {
     this.#capacity = capacity;
@@ -43,8 +45,11 @@ export class MetaCache {
   get(identity: string): FileMeta | undefined {
     const meta = this.#entries.get(identity);
     if (meta) {
+      this.#hits++;
       this.#entries.delete(identity);
       this.#entries.set(identity, meta);
+    } else {
+      this.#misses++;
     }
     return meta;
   }
@@ -61,6 +66,20 @@ export class MetaCache {
 
   clear(): void {
     this.#entries.clear();
+  }
+
+  /**
+   * Lookups so far on this thread: `hits` reused parsed metadata, `misses` read and parsed the
+   * file's header, directory and (when a tree is opened) its tree record again. Benchmarks use it
+   * to tell how often a thread re-parses files (`bench/analysis.ts`).
+   *
+   * @example
+   * ```ts
+   * const { misses } = metaCache.stats(); // files parsed afresh on this thread
+   * ```
+   */
+  stats(): { hits: number; misses: number; size: number } {
+    return { hits: this.#hits, misses: this.#misses, size: this.#entries.size };
   }
 }
 

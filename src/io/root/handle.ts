@@ -2,10 +2,11 @@ import { openByteSource, type ByteSource, type ByteSourceOptions } from '../byte
 import { IoError } from '../errors.ts';
 
 /**
- * A ROOT file opened for reading through the byte-source layer: a local file (every read off
- * the event loop, under a timeout: `E_IO_TIMEOUT`) or an `http(s)://` URL (range requests).
- * Reads are asynchronous; the tree reader coalesces a read's baskets into few large reads first
- * (`PrefetchedBytes`), so a warm read costs one or two pool round trips, not one per basket.
+ * A ROOT file opened for reading through the byte-source layer: a local file (reads off the
+ * event loop, under a timeout: `E_IO_TIMEOUT`) or an `http(s)://` URL (range requests). Reads
+ * are asynchronous; the tree reader coalesces a read's baskets into few large reads first
+ * (`PrefetchedBytes`), so a warm read costs one or two pool round trips, not one per basket — and
+ * none on a reopened, watched local file, whose small reads are synchronous (see `LocalFileSource`).
  */
 export class RootFileHandle {
   readonly path: string;
