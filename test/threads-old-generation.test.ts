@@ -3,7 +3,7 @@
  * default; V8's `--initial-old-space-size`, set before the pool starts its workers). A worker whose
  * heap stays small (readers keep their columns outside the heap) otherwise runs a full collection
  * every few MiB of promoted objects. Measured on real worker threads by the full collections a
- * worker runs while 96 MiB of short-lived objects pass through its old generation. Runs in a
+ * worker runs while 160 MiB of short-lived objects pass through its old generation. Runs in a
  * process of its own (vitest.config.ts): the V8 flag is process-wide.
  */
 import { describe, expect, it } from 'vitest';
@@ -14,13 +14,13 @@ import { fullCollections } from './fixtures/threads/limits.ts';
 
 async function fullCollectionsSeen(initialOldGenerationMb: number): Promise<number> {
   await using backend = threads({ workers: 1, initialOldGenerationMb });
-  return backend.compute(fromFunction(fullCollections, [96])).result();
+  return backend.compute(fromFunction(fullCollections, [160])).result();
 }
 
 describe('threads worker old generation', () => {
   it('runs fewer full collections in a worker whose old generation starts larger', async () => {
     const small = await fullCollectionsSeen(1);
-    const large = await fullCollectionsSeen(256);
+    const large = await fullCollectionsSeen(512);
     expect(small).toBeGreaterThanOrEqual(1);
     expect(large).toBeLessThan(small);
   });
