@@ -22,6 +22,7 @@ const ISOLATED = [
   'test/typescript-modules.test.ts',
   'test/codec-results.test.ts',
   'test/threads-backend.test.ts',
+  'test/threads-old-generation.test.ts',
   'test/dashboard-records.test.ts',
   'test/kill-*.test.ts',
   'test/cluster-*.test.ts',

@@ -19,14 +19,15 @@
  * and compiler helpers, libuv, loaders), which shows where a second core goes whatever the load.
  *
  *   npx tsx bench/analysis.ts [--events 1000000] [--small 100] [--runs 4] [--workers 1,2] [--step 100000] [--dir DIR]
- *     [--filesets big,mixed] [--young MiB]
+ *     [--filesets big,mixed] [--young MiB] [--old MiB]
  *
  * Between phases (outside the timed intervals) every worker reports its counters, printed per
  * processing run: ROOT files and Parquet footers it parsed or reused, and its garbage collections
  * (counts hold under load, where wall and pause times do not). The last lines sum up each fileset:
  * the 1→2-worker ratio, the CPU per run by thread on both sides, and the speed-up that CPU allows
  * on 2 idle cores. `--young MiB` sets the workers' young generation (`youngGenerationMb`, 0: V8's
- * default), for A/B runs of the nursery size.
+ * default), `--old MiB` the size their old generation starts at (`initialOldGenerationMb`, 0: V8's
+ * default), for A/B runs of the heap sizes.
  *
  * `--dir DIR` writes the files into DIR and keeps them (files already there are reused), so that
  * repeated runs skip generating them.
@@ -86,6 +87,8 @@ interface ChildResult {
   /** The workers' counters over preparation and over each processing run, summed over the workers. */
   readonly prepareCounts: Counts;
   readonly processCounts: Counts[];
+  /** Batches (lane round trips: a result decoded and merged by the driver each) of each processing run. */
+  readonly processBatches: number[];
 }
 
 /** What the workers did over one phase (see `ThreadStats`), summed over the workers. */
@@ -115,9 +118,13 @@ async function writeBigFile(path: string, events: number, codec: string, seed: n
 }
 
 // One configuration, in this (child) process: prepare once (cold), then process `runs` times.
-async function child(spec: { fileset: Fileset; workers: number; runs: number; step: number; young?: number }): Promise<ChildResult> {
+async function child(spec: { fileset: Fileset; workers: number; runs: number; step: number; young?: number; old?: number }): Promise<ChildResult> {
   const group = dataGroup(Object.entries(spec.fileset.datasets).map(([name, files]) => dataset(name, files)));
-  await using backend = threads({ workers: spec.workers, ...(spec.young === undefined ? {} : { youngGenerationMb: spec.young }) });
+  await using backend = threads({
+    workers: spec.workers,
+    ...(spec.young === undefined ? {} : { youngGenerationMb: spec.young }),
+    ...(spec.old === undefined ? {} : { initialOldGenerationMb: spec.old }),
+  });
   // Starting the worker threads (loading modules) is timed on its own, not as preparation.
   let t = performance.now();
   await backend.run(fromFunction(startUp, Array.from({ length: spec.workers }, (_, i) => i)));
@@ -159,6 +166,7 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
   const prepareCounts = countsBetween(stats, next);
   stats = next;
   const processCounts: Counts[] = [];
+  const processBatches: number[] = [];
   const processOverlap: number[] = [];
   const processMs: number[] = [];
   const processCpu: ChildResult['processCpu'] = [];
@@ -166,6 +174,7 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
   let events = 0;
   for (let run = 0; run < spec.runs; run++) {
     busyMs = 0;
+    batches = 0;
     const cpuBefore = threadCpuMs();
     t = performance.now();
     const result = await backend.compute(prepared.mapSteps(coffeaTest), { inspect }).result();
@@ -173,6 +182,7 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
     const cpuAfter = threadCpuMs();
     processCpu.push(splitCpu(cpuBefore, cpuAfter, workerTids));
     processOverlap.push(busyMs / processMs.at(-1)!);
+    processBatches.push(batches);
     const flows = Object.entries(result).map(([name, r]) => [name, r.cutflow] as const).sort(([a], [b]) => a.localeCompare(b));
     cutflows = JSON.stringify(flows);
     events = flows.reduce((n, [, c]) => n + c.events, 0);
@@ -182,7 +192,7 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
   }
   const totals = countsBetween(new Map(), stats);
   const footers = { published: totals.parquetParsed, adopted: totals.parquetAdopted };
-  return { events, startMs, prepareMs, prepareThreads, prepareBatches, prepareOverlap, prepareCpu, processOverlap, processMs, processCpu, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows, footers, prepareCounts, processCounts };
+  return { events, startMs, prepareMs, prepareThreads, prepareBatches, prepareOverlap, prepareCpu, processOverlap, processMs, processCpu, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows, footers, prepareCounts, processCounts, processBatches };
 }
 
 async function main(): Promise<void> {
@@ -229,7 +239,8 @@ async function main(): Promise<void> {
       let basePrepare: number | undefined;
       for (const workers of workerCounts) {
         const young = arg('young', '');
-        const spec = JSON.stringify({ fileset, workers, runs, step, ...(young === '' ? {} : { young: Number(young) }) });
+        const old = arg('old', '');
+        const spec = JSON.stringify({ fileset, workers, runs, step, ...(young === '' ? {} : { young: Number(young) }), ...(old === '' ? {} : { old: Number(old) }) });
         const out = spawnSync(process.execPath, [...(process.env.ANALYSIS_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', fileURLToPath(import.meta.url), '--child', spec], {
           encoding: 'utf8',
           maxBuffer: 1 << 26,
@@ -281,7 +292,8 @@ async function main(): Promise<void> {
             `prepare+first run ${fmt(((r.events / (first + r.prepareMs)) * 1000) / 1e6, 2)} M events/s; ` +
             `CPU per processing run ${fmt(cpuAll)} ms = driver thread ${fmt(cpu('driver'))} + workers ${fmt(cpu('workers'))} + other threads ${fmt(cpu('other'))} ` +
             `(V8 GC/compiler helpers, libuv, loaders; ${fmt((100 * (cpu('driver') + cpu('other'))) / Math.max(1, cpuAll), 0)}% not in workers), ` +
-            `${fmt((r.events / Math.max(1, cpuAll)) * 1000 / 1e6, 2)} M events per CPU-second; per run ${counted(count)}; peak RSS ${fmt(r.peakRssMiB)} MiB${agree}; load average ${loadavg().map((l) => fmt(l, 1)).join(' ')}`,
+            `${fmt((r.events / Math.max(1, cpuAll)) * 1000 / 1e6, 2)} M events per CPU-second; per run ${fmt(median(r.processBatches.slice(r.processBatches.length > 1 ? 1 : 0)))} batches ` +
+            `(driver ${fmt(cpu('driver') / Math.max(1, median(r.processBatches.slice(r.processBatches.length > 1 ? 1 : 0))), 2)} ms of CPU per batch), ${counted(count)}; peak RSS ${fmt(r.peakRssMiB)} MiB${agree}; load average ${loadavg().map((l) => fmt(l, 1)).join(' ')}`,
         );
       }
     }

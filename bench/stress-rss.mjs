@@ -5,9 +5,10 @@
  * Each configuration runs in a fresh child process, so each peak is its own; the same work from the
  * TypeScript sources (`tsx`, bench/steps.ts's processor) runs alongside as the baseline.
  *
- *   npm run build && node bench/stress-rss.mjs [--runs 3] [--workers 2] [--young 8]
+ *   npm run build && node bench/stress-rss.mjs [--runs 3] [--workers 2] [--young 8] [--old 32]
  *
- * `--young N` passes `youngGenerationMb: N` (0: V8's default nursery).
+ * `--young N` passes `youngGenerationMb: N` (0: V8's default nursery); `--old N` passes
+ * `initialOldGenerationMb: N` (0: V8's default start of the workers' old generation).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -55,7 +56,12 @@ function stress() {
 async function child() {
   const runs = Number(arg('runs', '3'));
   const young = arg('young', undefined);
-  const backend = cortado.threads({ workers: Number(arg('workers', '2')), ...(young === undefined ? {} : { youngGenerationMb: Number(young) }) });
+  const old = arg('old', undefined);
+  const backend = cortado.threads({
+    workers: Number(arg('workers', '2')),
+    ...(young === undefined ? {} : { youngGenerationMb: Number(young) }),
+    ...(old === undefined ? {} : { initialOldGenerationMb: Number(old) }),
+  });
   const startMiB = peakMiB();
   const ms = [];
   let result;
@@ -70,7 +76,7 @@ async function child() {
 
 function main() {
   if (!existsSync(new URL('index.js', dist))) throw new Error('dist/ is missing: run `npm run build` first');
-  const passOn = ['runs', 'workers', 'young'].flatMap((name) => (arg(name, undefined) === undefined ? [] : [`--${name}`, arg(name, undefined)]));
+  const passOn = ['runs', 'workers', 'young', 'old'].flatMap((name) => (arg(name, undefined) === undefined ? [] : [`--${name}`, arg(name, undefined)]));
   const modes = [
     ['compiled package, plain node', [here, '--child', ...passOn], {}],
     ['TypeScript sources under tsx', ['--import', 'tsx', here, '--child', ...passOn], { STRESS_CORTADO: new URL('../src/', import.meta.url).href }],

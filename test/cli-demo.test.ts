@@ -112,7 +112,7 @@ describe('cortado demo', () => {
     const full = readJson(out);
     expect(full).toMatchObject({ status: 'complete', processed: 20_000, completed: [[0, 20_000]] });
     expect(cutflows(full)).toEqual(cutflows(readJson(join(dir, 'result.json'))));
-  }, 30_000);
+  }, 60_000);
 
   it('cancels on an error that is not an I/O error, keeps the partial result and exits 3', async () => {
     const out = join(dir, 'buggy.json');

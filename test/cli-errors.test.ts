@@ -84,3 +84,22 @@ describe('backend flags that do not go together', () => {
     expect(existsSync(`${out}.journal`)).toBe(false);
   });
 });
+
+describe('a processor module that cannot be used', () => {
+  // The cases above without --out all lock the default result.json in the repository while they run
+  // at once: a bad module or export must be reported as such even while another run holds the lock
+  // (it was E_CHECKPOINT_LOCKED whenever two of them overlapped).
+  it('is a usage error before the result file is locked: a held lock does not hide it', async () => {
+    const own = mkdtempSync(join(dir, 'processor-'));
+    const out = join(own, 'result.json');
+    writeFileSync(`${out}.lock`, `${process.pid}@${hostname()}`);
+    const missing = await runCli(['run', 'nope.ts', '--fileset', good, '--out', out]);
+    expect(missing.stderr).toMatch(/^error: Expected a processor module \(\.ts or \.js\) at nope\.ts, got no such file\n$/);
+    expect(missing.code).toBe(1);
+    const noExport = await runCli(['run', dimuon, '--export', 'nope', '--fileset', good, '--out', out]);
+    expect(noExport.stderr).toMatch(/^error: Expected examples\/dimuon\.ts to export `nope`/);
+    expect(noExport.code).toBe(1);
+    // The other run's lock stays as it was; nothing else was written.
+    expect(readdirSync(own)).toEqual(['result.json.lock']);
+  });
+});

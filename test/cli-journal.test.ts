@@ -76,7 +76,7 @@ describeWithData('the journal of cortado run', () => {
     const reference = await executeRun(fresh(join(dir, 'reference.json')), quiet().output);
     expect(JSON.stringify(outcome.run!.result)).toBe(JSON.stringify(reference.run!.result));
     expect(readdirSync(join(dir, 'resume')).sort()).toEqual(['result.json']);
-  }, 30_000);
+  }, 60_000);
 
   it('refuses a fresh run over the journal of a killed run, saying how to resume it', async () => {
     const out = copyOfKilled('fresh-over');
@@ -113,5 +113,5 @@ describeWithData('the journal of cortado run', () => {
     expect(second.exitCode).toBe(0);
     expect(existsSync(`${out}.journal`)).toBe(false);
     expect(second.run!.result).toEqual(first.run!.result);
-  }, 30_000);
+  }, 60_000);
 });

@@ -69,7 +69,7 @@ describeWithData('cortado run on the NanoAOD samples', () => {
       ZJets: await referenceCutflow([nano('nano_dy.parquet'), missing]),
       Data: await referenceCutflow([nano('nano_dimuon.parquet')]),
     });
-  }, 30_000);
+  }, 60_000);
 
   it('runs a fileset prepared by `cortado prepare` and gives the same result', async () => {
     const files = [nano('nano_dy.root'), nano('nano_dy.parquet')];

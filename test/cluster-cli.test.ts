@@ -29,7 +29,7 @@ describeWithRedis('`cortado run --backend cluster`', () => {
       redis = await startRedis();
       workers.push(spawnWorker(redis.url), spawnWorker(redis.url));
       await Promise.all(workers.map((w) => w.ready));
-    }, 30_000);
+    }, 60_000);
     afterAll(async () => {
       await Promise.all(workers.map((w) => w.stop(3000)));
       await redis?.stop();

@@ -39,7 +39,7 @@ describeWithRedis('cluster({ reduceEvery }): merges run on the workers', () => {
     redis = await startRedis();
     workers.push(spawnWorker(redis.url), spawnWorker(redis.url));
     await Promise.all(workers.map((w) => w.ready));
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop(2000)));
     await redis?.stop();

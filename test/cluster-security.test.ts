@@ -52,7 +52,7 @@ describeWithRedis('cluster(): a password-protected Redis, validated jobs, caps, 
     dir = mkdtempSync(join(tmpdir(), 'cortado-security-'));
     worker();
     await workers[0]!.ready;
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop(2000)));
     await redis.stop();
@@ -70,13 +70,13 @@ describeWithRedis('cluster(): a password-protected Redis, validated jobs, caps, 
     await using refused = cluster({ redis: plainUrl, sweepMs: 100 });
     const task = refused.compute(fromFunction(square, [1, 2, 3]), { errorPolicy: noRetry });
     await expect(task.result()).rejects.toThrow(/NOAUTH/);
-  }, 20_000);
+  }, 60_000);
 
   it('a worker without the password exits at once with E_CLUSTER_AUTH', async () => {
     const w = spawnWorker(plainUrl);
     expect(await w.exited).toBe(1);
     expect(w.output()).toMatch(/E_CLUSTER_AUTH.*refused the connection's credentials.*REDIS_PASSWORD/);
-  }, 20_000);
+  }, 60_000);
 
   it('a malformed job is rejected by the worker, not executed', async () => {
     const queue = new Queue('batches', { connection: { port: redis.port, host: '127.0.0.1', password: PASSWORD }, prefix: 'cortado' });
@@ -98,7 +98,7 @@ describeWithRedis('cluster(): a password-protected Redis, validated jobs, caps, 
     await failed.remove();
     await queue.close();
     await queue.disconnect();
-  }, 20_000);
+  }, 60_000);
 
   it('a worker refuses a processor outside its roots with E_PROCESSOR_NOT_ALLOWED', async () => {
     const elsewhere = mkdtempSync(join(tmpdir(), 'cortado-root-'));
@@ -119,7 +119,7 @@ describeWithRedis('cluster(): a password-protected Redis, validated jobs, caps, 
       worker();
       await workers[0]!.ready;
     }
-  }, 40_000);
+  }, 60_000);
 
   it('a worker that cannot load the processor fails its elements with the import error: each costs an attempt', async () => {
     await using backend = cluster({ redis: connect, sweepMs: 100 });
@@ -129,7 +129,7 @@ describeWithRedis('cluster(): a password-protected Redis, validated jobs, caps, 
     expect((partial.error as Error).message).toMatch(/needs a library that is not installed on the worker/);
     const progress = await firstValueFrom(task.progress$.pipe(filter((p) => p.status === 'cancelled')));
     expect(progress.retries).toBeGreaterThanOrEqual(2);
-  }, 20_000);
+  }, 60_000);
 
   it('caps payloads and results with clear errors', async () => {
     await using small = cluster({ redis: connect, maxPayloadBytes: 4096, sweepMs: 100 });
@@ -148,7 +148,7 @@ describeWithRedis('cluster(): a password-protected Redis, validated jobs, caps, 
     expect((huge.partial().error as Error).message).toMatch(/The result of a batch is [\d.]+ MiB, over the cap of 1\.0 MiB/);
     workers = workers.filter((x) => x !== workers[0]);
     workers.unshift(workers.pop()!);
-  }, 40_000);
+  }, 60_000);
 
   it('cancel() removes the task’s queued jobs and stored results: Redis holds the same keys as before', async () => {
     const client = redis.client();
@@ -176,5 +176,5 @@ describeWithRedis('cluster(): a password-protected Redis, validated jobs, caps, 
     const ranAfter = readFileSync(join(dir, 'runs.log'), 'utf8').split('\n').filter(Boolean).length;
     await sleep(500);
     expect(readFileSync(join(dir, 'runs.log'), 'utf8').split('\n').filter(Boolean).length).toBe(ranAfter);
-  }, 30_000);
+  }, 60_000);
 });

@@ -33,7 +33,7 @@ if (!hasOpenssl) {
     dir = mkdtempSync(join(tmpdir(), 'cortado-tls-'));
     certs = makeCertificates(dir);
     redis = await startRedis({ tls: certs });
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop(2000)));
     await redis?.stop();
@@ -49,7 +49,7 @@ if (!hasOpenssl) {
     const task = backend.compute(fromFunction(square, inputs), { batchSize: 8 });
     expect(await task.result()).toBe(sumOfSquares(inputs));
     expect((await backend.workers()).map((l) => l.pid)).toContain(w.child.pid);
-  }, 30_000);
+  }, 60_000);
 
   it('the wrong CA: the driver fails at once with E_CLUSTER_TLS, and so does a worker (exit 1)', async () => {
     await using backend = cluster({ redis: { url: redis.url, tls: { ca: readFileSync(certs.wrongCa) } }, sweepMs: 250 });
@@ -63,7 +63,7 @@ if (!hasOpenssl) {
     workers.push(w);
     expect(await w.exited).toBe(1);
     expect(w.output()).toMatch(/E_CLUSTER_TLS.*--tls-ca/);
-  }, 30_000);
+  }, 60_000);
 
   it('the wrong CA on the driver, again and again: E_CLUSTER_TLS each time, never an unhandled socket error', async () => {
     // ioredis listens for a socket's first error only; the server's alert may come as a second
@@ -80,7 +80,7 @@ if (!hasOpenssl) {
     await using backend = cluster({ redis: redis.url, sweepMs: 250 });
     const partial = await backend.compute(fromFunction(square, [1, 2]), { errorPolicy: { maxRetries: 0, backoff: false } }).wait();
     expect(partial.error).toMatchObject({ code: 'E_CLUSTER_TLS' });
-  }, 30_000);
+  }, 60_000);
 
   describeWithData('`cortado run --backend cluster` with CORTADO_REDIS_TLS_CA', () => {
     let fileset: string;

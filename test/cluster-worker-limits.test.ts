@@ -24,9 +24,9 @@ describeWithRedis('cortado worker: young-generation cap of its threads', () => {
 
   it('is 8 MiB by default', async () => {
     expect(await limitSeen([])).toBe(8);
-  }, 40_000);
+  }, 60_000);
 
   it('is --young-generation-mb when given', async () => {
     expect(await limitSeen(['--young-generation-mb', '24'])).toBe(24);
-  }, 40_000);
+  }, 60_000);
 });

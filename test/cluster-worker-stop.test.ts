@@ -20,5 +20,5 @@ describeWithRedis('cortado worker: SIGTERM after Redis went away', () => {
     // stop() sends SIGTERM and SIGKILLs only after 20 s: a clean exit code means it stopped by itself.
     expect(await worker.stop(20_000)).toBe(0);
     expect(worker.output()).toMatch(/stopped after 0 batches/);
-  }, 40_000);
+  }, 60_000);
 });

@@ -55,7 +55,7 @@ describe('cortado run --dashboard and cortado dashboard', () => {
         env: { CORTADO_TEST_DELAY_MS: '0' },
       });
       expect(result.code, result.stderr).toBe(0);
-      await expect.poll(() => messages.find((m) => m.type === '@xstate.actor' && m.name === 'supervisor'), { timeout: 20_000 }).toBeDefined();
+      await expect.poll(() => messages.find((m) => m.type === '@xstate.actor' && m.name === 'supervisor'), { timeout: 20_000, message: `no supervisor among ${messages.length} messages; stderr: ${result.stderr}` }).toBeDefined();
       expect(messages.filter((m) => m.type === '@xstate.event').length).toBeGreaterThan(0);
       expect(messages.filter((m) => m.type === '@xstate.snapshot').length).toBeGreaterThan(0);
     } finally {

@@ -99,9 +99,9 @@ describe('a processor module that also runs the driver', () => {
   it('ends with a clear error instead of every worker starting its own pool', async () => {
     const { spawnSync } = await import('node:child_process');
     const fixture = new URL('./fixtures/threads/driver-and-processor.ts', import.meta.url).pathname;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', fixture], { encoding: 'utf8', timeout: 30_000 });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fixture], { encoding: 'utf8', timeout: 50_000 });
     expect(child.status).toBe(0);
     expect(child.stdout).toContain('status=cancelled');
     expect(child.stdout).toMatch(/error=threads\(\) was called inside a cortado worker thread.*isMainThread/);
-  }, 40_000);
+  }, 60_000);
 });

@@ -27,7 +27,7 @@ import { shellQuote } from './format.ts';
 import { watchInterrupts, type Interruption } from './interrupt.ts';
 import { prepareMissing } from './prepare-files.ts';
 import { openMonitor } from './monitor.ts';
-import { loadProcessorModule } from './processor-module.ts';
+import { loadProcessorModule, type LoadedProcessor } from './processor-module.ts';
 import { groupProgress, workLayout } from './group-progress.ts';
 import { createProgressView, type ProgressView } from './progress.ts';
 import { readRunFile, writeRunFile, type RunFile, type SavedFailure } from './run-file.ts';
@@ -119,11 +119,14 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
   const perDataset = request.outDir === undefined ? undefined : openOutDir(request.outDir);
   // A bad fileset gets its own one-line error, even while another run holds the lock.
   const fileset = request.resume === undefined && request.fileset !== undefined ? await readFileset(request.fileset) : undefined;
+  // So does a processor module that cannot be loaded, or lacks the export asked for (a resumed run
+  // names its module in the saved file, read under the lock).
+  const preloaded = request.resume === undefined && request.processor !== undefined ? await loadProcessorModule(request.processor, request.exportName) : undefined;
   // Two runs writing one result file (two --resume of one run) would lose one's work: lock it.
   const lock = acquireLock(`${out}.lock`, `The result file ${out}`);
   try {
     removeStaleTemporaries(out);
-    const outcome = await executeLocked(request, out, output, fileset, perDataset);
+    const outcome = await executeLocked(request, out, output, fileset, preloaded, perDataset);
     if (perDataset !== undefined) {
       for (const { group, error } of perDataset.errors) output.err(`warning: could not write the result of dataset ${group} to ${request.outDir}: ${oneLine(error)}`);
       if (request.json !== true) output.out(`Per-dataset results: ${perDataset.written.size} file(s) in ${request.outDir}, each written when its dataset completed.`);
@@ -135,7 +138,7 @@ export async function executeRun(request: RunRequest, output: Output = defaultOu
 }
 
 async function executeLocked(request: RunRequest, out: string, output: Output,
-  fileset: Awaited<ReturnType<typeof readFileset>> | undefined, perDataset: Finalizer | undefined): Promise<RunOutcome> {
+  fileset: Awaited<ReturnType<typeof readFileset>> | undefined, preloaded: LoadedProcessor | undefined, perDataset: Finalizer | undefined): Promise<RunOutcome> {
   const startedAt = new Date();
   const t0 = performance.now();
   const useJournal = request.journal ?? true;
@@ -147,7 +150,9 @@ async function executeLocked(request: RunRequest, out: string, output: Output,
   const settings = resolveSettings(request, header);
   // Inputs first (fast, one-line errors), then the backend.
   const group = header === undefined ? (fileset ?? await readFileset(request.fileset!)) : undefined;
-  const processor = await loadProcessorModule(settings.module, settings.exportName);
+  const processor = preloaded !== undefined && settings.module === request.processor && settings.exportName === request.exportName
+    ? preloaded
+    : await loadProcessorModule(settings.module, settings.exportName);
   if (header !== undefined && processor.exportName !== header.processor.exportName) {
     throw new CliUsageError(`Expected export \`${header.processor.exportName}\` as in the saved run ${request.resume}, got \`${processor.exportName}\``);
   }

@@ -28,7 +28,7 @@ export interface StatelyInspector extends AsyncDisposable {
   readonly dropped: number;
   /**
    * Stops forwarding and closes the connection, after sending what waits: also when the connection is
-   * still being set up (a run shorter than that), for up to 5 s.
+   * still being set up (a run shorter than that), for up to 10 s.
    */
   close(): Promise<void>;
 }
@@ -50,7 +50,25 @@ export interface StatelyMessage {
 }
 
 /** How long `close()` waits for a connection still being set up before it gives up on it. */
-const CONNECT_GRACE_MS = 5_000;
+const CONNECT_GRACE_MS = 10_000;
+
+/**
+ * How long `close()` waits for the messages sent to reach the kernel, and then for the peer's
+ * answer to the closing handshake, before cutting the connection off: a loaded peer may take
+ * seconds to read, and cutting it off earlier drops what it has not read yet.
+ */
+const FLUSH_GRACE_MS = 5_000;
+
+/** Resolves once `promise` settles or `ms` pass first. */
+function settledOrAfter(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void promise.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
 
 /** Resolves true once `ws` opens, false when it fails, closes or `ms` pass first. */
 function opened(ws: WsSocket, ms: number): Promise<boolean> {
@@ -93,6 +111,8 @@ export function statelyInspector(options: StatelyInspectorOptions): StatelyInspe
   let closed = false;
   let sent = 0;
   let dropped = 0;
+  /** Settles once the last message sent has been written to the connection (or failed). */
+  let written: Promise<void> = Promise.resolve();
 
   const connecting = import('ws').then(({ WebSocket }) => {
     if (closed) return;
@@ -110,7 +130,8 @@ export function statelyInspector(options: StatelyInspectorOptions): StatelyInspe
 
   function send(message: string): void {
     if (open && socket !== undefined) {
-      socket.send(message);
+      const ws = socket;
+      written = new Promise((resolve) => ws.send(message, () => resolve()));
       sent++;
       return;
     }
@@ -139,14 +160,21 @@ export function statelyInspector(options: StatelyInspectorOptions): StatelyInspe
       return;
     }
     if (ws.readyState === ws.OPEN) {
+      // Everything sent is handed to the kernel before the closing handshake: terminating with
+      // messages still queued in the process would drop them.
+      await settledOrAfter(written, FLUSH_GRACE_MS);
+      if (ws.readyState !== ws.OPEN) return;
       await new Promise<void>((resolve) => {
-        ws.once('close', () => resolve());
-        ws.close(1000);
-        // A peer that does not answer the closing handshake is cut off.
-        setTimeout(() => {
+        const timer = setTimeout(() => {
+          // A peer that does not answer the closing handshake is cut off.
           ws.terminate();
           resolve();
-        }, 1000).unref();
+        }, FLUSH_GRACE_MS);
+        ws.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        ws.close(1000);
       });
     }
   };

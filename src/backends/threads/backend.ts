@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { Piscina } from 'piscina';
 import type { Executor } from '../../actors/executor.ts';
 import type { Computable } from '../../protocol/computable.ts';
@@ -27,7 +28,11 @@ class ThreadsBackend extends BaseBackend {
   /** The pool, started on first use: a backend that never computes starts no thread. */
   get #workers(): Piscina {
     if (this.#pool === undefined) {
-      const { workers, maxMemoryMb, youngGenerationMb } = this.options;
+      const { workers, maxMemoryMb, youngGenerationMb, initialOldGenerationMb } = this.options;
+      // Read by V8 when each worker's heap is set up (see ThreadsOptions.initialOldGenerationMb).
+      if (initialOldGenerationMb > 0) {
+        setFlagsFromString(`--initial-old-space-size=${Math.min(initialOldGenerationMb, maxMemoryMb ?? initialOldGenerationMb)}`);
+      }
       this.#pool = new Piscina({
         filename: WORKER_ENTRY,
         minThreads: workers,
