@@ -131,6 +131,19 @@ export class LocalFileSource implements ByteSource {
 
   /** Reads exactly `length` bytes at `position` into a fresh array. */
   read(position: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.#readTo(position, length, undefined, signal);
+  }
+
+  /**
+   * Reads exactly `into.length` bytes at `position` into `into` (a caller's reused buffer: no
+   * fresh memory per read) and resolves to it. After a rejection (a timeout, an abort) the read
+   * may still be writing into `into`: the caller must not reuse it.
+   */
+  readInto(position: number, into: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.#readTo(position, into.length, into, signal);
+  }
+
+  #readTo(position: number, length: number, into: Uint8Array | undefined, signal: AbortSignal | undefined): Promise<Uint8Array> {
     const fd = this.#fd;
     if (fd === undefined || this.#closing) {
       return Promise.reject(new IoError('E_IO_CLOSED', `Expected ${this.path} to be open, got it closed`, { path: this.path }));
@@ -141,18 +154,21 @@ export class LocalFileSource implements ByteSource {
       return Promise.reject(error);
     }
     // Not zero-filled first: the read overwrites every byte, or the buffer never leaves (an error).
-    const bytes = Buffer.allocUnsafeSlow(length);
-    const into = new Uint8Array(bytes.buffer, bytes.byteOffset, length);
+    let bytes = into;
+    if (!bytes) {
+      const fresh = Buffer.allocUnsafeSlow(length);
+      bytes = new Uint8Array(fresh.buffer, fresh.byteOffset, length);
+    }
     if (length <= SYNC_READ_MAX_BYTES && this.#kept?.watcher !== undefined) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       try {
-        return Promise.resolve(this.#fillSync(fd, into, position));
+        return Promise.resolve(this.#fillSync(fd, bytes, position));
       } catch (error) {
         return Promise.reject(error);
       }
     }
     this.#inflight++;
-    const work = this.#fill(fd, into, position);
+    const work = this.#fill(fd, bytes, position);
     return withDeadline(work, this.#timeoutMs ??= defaultTimeoutMs(), () => `reading ${length} bytes at byte ${position} of ${this.path}`,
       this.path, signal, this.#kept && (() => discard(this.#kept!)));
   }

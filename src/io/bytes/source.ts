@@ -29,6 +29,11 @@ export interface ByteSource extends AsyncDisposable {
   readonly identity: string;
   /** Reads exactly `length` bytes at `position`. */
   read(position: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Reads exactly `into.length` bytes at `position` into the caller's `into` (sources that can:
+   * a local file) and resolves to it; after a rejection `into` may still be written to.
+   */
+  readInto?(position: number, into: Uint8Array, signal?: AbortSignal): Promise<Uint8Array>;
   /** Releases the source; later reads reject with `E_IO_CLOSED`. */
   close(): Promise<void>;
   /** Sources that keep descriptors for reuse (`keepOpen`): do not keep this one (a file found unreadable). */

@@ -41,7 +41,11 @@ async function load(handle: ByteSource, layout: BranchLayout, index: number, sto
   // Keep only a basket this read ends inside of: the next chunk starts there. Fully consumed
   // baskets are dropped, so memory stays at most one basket per branch.
   // A cached basket is read again by the next chunk: never converted in place (not `owned`).
-  if (cache && stop < ref.stop && !ref.embedded) cache.set(layout.name, index, { ...data, owned: false });
+  // Bytes not decompressed for it alone (a basket stored raw) may lie in the read's scratch
+  // buffer, which the next read overwrites: the cache keeps a copy of them.
+  if (cache && stop < ref.stop && !ref.embedded) {
+    cache.set(layout.name, index, { ...data, data: data.owned ? data.data : new Uint8Array(data.data), owned: false });
+  }
   if (stats) {
     stats.baskets++;
     stats.bytes += data.size;

@@ -45,7 +45,20 @@ export class RootFileHandle {
    * Reads exactly `length` bytes at `position`. A range past the end of the file throws
    * `IoError` `E_IO_TRUNCATED` saying what was wanted and what the file holds.
    */
-  async read(position: number, length: number, what: string | (() => string) = 'data'): Promise<Uint8Array> {
+  read(position: number, length: number, what: string | (() => string) = 'data'): Promise<Uint8Array> {
+    return this.#read(position, length, what, undefined);
+  }
+
+  /**
+   * Like {@link read}, into the caller's `into` (`into.length` bytes), or `undefined` when the
+   * source cannot read into a given buffer (a remote file): then call {@link read}. After a
+   * rejection the read may still be writing into `into`: do not reuse it.
+   */
+  readInto(position: number, into: Uint8Array, what: string | (() => string) = 'data'): Promise<Uint8Array> | undefined {
+    return this.#source.readInto ? this.#read(position, into.length, what, into) : undefined;
+  }
+
+  async #read(position: number, length: number, what: string | (() => string), into: Uint8Array | undefined): Promise<Uint8Array> {
     if (this.#closed) throw new IoError('E_IO_CLOSED', `Expected ${this.path} to be open, got it closed`, { path: this.path });
     if (position < 0 || length < 0 || !Number.isSafeInteger(position + length)) {
       throw new IoError('E_IO_MALFORMED', `Expected a byte range within ${this.path}, got ${length} bytes at ${position}` +
@@ -56,7 +69,7 @@ export class RootFileHandle {
         `got a file of only ${this.size} bytes (truncated?)`, { path: this.path });
     }
     try {
-      return await this.#source.read(position, length);
+      return await (into ? this.#source.readInto!(position, into) : this.#source.read(position, length));
     } catch (error) {
       if (error instanceof IoError && error.code === 'E_IO_TRUNCATED') {
         throw new IoError('E_IO_TRUNCATED', `Expected ${length} bytes of ${typeof what === 'string' ? what : what()} at byte ` +

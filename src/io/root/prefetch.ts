@@ -1,6 +1,7 @@
 import { coalesce, SpanBuffers } from '../bytes/ranges.ts';
 import { IoError } from '../errors.ts';
 import type { RootFileHandle } from './handle.ts';
+import { releaseScratch, SCRATCH_MAX_BYTES, takeScratch } from './scratch.ts';
 
 /** Where basket bytes come from: the file, or a range read ahead of time (then synchronously). */
 export interface ByteSource {
@@ -54,16 +55,30 @@ export class RecentSpans {
 export const RECENT_SPANS_BYTES = 1024 * 1024;
 
 /**
+ * The longest span read at once: a read of more than the scratch buffer holds (a whole large
+ * file) is cut so that its first {@link SCRATCH_MAX_BYTES} still go into the scratch buffer.
+ */
+const SCRATCH_SPAN_BYTES = 8 * 1024 * 1024;
+
+/**
  * Reads the byte ranges a read will need in as few reads as possible, all in flight at once:
  * ranges closer than `maxGap` bytes are read as one (an async local read costs a pool round trip,
  * a remote one a request, while copying a 32 KiB gap costs a few µs), then each basket read is
- * served from those buffers synchronously. Build it with {@link PrefetchedBytes.fetch}.
+ * served from those buffers synchronously. Build it with {@link PrefetchedBytes.fetch}, and call
+ * {@link release} once the read is over: spans too large to keep in `RecentSpans` are read into
+ * the thread's scratch buffer (see `takeScratch`), which the next read overwrites — a basket's
+ * bytes served from here must be decompressed or copied, never handed out.
  */
 export class PrefetchedBytes implements ByteSource {
   readonly path: string;
   readonly #handle: RootFileHandle;
   readonly #spans = new SpanBuffers();
   readonly #recent: RecentSpans | undefined;
+  /** The scratch buffer the large spans were read into, until {@link release}. */
+  #scratch: Uint8Array | undefined;
+  /** Whether a read into the scratch buffer failed (it may still be written to: never reuse it). */
+  #scratchFailed = false;
+  #released = false;
 
   private constructor(handle: RootFileHandle, recent: RecentSpans | undefined) {
     this.#handle = handle;
@@ -73,26 +88,45 @@ export class PrefetchedBytes implements ByteSource {
 
   /**
    * Reads `ranges` (coalesced) of `handle` ahead, except those `recent` still holds (and keeps
-   * what it read there); ranges that cannot be read are left to direct reads.
+   * what it read there, when it is at most {@link RECENT_SPANS_BYTES}); ranges that cannot be
+   * read are left to direct reads. A larger read goes into one scratch buffer, up to
+   * {@link SCRATCH_MAX_BYTES} in all (the rest into fresh memory), when the file can be read
+   * into a given buffer; it is not kept in `recent`.
    */
   static async fetch(handle: RootFileHandle, ranges: ByteRange[], recent?: RecentSpans, maxGap = 32 * 1024,
     maxSpan = 64 * 1024 * 1024): Promise<PrefetchedBytes> {
     const out = new PrefetchedBytes(handle, recent);
     const missing = recent ? ranges.filter((r) => recent.get(r.position, r.length) === undefined) : ranges;
     if (missing.length === 0) return out;
-    const spans = coalesce(missing, maxGap, maxSpan);
+    const spans = coalesce(missing, maxGap, Math.min(maxSpan, SCRATCH_SPAN_BYTES));
+    // A small read is kept for the next (`recent`); a larger one is read into scratch memory.
+    let total = 0;
+    for (const span of spans) total += span.length;
+    let scratchBytes = 0;
+    const inScratch = spans.map((span) => {
+      if (total <= RECENT_SPANS_BYTES || scratchBytes + span.length > SCRATCH_MAX_BYTES) return -1;
+      scratchBytes += span.length;
+      return scratchBytes - span.length;
+    });
+    const scratch = scratchBytes > 0 ? takeScratch(scratchBytes) : undefined;
+    out.#scratch = scratch;
     // A span that cannot be read (past the end of a file cut while open) is left to the direct
     // reads, which report the truncation naming the basket and branch.
-    const buffers = await Promise.all(spans.map((span) => handle.read(span.position, span.length, 'baskets')
-      .catch((error: unknown) => {
+    const buffers = await Promise.all(spans.map((span, i) => {
+      const at = inScratch[i]!;
+      const into = scratch && at >= 0 ? handle.readInto(span.position, scratch.subarray(at, at + span.length), 'baskets') : undefined;
+      const read = into ?? handle.read(span.position, span.length, 'baskets');
+      return read.catch((error: unknown) => {
+        if (into) out.#scratchFailed = true;
         if (error instanceof IoError && error.code === 'E_IO_TRUNCATED') return undefined;
         throw error;
-      })));
+      });
+    }));
     spans.forEach((span, i) => {
       const bytes = buffers[i];
       if (!bytes) return;
       out.#spans.add(span.position, bytes);
-      recent?.add(span.position, bytes);
+      if (scratch === undefined || bytes.buffer !== scratch.buffer) recent?.add(span.position, bytes);
     });
     return out;
   }
@@ -102,6 +136,17 @@ export class PrefetchedBytes implements ByteSource {
   }
 
   peek(position: number, length: number): Uint8Array | undefined {
-    return this.#spans.get(position, length) ?? this.#recent?.get(position, length);
+    return (this.#released ? undefined : this.#spans.get(position, length)) ?? this.#recent?.get(position, length);
+  }
+
+  /**
+   * Ends the read: the scratch buffer goes back to the thread (unless a read into it failed and
+   * may still write into it), and later reads go to the file.
+   */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    if (this.#scratch && !this.#scratchFailed) releaseScratch(this.#scratch);
+    this.#scratch = undefined;
   }
 }

@@ -104,17 +104,22 @@ export class RootTree implements EventSource {
     }
     const bytes = await PrefetchedBytes.fetch(this.#handle, this.#neededRanges(layouts, start, stop), this.#recent);
     const out: ColumnSet = {};
-    for (let i = 0; i < layouts.length; i++) {
-      signal?.throwIfAborted();
-      const layout = layouts[i]!;
-      try {
-        const counter = layout.counter !== undefined && !layout.hasEntryOffsets ? this.#meta.layouts.get(layout.counter) : undefined;
-        out[columns[i]!] = await readColumn(bytes, layout, start, stop, this.#baskets, this.stats, counter);
-      } catch (error) {
-        // A basket whose sizes or offsets do not fit (a corrupt file) is an IoError like any other.
-        if (error instanceof IoError || signal?.aborted) throw error;
-        throw asMalformed(error, this.path, `readable baskets of branch ${layout.name} of tree ${this.treename}`);
+    try {
+      for (let i = 0; i < layouts.length; i++) {
+        signal?.throwIfAborted();
+        const layout = layouts[i]!;
+        try {
+          const counter = layout.counter !== undefined && !layout.hasEntryOffsets ? this.#meta.layouts.get(layout.counter) : undefined;
+          out[columns[i]!] = await readColumn(bytes, layout, start, stop, this.#baskets, this.stats, counter);
+        } catch (error) {
+          // A basket whose sizes or offsets do not fit (a corrupt file) is an IoError like any other.
+          if (error instanceof IoError || signal?.aborted) throw error;
+          throw asMalformed(error, this.path, `readable baskets of branch ${layout.name} of tree ${this.treename}`);
+        }
       }
+    } finally {
+      // The compressed bytes were read into the thread's scratch buffer: every basket is decoded.
+      bytes.release();
     }
     return out;
   }
