@@ -13,12 +13,14 @@
  * split into encode/write/fold, close), and the median of the rounds' own ratios. `--control`
  * adds a third arm without the journal: its difference to the first is the noise floor.
  *
- *   npx tsx bench/journal.ts [--runs 5] [--elements 2000] [--backends inline,threads] [--only realistic|per-record] [--control]
+ *   npx tsx bench/journal.ts [--runs 5] [--elements 2000] [--backends inline,threads] [--only realistic|per-record] [--control] [--sync-ms 1000] [--gc-between]
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { isMainThread } from 'node:worker_threads';
 import { inline } from '../src/backends/inline.ts';
 import type { Backend } from '../src/backends/backend.ts';
@@ -88,6 +90,14 @@ function mainThreadCpuMs(): number | undefined {
 }
 const CLOCK_TICKS = 100;
 
+/** Lets pending `gc` performance entries reach the observer (they are delivered asynchronously). */
+async function gcReports(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** `--gc-between`: a full collection run before each measured run. */
+let collectBetween: (() => void) | undefined;
+
 interface Arm {
   wall: number[];
   cpu: number[];
@@ -104,7 +114,7 @@ const pct = (value: number, base: number) => `${value >= base ? '+' : ''}${fmt((
  * next (garbage, a collection due) falls on both sides alike. `control`: a third arm, without a
  * journal again, whose difference to the first is the noise floor of the comparison.
  */
-async function compare(label: string, backend: Backend, computable: Computable<unknown>, runs: number, dir: string, control: boolean): Promise<void> {
+async function compare(label: string, backend: Backend, computable: Computable<unknown>, runs: number, dir: string, control: boolean, syncIntervalMs?: number): Promise<void> {
   const arms = { without: newArm(), with: newArm(), again: newArm() };
   let records = 0;
   let bytes = 0;
@@ -118,18 +128,23 @@ async function compare(label: string, backend: Backend, computable: Computable<u
     if (control) order.push('again');
     for (const arm of order) {
       const path = join(dir, `ckpt-${serial++}`);
+      // Outside the timing: each run starts from a collected heap, whatever the run before left.
+      collectBetween?.();
+      // Collections are reported a turn of the event loop late: let the last run's arrive first.
+      await gcReports();
       let checkpoint: JournalCheckpoint | undefined;
       const gc0 = { ...collections };
       const main0 = mainThreadCpuMs();
       const cpu0 = process.cpuUsage();
       const start = performance.now();
-      if (arm === 'with') checkpoint = JournalCheckpoint.open({ path }, computable);
+      if (arm === 'with') checkpoint = JournalCheckpoint.open(syncIntervalMs === undefined ? { path } : { path, syncIntervalMs }, computable);
       await backend.run(computable, checkpoint === undefined ? {} : { checkpoint });
       const ms = performance.now() - start;
       // CPU time of the process (user + system, all threads): on a loaded machine wall time mostly
       // measures waiting for a core, CPU time what the work itself cost.
       const cpu = process.cpuUsage(cpu0);
       const main1 = mainThreadCpuMs();
+      await gcReports();
       // Run -1 warms up both.
       if (run >= 0) {
         const a = arms[arm];
@@ -232,6 +247,14 @@ async function main(): Promise<void> {
   // --only per-record | realistic (skips the stress test and resume start); --control adds an A/A arm.
   const only = arg('only', '');
   const control = process.argv.includes('--control');
+  // --sync-ms N: the journal's group-commit interval in the comparisons (default 1000), to tell the fdatasyncs' share.
+  const syncMs = arg('sync-ms', '') === '' ? undefined : Number(arg('sync-ms', ''));
+  // --gc-between: a full collection before each run (outside its timing), so that no run inherits
+  // the collector's state (a mark-compact due, limits set by the run before) from the other arm.
+  if (process.argv.includes('--gc-between')) {
+    setFlagsFromString('--expose-gc');
+    collectBetween = runInNewContext('gc') as () => void;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'cortado-bench-journal-'));
   try {
     console.log(`node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((x) => fmt(x, 1)).join(' ')}: ${process.argv.slice(2).join(' ') || '(defaults)'}`);
@@ -243,7 +266,7 @@ async function main(): Promise<void> {
     for (const name of which) {
       const backend: Backend = name === 'threads' ? ((await import('../src/backends/threads.ts' as string)).threads({ workers: 2 }) as Backend) : inline();
       const realistic = fromFunction(fillChunk, Array.from({ length: elements }, (_, i) => i), { key: `journal-realistic-${elements}` });
-      await compare(`realistic chunks on ${name}: ${fmt(elements)} elements filling a 60×2 histogram with ${fmt(VALUES)} values each (median of ${runs})`, backend, realistic as Computable<unknown>, runs, dir, control);
+      await compare(`realistic chunks on ${name}: ${fmt(elements)} elements filling a 60×2 histogram with ${fmt(VALUES)} values each (median of ${runs})`, backend, realistic as Computable<unknown>, runs, dir, control, syncMs);
       if (only !== 'realistic') await compare(`stress test on ${name}: 100,000 tiny elements (median of ${runs})`, backend, stress() as Computable<unknown>, runs, dir, control);
       await backend.dispose();
     }
