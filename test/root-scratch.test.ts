@@ -8,8 +8,7 @@ import { openRootFile, openRootTree } from '../src/io/root/index.ts';
 import type { RootFileHandle } from '../src/io/root/handle.ts';
 import { PrefetchedBytes, RECENT_SPANS_BYTES } from '../src/io/root/prefetch.ts';
 import { releaseScratch, SCRATCH_MAX_BYTES, takeScratch } from '../src/io/root/scratch.ts';
-import { demoTreeBranches, writeDemoTree } from './fixtures/root/demo-tree.ts';
-import type { TreeBranch } from './fixtures/root/write-tree.ts';
+import { demoTreeBranches, expectedColumn, writeDemoTree } from './fixtures/root/demo-tree.ts';
 
 // Reads of more than RECENT_SPANS_BYTES of compressed baskets go into the thread's reused scratch
 // buffer. These tests fail if a byte of that buffer leaks into a returned column (a later read
@@ -23,14 +22,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const branches = demoTreeBranches(EVENTS, 5);
 const names = branches.map((b) => b.name);
 
-function expected(branch: TreeBranch, start: number, stop: number): Column {
-  const slice = (from: number, to: number): unknown => branch.values.slice(from, to);
-  if (!branch.offsets) return slice(start, stop) as Column;
-  const lo = branch.offsets[start]!;
-  const offsets = Int32Array.from(branch.offsets.subarray(start, stop + 1), (o) => o - lo);
-  return { offsets, values: slice(lo, branch.offsets[stop]!) } as Column;
-}
-
 /** Whether two typed arrays hold the same type, length and bytes (vitest's toEqual walks them value by value: too slow here). */
 function sameArray(a: unknown, b: ArrayBufferView): boolean {
   if (!ArrayBuffer.isView(a) || a.constructor !== b.constructor || a.byteLength !== b.byteLength) return false;
@@ -39,7 +30,7 @@ function sameArray(a: unknown, b: ArrayBufferView): boolean {
 
 function expectRead(got: Record<string, Column>, start: number, stop: number, when: string): void {
   for (const b of branches) {
-    const want = expected(b, start, stop);
+    const want = expectedColumn(b, start, stop);
     const column = got[b.name];
     const ok = ArrayBuffer.isView(want)
       ? sameArray(column, want)

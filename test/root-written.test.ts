@@ -2,12 +2,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Column } from '../src/io/columns.ts';
 import { rootCompressionOf } from '../src/io/decompress/index.ts';
 import { openRootFile } from '../src/io/root/index.ts';
 import { writableCodecs } from './fixtures/rntuple/compress.ts';
-import { DEMO_TREE_BRANCHES, demoTreeBranches, writeDemoTree } from './fixtures/root/demo-tree.ts';
-import { hasXz, type TreeBranch } from './fixtures/root/write-tree.ts';
+import { DEMO_TREE_BRANCHES, demoTreeBranches, expectedColumn, writeDemoTree } from './fixtures/root/demo-tree.ts';
+import { hasXz } from './fixtures/root/write-tree.ts';
 
 // TTrees written by the test writer (test/fixtures/root), the files bench/codecs.ts measures:
 // every branch read back whole and in ranges that start and end inside baskets must equal the
@@ -19,15 +18,6 @@ const BASKET = 1_000; // baskets end at 1000, 2000, 2500: the ranges below start
 const dir = mkdtempSync(join(tmpdir(), 'cortado-root-written-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const branches = demoTreeBranches(EVENTS, 11);
-
-function expected(branch: TreeBranch, start: number, stop: number): Column {
-  // cortado reads each kind into its own typed array (bools as 0/1 bytes): the same as written
-  const slice = (from: number, to: number): unknown => branch.values.slice(from, to);
-  if (!branch.offsets) return slice(start, stop) as Column;
-  const lo = branch.offsets[start]!;
-  const offsets = Int32Array.from(branch.offsets.subarray(start, stop + 1), (o) => o - lo);
-  return { offsets, values: slice(lo, branch.offsets[stop]!) } as Column;
-}
 
 describe('TTrees written by the test writer', () => {
   for (const codec of writableCodecs) {
@@ -43,7 +33,7 @@ describe('TTrees written by the test writer', () => {
       const names = branches.map((b) => b.name);
       for (const [start, stop] of [[0, EVENTS], [350, 2_450], [999, 1_001], [2_499, 2_500], [10, 10]] as const) {
         const got = await tree.read(names, start, stop);
-        for (const b of branches) expect(got[b.name], `${b.name} [${start}, ${stop})`).toEqual(expected(b, start, stop));
+        for (const b of branches) expect(got[b.name], `${b.name} [${start}, ${stop})`).toEqual(expectedColumn(b, start, stop));
       }
       // The baskets really are stored with the codec (compressible branches: none of them raw).
       if (codec === 'lzma' && !hasXz) {
@@ -76,7 +66,7 @@ describe('TTrees written by the test writer', () => {
       for (const [start, stop] of [[0, 500], [0, 1_000], [500, 1_000], [1_000, 2_000], [1_000, 2_000], [2_000, 2_500],
         [1_500, 2_000], [0, 1_000]] as const) {
         const got = await tree.read(names, start, stop);
-        for (const b of branches) expect(got[b.name], `${b.name} [${start}, ${stop})`).toEqual(expected(b, start, stop));
+        for (const b of branches) expect(got[b.name], `${b.name} [${start}, ${stop})`).toEqual(expectedColumn(b, start, stop));
       }
     });
   }
