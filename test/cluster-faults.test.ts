@@ -167,11 +167,15 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     };
     while (Date.now() < freezeBy && !midBatch()) await sleep(5);
     a.child.kill('SIGSTOP');
-    await sleep(3000); // lock (1 s) expires, the stall check hands its batch to b
+    // The lock (1 s) lapses, and BullMQ's stall check on b (two checks 1 s apart: one marks the job,
+    // the next moves it) hands the frozen batch to b, which runs its elements again. That takes up to
+    // ~3 s plus scheduling, so wait for b's rerun itself rather than for a fixed time.
+    const rerunBy = Date.now() + 30_000;
+    while (Date.now() < rerunBy && ![...runs().values()].some((n) => n > 1)) await sleep(50);
     a.child.kill('SIGCONT');
+    expect([...runs().values()].some((n) => n > 1), 'the frozen batch ran again on the other worker').toBe(true);
     expect(await task.result()).toBe(sumOfSquares(inputs));
     expect(task.partial().completed).toEqual([[0, 60]]);
-    expect([...runs().values()].some((n) => n > 1)).toBe(true);
     await backend.dispose();
     // The thawed worker finishes its stale copy (it must store nothing) and BullMQ's bookkeeping of
     // that job goes; wait for it rather than for a fixed time, which a loaded machine overruns.
@@ -234,9 +238,11 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     driver.stdout!.removeAllListeners('data');
     driver.kill('SIGKILL');
     await new Promise((r) => driver.once('exit', r));
-    await sleep(1500); // the worker goes on with the batches the dead driver had queued
+    // The worker goes on with the batches the dead driver had queued and stores their results.
     const client = redis.client();
-    const stored = (await client.keys('cortado:t:*:r:*')).length;
+    const storedBy = Date.now() + 20_000;
+    let stored = 0;
+    while (Date.now() < storedBy && (stored = (await client.keys('cortado:t:*:r:*')).length) === 0) await sleep(100);
     expect(stored).toBeGreaterThan(0);
     await using backend = cluster({ redis: redis.url, slots: 8, ...FAST });
     const task = backend.compute(fromFunction(countedSquare, INPUTS), { batchSize: 5 });
