@@ -5,7 +5,7 @@ import { DONE, FAILED, encodeBatch } from '../threads/wire.ts';
 import type { Connections } from './connect.ts';
 import { takeStored } from './take.ts';
 import type { TaskLease } from './lease.ts';
-import { jobIdOf, partKey, resultKey, type ClusterKeys } from './keys.ts';
+import { jobHashKey, jobIdOf, partKey, resultKey, type ClusterKeys } from './keys.ts';
 import { readParts } from './parts.ts';
 import { decodeOutcome, toPayload } from './payload.ts';
 import { WorkerReducer } from './reduce.ts';
@@ -132,7 +132,9 @@ async function runJob(settings: Connected, jobId: string, payload: unknown, sign
     if (end === 'cancelled') return undefined;
     if (!end.ok) await queue.remove(jobId).catch(() => 0);
     if (!end.ok) throw new ClusterJobError('E_CLUSTER_JOB_FAILED', `Batch ${jobId} failed on a cortado worker: ${end.reason}`);
-    const bytes = await takeStored(redis, key);
+    // Taken as soon as it is there (a sweep may find it before the job completes): a duplicate of
+    // the batch still running must not store it again once taken.
+    const bytes = await takeStored(redis, key, jobHashKey(settings.keys, jobId));
     if (bytes === null) throw new ClusterJobError('E_CLUSTER_JOB_LOST', `Batch ${jobId} completed but its result is missing from Redis (deleted, evicted, or Redis lost it in a restart)`);
     return bytes;
   } finally {

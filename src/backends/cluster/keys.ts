@@ -79,3 +79,10 @@ export function jobHashKey(keys: ClusterKeys, jobId: string): string {
 
 /** The field set on a job's hash to ask the worker running it to stop. */
 export const CANCEL_FIELD = 'cortadoCancel';
+
+/**
+ * The field set on a job's hash once the driver has taken a result of it: a duplicate of the
+ * batch still running (BullMQ delivers at least once) stores nothing after that, so no result key
+ * is left behind for a batch already absorbed.
+ */
+export const TAKEN_FIELD = 'cortadoTaken';

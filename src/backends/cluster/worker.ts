@@ -10,7 +10,7 @@ import { CANCEL } from '../threads/progress.ts';
 import { FAILED, type WireBatch, type WireOutcome } from '../threads/wire.ts';
 import { connectionRefused, closeRedis, openRedis } from './connection.ts';
 import { redisConnectionSchema, type RedisConnection } from './redis-options.ts';
-import { CANCEL_FIELD, jobHashKey, partKey, resultKey, workerKey, type ClusterKeys } from './keys.ts';
+import { CANCEL_FIELD, jobHashKey, TAKEN_FIELD, partKey, resultKey, workerKey, type ClusterKeys } from './keys.ts';
 import type { MergeTask } from './merge-task.ts';
 import { encodeParts } from './parts.ts';
 import { ClusterPayloadError, ClusterSizeError, encodeOutcome, fromPayload, fromReducePayload } from './payload.ts';
@@ -18,10 +18,13 @@ import { checkModule, resolveRoots } from './roots.ts';
 import { DEFAULT_LIMITS, DEFAULT_QUEUE, DEFAULT_PREFIX, type LiveWorker } from './shared.ts';
 
 const WORKER_ENTRY = new URL('../threads/worker-entry.mjs', import.meta.url).href;
-/** Stores a result only while its job exists: a late duplicate of a finished job writes nothing. */
-const STORE_IF_JOB = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2]) return 1 end return 0`;
+/**
+ * Stores a result only while its job exists and no result of it was taken yet: a late duplicate of
+ * a finished job, or one finishing after the driver took another copy's result, writes nothing.
+ */
+const STORE_IF_JOB = `if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HEXISTS', KEYS[1], '${TAKEN_FIELD}') == 0 then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2]) return 1 end return 0`;
 /** The same for an outcome and its results stored apart (a split batch). */
-const STORE_SPLIT_IF_JOB = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3]) redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3]) return 1 end return 0`;
+const STORE_SPLIT_IF_JOB = `if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HEXISTS', KEYS[1], '${TAKEN_FIELD}') == 0 then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3]) redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3]) return 1 end return 0`;
 
 /** The scripts above, as ioredis commands (see `defineCommand`). */
 interface StoreScripts {
