@@ -192,8 +192,14 @@ async function sharedRootRows(runs: number): Promise<CodecRow[]> {
   return rows;
 }
 
+/** The bare decoder over every block of `names`' baskets in `bytes` (for `bench/root-read.ts`). */
+export function bareRootBlocks(bytes: Buffer, tree: RootTree, names: readonly string[]): { bare: () => number; mb: number } {
+  const { blocks, mb } = basketBlocks(bytes, tree, names);
+  return { bare: () => bareDecode(blocks), mb };
+}
+
 /** Compares what cortado read with the arrays written, byte for byte; throws on any difference. */
-function validate(columns: Record<string, Column>, branches: readonly TreeBranch[], path: string): void {
+export function validateColumns(columns: Record<string, Column>, branches: readonly TreeBranch[], path: string): void {
   const same = (a: ArrayBufferView, b: ArrayBufferView): boolean =>
     Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
   for (const b of branches) {
@@ -224,7 +230,7 @@ async function generatedRootRows(dir: string, events: number, basketEntries: num
     {
       await using file = await openRootFile(path);
       const tree = await file.tree('Events');
-      validate(await tree.read(names, 0, tree.entries), branches, path);
+      validateColumns(await tree.read(names, 0, tree.entries), branches, path);
       const { blocks, mb } = basketBlocks(bytes, tree, names);
       console.error(`  wrote and checked ${path}: ${fmt(bytes.length / 1e6, 1)} MB on disk, ${fmt(mb, 1)} MB of baskets ` +
         `(${fmt((performance.now() - t0) / 1000, 1)} s)`);
