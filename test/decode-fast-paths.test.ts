@@ -5,7 +5,7 @@ import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decompressRoot, lz4DecodeNative, lz4Decoder, xxhash64 } from '../src/io/decompress/index.ts';
 import { inflateZlib } from '../src/io/decompress/zlib.ts';
-import { entryItemOffsets } from '../src/io/root/column.ts';
+import { entryItemOffsets, itemOffsetsInPlace } from '../src/io/root/column.ts';
 import { copyBigEndian } from '../src/io/root/decode.ts';
 import { readRleHybrid } from '../src/io/parquet/rle.ts';
 import { openParquet } from '../src/io/parquet/index.ts';
@@ -128,6 +128,30 @@ describe('entryItemOffsets', () => {
     expect(entryItemOffsets(Int32Array.of(0, 4, 10, 12), 0, 3, 4, 100, out, 0, 0)).toBe(1); // 6 bytes of 4-byte values
     expect(entryItemOffsets(Int32Array.of(-4, 4), 0, 1, 4, 100, out, 0, 0)).toBe(0);
     expect(entryItemOffsets(Int32Array.of(0, 3, 7), 0, 2, 3, 100, out, 0, 0)).toBe(1); // 3-byte values, divided
+  });
+});
+
+describe('itemOffsetsInPlace', () => {
+  it('turns a whole basket\'s byte offsets into item offsets where they lie, as entryItemOffsets does', () => {
+    for (const [bo, size, length, base] of [[Int32Array.of(8, 8, 16, 28, 28, 32), 4, 40, 0], [Int32Array.of(100, 116, 124), 8, 24, 100],
+      [Int32Array.of(50, 50, 50), 2, 0, 50], [Int32Array.of(0, 3, 9), 3, 9, 0]] as const) {
+      const expected = new Int32Array(bo.length);
+      expect(entryItemOffsets(bo, 0, bo.length - 1, size, length, expected, 0, 0, base)).toBe(-1);
+      const inPlace = Int32Array.from(bo);
+      expect(itemOffsetsInPlace(inPlace, size, length, base)).toBe(-1);
+      expect(Array.from(inPlace)).toEqual(Array.from(expected));
+    }
+  });
+
+  it('names the same first bad entry as entryItemOffsets and leaves the offsets as they were', () => {
+    for (const [bo, size, length, base, at] of [[Int32Array.of(0, 4, 2, 8), 4, 100, 0, 1], [Int32Array.of(0, 4, 8, 12), 4, 10, 0, 2],
+      [Int32Array.of(0, 4, 10, 12), 4, 100, 0, 1], [Int32Array.of(96, 104), 4, 40, 100, 0], [Int32Array.of(104, 140, 148), 4, 40, 100, 1],
+      [Int32Array.of(0, 2 ** 31 - 1, -(2 ** 31), 8), 4, 100, 0, 0], [Int32Array.of(0, 3, 7), 3, 100, 0, 1]] as const) {
+      const copy = Int32Array.from(bo);
+      expect(itemOffsetsInPlace(copy, size, length, base)).toBe(at);
+      expect(entryItemOffsets(bo, 0, bo.length - 1, size, length, new Int32Array(bo.length), 0, 0, base)).toBe(at);
+      expect(Array.from(copy)).toEqual(Array.from(bo));
+    }
   });
 });
 

@@ -27,6 +27,12 @@ export interface BasketData {
    * as a column without copying it.
    */
   readonly owned?: boolean;
+  /**
+   * Whether `offsets` was made for this read alone (converted where it lies in a payload
+   * decompressed for it, or copied out of the file's bytes) — not a cached or an embedded
+   * basket's: a reader may then turn it into the column's item offsets in place.
+   */
+  readonly offsetsOwned?: boolean;
 }
 
 /** The TKey + TBasket header fields of a basket record. */
@@ -109,7 +115,7 @@ Promise<BasketData> {
   const offsets = (owned ? adoptOffsets(payload, border, entries) : undefined) ?? copyOffsets(payload, border, entries);
   // The offsets count the key: so does the end put after them.
   offsets[entries] = border + header.keylen;
-  return { data, offsets, offsetBase: header.keylen, size: payload.length, owned };
+  return { data, offsets, offsetBase: header.keylen, size: payload.length, owned, offsetsOwned: true };
 }
 
 /**

@@ -44,7 +44,14 @@ async function load(handle: ByteSource, layout: BranchLayout, index: number, sto
   // Bytes not decompressed for it alone (a basket stored raw) may lie in the read's scratch
   // buffer, which the next read overwrites: the cache keeps a copy of them.
   if (cache && stop < ref.stop && !ref.embedded) {
-    cache.set(layout.name, index, { ...data, data: data.owned ? data.data : new Uint8Array(data.data), owned: false });
+    const kept = { ...data, data: data.owned ? data.data : new Uint8Array(data.data), owned: false, offsetsOwned: false };
+    cache.set(layout.name, index, kept);
+    // This read uses the basket only partly, and the next reads it again: nothing of it is converted in place.
+    if (stats) {
+      stats.baskets++;
+      stats.bytes += data.size;
+    }
+    return kept;
   }
   if (stats) {
     stats.baskets++;
@@ -108,6 +115,83 @@ export function entryItemOffsets(bo: Int32Array, lo: number, end: number, size: 
     prev = next;
   }
   return -1;
+}
+
+/**
+ * Item offsets of a whole basket's entries, written over its byte offsets `bo` (values of `size`
+ * bytes, no per-entry header, counted from `base`): `bo[i]` becomes the number of values before
+ * entry i. Checks first, writing nothing on failure, and returns -1 or the first entry whose
+ * bytes run backwards, past `dataLength`, or not by whole values (as {@link entryItemOffsets}).
+ */
+export function itemOffsetsInPlace(bo: Int32Array, size: number, dataLength: number, base: number): number {
+  const end = bo.length - 1;
+  const first = bo[0]!;
+  const mask = size - 1;
+  if ((size & mask) !== 0 || first < base || bo[end]! > dataLength + base) {
+    // Values of 3 bytes (Float16 truncated), or an error to locate: the general loop, then copied over.
+    const out = new Int32Array(end + 1);
+    const at = entryItemOffsets(bo, 0, end, size, dataLength, out, 0, 0, base);
+    if (at < 0) bo.set(out);
+    return at;
+  }
+  // A check without branches per entry: any entry running backwards leaves `down` negative,
+  // any partial value a low bit in `odd` (the differences of int32 offsets fit in 33 bits: each
+  // is checked as a number, not folded into an int32 first).
+  let down = 0;
+  let odd = 0;
+  let prev = first;
+  for (let i = 1; i <= end; i++) {
+    const next = bo[i]!;
+    down = Math.min(down, next - prev);
+    odd |= next - first;
+    prev = next;
+  }
+  if (down < 0 || (odd & mask) !== 0) {
+    return entryItemOffsets(bo, 0, end, size, dataLength, new Int32Array(end + 1), 0, 0, base);
+  }
+  const shift = 31 - Math.clz32(size);
+  for (let i = 0; i <= end; i++) bo[i] = (bo[i]! - first) >> shift;
+  return -1;
+}
+
+/**
+ * Entries `[ref.start, ref.stop)` of a jagged branch when they are exactly basket `index` (a
+ * chunk cut at a cluster boundary, as the runtime reads): the basket's own entry offsets,
+ * made for this read alone, become the column's item offsets in place (no array of 4 bytes per
+ * entry allocated and filled), and its values are adopted as well when decompressed for this
+ * read alone, else copied once. `undefined` (before reading anything) for a basket kept from
+ * an earlier read, an embedded one, or one without entry offsets: the general path reads those.
+ */
+async function wholeBasket(handle: ByteSource, layout: BranchLayout, index: number, stop: number, size: number,
+  plain: boolean, cache: BasketCache | undefined, stats: ReadStats | undefined): Promise<Column | undefined> {
+  const ref = layout.baskets[index]!;
+  if (ref.embedded || !layout.hasEntryOffsets || cache?.get(layout.name, index) !== undefined) return undefined;
+  const basket = await load(handle, layout, index, stop, cache, stats);
+  const n = ref.stop - ref.start;
+  if (!basket.offsets || basket.offsets.length !== n + 1) {
+    throw malformed(handle, layout, `Expected ${n + 1} entry offsets in basket ${index}, got ${basket.offsets?.length ?? 0}`);
+  }
+  // Offsets someone else may read again are copied first (not expected here: such a basket is cached, or embedded).
+  const bo = basket.offsetsOwned ? basket.offsets : basket.offsets.slice();
+  const base = basket.offsetBase;
+  const from = bo[0]! - base;
+  const bytes = bo[n]! - bo[0]!;
+  const at = itemOffsetsInPlace(bo, size, basket.data.length, base);
+  if (at >= 0) {
+    throw malformed(handle, layout, `Expected entry ${ref.start + at} to span a whole number of ${size}-byte values ` +
+      `within basket ${index}, got bytes ${bo[at]! - base}–${bo[at + 1]! - base} of ${basket.data.length}`);
+  }
+  const total = bo[n]!;
+  const kind = layout.kind!;
+  const { ctor, size: codecSize } = KIND_CODECS[kind];
+  if (plain && basket.owned && from === 0 && bytes === basket.data.length) {
+    const adopted = adoptBigEndian(basket.data, 0, total, ctor, codecSize);
+    if (adopted) return { offsets: bo, values: adopted };
+  }
+  const values: NumericArray = allocUninitialized(ctor, total, codecSize); // every item is written below
+  if (plain) copyBigEndian(basket.data, from, total, values, 0, codecSize);
+  else decodeValues(basket.data, from, total, values, 0, kind, layout.encoding);
+  return { offsets: bo, values };
 }
 
 /**
@@ -197,6 +281,10 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
   // Jagged: first the offsets (from each basket's byte offsets), then the values basket by basket.
   const header = layout.headerBytes;
   const bits = encoding.type === 'bits';
+  if (header === 0 && !bits && n > 0 && baskets[first]!.start === start && baskets[first]!.stop === stop) {
+    const whole = await wholeBasket(handle, layout, first, stop, size, plain, cache, stats);
+    if (whole) return whole;
+  }
   const parts: { basket: BasketData; bo: Int32Array; base: number; lo: number; end: number }[] = [];
   const offsets = new Int32Array(n + 1);
   let total = 0;
