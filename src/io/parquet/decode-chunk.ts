@@ -5,6 +5,7 @@ import { deltaBinaryUnpack } from 'hyparquet/src/delta.js';
 import { byteStreamSplit } from 'hyparquet/src/encoding.js';
 import type { NumericArray } from '../columns.ts';
 import { parquetPageDecompressors } from '../decompress/parquet-pages.ts';
+import { allocBits, popcount, popcountRange, readLevelBits, type LevelTarget } from './level-bits.ts';
 import { readRleHybrid } from './rle.ts';
 import type { LeafColumn, PhysicalType } from './schema.ts';
 
@@ -64,8 +65,16 @@ interface ChunkState {
   /** Values the chunk holds at most (its metadata's value count). */
   readonly total: number;
   valueCount: number;
-  rep: Uint8Array | undefined;
-  def: Uint8Array | undefined;
+  /** Lists: bit i set where level i opens a row (repetition level 0). */
+  starts: Int32Array | undefined;
+  /** Optional and list columns: bit i set where level i holds a value (definition level = max). */
+  present: Int32Array | undefined;
+  /** Lists: bit i set where level i is an item, a value or a null one (`present` where items cannot be null). */
+  element: Int32Array | undefined;
+  /** Lists read with validity: bit i set where the list of level i's row is not null (undefined: never null). */
+  listExists: Int32Array | undefined;
+  readonly repTargets: readonly LevelTarget[];
+  readonly defTargets: readonly LevelTarget[];
   levelCount: number;
   dictionary: RawArray | undefined;
 }
@@ -85,12 +94,27 @@ export function decodeChunk(
   validity = false,
 ): DecodedChunk {
   const total = Number(meta.num_values);
+  // Levels live in bitmaps (one bit per level and question), never one byte per level.
+  const list = leaf.maxRep > 0;
+  const starts = list ? allocBits(total) : undefined;
+  const present = leaf.maxDef > 0 ? allocBits(total) : undefined;
+  const element = list && leaf.elementDef < leaf.maxDef ? allocBits(total) : list ? present : undefined;
+  const listDef = leaf.elementDef - 1;
+  const listExists = list && validity && listDef > 0 ? allocBits(total) : undefined;
+  const defTargets: LevelTarget[] = [];
+  if (present) defTargets.push({ bits: present, threshold: leaf.maxDef, below: false });
+  if (element && element !== present) defTargets.push({ bits: element, threshold: leaf.elementDef, below: false });
+  if (listExists) defTargets.push({ bits: listExists, threshold: listDef, below: false });
   const state: ChunkState = {
     values: allocRaw(leaf.physical, 0),
     total,
     valueCount: 0,
-    rep: leaf.maxRep > 0 ? new Uint8Array(total) : undefined,
-    def: leaf.maxDef > 0 ? new Uint8Array(total) : undefined,
+    starts,
+    present,
+    element,
+    listExists,
+    repTargets: starts ? [{ bits: starts, threshold: 1, below: true }] : [],
+    defTargets,
     levelCount: 0,
     dictionary: undefined,
   };
@@ -125,9 +149,9 @@ export function decodeChunk(
       checkLevels(state, n, total, leaf);
       const plain = decompress(page, header.uncompressed_page_size, meta, compressors, leaf);
       const r: DataReader = { view: new DataView(plain.buffer, plain.byteOffset, plain.byteLength), offset: 0 };
-      if (state.rep) readRleHybrid(r, bitWidth(leaf.maxRep), state.rep.subarray(state.levelCount, state.levelCount + n));
-      if (state.def) readRleHybrid(r, bitWidth(leaf.maxDef), state.def.subarray(state.levelCount, state.levelCount + n));
-      const present = countPresent(state.def, state.levelCount, n, leaf.maxDef);
+      if (state.starts) readLevelBits(r, bitWidth(leaf.maxRep), leaf.maxRep, state.levelCount, n, state.repTargets);
+      if (state.present) readLevelBits(r, bitWidth(leaf.maxDef), leaf.maxDef, state.levelCount, n, state.defTargets);
+      const present = countPresent(state, n);
       decodeValues(plain, r.offset, header.data_page_header.encoding, present, state, leaf);
       state.levelCount += n;
     } else if (header.type === 'DATA_PAGE_V2' && header.data_page_header_v2) {
@@ -149,16 +173,16 @@ export function decodeChunk(
         );
       }
       const levels: DataReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
-      if (state.rep) readRleHybrid(levels, bitWidth(leaf.maxRep), state.rep.subarray(state.levelCount, state.levelCount + n), repLength);
+      if (state.starts) readLevelBits(levels, bitWidth(leaf.maxRep), leaf.maxRep, state.levelCount, n, state.repTargets, repLength);
       levels.offset = repLength;
-      if (state.def) readRleHybrid(levels, bitWidth(leaf.maxDef), state.def.subarray(state.levelCount, state.levelCount + n), defLength);
+      if (state.present) readLevelBits(levels, bitWidth(leaf.maxDef), leaf.maxDef, state.levelCount, n, state.defTargets, defLength);
       const body = page.subarray(repLength + defLength);
       const plain = h.is_compressed === false
         ? body
         : decompress(body, bodySize, meta, compressors, leaf);
       // Count values from the definition levels: pyarrow writes num_nulls = 0 for list<struct>
       // pages that hold empty lists, so num_values - num_nulls overcounts them.
-      const present = countPresent(state.def, state.levelCount, n, leaf.maxDef);
+      const present = countPresent(state, n);
       const adopted = n === total && h.encoding === 'PLAIN' && plain !== body ? adoptPlain(plain, present, leaf, meta.codec, compressors) : undefined;
       if (adopted) {
         state.values = adopted;
@@ -214,12 +238,9 @@ function decompress(page: Uint8Array, size: number, meta: Pick<ColumnMetaData, '
   }
 }
 
-function countPresent(def: Uint8Array | undefined, start: number, n: number, maxDef: number): number {
-  if (def === undefined) return n;
-  // Branch-free (levels alternate unpredictably): 1 - ((d ^ maxDef) + 255 >> 8) is 1 where d === maxDef.
-  let absent = 0;
-  for (let i = start, end = start + n; i < end; i++) absent += ((def[i]! ^ maxDef) + 255) >> 8;
-  return n - absent;
+// Values of the page whose n levels were just decoded: the levels at the maximum definition level.
+function countPresent(state: ChunkState, n: number): number {
+  return state.present === undefined ? n : popcountRange(state.present, state.levelCount, state.levelCount + n);
 }
 
 function decodeValues(
@@ -292,127 +313,150 @@ export function decodePlain(page: Uint8Array, offset: number, physical: Physical
 
 // Restricts decoded levels/values to rows [start, stop) of what was decoded, filling nulls with 0/NaN.
 function select(state: ChunkState, leaf: LeafColumn, start: number, stop: number, validity: boolean): DecodedChunk {
-  const { values, def, rep, levelCount } = state;
-  const fill = nullFill(leaf.physical);
-  if (leaf.maxRep === 0) {
-    if (levelCount < stop) throw new ChunkDecodeError('malformed', `column ${leaf.key} holds ${levelCount} rows, expected ${stop}`);
-    if (def === undefined) {
-      // The whole chunk selected (a read by row groups): its values array is the result, no copy.
-      const plain = start === 0 && stop === values.length && state.valueCount === stop ? values : values.slice(start, stop);
-      return validity ? { values: plain, valid: new Uint8Array(stop - start).fill(1) } : { values: plain };
-    }
-    const out = allocRaw(leaf.physical, stop - start);
-    let v = 0;
-    for (let i = 0; i < start; i++) if (def[i] === leaf.maxDef) v++;
-    scatter(values, def, leaf.maxDef, v, out, start, stop, fill);
-    if (!validity) return { values: out };
-    const valid = new Uint8Array(stop - start);
-    for (let i = start; i < stop; i++) valid[i - start] = def[i] === leaf.maxDef ? 1 : 0;
-    return { values: out, valid };
-  }
+  return leaf.maxRep === 0 ? selectFlat(state, leaf, start, stop, validity) : selectList(state, leaf, start, stop, validity);
+}
+
+function malformed(message: string): ChunkDecodeError {
+  return new ChunkDecodeError('malformed', message);
+}
+
+function selectFlat(state: ChunkState, leaf: LeafColumn, start: number, stop: number, validity: boolean): DecodedChunk {
+  const { values, present, levelCount } = state;
+  if (levelCount < stop) throw malformed(`column ${leaf.key} holds ${levelCount} rows, expected ${stop}`);
   const rows = stop - start;
-  // One slot more than the offsets: scanList's scratch slot.
+  // Values before the selection, and in it (one per row when no row is null).
+  const v = present === undefined ? start : popcountRange(present, 0, start);
+  const here = present === undefined ? rows : popcountRange(present, start, stop);
+  if (v + here > state.valueCount) throw malformed(`column ${leaf.key} holds ${state.valueCount} values, its levels ${v + here}`);
+  if (here === rows) {
+    // No null: the values as they are; the whole chunk selected (a read by row groups) is its array itself, no copy.
+    const plain = v === 0 && rows === values.length ? values : values.slice(v, v + rows);
+    return validity ? { values: plain, valid: new Uint8Array(rows).fill(1) } : { values: plain };
+  }
+  const out = allocRaw(leaf.physical, rows);
+  const valid = validity ? new Uint8Array(rows) : undefined;
+  const src = bitsOf(values);
+  const dst = bitsOf(out);
+  const fill = nullFill(leaf.physical) as number;
+  const bits = present!;
+  let k = v;
+  for (let i = start; i < stop; i++) {
+    const bit = (bits[i >>> 5]! >>> (i & 31)) & 1;
+    dst[i - start] = bit === 1 ? src[k++]! : fill;
+    if (valid) valid[i - start] = bit;
+  }
+  return valid ? { values: out, valid } : { values: out };
+}
+
+/**
+ * Rows [start, stop) of a list chunk from its level bitmaps. A row's offset is the count of items
+ * before its first level, which is that level's index less the empty or null lists before it
+ * (each is one level that holds no item): so the work is per row (its bit in `starts`), found a
+ * 32-level word at a time, not per level.
+ */
+function selectList(state: ChunkState, leaf: LeafColumn, start: number, stop: number, validity: boolean): DecodedChunk {
+  const { levelCount, values } = state;
+  const starts = state.starts!;
+  const element = state.element!;
+  const present = state.present!;
+  const rows = stop - start;
+  if (levelCount > 0 && (starts[0]! & 1) === 0) throw malformed(`column ${leaf.key} begins with a level that continues a row`);
+  // The level of row `start`: the (start + 1)-th set bit of `starts`.
+  const words = (levelCount + 31) >>> 5;
+  let w = 0;
+  let before = 0;
+  for (; w < words; w++) {
+    const c = popcount(starts[w]!);
+    if (before + c > start) break;
+    before += c;
+  }
+  if (w === words) throw malformed(`column ${leaf.key} holds ${before} rows, expected ${stop}`);
+  let s = starts[w]!;
+  for (let k = before; k < start; k++) s &= s - 1;
+  const begin = (w << 5) + 31 - Math.clz32(s & -s);
   const offsets = new Int32Array(rows + 1);
-  // A list level is always defined (its repeated node adds one), so def is present here.
-  const scan = scanList(rep!, def!, levelCount, start, stop, leaf.elementDef, leaf.maxDef, offsets);
-  if (scan.rowsSeen < stop) throw new ChunkDecodeError('malformed', `column ${leaf.key} holds ${scan.rowsSeen} rows, expected ${stop}`);
-  const { elements, valueStart, nulls } = scan;
-  const maxDef = leaf.maxDef;
-  const elementDef = leaf.elementDef;
-  const repLevels = rep!;
-  let row: number;
-  const masks = validity ? listValidity(state, leaf, start, stop, elements) : {};
-  if (!nulls) {
+  let r = 0;
+  let empties = 0;
+  let end = levelCount;
+  scan: for (;;) {
+    const e = element[w]!;
+    while (s !== 0) {
+      const low = s & -s;
+      const bit = 31 - Math.clz32(low);
+      if (r === rows) {
+        end = (w << 5) + bit;
+        break scan;
+      }
+      offsets[r++] = (w << 5) + bit - begin - empties;
+      empties += 1 - ((e >>> bit) & 1);
+      s ^= low;
+    }
+    if (++w >= words) break;
+    s = starts[w]!;
+  }
+  if (r < rows) throw malformed(`column ${leaf.key} holds ${start + r} rows, expected ${stop}`);
+  const elements = end - begin - empties;
+  offsets[rows] = elements;
+  // Every level that holds no item must open a row (an empty or null list); and are there null items?
+  let bad = 0;
+  let nulls = 0;
+  if (end > begin) {
+    const w0 = begin >>> 5;
+    const w1 = (end - 1) >>> 5;
+    for (let i = w0; i <= w1; i++) {
+      let m = -1;
+      if (i === w0) m &= -1 << (begin & 31);
+      if (i === w1) m &= -1 >>> (31 - ((end - 1) & 31));
+      const e = element[i]!;
+      bad |= ~e & ~starts[i]! & m;
+      nulls |= e & ~present[i]! & m;
+    }
+  }
+  if (bad !== 0) throw malformed(`column ${leaf.key} has a level inside a row that holds no list item`);
+  const valueStart = popcountRange(present, 0, begin);
+  const valuesHere = popcountRange(present, begin, end);
+  if (valueStart + valuesHere > state.valueCount) {
+    throw malformed(`column ${leaf.key} holds ${state.valueCount} values, its levels ${valueStart + valuesHere}`);
+  }
+  const masks = validity ? listMasks(state, begin, end, rows, elements) : {};
+  if (nulls === 0) {
     // From the chunk's first row (a read by row groups): a view of the decoded values, no copy.
     // The array was sized for every level, so empty lists leave unused room at its end.
     const own = valueStart === 0 ? values.subarray(0, elements) : values.slice(valueStart, valueStart + elements);
     return { values: own as RawArray, offsets, ...masks };
   }
-  // Null list elements: place values where elements are defined. `v` counts the values of every
-  // level from the chunk's start, those of rows before the selection included.
+  // Null items: values where present, the null fill elsewhere.
   const out = allocRaw(leaf.physical, elements);
   const src = bitsOf(values);
   const dst = bitsOf(out);
+  const fill = nullFill(leaf.physical) as number;
   let k = 0;
-  let v = 0;
-  row = -1;
-  for (let i = 0; i < levelCount && k < elements; i++) {
-    if (repLevels[i] === 0) row++;
-    const d = def === undefined ? maxDef : def[i]!;
-    if (row >= start && d >= elementDef) {
-      dst[k++] = d === maxDef ? src[v++]! : (fill as number);
-    } else if (d === maxDef) {
-      v++;
-    }
+  let v = valueStart;
+  for (let i = begin; i < end; i++) {
+    const word = i >>> 5;
+    const b = i & 31;
+    if (((element[word]! >>> b) & 1) === 0) continue;
+    dst[k++] = ((present[word]! >>> b) & 1) === 1 ? src[v++]! : fill;
   }
   return { values: out, offsets, ...masks };
 }
 
-/**
- * One pass over the levels of a list chunk for rows [start, stop): fills `offsets` (elements per
- * row, running), and tells how many values precede the selection, how many elements it holds and
- * whether any is null. Kept small and monomorphic: it is the reader's hottest loop.
- */
-function scanList(
-  rep: Uint8Array,
-  def: Uint8Array,
-  levelCount: number,
-  start: number,
-  stop: number,
-  elementDef: number,
-  maxDef: number,
-  offsets: Int32Array,
-): { elements: number; valueStart: number; nulls: boolean; rowsSeen: number } {
-  let i = 0;
-  let row = -1;
-  let valueStart = 0;
-  // Rows before the selection: count their values only.
-  for (; i < levelCount; i++) {
-    if (rep[i] === 0) {
-      if (row + 1 >= start) break;
-      row++;
-    }
-    if (def[i] === maxDef) valueStart++;
-  }
-  let elements = 0;
-  let nulls = 0;
-  // Branch-free but for the (predictable) end of the selection: whether a level opens a row and
-  // whether it holds an element alternate at random in real data, and mispredicted branches
-  // cost more than the arithmetic (measured 5.7 -> 4.1 ns a level in isolation). Every level
-  // writes the running element count as the next row's offset, so the last level of each row
-  // leaves the right one (every row has at least one level). `e` is 1 at an element.
-  for (; i < levelCount; i++) {
-    row += 1 - ((rep[i]! + 255) >> 8);
-    if (row >= stop) break;
-    const d = def[i]!;
-    const e = (elementDef - 1 - d) >>> 31;
-    elements += e;
-    nulls |= e & (((d ^ maxDef) + 255) >> 8);
-    offsets[row - start + 1] = elements;
-  }
-  offsets[stop - start] = elements;
-  return { elements, valueStart, nulls: nulls !== 0, rowsSeen: Math.min(row + 1, stop) };
-}
-
-// Validity of the items (1 = a value, 0 = a null item) and of the rows (0 = a null list) of rows
-// [start, stop). A list is null when its definition level stops short of the list group's own.
-function listValidity(state: ChunkState, leaf: LeafColumn, start: number, stop: number, elements: number) {
-  const { def, rep, levelCount } = state;
-  const valid = new Uint8Array(elements).fill(1);
-  const validRows = new Uint8Array(stop - start).fill(1);
-  if (def === undefined) return { valid, validRows };
-  const listDef = leaf.elementDef - 1;
-  let row = -1;
+// Validity of the items (1 = a value, 0 = a null item) and of the rows (0 = a null list) of the
+// levels [begin, end) that hold the selected rows.
+function listMasks(state: ChunkState, begin: number, end: number, rows: number, elements: number) {
+  const starts = state.starts!;
+  const element = state.element!;
+  const present = state.present!;
+  const exists = state.listExists;
+  const valid = new Uint8Array(elements);
+  const validRows = new Uint8Array(rows);
   let k = 0;
-  for (let i = 0; i < levelCount; i++) {
-    if (rep![i] === 0) {
-      row++;
-      if (row >= stop) break;
-      if (row >= start && def[i]! < listDef) validRows[row - start] = 0;
-    }
-    if (row < start) continue;
-    const d = def[i]!;
-    if (d >= leaf.elementDef) valid[k++] = d === leaf.maxDef ? 1 : 0;
+  let r = 0;
+  for (let i = begin; i < end; i++) {
+    const w = i >>> 5;
+    const b = i & 31;
+    if ((starts[w]! >>> b) & 1) validRows[r++] = exists === undefined ? 1 : (exists[w]! >>> b) & 1;
+    if ((element[w]! >>> b) & 1) valid[k++] = (present[w]! >>> b) & 1;
   }
   return { valid, validRows };
 }
@@ -433,24 +477,6 @@ function nullFill(physical: PhysicalType): number | bigint {
   if (physical === 'FLOAT') return 0x7fc00000;
   if (physical === 'DOUBLE') return NaN;
   return physical === 'INT64' ? 0n : 0;
-}
-
-function scatter(
-  values: RawArray,
-  def: Uint8Array,
-  maxDef: number,
-  v: number,
-  out: RawArray,
-  start: number,
-  stop: number,
-  fill: number | bigint,
-): void {
-  const src = bitsOf(values);
-  const dst = bitsOf(out);
-  for (let i = start; i < stop; i++) {
-    if (def[i] === maxDef) dst[i - start] = src[v++]!;
-    else dst[i - start] = fill as number;
-  }
 }
 
 /** Converts raw physical values to the typed array of a column kind (uint32 reinterprets, uint8 narrows). */

@@ -67,7 +67,8 @@ export function readRleHybrid(reader: DataReader, width: number, output: Uint8Ar
   reader.offset = start + length;
 }
 
-function unpack(bytes: Uint8Array, at: number, width: number, output: Uint8Array | Int32Array, seen: number, take: number): void {
+/** Unpacks `take` bit-packed values of `width` bits at `bytes[at…]` into `output[seen…]`. */
+export function unpack(bytes: Uint8Array, at: number, width: number, output: Uint8Array | Int32Array, seen: number, take: number): void {
   if (width === 0) {
     output.fill(0, seen, seen + take);
     return;

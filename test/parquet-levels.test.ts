@@ -1,0 +1,302 @@
+/**
+ * Parquet levels decoded straight into bitmaps (`readLevelBits`) and rows selected from them:
+ * against a slow reference on random encodings, and end to end on files whose levels cross page
+ * boundaries, hold long runs (RLE) between bit-packed ones (so bit-packed runs start at any bit),
+ * and are read from inside row groups.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { parquetMetadata } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { parquetWriteFile } from 'hyparquet-writer';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { JaggedColumn } from '../src/io/columns.ts';
+import { IoError } from '../src/io/errors.ts';
+import { openParquet } from '../src/io/parquet/index.ts';
+import { allocBits, readLevelBits, type LevelTarget } from '../src/io/parquet/level-bits.ts';
+import { readRleHybrid } from '../src/io/parquet/rle.ts';
+
+/** A small seeded generator (mulberry32), so that a failure reproduces. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function uleb(out: number[], x: number): void {
+  while (x >= 0x80) {
+    out.push((x & 0x7f) | 0x80);
+    x = Math.floor(x / 128);
+  }
+  out.push(x);
+}
+
+/**
+ * Encodes `levels` as the RLE / bit-packed hybrid, choosing run kinds at random: RLE runs of any
+ * length (so the next bit-packed run starts at any bit), bit-packed groups of 8 whose last group
+ * is padded past the end with garbage.
+ */
+function encodeHybrid(levels: number[], width: number, rnd: () => number): Uint8Array {
+  const out: number[] = [];
+  let i = 0;
+  while (i < levels.length) {
+    let run = 1;
+    while (i + run < levels.length && levels[i + run] === levels[i]) run++;
+    if (run >= 3 && rnd() < 0.8) {
+      uleb(out, run << 1);
+      for (let k = 0; k < (width + 7) >> 3; k++) out.push((levels[i]! >> (8 * k)) & 0xff);
+      i += run;
+      continue;
+    }
+    const groups = 1 + Math.floor(rnd() * 4);
+    uleb(out, (groups << 1) | 1);
+    const bytes = new Uint8Array(groups * width);
+    for (let k = 0; k < groups * 8; k++) {
+      const v = i + k < levels.length ? levels[i + k]! : Math.floor(rnd() * (1 << width)); // padding: any bits
+      for (let b = 0; b < width; b++) if ((v >> b) & 1) bytes[(k * width + b) >> 3]! |= 1 << ((k * width + b) & 7);
+    }
+    out.push(...bytes);
+    i += groups * 8;
+  }
+  return Uint8Array.from(out);
+}
+
+const bit = (bits: Int32Array, i: number): number => (bits[i >>> 5]! >>> (i & 31)) & 1;
+
+describe('readLevelBits', () => {
+  it('sets exactly the bits the levels give, for widths 1–3, RLE and bit-packed runs, pages at any bit', () => {
+    const rnd = random(16);
+    for (let trial = 0; trial < 300; trial++) {
+      const width = 1 + (trial % 3);
+      const max = (1 << width) - 1 - (width > 1 && rnd() < 0.5 ? 1 : 0);
+      const pages = 1 + Math.floor(rnd() * 4);
+      const sizes = Array.from({ length: pages }, () => Math.floor(rnd() * 300));
+      const total = sizes.reduce((a, b) => a + b, 0);
+      const thresholds = Array.from({ length: max }, (_, k) => k + 1);
+      const targets: LevelTarget[] = thresholds.flatMap((t) => [
+        { bits: allocBits(total), threshold: t, below: false },
+        { bits: allocBits(total), threshold: t, below: true },
+      ]);
+      const all: number[] = [];
+      let at = 0;
+      for (const n of sizes) {
+        // Runs of equal levels are common (empty events, columns without nulls).
+        const levels: number[] = [];
+        while (levels.length < n) {
+          const v = Math.floor(rnd() * (max + 1));
+          const run = rnd() < 0.3 ? 1 + Math.floor(rnd() * 40) : 1;
+          for (let k = 0; k < run && levels.length < n; k++) levels.push(v);
+        }
+        const body = encodeHybrid(levels, width, rnd);
+        // Behind the levels: other bytes of the page, which must not be read as levels.
+        const page = Uint8Array.from([...body, 0xff, 0xff, 0xff]);
+        const reader = { view: new DataView(page.buffer), offset: 0 };
+        readLevelBits(reader, width, max, at, n, targets, body.length);
+        expect(reader.offset).toBe(body.length);
+        // The byte-per-level decoder agrees on the levels themselves.
+        const bytes = new Uint8Array(n);
+        readRleHybrid({ view: new DataView(page.buffer), offset: 0 }, width, bytes, body.length);
+        expect(Array.from(bytes)).toEqual(levels);
+        all.push(...levels);
+        at += n;
+      }
+      for (const t of targets) {
+        const want = all.map((v) => ((v >= t.threshold) !== t.below ? 1 : 0));
+        expect(Array.from({ length: total }, (_, i) => bit(t.bits, i)), `width ${width} threshold ${t.threshold} below ${t.below}`).toEqual(want);
+        // Nothing past the last level: padding of the last bit-packed group is not set.
+        const past = Array.from({ length: t.bits.length * 32 - total }, (_, i) => bit(t.bits, total + i));
+        expect(past.every((b) => b === 0)).toBe(true);
+      }
+    }
+  });
+
+  it('refuses a level above the maximum, in an RLE run and in a bit-packed one, and runs past the bytes', () => {
+    const bits = allocBits(16);
+    const targets = [{ bits, threshold: 1, below: false }];
+    const rle = Uint8Array.of(8 << 1, 3); // 8 levels of 3
+    expect(() => readLevelBits({ view: new DataView(rle.buffer), offset: 0 }, 2, 2, 0, 8, targets, rle.length)).toThrow(RangeError);
+    const packed = Uint8Array.of((1 << 1) | 1, 0b11100100, 0, 0); // 0,1,2,3,…
+    expect(() => readLevelBits({ view: new DataView(packed.buffer), offset: 0 }, 2, 2, 0, 8, targets, packed.length)).toThrow(/at most 2, got 3/);
+    const short = Uint8Array.of((2 << 1) | 1, 0xff); // 2 groups of one-bit levels, 1 byte
+    expect(() => readLevelBits({ view: new DataView(short.buffer), offset: 0 }, 1, 1, 0, 16, targets, short.length)).toThrow(RangeError);
+    const none = Uint8Array.of(4 << 1, 1); // 4 levels where 16 are expected
+    expect(() => readLevelBits({ view: new DataView(none.buffer), offset: 0 }, 1, 1, 0, 16, targets, none.length)).toThrow(/got the end/);
+  });
+});
+
+type Row = Array<number | null> | null;
+
+/** What cortado reads for rows [start, stop) of list rows: values (null item → NaN), offsets, masks. */
+function expectedList(rows: Row[], start: number, stop: number) {
+  const offsets = [0];
+  const values: number[] = [];
+  const valid: number[] = [];
+  const validRows: number[] = [];
+  for (const row of rows.slice(start, stop)) {
+    validRows.push(row === null ? 0 : 1);
+    for (const v of row ?? []) {
+      values.push(v ?? NaN);
+      valid.push(v === null ? 0 : 1);
+    }
+    offsets.push(values.length);
+  }
+  return { offsets, values, valid, validRows };
+}
+
+function gotList(column: unknown) {
+  const { offsets, values } = column as JaggedColumn;
+  return { offsets: Array.from(offsets), values: Array.from(values as Float32Array, Number) };
+}
+
+/** Reads `rows` in steps of `step` (starting inside row groups) and whole, and checks every step. */
+async function checkReads(path: string, lists: Row[], flat: Array<number | null>, steps: number[]): Promise<void> {
+  await using source = await openParquet(path);
+  expect(source.entries).toBe(lists.length);
+  for (const step of steps) {
+    for (let start = 0; start < lists.length; start += step) {
+      const stop = Math.min(lists.length, start + step);
+      const got = await source.read(['v', 'v.valid', 'v.validRows', 'f', 'f.valid'], start, stop);
+      const want = expectedList(lists, start, stop);
+      expect(gotList(got.v), `v [${start}, ${stop})`).toEqual({ offsets: want.offsets, values: want.values });
+      expect(Array.from((got['v.valid'] as JaggedColumn).values as Uint8Array), `v.valid [${start}, ${stop})`).toEqual(want.valid);
+      expect(Array.from(got['v.validRows'] as Uint8Array), `v.validRows [${start}, ${stop})`).toEqual(want.validRows);
+      expect(Array.from(got.f as Float64Array), `f [${start}, ${stop})`).toEqual(flat.slice(start, stop).map((x) => x ?? NaN));
+      expect(Array.from(got['f.valid'] as Uint8Array)).toEqual(flat.slice(start, stop).map((x) => (x === null ? 0 : 1)));
+      // A read of the column alone (no masks asked for) gives the same values.
+      expect(gotList((await source.read(['v'], start, stop)).v)).toEqual({ offsets: want.offsets, values: want.values });
+    }
+  }
+}
+
+// Rows with long runs of empty lists (RLE runs of levels), null lists, null items and plain rows.
+function listRows(n: number, rnd: () => number): Row[] {
+  const rows: Row[] = [];
+  while (rows.length < n) {
+    const r = rnd();
+    if (r < 0.05) {
+      const run = 1 + Math.floor(rnd() * 30);
+      for (let k = 0; k < run && rows.length < n; k++) rows.push([]);
+    } else if (r < 0.1) {
+      rows.push(null);
+    } else {
+      const len = Math.floor(rnd() * 5);
+      rows.push(Array.from({ length: len }, () => (rnd() < 0.1 ? null : Math.round(rnd() * 1000) / 4)));
+    }
+  }
+  return rows;
+}
+
+describe('Parquet levels end to end', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads V2 pages of a few hundred levels each (rows and runs across page edges) in steps from inside row groups', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-levels-v2-'));
+    dirs.push(dir);
+    const path = join(dir, 'v2.parquet');
+    const rnd = random(7);
+    const n = 3000;
+    const lists = listRows(n, rnd);
+    // Nulls in runs too, and at page edges by chance of many small pages.
+    const flat = Array.from({ length: n }, (_, i) => (i % 50 < 10 || rnd() < 0.2 ? null : i / 8));
+    parquetWriteFile({
+      filename: path,
+      schema: [
+        { name: 'root', num_children: 2 },
+        { name: 'v', repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST', logical_type: { type: 'LIST' } },
+        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        { name: 'element', type: 'FLOAT', repetition_type: 'OPTIONAL' },
+        { name: 'f', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
+      ],
+      columnData: [
+        { name: 'v', data: lists },
+        { name: 'f', data: flat },
+      ],
+      rowGroupSize: 1100,
+      pageSize: 600,
+    });
+    // Several pages per column chunk (the writer counts them in the chunk's encoding stats).
+    const { readFileSync } = await import('node:fs');
+    const written = readFileSync(path);
+    const metadata = parquetMetadata(written.buffer.slice(written.byteOffset, written.byteOffset + written.length));
+    for (const column of metadata.row_groups[0]!.columns) {
+      const pages = column.meta_data!.encoding_stats!.find((s) => s.page_type === 'DATA_PAGE_V2')!.count;
+      expect(pages, column.meta_data!.path_in_schema.join('.')).toBeGreaterThan(3);
+    }
+    await checkReads(path, lists, flat, [3000, 1100, 97, 13]);
+  });
+
+  it('reads V1 pages written by DuckDB (RLE runs between bit-packed ones, dictionary and plain) in steps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-levels-v1-'));
+    dirs.push(dir);
+    const path = join(dir, 'v1.parquet');
+    const db = await DuckDBInstance.create(':memory:');
+    const duck = await db.connect();
+    let lists: Row[];
+    let flat: Array<number | null>;
+    try {
+      // 25-row runs of empty lists every 97 rows, null lists, null items; `f` null in runs.
+      await duck.run(`COPY (SELECT
+          CASE WHEN i % 97 < 25 THEN []::FLOAT[] WHEN i % 13 = 0 THEN NULL
+               ELSE list_transform(range((i * 7) % 5 + 1), x -> CASE WHEN (i + x) % 11 = 0 THEN NULL ELSE ((i % 3) * 10 + x)::FLOAT END) END AS v,
+          CASE WHEN i % 41 < 9 OR i % 17 = 0 THEN NULL ELSE i / 4 END::DOUBLE AS f
+        FROM range(30000) t(i) ORDER BY i) TO '${path}' (FORMAT PARQUET, ROW_GROUP_SIZE 10000, COMPRESSION 'zstd')`);
+      const rows = (await duck.runAndReadAll(`SELECT v, f FROM read_parquet('${path}')`)).getRowObjectsJS() as Array<{ v: Row; f: number | null }>;
+      lists = rows.map((r) => r.v);
+      flat = rows.map((r) => r.f);
+    } finally {
+      duck.closeSync();
+      db.closeSync();
+    }
+    expect(lists.filter((r) => r === null).length).toBeGreaterThan(1000);
+    expect(lists.some((r) => r?.includes(null))).toBe(true);
+    await checkReads(path, lists, flat, [30_000, 4_999, 1_234]);
+  });
+
+  it('fails with E_IO_MALFORMED, naming the column, when a definition level is above the maximum', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-levels-bad-'));
+    dirs.push(dir);
+    const path = join(dir, 'bad.parquet');
+    parquetWriteFile({
+      filename: path,
+      schema: [
+        { name: 'root', num_children: 1 },
+        { name: 'v', repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST', logical_type: { type: 'LIST' } },
+        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+      ],
+      columnData: [{ name: 'v', data: Array.from({ length: 64 }, (_, i) => (i % 4 === 0 ? null : [i])) }],
+    });
+    // maxDef is 2 (2 bits a level). The page's definition levels follow its header and its
+    // repetition levels (V2: uncompressed); make every level of their first run 3.
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const bytes = readFileSync(path);
+    await using before = await openParquet(path);
+    expect(gotList((await before.read(['v'], 0, 4)).v)).toEqual({ offsets: [0, 0, 1, 2, 3], values: [1, 2, 3] });
+    const metadata = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    const chunk = metadata.row_groups[0]!.columns[0]!.meta_data!;
+    const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), offset: Number(chunk.data_page_offset) };
+    const header = parquetHeader(reader);
+    const def = reader.offset + header.data_page_header_v2!.repetition_levels_byte_length;
+    expect(header.data_page_header_v2!.definition_levels_byte_length).toBeGreaterThan(1);
+    // A run header (ULEB128) then its levels: bit-packed or RLE, every level byte becomes 0xff (3s).
+    let p = def;
+    while (bytes[p]! & 0x80) p++;
+    bytes[p + 1] = 0xff;
+    writeFileSync(path, bytes);
+    await using after = await openParquet(path);
+    const error = await after.read(['v'], 0, 64).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(IoError);
+    expect((error as IoError).code).toBe('E_IO_MALFORMED');
+    expect((error as IoError).message).toMatch(/column v .*at most 2, got 3/);
+  });
+});
