@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { IoError } from '../src/io/errors.ts';
 import { decompressRoot, decompressZstd, parquetPageDecompressors, zstdDecoder } from '../src/io/decompress/index.ts';
 import { zstdNativeMode, zstdReuseCounts } from '../src/io/decompress/zstd-native.ts';
-import { decompressZstdWasm, loadZstdWasm, zstdWasmCounts } from '../src/io/decompress/zstd-wasm.ts';
+import { decompressZstdWasm, decompressZstdWasmInto, loadZstdWasm, zstdWasmCounts } from '../src/io/decompress/zstd-wasm.ts';
 import { compressRoot, writableCodecs, type Codec } from './fixtures/rntuple/compress.ts';
 
 type ZstdZlib = typeof zlib & { zstdCompressSync?: (data: Uint8Array, options?: { params?: Record<number, number> }) => Buffer };
@@ -102,10 +102,13 @@ describe('ZSTD frames through one reused native context per thread', () => {
       }
     }
     // A payload of several ZS blocks (ROOT splits baskets over 16 MiB; here by hand): one output.
+    // All but the last block decode straight into the payload's output (the last has no byte to spare).
+    const into = zstdReuseCounts.intoDestination;
     const parts = [data(1_000, 7), data(300, 8), data(5_000, 9)];
     const multi = Buffer.concat(parts.map(zs));
     expect(same(decoded(multi, 6_300), Buffer.concat(parts))).toBe(true);
     frames += 3;
+    if (native) expect(zstdReuseCounts.intoDestination - into).toBe(2);
     if (native) {
       expect(zstdReuseCounts.contexts).toBe(contexts);
       expect(zstdReuseCounts.decodes - decodes).toBe(frames);
@@ -161,6 +164,19 @@ describe('ZSTD frames through one reused native context per thread', () => {
     const understated = zs(a);
     understated.set([1_000 & 0xff, 1_000 >> 8, 0], 6);
     expect(codeOf(() => decompressRoot(understated, 1_000))).toBe('E_IO_DECOMPRESS');
+    // The same block first in a payload of several (decoded into the output): the length error names both.
+    const tail = zs(b);
+    // (libzstd-wasm refuses a frame longer than its room: also E_IO_DECOMPRESS, named as a bad frame.)
+    expect(() => decompressRoot(Buffer.concat([understated, tail]), 3_000))
+      .toThrow(native ? /decode to 1000 bytes, got 3000/ : /Expected a valid ZSTD frame of \d+ bytes: libzstd \(WebAssembly\) could not decode/);
+    const overstated = zs(a);
+    overstated.set([4_000 & 0xff, 4_000 >> 8, 0], 6);
+    expect(() => decompressRoot(Buffer.concat([overstated, tail]), 6_000)).toThrow(/decode to 4000 bytes, got 3000/);
+    // A corrupt middle block of several is E_IO_DECOMPRESS, and the same payload made right decodes.
+    const cutMiddle = zs(b).subarray(0, 40);
+    cutMiddle.set([31, 0, 0], 3);
+    expect(codeOf(() => decompressRoot(Buffer.concat([zs(a), cutMiddle, tail]), 7_000))).toBe('E_IO_DECOMPRESS');
+    expect(same(decoded(Buffer.concat([zs(a), zs(b), tail]), 7_000), Buffer.concat([a, b, b]))).toBe(true);
     expect(same(decompressZstd(frame(a, 3), 3_000), a)).toBe(true);
     expect(zstdNativeMode()).toBe(native ? 'reused' : 'none');
   });
@@ -177,6 +193,12 @@ describe('ZSTD frames through libzstd in WebAssembly, with input and output regi
     for (const { original, frame: f } of [...frames].reverse()) expect(same(decompressZstdWasm(f, original.length), original)).toBe(true);
     expect(zstdWasmCounts.grows).toBe(grows);
     expect(zstdWasmCounts.decodes - decodes).toBe(2 * frames.length);
+    // Into a caller's buffer at an offset: only that range is written.
+    const dest = new Uint8Array(70_010).fill(0xee);
+    expect(decompressZstdWasmInto(frames[3]!.frame, dest, 5, 70_000)).toBe(70_000);
+    expect(same(dest.subarray(5, 70_005), frames[3]!.original)).toBe(true);
+    expect(dest[4]).toBe(0xee);
+    expect(dest[70_005]).toBe(0xee);
     // Each output is its own buffer: a later decode does not change an earlier result.
     const first = decompressZstdWasm(frames[3]!.frame, 70_000);
     decompressZstdWasm(frames[6]!.frame, 131_073);

@@ -4,7 +4,7 @@ import { lz4DecodeNative } from './lz4-native.ts';
 import { xxhash64 } from './xxhash.ts';
 import { decompressXz, decompressXzSync } from './xz.ts';
 import { inflateZlib } from './zlib.ts';
-import { decompressZstd } from './zstd.ts';
+import { decompressZstd, decompressZstdInto } from './zstd.ts';
 
 /** Size of ROOT's compression-block header: 2 algorithm bytes, 1 method byte, 3+3 size bytes. */
 export const BLOCK_HEADER_SIZE = 9;
@@ -137,16 +137,17 @@ export function decompressRoot(src: Uint8Array, expectedSize: number): Uint8Arra
         out.set(native, d);
       }
     } else if (tag === 'ZS') {
-      let written: Uint8Array;
+      // One block: its own buffer is the output. Several: each decodes straight into the output.
+      if (!single) out ??= new Uint8Array(expectedSize);
+      let written: Uint8Array | number;
       try {
-        written = decompressZstd(body, usize);
+        written = single ? decompressZstd(body, usize) : decompressZstdInto(body, out!, d, usize);
       } catch (error) {
         throw fail(`Expected a valid ZSTD frame of ${csize} bytes: ${(error as Error).message}`, error);
       }
-      if (written.length !== usize) throw fail(`Expected a ZS block to decode to ${usize} bytes, got ${written.length}`);
-      if (single) return written;
-      out ??= new Uint8Array(expectedSize);
-      out.set(written, d);
+      const length = typeof written === 'number' ? written : written.length;
+      if (length !== usize) throw fail(`Expected a ZS block to decode to ${usize} bytes, got ${length}`);
+      if (single) return written as Uint8Array;
     } else {
       throw fail(`Expected a compression block tagged ZL, L4, ZS or XZ at byte ${s}, got ` +
         `${JSON.stringify(tag)} (bytes ${src[s]}, ${src[s + 1]})`);

@@ -47,8 +47,11 @@ const MAX_REUSED_OUTPUT = 1 << 26;
 /** This thread's context: undefined until first use (or after a failure), null when unusable here. */
 let current: Context | null | undefined;
 
-/** @internal This thread's reused contexts made, and frames decoded through one. For tests. */
-export const zstdReuseCounts = { contexts: 0, decodes: 0 };
+/**
+ * @internal This thread's reused contexts made, frames decoded through one, and of those, frames
+ * decoded straight into a caller's buffer. For tests.
+ */
+export const zstdReuseCounts = { contexts: 0, decodes: 0, intoDestination: 0 };
 
 function makeContext(): Context | null {
   if (typeof createZstdDecompress !== 'function') return null;
@@ -153,6 +156,42 @@ export function decompressZstdNative(src: Uint8Array, size: number): Uint8Array 
     drop(context);
   }
   return nodeZstdDecompressSync!(src, { chunkSize: outputChunk(size) });
+}
+
+/**
+ * Decodes one ZSTD frame of `size` bytes with `node:zlib` straight into `dest` at `offset` (the
+ * output of a payload of several blocks) through this thread's context, and returns the bytes it
+ * holds. When `dest` has no byte to spare after the frame (the last block), or the frame does not
+ * end cleanly in `size` bytes, it is decoded by {@link decompressZstdNative} and copied in: the
+ * count is then that decode's length (the caller's length check names it). Bytes of `dest` after
+ * `offset + size` may be overwritten (they belong to blocks not decoded yet). Throws on corrupt data.
+ *
+ * @example
+ * ```ts
+ * const n = decompressZstdNativeInto(frame, out, at, blockSize);
+ * ```
+ */
+export function decompressZstdNativeInto(src: Uint8Array, dest: Uint8Array, offset: number, size: number): number {
+  const room = dest.length - offset;
+  const context = size > 0 && room > size && size < MAX_REUSED_OUTPUT ? reusedContext() : null;
+  if (context) {
+    let written: number;
+    try {
+      written = decodeWith(context, src, dest, offset, room);
+    } catch (error) {
+      drop(context);
+      throw error;
+    }
+    if (written === size) {
+      zstdReuseCounts.decodes++;
+      zstdReuseCounts.intoDestination++;
+      return size;
+    }
+    drop(context);
+  }
+  const bytes = decompressZstdNative(src, size);
+  if (bytes.length === size) dest.set(bytes, offset);
+  return bytes.length;
 }
 
 function drop(context: Context): void {

@@ -68,6 +68,31 @@ function reserve(m: WasmZstdModule, region: Region, size: number): number {
 export function decompressZstdWasm(src: Uint8Array, size: number): Uint8Array {
   const m = module;
   if (!m || size > MAX_KEPT || src.length > MAX_KEPT) return wasmZstd.decompress(src, size);
+  const decoded = decodeKept(m, src, size);
+  const out = Buffer.allocUnsafe(decoded.length);
+  out.set(decoded);
+  return out;
+}
+
+/**
+ * As {@link decompressZstdWasm}, but copies the output straight from the module's memory into
+ * `dest` at `offset` (the output of a payload of several blocks) when it is `size` bytes, and
+ * returns its length (the caller checks it).
+ *
+ * @example
+ * ```ts
+ * const n = decompressZstdWasmInto(frame, out, at, blockSize);
+ * ```
+ */
+export function decompressZstdWasmInto(src: Uint8Array, dest: Uint8Array, offset: number, size: number): number {
+  const m = module;
+  const decoded = !m || size > MAX_KEPT || src.length > MAX_KEPT ? wasmZstd.decompress(src, size) : decodeKept(m, src, size);
+  if (decoded.length === size && offset + size <= dest.length) dest.set(decoded, offset);
+  return decoded.length;
+}
+
+/** Decodes `src` into the kept output region; returns a view of the module's memory, valid until the next call. */
+function decodeKept(m: WasmZstdModule, src: Uint8Array, size: number): Uint8Array {
   const srcPointer = reserve(m, input, src.length);
   // Room for exactly `size` bytes: frames holding more fail in libzstd, as with the package's call.
   const destPointer = reserve(m, output, size);
@@ -75,7 +100,5 @@ export function decompressZstdWasm(src: Uint8Array, size: number): Uint8Array {
   const written = m._decompress(destPointer, size, srcPointer, src.length);
   if (written < 0) throw new Error('libzstd (WebAssembly) could not decode the frame (corrupt or cut data)');
   zstdWasmCounts.decodes++;
-  const out = Buffer.allocUnsafe(written);
-  out.set(m.HEAPU8.subarray(destPointer, destPointer + written));
-  return out;
+  return m.HEAPU8.subarray(destPointer, destPointer + written);
 }

@@ -1,5 +1,5 @@
-import { decompressZstdNative, nodeZstdDecompressSync } from './zstd-native.ts';
-import { decompressZstdWasm, loadZstdWasm } from './zstd-wasm.ts';
+import { decompressZstdNative, decompressZstdNativeInto, nodeZstdDecompressSync } from './zstd-native.ts';
+import { decompressZstdWasm, decompressZstdWasmInto, loadZstdWasm } from './zstd-wasm.ts';
 
 /** Which ZSTD decoder this process uses: Node's own (22.15+), else the WebAssembly build of libzstd. */
 export const zstdDecoder: 'node:zlib' | 'wasm' = typeof nodeZstdDecompressSync === 'function' ? 'node:zlib' : 'wasm';
@@ -24,4 +24,22 @@ if (zstdDecoder === 'wasm') await loadZstdWasm();
  */
 export function decompressZstd(src: Uint8Array, size: number): Uint8Array {
   return zstdDecoder === 'node:zlib' ? decompressZstdNative(src, size) : decompressZstdWasm(src, size);
+}
+
+/**
+ * Decompresses one ZSTD frame of `size` bytes straight into `dest` at `offset` (one block of a
+ * payload of several, whose whole output is already allocated) and returns how many bytes it
+ * holds: `size` when it decoded right (then they are in `dest`), else the frame's own length and
+ * `dest` is not to be used (the caller raises its length error). Bytes of `dest` after
+ * `offset + size` may be overwritten. Throws on corrupt input.
+ *
+ * @example
+ * ```ts
+ * if (decompressZstdInto(frame, out, at, blockSize) !== blockSize) throw new Error('short block');
+ * ```
+ */
+export function decompressZstdInto(src: Uint8Array, dest: Uint8Array, offset: number, size: number): number {
+  return zstdDecoder === 'node:zlib'
+    ? decompressZstdNativeInto(src, dest, offset, size)
+    : decompressZstdWasmInto(src, dest, offset, size);
 }
