@@ -19,7 +19,7 @@
  * and compiler helpers, libuv, loaders), which shows where a second core goes whatever the load.
  *
  *   npx tsx bench/analysis.ts [--events 1000000] [--small 100] [--runs 4] [--workers 1,2] [--step 100000] [--dir DIR]
- *     [--filesets big,mixed] [--young MiB] [--old MiB]
+ *     [--filesets big,mixed] [--young MiB] [--old MiB] [--batch-ms MS]
  *
  * Between phases (outside the timed intervals) every worker reports its counters, printed per
  * processing run: ROOT files and Parquet footers it parsed or reused, and its garbage collections
@@ -27,7 +27,8 @@
  * the 1→2-worker ratio, the CPU per run by thread on both sides, and the speed-up that CPU allows
  * on 2 idle cores. `--young MiB` sets the workers' young generation (`youngGenerationMb`, 0: V8's
  * default), `--old MiB` the size their old generation starts at (`initialOldGenerationMb`, 0: V8's
- * default), for A/B runs of the heap sizes.
+ * default), for A/B runs of the heap sizes; `--batch-ms MS` the processing runs' `targetBatchMs` (fewer,
+ * longer batches: fewer round trips through the driver).
  *
  * `--dir DIR` writes the files into DIR and keeps them (files already there are reused), so that
  * repeated runs skip generating them.
@@ -118,7 +119,7 @@ async function writeBigFile(path: string, events: number, codec: string, seed: n
 }
 
 // One configuration, in this (child) process: prepare once (cold), then process `runs` times.
-async function child(spec: { fileset: Fileset; workers: number; runs: number; step: number; young?: number; old?: number }): Promise<ChildResult> {
+async function child(spec: { fileset: Fileset; workers: number; runs: number; step: number; young?: number; old?: number; batchMs?: number }): Promise<ChildResult> {
   const group = dataGroup(Object.entries(spec.fileset.datasets).map(([name, files]) => dataset(name, files)));
   await using backend = threads({
     workers: spec.workers,
@@ -177,7 +178,7 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
     batches = 0;
     const cpuBefore = threadCpuMs();
     t = performance.now();
-    const result = await backend.compute(prepared.mapSteps(coffeaTest), { inspect }).result();
+    const result = await backend.compute(prepared.mapSteps(coffeaTest), { inspect, ...(spec.batchMs === undefined ? {} : { targetBatchMs: spec.batchMs }) }).result();
     processMs.push(performance.now() - t);
     const cpuAfter = threadCpuMs();
     processCpu.push(splitCpu(cpuBefore, cpuAfter, workerTids));
@@ -240,7 +241,8 @@ async function main(): Promise<void> {
       for (const workers of workerCounts) {
         const young = arg('young', '');
         const old = arg('old', '');
-        const spec = JSON.stringify({ fileset, workers, runs, step, ...(young === '' ? {} : { young: Number(young) }), ...(old === '' ? {} : { old: Number(old) }) });
+        const batchMs = arg('batch-ms', '');
+        const spec = JSON.stringify({ fileset, workers, runs, step, ...(young === '' ? {} : { young: Number(young) }), ...(old === '' ? {} : { old: Number(old) }), ...(batchMs === '' ? {} : { batchMs: Number(batchMs) }) });
         const out = spawnSync(process.execPath, [...(process.env.ANALYSIS_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', fileURLToPath(import.meta.url), '--child', spec], {
           encoding: 'utf8',
           maxBuffer: 1 << 26,

@@ -10,7 +10,8 @@ import { runBatch, type BatchJob, type BatchOutcome } from '../src/actors/batch.
 import type { Executor } from '../src/actors/executor.ts';
 import { BaseBackend } from '../src/backends/backend.ts';
 import { resolveProcessor } from '../src/backends/resolve-processor.ts';
-import { fromFunction } from '../src/protocol/computable.ts';
+import { fromFunction, type Computable } from '../src/protocol/computable.ts';
+import { ValueData } from '../src/protocol/data.ts';
 
 describe('adaptiveBatchSizer({ probeAlone })', () => {
   it('probes with one batch, then goes straight to the measured size (4× at a time without it)', () => {
@@ -135,5 +136,31 @@ describe('a backend whose sizer probes alone', () => {
       return x;
     }, Array.from({ length: 50 }, (_, i) => i));
     expect(await backend.compute(flaky, { errorPolicy: { maxRetries: 3, backoff: { initialMs: 1, maxMs: 1, jitter: 0 } } }).result()).toBe(1225);
+  });
+});
+
+describe('the tail cut on a fileset of large elements, then many small ones', () => {
+  // 4 elements of 10,000 entries, then 200 of 1 entry: the runtime estimates the elements still to
+  // come from the entries left, at the entries per element of the last elements pulled.
+  const mixed = (): Computable<number> => ({
+    key: 'large-then-small',
+    size: 4 * 10_000 + 200,
+    *steps() {
+      for (let i = 0; i < 4; i++) yield { range: [i * 10_000, (i + 1) * 10_000], data: new ValueData(1), processor: (x: number) => x };
+      for (let i = 0; i < 200; i++) yield { range: [40_000 + i, 40_000 + i + 1], data: new ValueData(1), processor: (x: number) => x };
+    },
+  });
+
+  it('keeps full batches while many small elements are left, and cuts only the last ones', async () => {
+    await using backend = new RecordingBackend(true, 2);
+    // 1 ms per element (whatever the machine's load): batches of 40 elements for targetBatchMs 40.
+    expect(await backend.compute(mixed(), { targetBatchMs: 40 }).result()).toBe(204);
+    const sizes = backend.starts.map((s) => s.size);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(204);
+    // Estimated at the whole run's average entries per element (~10,000 once the large ones were
+    // pulled), the 200 small elements looked like none left, and every batch after the probe was
+    // cut to an eighth (5): 42 batches instead of ~11.
+    expect(sizes.filter((n) => n === 40).length).toBeGreaterThanOrEqual(3);
+    expect(sizes.length).toBeLessThan(15);
   });
 });

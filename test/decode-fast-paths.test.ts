@@ -5,6 +5,7 @@ import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decompressRoot, lz4DecodeNative, lz4Decoder, xxhash64 } from '../src/io/decompress/index.ts';
 import { inflateZlib } from '../src/io/decompress/zlib.ts';
+import { SWAP_CHUNK, swapper } from '../src/io/root/byte-swap.ts';
 import { entryItemOffsets, itemOffsetsInPlace } from '../src/io/root/column.ts';
 import { copyBigEndian } from '../src/io/root/decode.ts';
 import { readRleHybrid } from '../src/io/parquet/rle.ts';
@@ -128,6 +129,35 @@ describe('entryItemOffsets', () => {
     expect(entryItemOffsets(Int32Array.of(0, 4, 10, 12), 0, 3, 4, 100, out, 0, 0)).toBe(1); // 6 bytes of 4-byte values
     expect(entryItemOffsets(Int32Array.of(-4, 4), 0, 1, 4, 100, out, 0, 0)).toBe(0);
     expect(entryItemOffsets(Int32Array.of(0, 3, 7), 0, 2, 3, 100, out, 0, 0)).toBe(1); // 3-byte values, divided
+  });
+});
+
+describe('the WebAssembly SIMD byte swapper', () => {
+  it('swaps values of 2, 4 and 8 bytes as Node\'s Buffer#swapNN does, in place and into another array, across chunks', () => {
+    expect(swapper).toBeDefined(); // every Node cortado supports has WebAssembly SIMD
+    const bytes = Buffer.alloc(2 * SWAP_CHUNK + 40);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + (i >> 9)) & 0xff;
+    for (const size of [2, 4, 8] as const) {
+      for (const length of [0, 8, 16, 24, 200, 4_096, SWAP_CHUNK - 8, SWAP_CHUNK, SWAP_CHUNK + 8, 2 * SWAP_CHUNK + 40]) {
+        const expected = Buffer.from(bytes.subarray(0, length));
+        if (size === 2) expected.swap16();
+        else if (size === 4) expected.swap32();
+        else expected.swap64();
+        // Out of place, with a byte after the target that must stay as it was.
+        const out = Buffer.alloc(length + 1, 0x5a);
+        const source = Buffer.from(bytes.subarray(0, length));
+        swapper!(source, size, out.subarray(0, length));
+        expect(out.subarray(0, length).equals(expected), `${size}-byte values, ${length} bytes`).toBe(true);
+        expect(out[length]).toBe(0x5a);
+        expect(source.equals(bytes.subarray(0, length))).toBe(true);
+        // In place, at an odd offset of a larger buffer.
+        const host = Buffer.alloc(length + 3, 0x33);
+        host.set(bytes.subarray(0, length), 1);
+        swapper!(host.subarray(1, 1 + length), size, host.subarray(1, 1 + length));
+        expect(host.subarray(1, 1 + length).equals(expected), `in place, ${size}-byte values, ${length} bytes`).toBe(true);
+        expect([host[0], host[length + 1], host[length + 2]]).toEqual([0x33, 0x33, 0x33]);
+      }
+    }
   });
 });
 

@@ -11,6 +11,9 @@ import type { MapOutput, OutputSink } from './output-sink.ts';
 import { ResultShapes } from './result-shape.ts';
 import { Splitter } from './splitting.ts';
 
+/** Elements whose entries give the size of the ones still to come (see `#remainingEstimate`). */
+const RECENT = 32;
+
 /** Halvings tried on an element that runs out of memory or time before the policy applies to it. */
 export const DEFAULT_SPLIT_DEPTH = 3;
 
@@ -85,6 +88,8 @@ export class RunState {
   #nextJobId = 0;
   /** Elements pulled from the computable and their entries: the average sizes what is left. */
   #pulled = { elements: 0, entries: 0 };
+  /** Entries of the last {@link RECENT} elements pulled (a ring): see {@link #remainingEstimate}. */
+  readonly #recent = new Float64Array(RECENT);
   #batchStarted = new Map<number, number>();
   readonly #splitter: Splitter;
 
@@ -129,15 +134,22 @@ export class RunState {
 
   /**
    * About how many elements are left to hand out: retries waiting, plus the entries not pulled yet
-   * at the average entries per element so far. Unknown before the first element. Entries an earlier
-   * run restored are not counted; a restricted computable's gaps are (an overestimate: larger batches).
+   * at the median entries per element of the last {@link RECENT} elements pulled. Unknown before
+   * the first element. Recent elements and their median, not the whole run's average: a fileset of
+   * large files and then many small ones (100,000 entries per element, then 40) would otherwise look
+   * almost finished when its small files begin, and every batch after would be cut to an eighth.
+   * Entries an earlier run restored are not counted; a restricted computable's gaps are (an
+   * overestimate: larger batches).
    */
   #remainingEstimate(): number | undefined {
     const { elements, entries } = this.#pulled;
     if (elements === 0 || entries <= 0) return undefined;
     if (this.exhausted) return this.ready.length;
+    const recent = this.#recent.slice(0, Math.min(elements, RECENT)).sort();
+    const perElement = recent[(recent.length - 1) >> 1]!;
+    if (perElement <= 0) return undefined;
     const left = Math.max(0, this.settings.computable.size - entries - (this.settings.restored === undefined ? 0 : this.entriesDoneAtStart));
-    return this.ready.length + Math.ceil((left * elements) / entries);
+    return this.ready.length + Math.ceil(left / perElement);
   }
 
   #pull() {
@@ -158,8 +170,10 @@ export class RunState {
       }
       this.#group = next.value.group;
       this.elementsKnown++;
+      const entries = next.value.range[1] - next.value.range[0];
+      this.#recent[this.#pulled.elements % RECENT] = entries;
       this.#pulled.elements++;
-      this.#pulled.entries += next.value.range[1] - next.value.range[0];
+      this.#pulled.entries += entries;
       return next.value;
     } catch (error) {
       this.exhausted = true;
