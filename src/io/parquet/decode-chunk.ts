@@ -5,6 +5,7 @@ import { deltaBinaryUnpack } from 'hyparquet/src/delta.js';
 import { byteStreamSplit } from 'hyparquet/src/encoding.js';
 import type { NumericArray } from '../columns.ts';
 import { parquetPageDecompressors } from '../decompress/parquet-pages.ts';
+import { snappyPages } from './compressors.ts';
 import { allocBits, popcount, popcountRange, readLevelBits, type LevelTarget } from './level-bits.ts';
 import { copyBits, levelMemoCounts, sameLevels, type LevelMemo, type ListScan, type MemoChunk, type PageLevels } from './level-memo.ts';
 import { readRleHybrid } from './rle.ts';
@@ -255,11 +256,11 @@ function v1Levels(view: DataView): Uint8Array | undefined {
 /**
  * The values of a chunk's only data page (V2, PLAIN, levels outside the compressed body) as a
  * typed array over the page's decompressed bytes — no copy into a chunk-sized array — or
- * `undefined` where that is not safe: a decompressor other than cortado's own (whose output
- * might be reused), booleans (bit-packed), bytes not aligned for the type, or too few of them.
+ * `undefined` where that is not safe: a decompressor other than cortado's own or hysnappy's (whose
+ * output might be reused), booleans (bit-packed), bytes not aligned for the type, or too few of them.
  */
 function adoptPlain(plain: Uint8Array, present: number, leaf: LeafColumn, codec: string, compressors: Compressors): RawArray | undefined {
-  const own = parquetPageDecompressors[codec as keyof typeof parquetPageDecompressors];
+  const own = codec === 'SNAPPY' ? snappyPages : parquetPageDecompressors[codec as keyof typeof parquetPageDecompressors];
   if (leaf.physical === 'BOOLEAN' || own === undefined || compressors[codec as keyof Compressors] !== own) return undefined;
   const width = WIDTH[leaf.physical];
   if (plain.byteOffset % width !== 0 || plain.byteLength < present * width) return undefined;
