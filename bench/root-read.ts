@@ -41,13 +41,13 @@ if (BASELINE) {
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
-let major = 0;
-let minor = 0;
+/** Start times (performance.now) of V8's full and young collections, as the observer reports them. */
+const fullAt: number[] = [];
+const youngAt: number[] = [];
 const observer = new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
-    if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) major++;
-    else minor++;
+    (kind === constants.NODE_PERFORMANCE_GC_MAJOR ? fullAt : youngAt).push(e.startTime);
   }
 });
 observer.observe({ entryTypes: ['gc'] });
@@ -63,15 +63,15 @@ interface Sample { cpu: number; wall: number; major: number; minor: number }
 /** One timed call of `fn` (repeated `reps` times), per call; GC entries are delivered after a tick. */
 async function sample(fn: () => Promise<unknown> | unknown, reps: number): Promise<Sample> {
   collectGarbage(); // each sample starts on a clean heap, not on the previous one's garbage
-  await new Promise((r) => setImmediate(r));
-  const [m0, n0] = [major, minor];
   const c = process.cpuUsage();
   const t = performance.now();
   for (let r = 0; r < reps; r++) await fn();
-  const wall = (performance.now() - t) / reps;
+  const end = performance.now();
   const used = process.cpuUsage(c);
-  await new Promise((r) => setImmediate(r));
-  return { cpu: (used.user + used.system) / 1000 / reps, wall, major: (major - m0) / reps, minor: (minor - n0) / reps };
+  // Entries arrive after the collection: wait for them, then count those that began in the window.
+  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 1));
+  const within = (at: number[]): number => at.filter((x) => x >= t && x < end).length / reps;
+  return { cpu: (used.user + used.system) / 1000 / reps, wall: (end - t) / reps, major: within(fullAt), minor: within(youngAt) };
 }
 
 const dir = value('keep') ?? mkdtempSync(join(tmpdir(), 'cortado-bench-root-read-'));

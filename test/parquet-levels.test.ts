@@ -16,6 +16,7 @@ import type { JaggedColumn } from '../src/io/columns.ts';
 import { IoError } from '../src/io/errors.ts';
 import { openParquet } from '../src/io/parquet/index.ts';
 import { allocBits, readLevelBits, type LevelTarget } from '../src/io/parquet/level-bits.ts';
+import { levelMemoCounts } from '../src/io/parquet/level-memo.ts';
 import { readRleHybrid } from '../src/io/parquet/rle.ts';
 
 /** A small seeded generator (mulberry32), so that a failure reproduces. */
@@ -242,16 +243,20 @@ describe('Parquet levels end to end', () => {
     const db = await DuckDBInstance.create(':memory:');
     const duck = await db.connect();
     let lists: Row[];
+    let others: Row[];
     let flat: Array<number | null>;
     try {
       // 25-row runs of empty lists every 97 rows, null lists, null items; `f` null in runs.
       await duck.run(`COPY (SELECT
           CASE WHEN i % 97 < 25 THEN []::FLOAT[] WHEN i % 13 = 0 THEN NULL
                ELSE list_transform(range((i * 7) % 5 + 1), x -> CASE WHEN (i + x) % 11 = 0 THEN NULL ELSE ((i % 3) * 10 + x)::FLOAT END) END AS v,
+          CASE WHEN i % 97 < 25 THEN []::FLOAT[] WHEN i % 13 = 0 THEN NULL
+               ELSE list_transform(range((i * 7) % 5 + 1), x -> CASE WHEN (i + x) % 11 = 0 THEN NULL ELSE (i * 0.25 + x)::FLOAT END) END AS w,
           CASE WHEN i % 41 < 9 OR i % 17 = 0 THEN NULL ELSE i / 4 END::DOUBLE AS f
         FROM range(30000) t(i) ORDER BY i) TO '${path}' (FORMAT PARQUET, ROW_GROUP_SIZE 10000, COMPRESSION 'zstd')`);
-      const rows = (await duck.runAndReadAll(`SELECT v, f FROM read_parquet('${path}')`)).getRowObjectsJS() as Array<{ v: Row; f: number | null }>;
+      const rows = (await duck.runAndReadAll(`SELECT v, w, f FROM read_parquet('${path}')`)).getRowObjectsJS() as Array<{ v: Row; w: Row; f: number | null }>;
       lists = rows.map((r) => r.v);
+      others = rows.map((r) => r.w);
       flat = rows.map((r) => r.f);
     } finally {
       duck.closeSync();
@@ -260,6 +265,14 @@ describe('Parquet levels end to end', () => {
     expect(lists.filter((r) => r === null).length).toBeGreaterThan(1000);
     expect(lists.some((r) => r?.includes(null))).toBe(true);
     await checkReads(path, lists, flat, [30_000, 4_999, 1_234]);
+    // w has v's levels (V1 pages: the levels inside the decompressed page) and its own values.
+    await using source = await openParquet(path);
+    for (const [start, stop] of [[0, 30_000], [10_000, 20_000], [4_321, 15_678]] as const) {
+      const got = await source.read(['v', 'w'], start, stop);
+      expect(gotList(got.w)).toEqual({ offsets: expectedList(others, start, stop).offsets, values: expectedList(others, start, stop).values });
+      expect(gotList(got.v)).toEqual({ offsets: expectedList(lists, start, stop).offsets, values: expectedList(lists, start, stop).values });
+      expect((got.w as JaggedColumn).offsets).not.toBe((got.v as JaggedColumn).offsets);
+    }
   });
 
   it('fails with E_IO_MALFORMED, naming the column, when a definition level is above the maximum', async () => {
@@ -298,5 +311,72 @@ describe('Parquet levels end to end', () => {
     expect(error).toBeInstanceOf(IoError);
     expect((error as IoError).code).toBe('E_IO_MALFORMED');
     expect((error as IoError).message).toMatch(/column v .*at most 2, got 3/);
+  });
+});
+
+describe('list columns with the same levels, decoded once per read', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const listSchema = (name: string) => [
+    { name, repetition_type: 'OPTIONAL' as const, num_children: 1, converted_type: 'LIST' as const, logical_type: { type: 'LIST' as const } },
+    { name: 'list', repetition_type: 'REPEATED' as const, num_children: 1 },
+    { name: 'element', type: 'FLOAT' as const, repetition_type: 'OPTIONAL' as const },
+  ];
+
+  it('gives each column its own values and offsets: same levels, levels that differ in one middle page, masks asked for one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-levels-memo-'));
+    dirs.push(dir);
+    const path = join(dir, 'memo.parquet');
+    const rnd = random(11);
+    const n = 2400;
+    const a = listRows(n, rnd);
+    // b: a's structure, other values; c: a's structure but rows 1000–1019 reshaped (one page's
+    // levels differ, the pages before and after are equal to a's); d: a's structure, other values.
+    const b = a.map((row) => row?.map((v) => (v === null ? null : v + 0.5)) ?? null);
+    // The first rows after 1000 with two items then one: c moves the second item into the next row
+    // (same values, same level count, other repetition levels: that page's levels differ).
+    const swap = a.findIndex((row, i) => i >= 1000 && row?.length === 2 && a[i + 1]?.length === 1);
+    const c = a.map((row, i) => (i === swap ? [row![0]!] : i === swap + 1 ? [a[swap]![1]!, row![0]!] : row));
+    const d = a.map((row) => row?.map((v) => (v === null ? null : -v)) ?? null);
+    parquetWriteFile({
+      filename: path,
+      schema: [{ name: 'root', num_children: 4 }, ...listSchema('a'), ...listSchema('b'), ...listSchema('c'), ...listSchema('d')],
+      columnData: [{ name: 'a', data: a }, { name: 'b', data: b }, { name: 'c', data: c }, { name: 'd', data: d }],
+      rowGroupSize: 1200,
+      pageSize: 500,
+    });
+    await using source = await openParquet(path);
+    // a with b: a's pages are decoded, b copies every one of them; a with c: c copies all but the
+    // page that differs, and decodes that one (its bits are not a's).
+    for (const [name, rows, extra] of [['b', b, 0], ['c', c, 1]] as const) {
+      const before = { ...levelMemoCounts };
+      const got = await source.read(['a', name], 0, 1200);
+      const copied = levelMemoCounts.copied - before.copied;
+      const decoded = levelMemoCounts.decoded - before.decoded;
+      expect(copied, name).toBeGreaterThan(2);
+      expect({ copied, decoded }, name).toEqual({ copied, decoded: copied + 2 * extra });
+      expect(gotList(got[name]), name).toEqual({ offsets: expectedList(rows, 0, 1200).offsets, values: expectedList(rows, 0, 1200).values });
+    }
+    for (const step of [2400, 1200, 333, 50]) {
+      for (let start = 0; start < n; start += step) {
+        const stop = Math.min(n, start + step);
+        // d read with its masks (decoded with one more bitmap: its own decode), a–c without.
+        const got = await source.read(['a', 'b', 'c', 'd', 'd.valid', 'd.validRows'], start, stop);
+        const offsets = new Set<Int32Array>();
+        for (const [name, rows] of [['a', a], ['b', b], ['c', c], ['d', d]] as const) {
+          const want = expectedList(rows, start, stop);
+          expect(gotList(got[name]), `${name} [${start}, ${stop})`).toEqual({ offsets: want.offsets, values: want.values });
+          offsets.add((got[name] as JaggedColumn).offsets);
+        }
+        const want = expectedList(d, start, stop);
+        expect(Array.from((got['d.valid'] as JaggedColumn).values as Uint8Array)).toEqual(want.valid);
+        expect(Array.from(got['d.validRows'] as Uint8Array)).toEqual(want.validRows);
+        // Equal offsets, but never one array shared by two columns.
+        expect(offsets.size).toBe(4);
+      }
+    }
   });
 });

@@ -13,7 +13,10 @@ import { IoError } from '../src/io/errors.ts';
 import { decompressRoot, decompressZstd, parquetPageDecompressors, zstdDecoder } from '../src/io/decompress/index.ts';
 import { zstdNativeMode, zstdReuseCounts } from '../src/io/decompress/zstd-native.ts';
 import { decompressZstdWasm, decompressZstdWasmInto, loadZstdWasm, zstdWasmCounts } from '../src/io/decompress/zstd-wasm.ts';
+import { join } from 'node:path';
+import { openParquet } from '../src/io/parquet/index.ts';
 import { compressRoot, writableCodecs, type Codec } from './fixtures/rntuple/compress.ts';
+import { DATA_DIR, describeWithData } from './helpers/data.ts';
 
 type ZstdZlib = typeof zlib & { zstdCompressSync?: (data: Uint8Array, options?: { params?: Record<number, number> }) => Buffer };
 const nodeCompress = (zlib as ZstdZlib).zstdCompressSync;
@@ -220,5 +223,24 @@ describe('ZSTD frames through libzstd in WebAssembly, with input and output regi
     // Concatenated frames decode whole, as libzstd's one-shot call reads them.
     const twice = Buffer.concat([good, good]);
     expect(same(decompressZstdWasm(twice, 40_000), Buffer.concat([original, original]))).toBe(true);
+  });
+});
+
+describeWithData('Parquet ZSTD pages through the same decoder', () => {
+  it('decodes a pyarrow-written ZSTD file (V2 pages) through this thread\'s decoder, equal to its uncompressed twin', async () => {
+    const dir = join(DATA_DIR, 'golden', 'gen', 'parquet');
+    const read = async (name: string): Promise<Record<string, unknown>> => {
+      await using source = await openParquet(join(dir, name));
+      const names = source.branches.filter((b) => b.kind !== undefined).map((b) => b.name);
+      expect(names.length).toBeGreaterThan(5);
+      return source.read(names, 0, source.entries);
+    };
+    const before = native ? zstdReuseCounts.decodes : zstdWasmCounts.decodes;
+    const zstd = await read('pagev2_zstd_dict1.parquet');
+    const pages = (native ? zstdReuseCounts.decodes : zstdWasmCounts.decodes) - before;
+    expect(pages).toBeGreaterThan(10);
+    const plain = await read('pagev2_none_dict1.parquet');
+    expect(Object.keys(zstd).sort()).toEqual(Object.keys(plain).sort());
+    for (const [name, column] of Object.entries(plain)) expect(zstd[name], name).toEqual(column);
   });
 });

@@ -5,7 +5,9 @@ import { deltaBinaryUnpack } from 'hyparquet/src/delta.js';
 import { byteStreamSplit } from 'hyparquet/src/encoding.js';
 import type { NumericArray } from '../columns.ts';
 import { parquetPageDecompressors } from '../decompress/parquet-pages.ts';
+import { snappyPages } from './compressors.ts';
 import { allocBits, popcount, popcountRange, readLevelBits, type LevelTarget } from './level-bits.ts';
+import { copyBits, levelMemoCounts, sameLevels, type LevelMemo, type ListScan, type MemoChunk, type PageLevels } from './level-memo.ts';
 import { readRleHybrid } from './rle.ts';
 import type { LeafColumn, PhysicalType } from './schema.ts';
 
@@ -82,7 +84,9 @@ interface ChunkState {
 /**
  * Decodes the pages of one column chunk into typed arrays and keeps rows `[selectStart, selectEnd)`.
  * Levels and values go straight into typed arrays (no per-row objects); flat pages before the
- * selection are skipped without decompressing them, and decoding stops after it.
+ * selection are skipped without decompressing them, and decoding stops after it. With a `memo`
+ * (one per read of a row group), list levels equal to those of a chunk decoded before in the same
+ * read are copied from it, not decoded again.
  */
 export function decodeChunk(
   bytes: Uint8Array,
@@ -92,6 +96,7 @@ export function decodeChunk(
   selectEnd: number,
   compressors: Compressors,
   validity = false,
+  memo?: LevelMemo,
 ): DecodedChunk {
   const total = Number(meta.num_values);
   // Levels live in bitmaps (one bit per level and question), never one byte per level.
@@ -117,6 +122,30 @@ export function decodeChunk(
     defTargets,
     levelCount: 0,
     dictionary: undefined,
+  };
+  // The list chunk decoded before in this read with the same levels, page for page, if any.
+  const shape = `${leaf.maxRep}/${leaf.maxDef}/${leaf.elementDef}/${listExists ? 1 : 0}`;
+  const candidate = list ? memo?.find(shape) : undefined;
+  const pages: PageLevels[] = [];
+  let matched = candidate !== undefined;
+  // Decodes a page's levels into the bitmaps, or copies its bits from the candidate when the
+  // page's encoded levels (`encoded`, with `repLength` bytes of repetition levels) equal its page's.
+  const pageLevels = (n: number, encoded: Uint8Array | undefined, repLength: number, decode: () => void): void => {
+    if (!list) {
+      decode();
+      return;
+    }
+    if (encoded !== undefined && candidate !== undefined && sameLevels(candidate.pages[pages.length], state.levelCount, n, repLength, encoded)) {
+      const own = [...state.repTargets, ...state.defTargets];
+      own.forEach((t, i) => copyBits(t.bits, candidate.targets[i]!.bits, state.levelCount, state.levelCount + n));
+      levelMemoCounts.copied++;
+    } else {
+      decode();
+      levelMemoCounts.decoded++;
+      matched = false;
+    }
+    if (encoded !== undefined) pages.push({ at: state.levelCount, n, repLength, bytes: encoded });
+    else matched = false;
   };
   const reader: DataReader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
   // Rows skipped before the first decoded level (whole pages before the selection).
@@ -149,8 +178,12 @@ export function decodeChunk(
       checkLevels(state, n, total, leaf);
       const plain = decompress(page, header.uncompressed_page_size, meta, compressors, leaf);
       const r: DataReader = { view: new DataView(plain.buffer, plain.byteOffset, plain.byteLength), offset: 0 };
-      if (state.starts) readLevelBits(r, bitWidth(leaf.maxRep), leaf.maxRep, state.levelCount, n, state.repTargets);
-      if (state.present) readLevelBits(r, bitWidth(leaf.maxDef), leaf.maxDef, state.levelCount, n, state.defTargets);
+      const encoded = list ? v1Levels(r.view) : undefined;
+      pageLevels(n, encoded, encoded === undefined ? 0 : 4 + r.view.getUint32(0, true), () => {
+        if (state.starts) readLevelBits(r, bitWidth(leaf.maxRep), leaf.maxRep, state.levelCount, n, state.repTargets);
+        if (state.present) readLevelBits(r, bitWidth(leaf.maxDef), leaf.maxDef, state.levelCount, n, state.defTargets);
+      });
+      if (encoded !== undefined) r.offset = encoded.length;
       const present = countPresent(state, n);
       decodeValues(plain, r.offset, header.data_page_header.encoding, present, state, leaf);
       state.levelCount += n;
@@ -172,10 +205,12 @@ export function decodeChunk(
             `uncompressed bytes in a ${page.byteLength}-byte page`,
         );
       }
-      const levels: DataReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
-      if (state.starts) readLevelBits(levels, bitWidth(leaf.maxRep), leaf.maxRep, state.levelCount, n, state.repTargets, repLength);
-      levels.offset = repLength;
-      if (state.present) readLevelBits(levels, bitWidth(leaf.maxDef), leaf.maxDef, state.levelCount, n, state.defTargets, defLength);
+      pageLevels(n, page.subarray(0, repLength + defLength), repLength, () => {
+        const levels: DataReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
+        if (state.starts) readLevelBits(levels, bitWidth(leaf.maxRep), leaf.maxRep, state.levelCount, n, state.repTargets, repLength);
+        levels.offset = repLength;
+        if (state.present) readLevelBits(levels, bitWidth(leaf.maxDef), leaf.maxDef, state.levelCount, n, state.defTargets, defLength);
+      });
       const body = page.subarray(repLength + defLength);
       const plain = h.is_compressed === false
         ? body
@@ -194,17 +229,38 @@ export function decodeChunk(
     }
     // Index pages and unknown page types carry no values: skip them.
   }
-  return select(state, leaf, selectStart - skippedRows, selectEnd - skippedRows, validity);
+  const start = selectStart - skippedRows;
+  const stop = selectEnd - skippedRows;
+  if (!list) return select(state, leaf, start, stop, validity);
+  // Every page's levels equal the candidate's: the same bitmaps, so the same offsets for the same rows.
+  const same = matched && candidate !== undefined && pages.length === candidate.pages.length && state.levelCount === candidate.levelCount;
+  const reuse = same && candidate.scan?.start === start && candidate.scan.stop === stop ? candidate.scan : undefined;
+  const record: MemoChunk = { shape, pages, targets: [...state.repTargets, ...state.defTargets], levelCount: state.levelCount, scan: undefined };
+  const chunk = selectList(state, leaf, start, stop, validity, reuse, record);
+  memo?.add(record);
+  return chunk;
+}
+
+// The encoded levels at the start of a V1 page's decompressed bytes (repetition then definition
+// levels, each after its 4-byte length), or undefined when those lengths run past the page (the
+// level decoder then reports it).
+function v1Levels(view: DataView): Uint8Array | undefined {
+  if (view.byteLength < 4) return undefined;
+  const def = 4 + view.getUint32(0, true);
+  if (def + 4 > view.byteLength) return undefined;
+  const end = def + 4 + view.getUint32(def, true);
+  if (end > view.byteLength) return undefined;
+  return new Uint8Array(view.buffer, view.byteOffset, end);
 }
 
 /**
  * The values of a chunk's only data page (V2, PLAIN, levels outside the compressed body) as a
  * typed array over the page's decompressed bytes — no copy into a chunk-sized array — or
- * `undefined` where that is not safe: a decompressor other than cortado's own (whose output
- * might be reused), booleans (bit-packed), bytes not aligned for the type, or too few of them.
+ * `undefined` where that is not safe: a decompressor other than cortado's own or hysnappy's (whose
+ * output might be reused), booleans (bit-packed), bytes not aligned for the type, or too few of them.
  */
 function adoptPlain(plain: Uint8Array, present: number, leaf: LeafColumn, codec: string, compressors: Compressors): RawArray | undefined {
-  const own = parquetPageDecompressors[codec as keyof typeof parquetPageDecompressors];
+  const own = codec === 'SNAPPY' ? snappyPages : parquetPageDecompressors[codec as keyof typeof parquetPageDecompressors];
   if (leaf.physical === 'BOOLEAN' || own === undefined || compressors[codec as keyof Compressors] !== own) return undefined;
   const width = WIDTH[leaf.physical];
   if (plain.byteOffset % width !== 0 || plain.byteLength < present * width) return undefined;
@@ -313,7 +369,7 @@ export function decodePlain(page: Uint8Array, offset: number, physical: Physical
 
 // Restricts decoded levels/values to rows [start, stop) of what was decoded, filling nulls with 0/NaN.
 function select(state: ChunkState, leaf: LeafColumn, start: number, stop: number, validity: boolean): DecodedChunk {
-  return leaf.maxRep === 0 ? selectFlat(state, leaf, start, stop, validity) : selectList(state, leaf, start, stop, validity);
+  return leaf.maxRep === 0 ? selectFlat(state, leaf, start, stop, validity) : selectList(state, leaf, start, stop, validity, undefined, undefined);
 }
 
 function malformed(message: string): ChunkDecodeError {
@@ -354,49 +410,24 @@ function selectFlat(state: ChunkState, leaf: LeafColumn, start: number, stop: nu
  * (each is one level that holds no item): so the work is per row (its bit in `starts`), found a
  * 32-level word at a time, not per level.
  */
-function selectList(state: ChunkState, leaf: LeafColumn, start: number, stop: number, validity: boolean): DecodedChunk {
-  const { levelCount, values } = state;
+function selectList(
+  state: ChunkState,
+  leaf: LeafColumn,
+  start: number,
+  stop: number,
+  validity: boolean,
+  reuse: ListScan | undefined,
+  record: MemoChunk | undefined,
+): DecodedChunk {
+  const { values } = state;
   const starts = state.starts!;
   const element = state.element!;
   const present = state.present!;
   const rows = stop - start;
-  if (levelCount > 0 && (starts[0]! & 1) === 0) throw malformed(`column ${leaf.key} begins with a level that continues a row`);
-  // The level of row `start`: the (start + 1)-th set bit of `starts`.
-  const words = (levelCount + 31) >>> 5;
-  let w = 0;
-  let before = 0;
-  for (; w < words; w++) {
-    const c = popcount(starts[w]!);
-    if (before + c > start) break;
-    before += c;
-  }
-  if (w === words) throw malformed(`column ${leaf.key} holds ${before} rows, expected ${stop}`);
-  let s = starts[w]!;
-  for (let k = before; k < start; k++) s &= s - 1;
-  const begin = (w << 5) + 31 - Math.clz32(s & -s);
-  const offsets = new Int32Array(rows + 1);
-  let r = 0;
-  let empties = 0;
-  let end = levelCount;
-  scan: for (;;) {
-    const e = element[w]!;
-    while (s !== 0) {
-      const low = s & -s;
-      const bit = 31 - Math.clz32(low);
-      if (r === rows) {
-        end = (w << 5) + bit;
-        break scan;
-      }
-      offsets[r++] = (w << 5) + bit - begin - empties;
-      empties += 1 - ((e >>> bit) & 1);
-      s ^= low;
-    }
-    if (++w >= words) break;
-    s = starts[w]!;
-  }
-  if (r < rows) throw malformed(`column ${leaf.key} holds ${start + r} rows, expected ${stop}`);
-  const elements = end - begin - empties;
-  offsets[rows] = elements;
+  const scan = reuse ? { ...reuse, offsets: reuse.offsets.slice() } : scanRows(state, leaf, start, stop);
+  if (record) record.scan = scan;
+  const { offsets, begin, end } = scan;
+  const elements = offsets[rows]!;
   // Every level that holds no item must open a row (an empty or null list); and are there null items?
   let bad = 0;
   let nulls = 0;
@@ -439,6 +470,54 @@ function selectList(state: ChunkState, leaf: LeafColumn, start: number, stop: nu
     dst[k++] = ((present[word]! >>> b) & 1) === 1 ? src[v++]! : fill;
   }
   return { values: out, offsets, ...masks };
+}
+
+// Row offsets of rows [start, stop) from the level bitmaps, and the levels [begin, end) they span.
+function scanRows(state: ChunkState, leaf: LeafColumn, start: number, stop: number): ListScan {
+  const { levelCount } = state;
+  const starts = state.starts!;
+  const element = state.element!;
+  const rows = stop - start;
+  if (levelCount > 0 && (starts[0]! & 1) === 0) throw malformed(`column ${leaf.key} begins with a level that continues a row`);
+  // The level of row `start`: the (start + 1)-th set bit of `starts`.
+  const words = (levelCount + 31) >>> 5;
+  let w = 0;
+  let before = 0;
+  for (; w < words; w++) {
+    const c = popcount(starts[w]!);
+    if (before + c > start) break;
+    before += c;
+  }
+  if (w === words) throw malformed(`column ${leaf.key} holds ${before} rows, expected ${stop}`);
+  let s = starts[w]!;
+  for (let k = before; k < start; k++) s &= s - 1;
+  const begin = (w << 5) + 31 - Math.clz32(s & -s);
+  // Not zeroed first (measured: a fresh zeroed array cost ~30% more than the scan that fills it):
+  // every slot is written below, or the array is dropped with an error.
+  const unzeroed = Buffer.allocUnsafeSlow(4 * (rows + 1));
+  const offsets = new Int32Array(unzeroed.buffer, unzeroed.byteOffset, rows + 1);
+  let r = 0;
+  let empties = 0;
+  let end = levelCount;
+  scan: for (;;) {
+    const e = element[w]!;
+    while (s !== 0) {
+      const low = s & -s;
+      const bit = 31 - Math.clz32(low);
+      if (r === rows) {
+        end = (w << 5) + bit;
+        break scan;
+      }
+      offsets[r++] = (w << 5) + bit - begin - empties;
+      empties += 1 - ((e >>> bit) & 1);
+      s ^= low;
+    }
+    if (++w >= words) break;
+    s = starts[w]!;
+  }
+  if (r < rows) throw malformed(`column ${leaf.key} holds ${start + r} rows, expected ${stop}`);
+  offsets[rows] = end - begin - empties;
+  return { start, stop, offsets, begin, end };
 }
 
 // Validity of the items (1 = a value, 0 = a null item) and of the rows (0 = a null list) of the

@@ -1,5 +1,16 @@
-import { openByteSource, readRanges, type ByteSource, type ByteSourceOptions } from '../bytes/index.ts';
+import { coalesce, openByteSource, readRanges, type ByteSource, type ByteSourceOptions } from '../bytes/index.ts';
 import { IoError } from '../errors.ts';
+import { releaseScratch, SCRATCH_MAX_BYTES, takeScratch } from '../root/scratch.ts';
+
+/** Reads of fewer bytes go into fresh memory (a footer, a small row group): reuse saves little there. */
+const SCRATCH_MIN_BYTES = 1 << 20;
+
+/** Views of ranges read by {@link FileReader.readRangesTransient}, valid until `release()`. */
+export interface TransientRanges {
+  readonly views: Uint8Array[];
+  /** Gives the memory back to be overwritten by the next read: call once nothing reads the views. */
+  release(): void;
+}
 
 /** A byte range `[start, end)` of a file. */
 export interface ByteRange {
@@ -72,13 +83,51 @@ export class FileReader {
    * Returns one view per asked range, in the order asked.
    */
   async readRanges(ranges: readonly ByteRange[], gap = 64 * 1024): Promise<Uint8Array[]> {
+    this.#check(ranges);
+    return readRanges(this.#source, ranges.map((r) => ({ position: r.start, length: r.end - r.start })), { maxGap: gap });
+  }
+
+  /**
+   * Reads several ranges as {@link readRanges} does, but for bytes that are decoded right after the
+   * read and never handed out (compressed pages): when they add up to more than 1 MiB of a local
+   * file, into the thread's scratch buffer (shared with the ROOT reader, see `takeScratch`) instead
+   * of fresh memory — no page faults, unmapping or collector pressure per read. Call `release()`
+   * once nothing reads the views (the next read overwrites them); a failed read never releases
+   * (the system may still write into the buffer).
+   */
+  async readRangesTransient(ranges: readonly ByteRange[], gap = 64 * 1024): Promise<TransientRanges> {
+    this.#check(ranges);
+    const asked = ranges.map((r) => ({ position: r.start, length: r.end - r.start }));
+    const spans = coalesce(asked, gap);
+    const total = spans.reduce((n, s) => n + s.length, 0);
+    const source = this.#source;
+    if (source.readInto === undefined || total <= SCRATCH_MIN_BYTES || total > SCRATCH_MAX_BYTES) {
+      return { views: await readRanges(source, asked, { maxGap: gap }), release: () => {} };
+    }
+    const scratch = takeScratch(total);
+    const at: number[] = [];
+    let end = 0;
+    for (const s of spans) {
+      at.push(end);
+      end += s.length;
+    }
+    await Promise.all(spans.map((s, i) => source.readInto!(s.position, scratch.subarray(at[i]!, at[i]! + s.length))));
+    const views = asked.map((r) => {
+      if (r.length === 0) return new Uint8Array(0);
+      const i = spans.findIndex((s) => s.position <= r.position && r.position + r.length <= s.position + s.length);
+      const from = at[i]! + r.position - spans[i]!.position;
+      return scratch.subarray(from, from + r.length);
+    });
+    return { views, release: () => releaseScratch(scratch) };
+  }
+
+  #check(ranges: readonly ByteRange[]): void {
     for (const r of ranges) {
       if (r.start < 0 || r.end > this.size || r.start > r.end) {
         throw new IoError('E_IO_TRUNCATED', `Expected bytes [${r.start}, ${r.end}) inside ${this.path} (${this.size} bytes), ` +
           'got a range past its end', { path: this.path });
       }
     }
-    return readRanges(this.#source, ranges.map((r) => ({ position: r.start, length: r.end - r.start })), { maxGap: gap });
   }
 
   /** Closes the source; safe to call more than once. */

@@ -6,6 +6,7 @@ import { parquetCompressors } from './compressors.ts';
 import type { ByteSourceOptions } from '../bytes/index.ts';
 import { ChunkDecodeError, decodeChunk, type DecodedChunk } from './decode-chunk.ts';
 import { joinMask, joinPieces, maskRequest } from './join.ts';
+import { LevelMemo } from './level-memo.ts';
 import { FileReader, type ByteRange } from './file-reader.ts';
 import { describeFile, type ChunkLocation, type ParquetDescription, type RowGroupSpan, type SyntheticCounter } from './describe.ts';
 import type { LeafColumn, UnsupportedColumn } from './schema.ts';
@@ -88,11 +89,18 @@ class ParquetSource implements EventSource {
       const selectEnd = Math.min(stop, group.stop) - group.start;
       const leaves = [...wanted.values()];
       const ranges = leaves.map(({ leaf }) => this.#chunkRange(group, leaf));
-      const bytes = await this.#file.readRanges(ranges.map((r) => r.range));
-      signal?.throwIfAborted();
-      leaves.forEach(({ leaf, validity }, i) => {
-        pieces.get(leaf.key)!.push(this.#decode(bytes[i]!, leaf, ranges[i]!.chunk, selectStart, selectEnd, validity));
-      });
+      // Compressed pages are decoded right here and never handed out: read into reused memory.
+      const read = await this.#file.readRangesTransient(ranges.map((r) => r.range));
+      try {
+        signal?.throwIfAborted();
+        // Columns of one collection hold the same levels: each distinct set is decoded once.
+        const memo = new LevelMemo();
+        leaves.forEach(({ leaf, validity }, i) => {
+          pieces.get(leaf.key)!.push(this.#decode(read.views[i]!, leaf, ranges[i]!.chunk, selectStart, selectEnd, validity, memo));
+        });
+      } finally {
+        read.release();
+      }
     }
     const out: ColumnSet = {};
     for (const name of columns) {
@@ -162,9 +170,11 @@ class ParquetSource implements EventSource {
     return { range: { start: chunk.start, end: chunk.end }, chunk };
   }
 
-  #decode(bytes: Uint8Array, leaf: LeafColumn, chunk: ChunkLocation, selectStart: number, selectEnd: number, validity: boolean): DecodedChunk {
+  #decode(
+    bytes: Uint8Array, leaf: LeafColumn, chunk: ChunkLocation, selectStart: number, selectEnd: number, validity: boolean, memo: LevelMemo,
+  ): DecodedChunk {
     try {
-      return decodeChunk(bytes, leaf, chunk, selectStart, selectEnd, parquetCompressors, validity);
+      return decodeChunk(bytes, leaf, chunk, selectStart, selectEnd, parquetCompressors, validity, memo);
     } catch (error) {
       // Anything else (a RangeError from a page decoder fed corrupt bytes) is malformed data too.
       const kind = error instanceof ChunkDecodeError ? error.kind : 'malformed';
