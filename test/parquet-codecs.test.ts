@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JaggedColumn } from '../src/io/columns.ts';
 import { parquetPageCompressors, parquetPageDecompressors, lz4Decoder, zstdDecoder } from '../src/io/decompress/index.ts';
+import { lz4RawInPlace } from '../src/io/decompress/parquet-pages.ts';
 import { ColumnarParquetWriter } from '../src/io/demo/columnar-writer.ts';
 import { openParquet } from '../src/io/parquet/index.ts';
 
@@ -76,5 +77,24 @@ describe('Parquet pages in every codec cortado decompresses natively', () => {
     expect(Buffer.from(parquetPageDecompressors.LZ4(block, plain.length))).toEqual(Buffer.from(plain));
     expect(Buffer.from(parquetPageDecompressors.LZ4_RAW(block, plain.length))).toEqual(Buffer.from(plain));
     expect(Buffer.from(parquetPageDecompressors.ZSTD(parquetPageCompressors.ZSTD!(plain), plain.length))).toEqual(Buffer.from(plain));
+  });
+
+  it.runIf(lz4Decoder === 'native')('decodes an LZ4_RAW page in place, putting back the 4 bytes before it, and refuses a corrupt one', () => {
+    const plain = new TextEncoder().encode('muon muon muon electron electron '.repeat(100));
+    const block = parquetPageCompressors.LZ4_RAW!(plain);
+    // The page behind 6 bytes of something else (a page header), as in a read buffer.
+    const buffer = new Uint8Array(6 + block.length);
+    buffer.set([1, 2, 3, 4, 5, 6]);
+    buffer.set(block, 6);
+    const page = buffer.subarray(6);
+    expect(Buffer.from(lz4RawInPlace(page, plain.length))).toEqual(Buffer.from(plain));
+    expect(Array.from(buffer.subarray(0, 6))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Buffer.from(buffer.subarray(6))).toEqual(Buffer.from(block));
+    // No room before it: decoded through a copy, same bytes.
+    expect(Buffer.from(lz4RawInPlace(Uint8Array.from(block), plain.length))).toEqual(Buffer.from(plain));
+    const corrupt = Uint8Array.from(buffer);
+    corrupt.fill(0xff, 6 + (block.length >> 1));
+    expect(() => lz4RawInPlace(corrupt.subarray(6), plain.length)).toThrow();
+    expect(Array.from(corrupt.subarray(0, 6))).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });

@@ -17,6 +17,27 @@ function lz4Block(input: Uint8Array, start: number, end: number, size: number): 
 }
 
 /**
+ * An LZ4_RAW page decoded where it lies: the 4 bytes before `input` in its buffer (a page header
+ * or levels, already parsed) are borrowed for the compiled decoder's size prefix and put back
+ * after the call, so the page is not first copied behind a prefix (a fresh buffer of the page's
+ * size per page). Only for bytes that nothing else reads during the call. Falls back to the
+ * copying path where that is not possible (no compiled decoder, no 4 bytes before the page).
+ *
+ * @example
+ * ```ts
+ * const plain = lz4RawInPlace(page, header.uncompressed_page_size);
+ * ```
+ */
+export function lz4RawInPlace(input: Uint8Array, outputLength: number): Uint8Array {
+  if (input.byteOffset >= 4) {
+    const wide = new Uint8Array(input.buffer, input.byteOffset - 4, input.length + 4);
+    const out = lz4DecodeNative(wide, 4, wide.length, outputLength, true);
+    if (out) return out;
+  }
+  return lz4Block(input, 0, input.length, outputLength);
+}
+
+/**
  * Parquet's deprecated `LZ4` codec: Hadoop's framing (big-endian decompressed and compressed
  * sizes before each block) when the bytes parse as such, else one bare LZ4 block, as Arrow reads it.
  */

@@ -4,7 +4,7 @@ import { decompressPage } from 'hyparquet/src/datapage.js';
 import { deltaBinaryUnpack } from 'hyparquet/src/delta.js';
 import { byteStreamSplit } from 'hyparquet/src/encoding.js';
 import type { NumericArray } from '../columns.ts';
-import { parquetPageDecompressors } from '../decompress/parquet-pages.ts';
+import { lz4RawInPlace, parquetPageDecompressors } from '../decompress/parquet-pages.ts';
 import { snappyPages } from './compressors.ts';
 import { allocBits, popcount, popcountRange, readLevelBits, type LevelTarget } from './level-bits.ts';
 import { copyBits, levelMemoCounts, sameLevels, type LevelMemo, type ListScan, type MemoChunk, type PageLevels } from './level-memo.ts';
@@ -81,6 +81,20 @@ interface ChunkState {
   dictionary: RawArray | undefined;
 }
 
+/** Options of {@link decodeChunk}. */
+export interface DecodeOptions {
+  /** Also the validity masks (`valid`, `validRows`). */
+  validity?: boolean;
+  /** The list chunks decoded before in the same read of a row group (see {@link LevelMemo}). */
+  memo?: LevelMemo;
+  /**
+   * `bytes` lie in memory only this read uses, that nothing reads while it decodes (the reader's
+   * own read buffer): an LZ4_RAW page may then be decoded in place (the 4 bytes before it are
+   * borrowed for the decoder's size prefix and put back), not copied behind a prefix first.
+   */
+  ownBytes?: boolean;
+}
+
 /**
  * Decodes the pages of one column chunk into typed arrays and keeps rows `[selectStart, selectEnd)`.
  * Levels and values go straight into typed arrays (no per-row objects); flat pages before the
@@ -95,9 +109,9 @@ export function decodeChunk(
   selectStart: number,
   selectEnd: number,
   compressors: Compressors,
-  validity = false,
-  memo?: LevelMemo,
+  options: DecodeOptions = {},
 ): DecodedChunk {
+  const { validity = false, memo, ownBytes = false } = options;
   const total = Number(meta.num_values);
   // Levels live in bitmaps (one bit per level and question), never one byte per level.
   const list = leaf.maxRep > 0;
@@ -166,7 +180,7 @@ export function decodeChunk(
     reader.offset += header.compressed_page_size;
     if (header.type === 'DICTIONARY_PAGE') {
       const n = header.dictionary_page_header?.num_values ?? 0;
-      const plain = decompress(page, header.uncompressed_page_size, meta, compressors, leaf);
+      const plain = decompress(page, header.uncompressed_page_size, meta, compressors, leaf, ownBytes);
       state.dictionary = allocRaw(leaf.physical, n);
       decodePlain(plain, 0, leaf.physical, state.dictionary, 0, n);
     } else if (header.type === 'DATA_PAGE' && header.data_page_header) {
@@ -176,7 +190,7 @@ export function decodeChunk(
         continue;
       }
       checkLevels(state, n, total, leaf);
-      const plain = decompress(page, header.uncompressed_page_size, meta, compressors, leaf);
+      const plain = decompress(page, header.uncompressed_page_size, meta, compressors, leaf, ownBytes);
       const r: DataReader = { view: new DataView(plain.buffer, plain.byteOffset, plain.byteLength), offset: 0 };
       const encoded = list ? v1Levels(r.view) : undefined;
       pageLevels(n, encoded, encoded === undefined ? 0 : 4 + r.view.getUint32(0, true), () => {
@@ -214,7 +228,7 @@ export function decodeChunk(
       const body = page.subarray(repLength + defLength);
       const plain = h.is_compressed === false
         ? body
-        : decompress(body, bodySize, meta, compressors, leaf);
+        : decompress(body, bodySize, meta, compressors, leaf, ownBytes);
       // Count values from the definition levels: pyarrow writes num_nulls = 0 for list<struct>
       // pages that hold empty lists, so num_values - num_nulls overcounts them.
       const present = countPresent(state, n);
@@ -282,8 +296,15 @@ function checkLevels(state: ChunkState, n: number, total: number, leaf: LeafColu
   }
 }
 
-function decompress(page: Uint8Array, size: number, meta: Pick<ColumnMetaData, 'codec'>, compressors: Compressors, leaf: LeafColumn): Uint8Array {
+function decompress(
+  page: Uint8Array, size: number, meta: Pick<ColumnMetaData, 'codec'>, compressors: Compressors, leaf: LeafColumn, ownBytes: boolean,
+): Uint8Array {
   try {
+    if (ownBytes && meta.codec === 'LZ4_RAW' && compressors.LZ4_RAW === parquetPageDecompressors.LZ4_RAW) {
+      const out = lz4RawInPlace(page, size);
+      if (out.length !== size) throw new Error(`decompressed page length ${out.length} does not match header ${size}`);
+      return out;
+    }
     return decompressPage(page, size, meta.codec, compressors);
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);

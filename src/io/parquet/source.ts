@@ -174,7 +174,7 @@ class ParquetSource implements EventSource {
     bytes: Uint8Array, leaf: LeafColumn, chunk: ChunkLocation, selectStart: number, selectEnd: number, validity: boolean, memo: LevelMemo,
   ): DecodedChunk {
     try {
-      return decodeChunk(bytes, leaf, chunk, selectStart, selectEnd, parquetCompressors, validity, memo);
+      return decodeChunk(bytes, leaf, chunk, selectStart, selectEnd, parquetCompressors, { validity, memo, ownBytes: true });
     } catch (error) {
       // Anything else (a RangeError from a page decoder fed corrupt bytes) is malformed data too.
       const kind = error instanceof ChunkDecodeError ? error.kind : 'malformed';
