@@ -312,6 +312,52 @@ describe('Parquet levels end to end', () => {
     expect((error as IoError).code).toBe('E_IO_MALFORMED');
     expect((error as IoError).message).toMatch(/column v .*at most 2, got 3/);
   });
+
+  // One list column [[1, 2], [3, 4]] (required list and items: one bit a level, repetition levels
+  // 0 1 0 1, definition levels 1 1 1 1), its page's repetition or definition levels patched.
+  async function patched(name: string, patch: (bytes: Buffer, rep: number, def: number) => void): Promise<unknown> {
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-levels-patch-'));
+    dirs.push(dir);
+    const path = join(dir, `${name}.parquet`);
+    parquetWriteFile({
+      filename: path,
+      schema: [
+        { name: 'root', num_children: 1 },
+        { name: 'v', repetition_type: 'REQUIRED', num_children: 1, converted_type: 'LIST', logical_type: { type: 'LIST' } },
+        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+      ],
+      columnData: [{ name: 'v', data: [[1, 2], [3, 4]] }],
+    });
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const bytes = readFileSync(path);
+    const metadata = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    const chunk = metadata.row_groups[0]!.columns[0]!.meta_data!;
+    const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), offset: Number(chunk.data_page_offset) };
+    const header = parquetHeader(reader);
+    // Each is one bit-packed run: header byte (1 << 1 | 1), then one byte of 4 levels.
+    const rep = reader.offset;
+    const def = rep + header.data_page_header_v2!.repetition_levels_byte_length;
+    expect([bytes[rep], bytes[rep + 1], bytes[def], bytes[def + 1]]).toEqual([3, 0b1010, 3, 0b1111]);
+    patch(bytes, rep + 1, def + 1);
+    writeFileSync(path, bytes);
+    await using source = await openParquet(path);
+    return source.read(['v'], 0, 2).then(() => undefined, (e: unknown) => e);
+  }
+
+  it('fails with E_IO_MALFORMED when a column chunk begins with a level that continues a row', async () => {
+    const error = await patched('continues', (bytes, rep) => { bytes[rep] = 0b1011; });
+    expect(error).toBeInstanceOf(IoError);
+    expect((error as IoError).code).toBe('E_IO_MALFORMED');
+    expect((error as IoError).message).toMatch(/column v of .*: column v\.list\.element begins with a level that continues a row/);
+  });
+
+  it('fails with E_IO_MALFORMED when a level inside a row holds no list item', async () => {
+    const error = await patched('hole', (bytes, _rep, def) => { bytes[def] = 0b1101; });
+    expect(error).toBeInstanceOf(IoError);
+    expect((error as IoError).code).toBe('E_IO_MALFORMED');
+    expect((error as IoError).message).toMatch(/column v of .*: column v\.list\.element has a level inside a row that holds no list item/);
+  });
 });
 
 describe('list columns with the same levels, decoded once per read', () => {

@@ -445,7 +445,7 @@ function selectList(
   const element = state.element!;
   const present = state.present!;
   const rows = stop - start;
-  const scan = reuse ? { ...reuse, offsets: reuse.offsets.slice() } : scanRows(state, leaf, start, stop);
+  const scan = reuse ? { ...reuse, offsets: copyUnzeroed(reuse.offsets) } : scanRows(state, leaf, start, stop);
   if (record) record.scan = scan;
   const { offsets, begin, end } = scan;
   const elements = offsets[rows]!;
@@ -491,6 +491,14 @@ function selectList(
     dst[k++] = ((present[word]! >>> b) & 1) === 1 ? src[v++]! : fill;
   }
   return { values: out, offsets, ...masks };
+}
+
+// A copy of `offsets` in memory not zeroed first (the copy overwrites all of it).
+function copyUnzeroed(offsets: Int32Array): Int32Array {
+  const bytes = Buffer.allocUnsafeSlow(offsets.byteLength);
+  const copy = new Int32Array(bytes.buffer, bytes.byteOffset, offsets.length);
+  copy.set(offsets);
+  return copy;
 }
 
 // Row offsets of rows [start, stop) from the level bitmaps, and the levels [begin, end) they span.
