@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backends/backend.ts';
 import { threads } from '../src/backends/threads.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
 import { busyFor } from './fixtures/threads/faults.ts';
+import { DATA_DIR, describeWithData } from './helpers/data.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/threads/exits-by-itself.ts', import.meta.url));
 
@@ -93,6 +95,28 @@ describe('threads backend: cancellation and disposal', () => {
     expect(stdout).toContain('result 328350');
     expect(code).toBe(0);
   }, 60_000);
+
+  describeWithData('after reading compressed ROOT and Parquet files', () => {
+    // What each dataset holds (golden/golden.json: entries, Muon_int32's count and sum), read
+    // on the workers and again on the driver's thread: the per-thread decoders of the read paths
+    // (a reused native ZSTD context, WebAssembly instances) must not hold either kind of thread.
+    const golden = {
+      parquetGzip: { events: 600, muons: 1208, sum: -24_376_188_369 },
+      parquetSnappy: { events: 600, muons: 1208, sum: -24_376_188_369 },
+      parquetZstd: { events: 1200, muons: 2416, sum: 2 * -24_376_188_369 },
+      rootLz4: { events: 850, muons: 2137, sum: -45_414_348_342 },
+      rootZlib: { events: 850, muons: 2206, sum: -7_030_589_231 },
+      rootZstd: { events: 850, muons: 2143, sum: 20_151_836_618 },
+    };
+    it('lets the process exit by itself, with code 0, the backend never disposed', async () => {
+      const { code, stdout } = await runChild(['--read', join(DATA_DIR, 'golden', 'gen'), '--no-dispose'], 45_000);
+      const line = (name: string): unknown => JSON.parse(stdout.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? 'null');
+      expect(line('workers')).toEqual(golden);
+      expect(line('inline')).toEqual(golden);
+      expect(stdout).toContain('result 328350');
+      expect(code).toBe(0);
+    }, 60_000);
+  });
 });
 
 describe('a processor module that also runs the driver', () => {
