@@ -11,7 +11,7 @@ import type { JaggedColumn } from '../src/io/columns.ts';
 import { parquetPageCompressors } from '../src/io/decompress/index.ts';
 import { ColumnarParquetWriter } from '../src/io/demo/columnar-writer.ts';
 import { openParquet } from '../src/io/parquet/index.ts';
-import { releaseScratch, takeScratch } from '../src/io/root/scratch.ts';
+import { releaseScratch, takeScratch } from '../src/io/bytes/scratch.ts';
 
 const ROWS = 150_000;
 

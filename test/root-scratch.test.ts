@@ -7,7 +7,7 @@ import { IoError } from '../src/io/errors.ts';
 import { openRootFile, openRootTree } from '../src/io/root/index.ts';
 import type { RootFileHandle } from '../src/io/root/handle.ts';
 import { PrefetchedBytes, RECENT_SPANS_BYTES } from '../src/io/root/prefetch.ts';
-import { releaseScratch, SCRATCH_MAX_BYTES, takeScratch } from '../src/io/root/scratch.ts';
+import { releaseScratch, SCRATCH_MAX_BYTES, takeScratch } from '../src/io/bytes/scratch.ts';
 import { demoTreeBranches, expectedColumn, writeDemoTree } from './fixtures/root/demo-tree.ts';
 
 // Reads of more than RECENT_SPANS_BYTES of compressed baskets go into the thread's reused scratch

@@ -1,6 +1,6 @@
 import { coalesce, openByteSource, readRanges, type ByteSource, type ByteSourceOptions } from '../bytes/index.ts';
 import { IoError } from '../errors.ts';
-import { releaseScratch, SCRATCH_MAX_BYTES, takeScratch } from '../root/scratch.ts';
+import { releaseScratch, SCRATCH_MAX_BYTES, takeScratch } from '../bytes/scratch.ts';
 
 /** Reads of fewer bytes go into fresh memory (a footer, a small row group): reuse saves little there. */
 const SCRATCH_MIN_BYTES = 1 << 20;

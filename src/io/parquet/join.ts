@@ -1,5 +1,6 @@
 import type { Column, NumericArray } from '../columns.ts';
-import { allocRaw, toKind, type DecodedChunk, type RawArray } from './decode-chunk.ts';
+import { allocRaw, type DecodedChunk, type RawArray } from './chunk-state.ts';
+import { toKind } from './decode-chunk.ts';
 import type { LeafColumn } from './schema.ts';
 
 /** Which validity mask of a column a read asks for (see {@link maskRequest}). */

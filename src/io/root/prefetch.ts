@@ -1,7 +1,7 @@
 import { coalesce, SpanBuffers } from '../bytes/ranges.ts';
 import { IoError } from '../errors.ts';
 import type { RootFileHandle } from './handle.ts';
-import { releaseScratch, SCRATCH_MAX_BYTES, takeScratch } from './scratch.ts';
+import { releaseScratch, SCRATCH_MAX_BYTES, takeScratch } from '../bytes/scratch.ts';
 
 /** Where basket bytes come from: the file, or a range read ahead of time (then synchronously). */
 export interface ByteSource {
