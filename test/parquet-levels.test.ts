@@ -44,7 +44,7 @@ function uleb(out: number[], x: number): void {
  * length (so the next bit-packed run starts at any bit), bit-packed groups of 8 whose last group
  * is padded past the end with garbage.
  */
-function encodeHybrid(levels: number[], width: number, rnd: () => number): Uint8Array {
+function encodeHybrid(levels: number[], width: number, rnd: () => number, maxGroups = 4): Uint8Array {
   const out: number[] = [];
   let i = 0;
   while (i < levels.length) {
@@ -56,7 +56,8 @@ function encodeHybrid(levels: number[], width: number, rnd: () => number): Uint8
       i += run;
       continue;
     }
-    const groups = 1 + Math.floor(rnd() * 4);
+    // Mostly short runs; now and then a long one (the decoder unpacks long runs a block at a time).
+    const groups = 1 + Math.floor(rnd() * (rnd() < 0.25 ? maxGroups : 4));
     uleb(out, (groups << 1) | 1);
     const bytes = new Uint8Array(groups * width);
     for (let k = 0; k < groups * 8; k++) {
@@ -81,7 +82,9 @@ describe('readLevelBits', () => {
       const width = 1 + (trial % 3);
       const max = (1 << width) - 1 - (width > 1 && rnd() < 0.5 ? 1 : 0);
       const pages = 1 + Math.floor(rnd() * 4);
-      const sizes = Array.from({ length: pages }, () => Math.floor(rnd() * 300));
+      // One trial in ten has pages of thousands of levels, in bit-packed runs of up to 5,600.
+      const long = trial % 10 === 9;
+      const sizes = Array.from({ length: pages }, () => Math.floor(rnd() * (long ? 9_000 : 300)));
       const total = sizes.reduce((a, b) => a + b, 0);
       const thresholds = Array.from({ length: max }, (_, k) => k + 1);
       const targets: LevelTarget[] = thresholds.flatMap((t) => [
@@ -98,7 +101,7 @@ describe('readLevelBits', () => {
           const run = rnd() < 0.3 ? 1 + Math.floor(rnd() * 40) : 1;
           for (let k = 0; k < run && levels.length < n; k++) levels.push(v);
         }
-        const body = encodeHybrid(levels, width, rnd);
+        const body = encodeHybrid(levels, width, rnd, long ? 700 : 64);
         // Behind the levels: other bytes of the page, which must not be read as levels.
         const page = Uint8Array.from([...body, 0xff, 0xff, 0xff]);
         const reader = { view: new DataView(page.buffer), offset: 0 };
