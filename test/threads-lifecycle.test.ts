@@ -11,7 +11,7 @@ import { DATA_DIR, describeWithData } from './helpers/data.ts';
 const fixture = fileURLToPath(new URL('./fixtures/threads/exits-by-itself.ts', import.meta.url));
 
 /** Runs the fixture in a fresh Node process; resolves with its exit code and output, or rejects when it outlives `limitMs`. */
-function runChild(args: string[], limitMs: number): Promise<{ code: number | null; stdout: string }> {
+function runChild(args: string[], limitMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -24,7 +24,7 @@ function runChild(args: string[], limitMs: number): Promise<{ code: number | nul
     }, limitMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout });
+      resolve({ code, stdout, stderr });
     });
   });
 }
@@ -109,10 +109,10 @@ describe('threads backend: cancellation and disposal', () => {
       rootZstd: { events: 850, muons: 2143, sum: 20_151_836_618 },
     };
     it('lets the process exit by itself, with code 0, the backend never disposed', async () => {
-      const { code, stdout } = await runChild(['--read', join(DATA_DIR, 'golden', 'gen'), '--no-dispose'], 45_000);
+      const { code, stdout, stderr } = await runChild(['--read', join(DATA_DIR, 'golden', 'gen'), '--no-dispose'], 45_000);
       const line = (name: string): unknown => JSON.parse(stdout.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length + 1) ?? 'null');
-      expect(line('workers')).toEqual(golden);
-      expect(line('inline')).toEqual(golden);
+      expect(line('workers'), `${stdout}\n${stderr}`).toEqual(golden);
+      expect(line('inline'), `${stdout}\n${stderr}`).toEqual(golden);
       expect(stdout).toContain('result 328350');
       expect(code).toBe(0);
     }, 60_000);
