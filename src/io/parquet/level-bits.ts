@@ -1,5 +1,5 @@
 import type { DataReader } from 'hyparquet';
-import { unpack } from './rle.ts';
+import { readRunHeader, unpack, type RunCursor } from './rle.ts';
 
 /**
  * A bitmap to fill from repetition or definition levels: bit `i` (of 32-bit words)
@@ -55,21 +55,44 @@ function fillBits(bits: Int32Array, from: number, count: number): void {
 
 /**
  * ORs `take` one-bit values bit-packed at `bytes[at…]` (Parquet's order: first value in the
- * lowest bit) into `bits` from bit `pos`, inverted when `invert`. A byte (8 levels) per step.
+ * lowest bit) into `bits` from bit `pos`, inverted when `invert`: 32 levels (4 bytes) per step,
+ * then a byte (8 levels) per step, then the last bits.
  */
-function orPacked(bits: Int32Array, pos: number, bytes: Uint8Array, at: number, take: number, invert: number): void {
-  const whole = take >>> 3;
+function orPacked(bits: Int32Array, pos: number, bytes: Uint8Array, at: number, take: number, invert: boolean): void {
   let p = pos;
-  for (let i = 0; i < whole; i++, p += 8) {
-    const b = bytes[at + i]! ^ invert;
+  let i = at;
+  const words = take >>> 5;
+  if (words > 0) {
+    const flip = invert ? -1 : 0;
+    // The shift stays the same from step to step: 32 levels fill a word's worth of bits.
+    const s = p & 31;
+    let w = p >>> 5;
+    const stop = i + 4 * words;
+    if (s === 0) {
+      for (; i < stop; i += 4, w++) bits[w]! |= (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) ^ flip;
+    } else {
+      const r = 32 - s;
+      for (; i < stop; i += 4, w++) {
+        const x = (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) ^ flip;
+        bits[w]! |= x << s;
+        bits[w + 1]! |= x >>> r;
+      }
+    }
+    p += words << 5;
+  }
+  const left = take & 31;
+  const whole = left >>> 3;
+  const byteFlip = invert ? 0xff : 0;
+  for (let k = 0; k < whole; k++, i++, p += 8) {
+    const b = bytes[i]! ^ byteFlip;
     const s = p & 31;
     const w = p >>> 5;
     bits[w]! |= b << s;
     if (s > 24) bits[w + 1]! |= b >>> (32 - s);
   }
-  const rest = take & 7;
+  const rest = left & 7;
   if (rest > 0) {
-    const b = (bytes[at + whole]! ^ invert) & ((1 << rest) - 1);
+    const b = (bytes[i]! ^ byteFlip) & ((1 << rest) - 1);
     const s = p & 31;
     const w = p >>> 5;
     bits[w]! |= b << s;
@@ -128,19 +151,14 @@ export function readLevelBits(
   }
   const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   const end = Math.min(start + length, view.byteLength);
+  const cursor: RunCursor = { at: start };
   let p = start;
   let seen = 0;
   while (seen < n) {
-    // ULEB128 run header: count << 1 | bit-packed.
-    let header = 0;
-    let scale = 1;
-    let byte: number;
-    do {
-      if (p >= end) throw new RangeError(`Expected ${n} levels, got the end of their bytes after ${seen}`);
-      byte = bytes[p++]!;
-      header += (byte & 0x7f) * scale;
-      scale *= 128;
-    } while (byte & 0x80 && scale < 2 ** 42);
+    cursor.at = p;
+    const header = readRunHeader(bytes, cursor, end);
+    if (header < 0) throw new RangeError(`Expected ${n} levels, got the end of their bytes after ${seen}`);
+    p = cursor.at;
     const count = Math.floor(header / 2);
     if (header % 2 === 1) {
       // `count` groups of 8 levels, `width` bytes per group; levels past `n` are padding.
@@ -148,7 +166,7 @@ export function readLevelBits(
       const needed = Math.ceil((take * width) / 8);
       if (p + needed > end) throw new RangeError(`Expected ${needed} bit-packed level bytes at byte ${p}, got ${end - p}`);
       if (width === 1) {
-        for (const t of targets) orPacked(t.bits, at + seen, bytes, p, take, t.below ? 0xff : 0);
+        for (const t of targets) orPacked(t.bits, at + seen, bytes, p, take, t.below);
       } else {
         for (let done = 0; done < take; done += BLOCK) {
           const block = Math.min(BLOCK, take - done);

@@ -14,6 +14,15 @@ export interface PageLevels {
   readonly bytes: Uint8Array;
 }
 
+/** What a list chunk's levels [begin, end) hold (see {@link ListScan}). */
+export interface LevelCounts {
+  /** Whether an item is null. */
+  readonly nulls: boolean;
+  /** Values before `begin`, and in `[begin, end)`. */
+  readonly valueStart: number;
+  readonly valuesHere: number;
+}
+
 /** Offsets a list chunk's levels gave for rows [start, stop), with the levels they span. */
 export interface ListScan {
   readonly start: number;
@@ -21,6 +30,8 @@ export interface ListScan {
   readonly offsets: Int32Array;
   readonly begin: number;
   readonly end: number;
+  /** Counted once the levels were checked (undefined: not yet). */
+  readonly counts?: LevelCounts;
 }
 
 /** A list chunk decoded in this read: its pages' encoded levels, bitmaps and last row scan. */

@@ -32,19 +32,14 @@ export function readRleHybrid(reader: DataReader, width: number, output: Uint8Ar
   }
   const end = Math.min(start + length, view.byteLength);
   const n = output.length;
+  const cursor: RunCursor = { at: start };
   let at = start;
   let seen = 0;
   while (seen < n) {
-    // ULEB128 run header: count << 1 | bit-packed.
-    let header = 0;
-    let scale = 1;
-    let byte: number;
-    do {
-      if (at >= end) throw new RangeError(`Expected ${n} encoded values, got the end of their bytes after ${seen}`);
-      byte = bytes[at++]!;
-      header += (byte & 0x7f) * scale;
-      scale *= 128;
-    } while (byte & 0x80 && scale < 2 ** 42);
+    cursor.at = at;
+    const header = readRunHeader(bytes, cursor, end);
+    if (header < 0) throw new RangeError(`Expected ${n} encoded values, got the end of their bytes after ${seen}`);
+    at = cursor.at;
     const count = Math.floor(header / 2);
     if (header % 2 === 1) {
       // `count` groups of 8 values, `width` bytes per group.
@@ -65,6 +60,31 @@ export function readRleHybrid(reader: DataReader, width: number, output: Uint8Ar
     }
   }
   reader.offset = start + length;
+}
+
+/** A position in encoded bytes, moved by {@link readRunHeader}. */
+export interface RunCursor {
+  at: number;
+}
+
+/**
+ * Reads the header of a run of Parquet's RLE / bit-packed hybrid encoding at `bytes[cursor.at]`
+ * (ULEB128 of `count << 1 | bitPacked`, at most 6 bytes are taken as digits) and moves `cursor`
+ * past it. Returns the header, or -1 (cursor unmoved) when it runs into `end` first.
+ */
+export function readRunHeader(bytes: Uint8Array, cursor: RunCursor, end: number): number {
+  let at = cursor.at;
+  let header = 0;
+  let scale = 1;
+  let byte: number;
+  do {
+    if (at >= end) return -1;
+    byte = bytes[at++]!;
+    header += (byte & 0x7f) * scale;
+    scale *= 128;
+  } while (byte & 0x80 && scale < 2 ** 42);
+  cursor.at = at;
+  return header;
 }
 
 /** Unpacks `take` bit-packed values of `width` bits at `bytes[at…]` into `output[seen…]`. */

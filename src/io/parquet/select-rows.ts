@@ -2,7 +2,7 @@
 // validity masks (see decode-chunk.ts, which decodes the pages).
 import { allocRaw, bitsOf, ChunkDecodeError, type ChunkState, type DecodedChunk, type RawArray } from './chunk-state.ts';
 import { popcount, popcountRange } from './level-bits.ts';
-import type { ListScan, MemoChunk } from './level-memo.ts';
+import type { LevelCounts, ListScan, MemoChunk } from './level-memo.ts';
 import type { LeafColumn, PhysicalType } from './schema.ts';
 
 // Restricts decoded levels/values to rows [start, stop) of what was decoded, filling nulls with 0/NaN.
@@ -58,37 +58,22 @@ export function selectList(
   record: MemoChunk | undefined,
 ): DecodedChunk {
   const { values } = state;
-  const starts = state.starts!;
   const element = state.element!;
   const present = state.present!;
   const rows = stop - start;
-  const scan = reuse ? { ...reuse, offsets: copyUnzeroed(reuse.offsets) } : scanRows(state, leaf, start, stop);
-  if (record) record.scan = scan;
-  const { offsets, begin, end } = scan;
+  const fresh = reuse ? { ...reuse, offsets: copyUnzeroed(reuse.offsets) } : scanRows(state, leaf, start, stop);
+  const { offsets, begin, end } = fresh;
   const elements = offsets[rows]!;
-  // Every level that holds no item must open a row (an empty or null list); and are there null items?
-  let bad = 0;
-  let nulls = 0;
-  if (end > begin) {
-    const w0 = begin >>> 5;
-    const w1 = (end - 1) >>> 5;
-    for (let i = w0; i <= w1; i++) {
-      let m = -1;
-      if (i === w0) m &= -1 << (begin & 31);
-      if (i === w1) m &= -1 >>> (31 - ((end - 1) & 31));
-      const e = element[i]!;
-      bad |= ~e & ~starts[i]! & m;
-      nulls |= e & ~present[i]! & m;
-    }
-  }
-  if (bad !== 0) throw malformed(`column ${leaf.key} has a level inside a row that holds no list item`);
-  const valueStart = popcountRange(present, 0, begin);
-  const valuesHere = popcountRange(present, begin, end);
+  // Equal bitmaps give equal counts: a reused scan brings its chunk's.
+  const counts = fresh.counts ?? countLevels(state, leaf, begin, end);
+  const scan: ListScan = fresh.counts ? fresh : { ...fresh, counts };
+  if (record) record.scan = scan;
+  const { nulls, valueStart, valuesHere } = counts;
   if (valueStart + valuesHere > state.valueCount) {
     throw malformed(`column ${leaf.key} holds ${state.valueCount} values, its levels ${valueStart + valuesHere}`);
   }
   const masks = validity ? listMasks(state, begin, end, rows, elements) : {};
-  if (nulls === 0) {
+  if (!nulls) {
     // From the chunk's first row (a read by row groups): a view of the decoded values, no copy.
     // The array was sized for every level, so empty lists leave unused room at its end.
     const own = valueStart === 0 ? values.subarray(0, elements) : values.slice(valueStart, valueStart + elements);
@@ -108,6 +93,30 @@ export function selectList(
     dst[k++] = ((present[word]! >>> b) & 1) === 1 ? src[v++]! : fill;
   }
   return { values: out, offsets, ...masks };
+}
+
+// What the levels [begin, end) hold: null items? the values before them, and in them. Throws where
+// a level that holds no item does not open a row (an empty or null list).
+function countLevels(state: ChunkState, leaf: LeafColumn, begin: number, end: number): LevelCounts {
+  const starts = state.starts!;
+  const element = state.element!;
+  const present = state.present!;
+  let bad = 0;
+  let nulls = 0;
+  if (end > begin) {
+    const w0 = begin >>> 5;
+    const w1 = (end - 1) >>> 5;
+    for (let i = w0; i <= w1; i++) {
+      let m = -1;
+      if (i === w0) m &= -1 << (begin & 31);
+      if (i === w1) m &= -1 >>> (31 - ((end - 1) & 31));
+      const e = element[i]!;
+      bad |= ~e & ~starts[i]! & m;
+      nulls |= e & ~present[i]! & m;
+    }
+  }
+  if (bad !== 0) throw malformed(`column ${leaf.key} has a level inside a row that holds no list item`);
+  return { nulls: nulls !== 0, valueStart: popcountRange(present, 0, begin), valuesHere: popcountRange(present, begin, end) };
 }
 
 // A copy of `offsets` in memory not zeroed first (the copy overwrites all of it).
@@ -147,16 +156,35 @@ function scanRows(state: ChunkState, leaf: LeafColumn, start: number, stop: numb
   let end = levelCount;
   scan: for (;;) {
     const e = element[w]!;
-    while (s !== 0) {
-      const low = s & -s;
-      const bit = 31 - Math.clz32(low);
-      if (r === rows) {
-        end = (w << 5) + bit;
-        break scan;
+    const base = (w << 5) - begin;
+    if (rows - r > 32) {
+      // Every row opened in this word is selected (a word opens at most 32).
+      if ((s & ~e) === 0) {
+        // No empty list opens here: the empties before each row are those before the word.
+        const at = base - empties;
+        while (s !== 0) {
+          offsets[r++] = at + 31 - Math.clz32(s & -s);
+          s &= s - 1;
+        }
+      } else {
+        while (s !== 0) {
+          const bit = 31 - Math.clz32(s & -s);
+          offsets[r++] = base + bit - empties;
+          empties += 1 - ((e >>> bit) & 1);
+          s &= s - 1;
+        }
       }
-      offsets[r++] = (w << 5) + bit - begin - empties;
-      empties += 1 - ((e >>> bit) & 1);
-      s ^= low;
+    } else {
+      while (s !== 0) {
+        const bit = 31 - Math.clz32(s & -s);
+        if (r === rows) {
+          end = (w << 5) + bit;
+          break scan;
+        }
+        offsets[r++] = base + bit - empties;
+        empties += 1 - ((e >>> bit) & 1);
+        s &= s - 1;
+      }
     }
     if (++w >= words) break;
     s = starts[w]!;
