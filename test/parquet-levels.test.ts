@@ -17,58 +17,8 @@ import { IoError } from '../src/io/errors.ts';
 import { openParquet } from '../src/io/parquet/index.ts';
 import { allocBits, readLevelBits, type LevelTarget } from '../src/io/parquet/level-bits.ts';
 import { levelMemoCounts } from '../src/io/parquet/level-memo.ts';
-import { readRleHybrid } from '../src/io/parquet/rle.ts';
-
-/** A small seeded generator (mulberry32), so that a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function uleb(out: number[], x: number): void {
-  while (x >= 0x80) {
-    out.push((x & 0x7f) | 0x80);
-    x = Math.floor(x / 128);
-  }
-  out.push(x);
-}
-
-/**
- * Encodes `levels` as the RLE / bit-packed hybrid, choosing run kinds at random: RLE runs of any
- * length (so the next bit-packed run starts at any bit), bit-packed groups of 8 whose last group
- * is padded past the end with garbage.
- */
-function encodeHybrid(levels: number[], width: number, rnd: () => number, maxGroups = 4): Uint8Array {
-  const out: number[] = [];
-  let i = 0;
-  while (i < levels.length) {
-    let run = 1;
-    while (i + run < levels.length && levels[i + run] === levels[i]) run++;
-    if (run >= 3 && rnd() < 0.8) {
-      uleb(out, run << 1);
-      for (let k = 0; k < (width + 7) >> 3; k++) out.push((levels[i]! >> (8 * k)) & 0xff);
-      i += run;
-      continue;
-    }
-    // Mostly short runs; now and then a long one (the decoder unpacks long runs a block at a time).
-    const groups = 1 + Math.floor(rnd() * (rnd() < 0.25 ? maxGroups : 4));
-    uleb(out, (groups << 1) | 1);
-    const bytes = new Uint8Array(groups * width);
-    for (let k = 0; k < groups * 8; k++) {
-      const v = i + k < levels.length ? levels[i + k]! : Math.floor(rnd() * (1 << width)); // padding: any bits
-      for (let b = 0; b < width; b++) if ((v >> b) & 1) bytes[(k * width + b) >> 3]! |= 1 << ((k * width + b) & 7);
-    }
-    out.push(...bytes);
-    i += groups * 8;
-  }
-  return Uint8Array.from(out);
-}
+import { readRleHybrid, readRunHeader } from '../src/io/parquet/rle.ts';
+import { encodeHybrid, random, uleb } from './helpers/hybrid.ts';
 
 const bit = (bits: Int32Array, i: number): number => (bits[i >>> 5]! >>> (i & 31)) & 1;
 
@@ -135,6 +85,33 @@ describe('readLevelBits', () => {
     expect(() => readLevelBits({ view: new DataView(short.buffer), offset: 0 }, 1, 1, 0, 16, targets, short.length)).toThrow(RangeError);
     const none = Uint8Array.of(4 << 1, 1); // 4 levels where 16 are expected
     expect(() => readLevelBits({ view: new DataView(none.buffer), offset: 0 }, 1, 1, 0, 16, targets, none.length)).toThrow(/got the end/);
+  });
+});
+
+describe('readRunHeader', () => {
+  it('reads one- to six-byte ULEB128 headers, moves past them, and gives -1 (not moved) at the end of the bytes', () => {
+    for (const header of [0, 1, 127, 128, (300 << 1) | 1, 2 ** 31, 2 ** 40 + 3]) {
+      const bytes: number[] = [9];
+      uleb(bytes, header);
+      bytes.push(0x55);
+      const cursor = { at: 1 };
+      expect(readRunHeader(Uint8Array.from(bytes), cursor, bytes.length), `header ${header}`).toBe(header);
+      expect(cursor.at, `header ${header}`).toBe(bytes.length - 1);
+      // Cut one byte short of the header's end: no header.
+      const cut = { at: 1 };
+      expect(readRunHeader(Uint8Array.from(bytes), cut, bytes.length - 2), `header ${header} cut`).toBe(-1);
+      expect(cut.at).toBe(1);
+    }
+    // A header whose continuation bits never stop is cut after six digit bytes, not read on.
+    const endless = new Uint8Array(12).fill(0xff);
+    const cursor = { at: 0 };
+    expect(readRunHeader(endless, cursor, endless.length)).toBe(2 ** 42 - 1);
+    expect(cursor.at).toBe(6);
+    // Both decoders read headers through it: a header that runs into the end of the bytes is a RangeError.
+    const open = Uint8Array.of(0x80, 0x80);
+    expect(() => readRleHybrid({ view: new DataView(open.buffer), offset: 0 }, 3, new Int32Array(4), open.length)).toThrow(/got the end of their bytes after 0/);
+    expect(() => readLevelBits({ view: new DataView(open.buffer), offset: 0 }, 1, 1, 0, 4, [{ bits: allocBits(4), threshold: 1, below: false }], open.length))
+      .toThrow(/got the end of their bytes after 0/);
   });
 });
 

@@ -6,10 +6,10 @@ import { byteStreamSplit } from 'hyparquet/src/encoding.js';
 import type { NumericArray } from '../columns.ts';
 import { lz4RawInPlace, parquetPageDecompressors } from '../decompress/parquet-pages.ts';
 import { snappyPages } from './compressors.ts';
-import { allocRaw, bitsOf, ChunkDecodeError, WIDTH, type ChunkState, type DecodedChunk, type RawArray } from './chunk-state.ts';
+import { allocRaw, ChunkDecodeError, WIDTH, type ChunkState, type DecodedChunk, type RawArray } from './chunk-state.ts';
 import { allocBits, popcountRange, readLevelBits, type LevelTarget } from './level-bits.ts';
 import { copyBits, levelMemoCounts, sameLevels, type LevelMemo, type MemoChunk, type PageLevels } from './level-memo.ts';
-import { readRleHybrid } from './rle.ts';
+import { readRleHybrid, readRuns, unpack, type RunSink } from './rle.ts';
 import { select, selectList } from './select-rows.ts';
 import type { LeafColumn, PhysicalType } from './schema.ts';
 
@@ -281,9 +281,13 @@ function decodeValues(
     }
     const width = page[offset] ?? 0;
     reader.offset = offset + 1;
-    const indexes = new Int32Array(n);
-    if (width > 0) readRleHybrid(reader, width, indexes, page.byteLength - reader.offset);
-    gather(dictionary, indexes, out, at, leaf);
+    const sink = dictionarySink(dictionary, out, at, leaf);
+    // Width 0: every index is 0, and no run is stored.
+    if (width === 0) {
+      if (n > 0) sink.repeat(0, 0, n);
+    } else {
+      readRuns(reader, width, n, sink, page.byteLength - reader.offset);
+    }
   } else if (encoding === 'BYTE_STREAM_SPLIT') {
     out.set(byteStreamSplit(reader, n, leaf.physical, undefined) as never, at);
   } else if (encoding === 'DELTA_BINARY_PACKED' && (leaf.physical === 'INT32' || leaf.physical === 'INT64')) {
@@ -294,16 +298,63 @@ function decodeValues(
   state.valueCount = at + n;
 }
 
-function gather(dictionary: RawArray, indexes: Int32Array, out: RawArray, at: number, leaf: LeafColumn): void {
+// Dictionary indexes of a bit-packed run are unpacked a block at a time into this buffer (kept by
+// the thread, never handed out), then looked up.
+const INDEX_BLOCK = 4096;
+const indexScratch = new Int32Array(INDEX_BLOCK);
+
+/**
+ * Writes the values that runs of dictionary indexes name into `out[at…]`, a run at a time: an RLE
+ * run is one check and one fill; a bit-packed run is unpacked a block at a time and gathered.
+ * Values move as 32-bit lanes (one per 4-byte value, two per 8-byte one), so the copy is exact
+ * (NaN payloads kept, no BigInt per int64) and the loops see one array type. An index past the
+ * dictionary throws.
+ */
+export function dictionarySink(dictionary: RawArray, out: RawArray, at: number, leaf: LeafColumn): RunSink {
   const size = dictionary.length;
-  // Same-typed arrays: the casts only tell TypeScript what allocRaw made.
-  const src = bitsOf(dictionary);
-  const dst = bitsOf(out);
-  for (let i = 0; i < indexes.length; i++) {
-    const k = indexes[i]!;
-    if (k >= size || k < 0) throw new ChunkDecodeError('malformed', `column ${leaf.key} refers to dictionary entry ${k} of ${size}`);
-    dst[at + i] = src[k]!;
-  }
+  const lanes = leaf.physical === 'BOOLEAN' ? 1 : WIDTH[leaf.physical] / 4;
+  const src = lanesOf(dictionary);
+  const dst = lanesOf(out);
+  const wide = lanes === 2 ? new BigInt64Array(out.buffer, out.byteOffset, out.length) : undefined;
+  const wideSrc = lanes === 2 ? new BigInt64Array(dictionary.buffer, dictionary.byteOffset, size) : undefined;
+  const outside = (k: number): ChunkDecodeError =>
+    new ChunkDecodeError('malformed', `column ${leaf.key} refers to dictionary entry ${k} of ${size}`);
+  return {
+    repeat(k, from, count) {
+      if (k >= size) throw outside(k);
+      const o = at + from;
+      if (wide) wide.fill(wideSrc![k]!, o, o + count);
+      else dst.fill(src[k]!, o, o + count);
+    },
+    packed(bytes, byteAt, width, from, count) {
+      for (let done = 0; done < count; done += INDEX_BLOCK) {
+        const block = Math.min(INDEX_BLOCK, count - done);
+        unpack(bytes, byteAt + (done / 8) * width, width, indexScratch, 0, block);
+        const o = at + from + done;
+        if (lanes === 1) {
+          for (let i = 0; i < block; i++) {
+            const k = indexScratch[i]!;
+            if ((k >>> 0) >= size) throw outside(k >>> 0);
+            dst[o + i] = src[k]!;
+          }
+        } else {
+          for (let i = 0; i < block; i++) {
+            const k = indexScratch[i]!;
+            if ((k >>> 0) >= size) throw outside(k >>> 0);
+            const d = 2 * (o + i);
+            dst[d] = src[2 * k]!;
+            dst[d + 1] = src[2 * k + 1]!;
+          }
+        }
+      }
+    },
+  };
+}
+
+// Raw values as 32-bit lanes (booleans as their bytes).
+function lanesOf(values: RawArray): Int32Array | Uint8Array {
+  if (values instanceof Uint8Array) return values;
+  return new Int32Array(values.buffer, values.byteOffset, values.byteLength / 4);
 }
 
 /** Decodes `n` PLAIN values of `physical` type at `page[offset]` into `out[at…]`. */

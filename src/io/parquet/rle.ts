@@ -1,22 +1,27 @@
 import type { DataReader } from 'hyparquet';
 
 /**
- * Decodes Parquet's RLE / bit-packed hybrid encoding (levels, dictionary indexes, booleans) into
- * `output`, reading at most `length` bytes (or a 4-byte little-endian length prefix when
- * `length` is undefined), then moves `reader` past them.
+ * Where {@link readRuns} writes the runs it decodes, output indexes counted from 0. `packed` gets
+ * only runs of at least one value whose bytes are all there.
+ */
+export interface RunSink {
+  /** `count` copies of `value` from output index `from`. */
+  repeat(value: number, from: number, count: number): void;
+  /** `count` values of `width` bits, bit-packed at `bytes[at…]`, from output index `from`. */
+  packed(bytes: Uint8Array, at: number, width: number, from: number, count: number): void;
+}
+
+/**
+ * Decodes `n` values of Parquet's RLE / bit-packed hybrid encoding (levels, dictionary indexes,
+ * booleans) run by run into `sink`, reading at most `length` bytes (or a 4-byte little-endian
+ * length prefix when `length` is undefined), then moves `reader` past them.
  *
  * Written here rather than taken from hyparquet because hyparquet's decoder trusts run lengths:
  * a corrupt run header of 2^31 values makes it loop for minutes. Here runs are clipped to the
  * output and every byte read is bounds-checked, so corrupt input fails fast with a `RangeError`
  * (which the reader reports as `E_IO_MALFORMED`).
- *
- * @example
- * ```ts
- * const def = new Uint8Array(n);
- * readRleHybrid(reader, 1, def); // length-prefixed, as V1 definition levels are
- * ```
  */
-export function readRleHybrid(reader: DataReader, width: number, output: Uint8Array | Int32Array, length?: number): void {
+export function readRuns(reader: DataReader, width: number, n: number, sink: RunSink, length?: number): void {
   const { view } = reader;
   if (length === undefined) {
     if (reader.offset + 4 > view.byteLength) throw new RangeError(`Expected a 4-byte level length at byte ${reader.offset}, got the end of the page`);
@@ -31,7 +36,6 @@ export function readRleHybrid(reader: DataReader, width: number, output: Uint8Ar
     throw new RangeError(`Expected encoded values at a byte offset with a byte length, got ${start} and ${length}`);
   }
   const end = Math.min(start + length, view.byteLength);
-  const n = output.length;
   const cursor: RunCursor = { at: start };
   let at = start;
   let seen = 0;
@@ -46,7 +50,7 @@ export function readRleHybrid(reader: DataReader, width: number, output: Uint8Ar
       const take = Math.min(count * 8, n - seen);
       const needed = Math.ceil((take * width) / 8);
       if (at + needed > end) throw new RangeError(`Expected ${needed} bit-packed bytes at byte ${at}, got ${end - at}`);
-      unpack(bytes, at, width, output, seen, take);
+      if (take > 0) sink.packed(bytes, at, width, seen, take);
       at = Math.min(end, at + count * width);
       seen += take;
     } else {
@@ -55,11 +59,28 @@ export function readRleHybrid(reader: DataReader, width: number, output: Uint8Ar
       let value = 0;
       for (let k = 0; k < size; k++) value += bytes[at++]! * 2 ** (8 * k);
       const take = Math.min(count, n - seen);
-      output.fill(value | 0, seen, seen + take);
+      if (take > 0) sink.repeat(value, seen, take);
       seen += take;
     }
   }
   reader.offset = start + length;
+}
+
+/**
+ * Decodes Parquet's RLE / bit-packed hybrid encoding into `output` (all of it), as
+ * {@link readRuns} does: values of 32 bits wrap to int32 in an `Int32Array`.
+ *
+ * @example
+ * ```ts
+ * const def = new Uint8Array(n);
+ * readRleHybrid(reader, 1, def); // length-prefixed, as V1 definition levels are
+ * ```
+ */
+export function readRleHybrid(reader: DataReader, width: number, output: Uint8Array | Int32Array, length?: number): void {
+  readRuns(reader, width, output.length, {
+    repeat: (value, from, count) => output.fill(value | 0, from, from + count),
+    packed: (bytes, at, w, from, count) => unpack(bytes, at, w, output, from, count),
+  }, length);
 }
 
 /** A position in encoded bytes, moved by {@link readRunHeader}. */
