@@ -61,12 +61,12 @@ export function selectList(
   const element = state.element!;
   const present = state.present!;
   const rows = stop - start;
-  const fresh = reuse ? { ...reuse, offsets: copyUnzeroed(reuse.offsets) } : scanRows(state, leaf, start, stop);
+  const fresh: ListScan = reuse ? { ...reuse, offsets: copyUnzeroed(reuse.offsets) } : scanRows(state, leaf, start, stop);
   const { offsets, begin, end } = fresh;
   const elements = offsets[rows]!;
   // Equal bitmaps give equal counts: a reused scan brings its chunk's.
   const counts = fresh.counts ?? countLevels(state, leaf, begin, end);
-  const scan: ListScan = fresh.counts ? fresh : { ...fresh, counts };
+  const scan: ListScan = fresh.counts ? fresh : { start, stop, offsets, begin, end, counts };
   if (record) record.scan = scan;
   const { nulls, valueStart, valuesHere } = counts;
   if (valueStart + valuesHere > state.valueCount) {
