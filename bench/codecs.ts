@@ -12,10 +12,13 @@
  * - ROOT, shared: the compression variants (uproot-HZZ, uproot-Zmumu × zlib/lz4/zstd/lzma), small
  *   files of small baskets, read whole (every readable branch), metadata warm (`--no-shared`: skip).
  * - Bare, for both: the same baskets' blocks, already in memory, through the bare decoder
- *   (node:zlib inflate into one buffer of the known size, lz4-napi on the block already framed
- *   as it takes it, node:zlib ZSTD through one reused native context or libzstd-wasm (the read path's
- *   own ZSTD decoder, so the ZSTD ratio is the reader's cost alone), @napi-rs/lzma) — decompression
- *   alone, no reading, no checksum, no decoding.
+ *   (node:zlib inflate through one reused native context into one buffer of the known size, lz4-napi
+ *   on the block already framed as it takes it, node:zlib ZSTD through one reused native context or
+ *   libzstd-wasm, @napi-rs/lzma) — decompression alone, no reading, no checksum, no decoding. For
+ *   zlib and ZSTD the bare decoder is the read path's own (`inflateZlib`, `decompressZstd`), so their
+ *   ratios are the reader's cost alone; figures measured before the zlib side changed used
+ *   `inflateSync` per block (a new stream and native context each), an easier bare side. Under the
+ *   ROOT table, the generated tree's zlib and ZSTD blocks through each decoder this Node has.
  * - Parquet: one generated file of `--events` demo events per codec (same events), every
  *   column read. Bare: the same pages (captured during a read), through the bare decoder.
  * MB/s are of decompressed output; read path / bare is the fraction of the native limit reached.
@@ -26,6 +29,7 @@ import { join } from 'node:path';
 import zlib, { inflateSync, gunzipSync } from 'node:zlib';
 import wasmZstd from '@foxglove/wasm-zstd';
 import { decompressXzSync, decompressZstd, lz4DecodeNative, parquetPageCompressors, zstdDecoder } from '../src/io/decompress/index.ts';
+import { inflateZlib, zlibInflater } from '../src/io/decompress/zlib.ts';
 import { loadNative } from '../src/io/decompress/native.ts';
 import { outputChunk } from '../src/io/decompress/output.ts';
 import { ColumnarParquetWriter } from '../src/io/demo/columnar-writer.ts';
@@ -129,9 +133,10 @@ const lz4Napi = loadNative<Lz4Napi>('lz4-napi');
 function bareDecode(blocks: readonly Block[]): number {
   let out = 0;
   for (const b of blocks) {
-    if (b.tag === 'ZL') out += inflateSync(b.body, { chunkSize: outputChunk(b.usize) }).length;
-    // The read path's own decoder: one reused libzstd context (or kept wasm regions) per thread.
-    // Node's zstdDecompressSync, a new stream and context per block, is slower (see the README).
+    // The read path's own decoders: one reused native zlib context, one reused libzstd context (or
+    // kept wasm regions) per thread. Node's inflateSync and zstdDecompressSync, a new stream and
+    // context per block, are slower (the lines under the ROOT table; see the README).
+    if (b.tag === 'ZL') out += inflateZlib(b.body, b.usize).length;
     else if (b.tag === 'ZS') out += decompressZstd(b.body, b.usize).length;
     else if (b.tag === 'L4') out += lz4Napi!.uncompressSync(b.body).length;
     else if (b.tag === 'XZ') out += decompressXzSync(b.body)!.length;
@@ -246,32 +251,40 @@ async function generatedRootRows(dir: string, events: number, basketEntries: num
         for (let i = 0; i + 1 < bounds.length; i++) await t.read(names, bounds[i]!, bounds[i + 1]!);
       }, () => bareDecode(blocks), runs);
       clusterRows.push({ name: `demo ${fmt(events)} by cluster`, codec, mb, read: byCluster, bare: bare2 });
-      if (codec === 'zstd') zstdDecoderNotes.push(...await zstdDecoders(blocks, mb, runs));
+      if (codec === 'zstd' || codec === 'zlib') decoderNotes.push(...await blockDecoders(codec, blocks, mb, runs));
     }
     if (!keep) rmSync(path);
   }
   return [...rows, ...clusterRows];
 }
 
-/** Lines printed under the ROOT table: the ZSTD blocks of the generated tree through each available decoder. */
-const zstdDecoderNotes: string[] = [];
+/** Lines printed under the ROOT table: the generated tree's zlib and ZSTD blocks through each available decoder. */
+const decoderNotes: string[] = [];
+
+type Decoder = [name: string, decode: (b: Block) => unknown];
 
 /**
- * MB/s (wall, CPU) of the generated tree's ZSTD blocks through each ZSTD decoder this Node has:
- * the read path's (one reused native context, or kept wasm regions), Node's `zstdDecompressSync`
- * (a new stream and context per block), and the wasm package's own per-call `decompress`.
+ * MB/s (wall, CPU) of the generated tree's `codec` blocks through each decoder this Node has: the
+ * read path's (zlib: one reused native context; ZSTD: one reused native context, or kept wasm
+ * regions), Node's per-call sync function (a new stream and context per block), and for ZSTD the
+ * wasm package's own per-call `decompress`.
  */
-async function zstdDecoders(blocks: readonly Block[], mb: number, runs: number): Promise<string[]> {
-  const zs = blocks.filter((b) => b.tag === 'ZS');
-  const perCall = (zlib as typeof zlib & { zstdDecompressSync?: (i: Uint8Array, o?: { chunkSize?: number }) => Buffer }).zstdDecompressSync;
-  const ways: [string, (b: Block) => unknown][] = [
-    ['read path decoder (decompressZstd)', (b) => decompressZstd(b.body, b.usize)],
-    ...(perCall ? [['node:zlib zstdDecompressSync per block', (b: Block) => perCall(b.body, { chunkSize: outputChunk(b.usize) })] as [string, (b: Block) => unknown]] : []),
-    ['@foxglove/wasm-zstd decompress per block', (b) => wasmZstd.decompress(b.body, b.usize)],
-  ];
+async function blockDecoders(codec: 'zlib' | 'zstd', blocks: readonly Block[], mb: number, runs: number): Promise<string[]> {
+  const ways: Decoder[] = [];
+  if (codec === 'zlib') {
+    ways.push(['read path decoder (inflateZlib)', (b) => inflateZlib(b.body, b.usize)],
+      ['node:zlib inflateSync per block', (b) => inflateSync(b.body, { chunkSize: outputChunk(b.usize) })]);
+  } else {
+    const perCall = (zlib as typeof zlib & { zstdDecompressSync?: (i: Uint8Array, o?: { chunkSize?: number }) => Buffer }).zstdDecompressSync;
+    ways.push(['read path decoder (decompressZstd)', (b) => decompressZstd(b.body, b.usize)],
+      ...(perCall ? [['node:zlib zstdDecompressSync per block', (b: Block) => perCall(b.body, { chunkSize: outputChunk(b.usize) })] as Decoder] : []),
+      ['@foxglove/wasm-zstd decompress per block', (b) => wasmZstd.decompress(b.body, b.usize)]);
+  }
+  const tag = codec === 'zlib' ? 'ZL' : 'ZS';
+  const own = blocks.filter((b) => b.tag === tag);
   const lines: string[] = [];
   for (const [name, fn] of ways) {
-    const [t] = await timePair(() => { for (const b of zs) fn(b); }, () => undefined, runs);
+    const [t] = await timePair(() => { for (const b of own) fn(b); }, () => undefined, runs);
     lines.push(`  ${name.padEnd(42)} ${fmt(mb / t.wall).padStart(6)} MB/s (${fmt(mb / t.cpu)} by CPU)`);
   }
   return lines;
@@ -377,14 +390,15 @@ export async function codecBenchmark(options: CodecBenchOptions = {}): Promise<v
   const basketEntries = options.basketEntries ?? 100_000;
   const codecs = options.codecs ?? ['zlib', 'lz4', 'zstd', 'lzma'];
   console.log(`\nDecompression: cortado's read path vs bare native decompression of the same bytes (median of ${runs} runs, ` +
-    `Node ${process.version}, ZSTD by ${zstdDecoder})`);
+    `Node ${process.version}, ZSTD by ${zstdDecoder}; bare zlib and ZSTD are the read path's decoders, zlib through ` +
+    `${zlibInflater() === 'reused' ? 'one reused native context' : 'inflateSync per block'})`);
   const dir = mkdtempSync(join(tmpdir(), 'cortado-bench-codecs-'));
   if (options.dir) mkdirSync(options.dir, { recursive: true });
   try {
     if (rootEvents > 0) {
       printRows(`ROOT (generated, 13 NanoAOD-like branches, ${fmt(basketEntries)} entries per basket, metadata warm):`,
         await generatedRootRows(options.dir ?? dir, rootEvents, basketEntries, runs, codecs, options.dir !== undefined), 'zlib');
-      if (zstdDecoderNotes.length > 0) console.log(`ZSTD blocks of the generated tree, decompression alone:\n${zstdDecoderNotes.splice(0).join('\n')}`);
+      if (decoderNotes.length > 0) console.log(`zlib and ZSTD blocks of the generated tree, decompression alone:\n${decoderNotes.splice(0).join('\n')}`);
     }
     if (options.shared ?? true) {
       printRows('ROOT (shared compression variants, small baskets, all branches, metadata warm):', await sharedRootRows(runs), 'zlib');

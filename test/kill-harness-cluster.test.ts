@@ -8,7 +8,9 @@
  * In flight, on a cluster, is everything the driver had handed out: the batches running and those
  * queued (up to `slots`), which the worker goes on computing after the kill; the harness waits
  * for them to drain before it marks the log for the next process, so that all of it counts in
- * the killed driver's share — by cause (no batch left), not by timing.
+ * the killed driver's share — by cause (no batch left), not by timing. Before each chain, Redis must
+ * hold nothing of the chains before it (a fresh run would take a leftover result as its own, and its
+ * events would show as never computed in the log).
  * CORTADO_CLUSTER_KILLS sets the kills (half library, half CLI; default 20, the issue's count), CORTADO_KILL_SEED
  * replays a sequence.
  */
@@ -57,6 +59,20 @@ describeWithRedis('kill harness: the cluster backend', () => {
     }
   }
 
+  /**
+   * What the chains before left in Redis for the next one to take: task keys (a result a fresh run
+   * could absorb as its own) or batches not over. Runs between chains, when no driver is alive.
+   */
+  async function leftovers(): Promise<string | undefined> {
+    const client = redis.client();
+    const keys = (await client.keys('cortado:t:*')).sort();
+    const jobs = await client.multi().lrange('cortado:batches:wait', 0, -1).lrange('cortado:batches:active', 0, -1).exec();
+    const queued = jobs!.flatMap(([, ids]) => ids as string[]);
+    if (keys.length === 0 && queued.length === 0) return undefined;
+    const described = await Promise.all(keys.map(async (k) => `${k} (${await client.type(k)}, ttl ${await client.pttl(k)} ms)`));
+    return `Redis held ${keys.length} task key(s) [${described.join(', ')}] and ${queued.length} batch(es) not over [${queued.join(', ')}]`;
+  }
+
   /** Runs the harness with a `cortado worker` logging to the harness's log; checks that Redis is left clean. */
   async function harness(options: Omit<HarnessOptions, 'backend' | 'redis' | 'dir'>, dir: string, reference: string, name: string): Promise<void> {
     // The driver is what gets killed here, never the worker: a lock a loaded machine cannot lapse
@@ -65,7 +81,7 @@ describeWithRedis('kill harness: the cluster backend', () => {
     const worker = spawnWorker(redis.url, ['--workers', '2', '--lock-ms', '10000', '--stalled-ms', '10000'], { CORTADO_KILL_LOG: join(dir, 'work.log'), CORTADO_KILL_DELAY_MS: '4' });
     try {
       await worker.ready;
-      const report = await runKillHarness({ ...options, backend: 'cluster', redis: redis.url, dir, afterKill: drained }, reference);
+      const report = await runKillHarness({ ...options, backend: 'cluster', redis: redis.url, dir, afterKill: drained, beforeChain: leftovers }, reference);
       console.log(formatReport(`${name} on cluster (seed ${seed})`, report));
       expect(report.problems).toEqual([]);
       expect(report.identical).toBe(report.chains);

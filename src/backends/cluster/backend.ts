@@ -7,7 +7,8 @@ import type { ComputeOptions, ResolvedComputeOptions } from '../options.ts';
 import { assertTransferable } from '../threads/errors.ts';
 import type { Connections } from './connect.ts';
 import { clusterExecutor } from './executor.ts';
-import { claimTask, scanKeys, type TaskLease } from './lease.ts';
+import { claimTask, scanKeys, takeOverForCleanup, type TaskLease } from './lease.ts';
+import { retireJobs } from './retire.ts';
 import { resultKey, taskIdOf, taskPattern, workersPattern, type ClusterKeys } from './keys.ts';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.ts';
 import type { RedisConnection } from './redis-options.ts';
@@ -45,9 +46,14 @@ class ClusterBackend extends BaseBackend {
     // Whatever a task left in its namespace (results of batches cut differently by a driver that died) goes with it.
     const cleanup = task.wait().then(async () => {
       const held = await lease?.claimed?.catch(() => undefined);
-      if (held === undefined) return;
-      held.stop();
-      await this.#deleteTaskKeys(held.taskId);
+      if (held !== undefined) {
+        held.stop();
+        await this.#deleteTaskKeys(held.taskId);
+      } else if (task.status === 'complete') {
+        // Restored whole from its checkpoint, it claimed nothing: what a driver that died left in the
+        // computation's namespace would otherwise be taken by the next fresh run as its own.
+        await this.#sweepUnclaimed(taskIdOf(computable.key));
+      }
     });
     this.#cleanups.add(cleanup);
     void cleanup.finally(() => this.#cleanups.delete(cleanup));
@@ -146,8 +152,22 @@ class ClusterBackend extends BaseBackend {
     if (c === undefined) return;
     // Never connected (refused credentials, a certificate that does not verify): nothing was stored.
     if (!(await c.ready.then(() => true, () => false))) return;
-    const keys = await scanKeys(c.redis, taskPattern(this.keys, taskId)).catch(() => []);
-    if (keys.length > 0) await c.redis.unlink(...keys).catch(() => undefined);
+    await deleteTaskKeys(c, this.keys, taskId);
+  }
+
+  /**
+   * Cleans the namespace of a computation that completed without claiming it, if no live driver
+   * holds it. Connects for it if this backend has not yet (a run restored whole from its
+   * checkpoint), giving up quietly when Redis does not answer within {@link SWEEP_CONNECT_MS}.
+   */
+  async #sweepUnclaimed(taskId: string): Promise<void> {
+    const c = await this.#connect().catch(() => undefined);
+    if (c === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const connected = await Promise.race([c.ready.then(() => true, () => false), new Promise<false>((resolve) => (timer = setTimeout(resolve, SWEEP_CONNECT_MS, false)))]);
+    clearTimeout(timer);
+    if (!connected) return;
+    if (await takeOverForCleanup(c.redis, this.keys, taskId, this.options.leaseMs).catch(() => false)) await deleteTaskKeys(c, this.keys, taskId);
   }
 
   protected async release(): Promise<void> {
@@ -167,6 +187,16 @@ class ClusterBackend extends BaseBackend {
     await c.close();
   }
 }
+
+/** Stops a task's batches still queued or running from storing anything, then deletes its keys (errors ignored: a cleanup). */
+async function deleteTaskKeys(c: Connections, keys: ClusterKeys, taskId: string): Promise<void> {
+  await retireJobs(c.redis, c.queue, keys, taskId).catch(() => undefined);
+  const found = await scanKeys(c.redis, taskPattern(keys, taskId)).catch(() => []);
+  if (found.length > 0) await c.redis.unlink(...found).catch(() => undefined);
+}
+
+/** How long a cleanup after a task restored whole waits for Redis, when the backend was not connected yet. */
+const SWEEP_CONNECT_MS = 2000;
 
 /** How long a count of the workers' threads is used before it is read again (the heartbeat period). */
 const THREADS_FRESH_MS = 2000;

@@ -45,20 +45,40 @@ export async function claimTask(redis: Redis, keys: ClusterKeys, baseTaskId: str
     }) : [];
     return { taskId, own, stored: new Set(stored), stop: () => clearInterval(timer) };
   };
-  const key = leaseKey(keys, baseTaskId);
-  let last: number | undefined;
-  for (;;) {
-    if ((await redis.set(key, owner, 'PX', leaseMs, 'NX')) === 'OK') return hold(baseTaskId, true);
-    const ttl = await redis.pttl(key);
-    if (ttl === -2) continue; // expired between the two commands: try again
-    // No expiry (set by hand), or renewed since the last look: a live driver holds it.
-    if (ttl === -1 || (last !== undefined && ttl > last)) break;
-    last = ttl;
-    await sleep(Math.min(100, Math.max(10, Math.floor(leaseMs / 20))));
-  }
+  if (await takeOverLease(redis, keys, baseTaskId, owner, leaseMs)) return hold(baseTaskId, true);
   const taskId = createHash('sha256').update(`${baseTaskId}/${owner}`).digest('hex').slice(0, 20);
   await redis.set(leaseKey(keys, taskId), owner, 'PX', leaseMs);
   return hold(taskId, false);
+}
+
+/**
+ * Takes the lease on `taskId` for `owner` if no live driver holds it: at once when it is free,
+ * after it runs out when it is running down without renewal (a driver that died: at most
+ * `leaseMs`). Returns false when it is renewed while watched, or was set without expiry (a live
+ * driver holds it).
+ */
+async function takeOverLease(redis: Redis, keys: ClusterKeys, taskId: string, owner: string, leaseMs: number): Promise<boolean> {
+  const key = leaseKey(keys, taskId);
+  let last: number | undefined;
+  for (;;) {
+    if ((await redis.set(key, owner, 'PX', leaseMs, 'NX')) === 'OK') return true;
+    const ttl = await redis.pttl(key);
+    if (ttl === -2) continue; // expired between the two commands: try again
+    // No expiry (set by hand), or renewed since the last look: a live driver holds it.
+    if (ttl === -1 || (last !== undefined && ttl > last)) return false;
+    last = ttl;
+    await sleep(Math.min(100, Math.max(10, Math.floor(leaseMs / 20))));
+  }
+}
+
+/**
+ * Takes a computation's own namespace for a cleanup, once the computation has completed without
+ * claiming it (restored whole from a checkpoint): true when no live driver holds it (its lease is
+ * taken over as {@link claimTask} does, waiting at most `leaseMs` for a dead driver's to run out).
+ * The lease key goes with the namespace's other keys.
+ */
+export function takeOverForCleanup(redis: Redis, keys: ClusterKeys, taskId: string, leaseMs: number): Promise<boolean> {
+  return takeOverLease(redis, keys, taskId, randomUUID(), leaseMs);
 }
 
 /** Every key matching `pattern` (SCAN, so Redis is never blocked). */

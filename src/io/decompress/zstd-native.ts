@@ -1,4 +1,5 @@
 import zlib from 'node:zlib';
+import { adoptNativeHandle, NativeContextSlot, writeNative, type NativeContext } from './native-handle.ts';
 import { outputChunk } from './output.ts';
 
 type ZstdOptions = { chunkSize?: number };
@@ -11,29 +12,6 @@ type ZlibWithZstd = typeof zlib & {
 export const nodeZstdDecompressSync = (zlib as ZlibWithZstd).zstdDecompressSync;
 const createZstdDecompress = (zlib as ZlibWithZstd).createZstdDecompress;
 
-/**
- * The native ZSTD context under a `node:zlib` `ZstdDecompress`: the object Node's own
- * `zstdDecompressSync` drives (`writeSync` in, `_writeState` out). Not part of Node's documented
- * API, so {@link makeContext} checks its shape and proves it on a known frame before trusting it,
- * and every call falls back to `zstdDecompressSync` where it is missing.
- */
-interface NativeZstd {
-  writeSync(flush: number, input: Uint8Array, inOffset: number, inLength: number,
-    output: Uint8Array, outOffset: number, outLength: number): void;
-  reset(): void;
-  onerror: ((message: string, errno: number, code?: string) => void) | undefined;
-}
-
-/** One thread's reused ZSTD decompression context. */
-interface Context {
-  readonly stream: zlib.Inflate & { _handle?: unknown };
-  readonly handle: NativeZstd;
-  /** `[avail_out, avail_in]` after each `writeSync`, as the native side reports them. */
-  readonly state: Uint32Array;
-  /** What the native side reported during the current call (corrupt data), else undefined. */
-  failure: Error | undefined;
-}
-
 /** `cortado zstd` as one ZSTD frame (content size in its header), for the self-test of a new context. */
 const PROBE = Uint8Array.from([40, 181, 47, 253, 32, 12, 97, 0, 0, 99, 111, 114, 116, 97, 100, 111, 32, 122, 115, 116, 100]);
 const PROBE_TEXT = 'cortado zstd';
@@ -44,50 +22,26 @@ const ZSTD_E_END = 2;
 /** Outputs this large or larger are left to `zstdDecompressSync` (see `outputChunk`). */
 const MAX_REUSED_OUTPUT = 1 << 26;
 
-/** This thread's context: undefined until first use (or after a failure), null when unusable here. */
-let current: Context | null | undefined;
-
 /**
  * @internal This thread's reused contexts made, frames decoded through one, and of those, frames
  * decoded straight into a caller's buffer. For tests.
  */
 export const zstdReuseCounts = { contexts: 0, decodes: 0, intoDestination: 0 };
 
-function makeContext(): Context | null {
+/** A new ZSTD context, proved on {@link PROBE}; null where this Node has no ZSTD or its internals do not allow reuse. */
+function makeContext(): NativeContext | null {
   if (typeof createZstdDecompress !== 'function') return null;
-  let stream: zlib.Inflate | undefined;
-  try {
-    stream = createZstdDecompress({ chunkSize: 64 });
-    const internals = stream as unknown as { _handle?: NativeZstd | null; _writeState?: unknown };
-    const handle = internals._handle;
-    const state = internals._writeState;
-    if (!handle || typeof handle.writeSync !== 'function' || typeof handle.reset !== 'function' ||
-      !(state instanceof Uint32Array) || state.length < 2) {
-      stream.destroy();
-      return null;
-    }
-    const context: Context = { stream, handle, state, failure: undefined };
-    // Node's own handler closes the stream on the first error; this one records it for the call
-    // (the context is dropped afterwards, see decompressZstdNative) and leaves the stream quiet.
-    handle.onerror = (message, errno, code) => {
-      context.failure = Object.assign(new Error(message), { errno, code });
-    };
-    // Should Node's own handler still run, its 'error' event must not crash the process: the call
-    // sees the closed context and throws instead.
-    stream.on('error', () => {});
+  const context = adoptNativeHandle(() => createZstdDecompress({ chunkSize: 64 }), (c) => {
     const out = new Uint8Array(PROBE_TEXT.length + 1);
-    const written = decodeWith(context, PROBE, out, 0, out.length);
-    if (written !== PROBE_TEXT.length || Buffer.from(out.subarray(0, written)).toString('latin1') !== PROBE_TEXT) {
-      stream.destroy();
-      return null;
-    }
-    zstdReuseCounts.contexts++;
-    return context;
-  } catch {
-    stream?.destroy();
-    return null;
-  }
+    const written = decodeWith(c, PROBE, out, 0, out.length);
+    return written === PROBE_TEXT.length && Buffer.from(out.subarray(0, written)).toString('latin1') === PROBE_TEXT;
+  });
+  if (context) zstdReuseCounts.contexts++;
+  return context;
 }
+
+/** This thread's reused ZSTD context. */
+const contexts = new NativeContextSlot(makeContext);
 
 /**
  * Decodes the frame `src` with `context` into `out[offset, offset + room)` and resets the context.
@@ -96,21 +50,9 @@ function makeContext(): Context | null {
  * expected): the caller falls back to `zstdDecompressSync`, so those cases behave exactly as
  * Node's own decoder makes them. Throws what the native side reported for corrupt data.
  */
-function decodeWith(context: Context, src: Uint8Array, out: Uint8Array, offset: number, room: number): number {
-  context.failure = undefined;
-  context.handle.writeSync(ZSTD_E_END, src, 0, src.length, out, offset, room);
-  if (context.failure) throw context.failure;
-  if (context.stream._handle !== context.handle) throw new Error('the ZSTD context closed on corrupt data');
-  const availOut = context.state[0]!;
-  const availIn = context.state[1]!;
-  context.handle.reset();
-  return availOut === 0 || availIn !== 0 ? -1 : room - availOut;
-}
-
-/** This thread's reused context, made on first use; null where this Node has none to reuse. */
-function reusedContext(): Context | null {
-  if (current === undefined) current = makeContext();
-  return current;
+function decodeWith(context: NativeContext, src: Uint8Array, out: Uint8Array, offset: number, room: number): number {
+  const availOut = writeNative(context, ZSTD_E_END, src, out, offset, room, 'ZSTD');
+  return availOut === 0 || context.inputLeft !== 0 ? -1 : room - availOut;
 }
 
 /**
@@ -120,7 +62,7 @@ function reusedContext(): Context | null {
  */
 export function zstdNativeMode(): 'reused' | 'per-call' | 'none' {
   if (typeof nodeZstdDecompressSync !== 'function') return 'none';
-  return reusedContext() ? 'reused' : 'per-call';
+  return contexts.get() ? 'reused' : 'per-call';
 }
 
 /**
@@ -138,14 +80,14 @@ export function zstdNativeMode(): 'reused' | 'per-call' | 'none' {
  * ```
  */
 export function decompressZstdNative(src: Uint8Array, size: number): Uint8Array {
-  const context = size > 0 && size < MAX_REUSED_OUTPUT ? reusedContext() : null;
+  const context = size > 0 && size < MAX_REUSED_OUTPUT ? contexts.get() : null;
   if (context) {
     const out = Buffer.allocUnsafe(size + 1);
     let written: number;
     try {
       written = decodeWith(context, src, out, 0, out.length);
     } catch (error) {
-      drop(context);
+      contexts.drop(context);
       throw error;
     }
     if (written === size) {
@@ -153,7 +95,7 @@ export function decompressZstdNative(src: Uint8Array, size: number): Uint8Array 
       return out.subarray(0, size);
     }
     // Anything else is unusual (a short or long frame): start the next call from a new context.
-    drop(context);
+    contexts.drop(context);
   }
   return nodeZstdDecompressSync!(src, { chunkSize: outputChunk(size) });
 }
@@ -173,13 +115,13 @@ export function decompressZstdNative(src: Uint8Array, size: number): Uint8Array 
  */
 export function decompressZstdNativeInto(src: Uint8Array, dest: Uint8Array, offset: number, size: number): number {
   const room = dest.length - offset;
-  const context = size > 0 && room > size && size < MAX_REUSED_OUTPUT ? reusedContext() : null;
+  const context = size > 0 && room > size && size < MAX_REUSED_OUTPUT ? contexts.get() : null;
   if (context) {
     let written: number;
     try {
       written = decodeWith(context, src, dest, offset, room);
     } catch (error) {
-      drop(context);
+      contexts.drop(context);
       throw error;
     }
     if (written === size) {
@@ -187,14 +129,9 @@ export function decompressZstdNativeInto(src: Uint8Array, dest: Uint8Array, offs
       zstdReuseCounts.intoDestination++;
       return size;
     }
-    drop(context);
+    contexts.drop(context);
   }
   const bytes = decompressZstdNative(src, size);
   if (bytes.length === size) dest.set(bytes, offset);
   return bytes.length;
-}
-
-function drop(context: Context): void {
-  if (current === context) current = undefined;
-  context.stream.destroy();
 }
