@@ -156,9 +156,9 @@ class ClusterBackend extends BaseBackend {
   }
 
   /**
-   * Cleans the namespace of a computation that completed without claiming it, if no live driver
-   * holds it. Connects for it if this backend has not yet (a run restored whole from its
-   * checkpoint), giving up quietly when Redis does not answer within {@link SWEEP_CONNECT_MS}.
+   * Cleans the namespace of a computation that completed without claiming it (restored whole from
+   * its checkpoint), if no live driver holds it: on the connections the task opened with its
+   * executor, giving up quietly when Redis does not answer within {@link SWEEP_CONNECT_MS}.
    */
   async #sweepUnclaimed(taskId: string): Promise<void> {
     const c = await this.#connect().catch(() => undefined);
@@ -195,7 +195,7 @@ async function deleteTaskKeys(c: Connections, keys: ClusterKeys, taskId: string)
   if (found.length > 0) await c.redis.unlink(...found).catch(() => undefined);
 }
 
-/** How long a cleanup after a task restored whole waits for Redis, when the backend was not connected yet. */
+/** How long the cleanup after a task restored whole waits for Redis to answer. */
 const SWEEP_CONNECT_MS = 2000;
 
 /** How long a count of the workers' threads is used before it is read again (the heartbeat period). */
