@@ -47,6 +47,22 @@ describe('forwarding to a Stately inspector over WebSocket', () => {
     }
   });
 
+  it('delivers what waits when close() comes before the WebSocket module has even loaded', async () => {
+    const endpoint = await startEndpoint();
+    try {
+      await using backend = inline();
+      const stately = statelyInspector({ url: endpoint.url });
+      // attach() queues the supervisor's actor message at once; close() follows in the same tick.
+      stately.attach(backend.compute(fromFunction((x: number) => x + 1, [1, 2, 3])));
+      await stately.close();
+      expect(stately.dropped).toBe(0);
+      expect(stately.sent).toBeGreaterThan(0);
+      await expect.poll(() => endpoint.messages.find((m) => m.type === '@xstate.actor' && m.name === 'supervisor'), { timeout: 10_000 }).toBeDefined();
+    } finally {
+      await endpoint.close();
+    }
+  });
+
   it('sends the actors with their machine definitions, the events and the snapshots, in @statelyai/inspect format', async () => {
     const endpoint = await startEndpoint();
     try {

@@ -24,7 +24,7 @@ export interface StatelyInspector extends AsyncDisposable {
   attach<T extends Task<unknown>>(task: T): T;
   /** Messages sent so far. */
   readonly sent: number;
-  /** Messages dropped (the endpoint was not reachable and more than `maxDeferred` waited). */
+  /** Messages dropped: more than `maxDeferred` waited, or the connection had not opened when close() gave up on it (10 s). */
   readonly dropped: number;
   /**
    * Stops forwarding and closes the connection, after sending what waits: also when the connection is
@@ -115,7 +115,9 @@ export function statelyInspector(options: StatelyInspectorOptions): StatelyInspe
   let written: Promise<void> = Promise.resolve();
 
   const connecting = import('ws').then(({ WebSocket }) => {
-    if (closed) return;
+    // Closed before the module loaded (a run shorter than that): connect all the same if messages
+    // wait, close() sends them once the connection opens.
+    if (closed && waiting.length === 0) return;
     const ws = new WebSocket(options.url);
     socket = ws;
     ws.on('open', () => {
@@ -152,6 +154,12 @@ export function statelyInspector(options: StatelyInspectorOptions): StatelyInspe
     // A run shorter than the connection's set-up: what waits goes out once it opens (its 'open'
     // handler sends it), so a quick run's messages are not lost; a peer that never answers is cut off.
     if (ws.readyState === ws.CONNECTING && !(await opened(ws, CONNECT_GRACE_MS))) {
+      // Still connecting after the grace (a failed connection has reported its error already).
+      if (ws.readyState === ws.CONNECTING && waiting.length > 0) {
+        dropped += waiting.length;
+        options.onError?.(new Error(`the connection did not open within ${CONNECT_GRACE_MS / 1000} s; ${waiting.length} message(s) not sent`));
+        waiting.length = 0;
+      }
       ws.terminate();
       return;
     }
