@@ -1,17 +1,10 @@
 // Parquet's RLE / bit-packed hybrid encoding written at random, for tests of its decoders
 // (levels, dictionary indexes).
 
-/** A small seeded generator (mulberry32), so that a failure reproduces. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src/testing/random.ts';
+
+/** The project's seeded generator (mulberry32), so that a failure reproduces. */
+export const random: (seed: number) => () => number = seededRandom;
 
 export function uleb(out: number[], x: number): void {
   while (x >= 0x80) {

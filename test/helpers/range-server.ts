@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { basename } from 'node:path';
+import { seededRandom as random } from '../../src/testing/random.ts';
 
 export interface RangeServerOptions {
   /** Seed of the fault generator (the same seed gives the same faults in the same order). */
@@ -40,18 +41,6 @@ export interface RangeServer {
   /** Replaces the bytes served at `/<name>` (a new ETag and Last-Modified). */
   replace(name: string, bytes: Uint8Array): void;
   close(): Promise<void>;
-}
-
-/** Mulberry32: a small seeded generator, enough for fault injection. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Starts a range server; close it in `afterAll`. */
