@@ -34,7 +34,7 @@ class ClusterBackend extends BaseBackend {
 
   /** Connections, opened on first use: a backend that never computes loads and connects nothing. */
   #connect(): Promise<Connections> {
-    this.#connections ??= importClusterModule('cluster()', () => import('./connect.ts')).then(({ connect }) => connect(this.options.redis as RedisConnection, this.options.queue, this.options.prefix));
+    this.#connections ??= importClusterModule('cluster()', () => import('./connect.ts')).then(({ connect }) => connect(this.options.redis as RedisConnection, this.options.queue, this.options.prefix, this.options.connectTimeoutMs));
     return this.#connections;
   }
 
@@ -162,11 +162,7 @@ class ClusterBackend extends BaseBackend {
    */
   async #sweepUnclaimed(taskId: string): Promise<void> {
     const c = await this.#connect().catch(() => undefined);
-    if (c === undefined) return;
-    let timer: NodeJS.Timeout | undefined;
-    const connected = await Promise.race([c.ready.then(() => true, () => false), new Promise<false>((resolve) => (timer = setTimeout(resolve, SWEEP_CONNECT_MS, false)))]);
-    clearTimeout(timer);
-    if (!connected) return;
+    if (c === undefined || !(await answersWithin(c, SWEEP_CONNECT_MS))) return;
     if (await takeOverForCleanup(c.redis, this.keys, taskId, this.options.leaseMs).catch(() => false)) await deleteTaskKeys(c, this.keys, taskId);
   }
 
@@ -177,7 +173,9 @@ class ClusterBackend extends BaseBackend {
     this.#connections = undefined;
     const c = await pending?.catch(() => undefined);
     if (c === undefined) return;
-    if (!(await c.ready.then(() => true, () => false))) this.#abandoned.clear();
+    // A job was abandoned only after it was queued, so Redis has answered already; with none, Redis
+    // is not waited for (it may never answer: a task restored whole opened the connections).
+    if (this.#abandoned.size > 0 && !(await answersWithin(c, SWEEP_CONNECT_MS))) this.#abandoned.clear();
     // Jobs given up on after a cancel: remove them if they are still queued, drop their results.
     for (const jobId of this.#abandoned) {
       await c.queue.remove(jobId).catch(() => 0);
@@ -195,8 +193,16 @@ async function deleteTaskKeys(c: Connections, keys: ClusterKeys, taskId: string)
   if (found.length > 0) await c.redis.unlink(...found).catch(() => undefined);
 }
 
-/** How long the cleanup after a task restored whole waits for Redis to answer. */
+/** How long the cleanup after a task restored whole, or of abandoned jobs, waits for Redis to answer. */
 const SWEEP_CONNECT_MS = 2000;
+
+/** Whether the connections are (or get) connected within `ms`: false when Redis refused them or did not answer. */
+async function answersWithin(c: Connections, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const connected = await Promise.race([c.ready.then(() => true, () => false), new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)))]);
+  clearTimeout(timer);
+  return connected;
+}
 
 /** How long a count of the workers' threads is used before it is read again (the heartbeat period). */
 const THREADS_FRESH_MS = 2000;

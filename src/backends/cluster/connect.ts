@@ -1,7 +1,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Completions } from './completions.ts';
-import { connectionRefused, closeRedis, openRedis } from './connection.ts';
+import { connectionRefused, closeRedis, openRedis, RedisUnreachableError, trackDuplicates } from './connection.ts';
 import type { RedisConnection } from './redis-options.ts';
 import { verifyTls } from './tls-probe.ts';
 
@@ -10,7 +10,12 @@ export interface Connections {
   readonly redis: Redis;
   readonly queue: Queue;
   readonly completions: Completions;
-  /** Resolves once everything is connected; rejects with `E_CLUSTER_AUTH` when Redis refuses the credentials, `E_CLUSTER_TLS` when its certificate does not verify. */
+  /**
+   * Resolves once everything is connected; rejects with `E_CLUSTER_AUTH` when Redis refuses the
+   * credentials, `E_CLUSTER_TLS` when its certificate does not verify, and `E_CLUSTER_UNREACHABLE`
+   * when Redis has not answered within `connectTimeoutMs` (the connections are then closed: they
+   * stop reconnecting).
+   */
   readonly ready: Promise<void>;
   close(): Promise<void>;
 }
@@ -21,30 +26,66 @@ export interface Connections {
  * with one handshake of its own ({@link verifyTls}): one that does not verify rejects with
  * `E_CLUSTER_TLS` before any ioredis connection exists, because ioredis listens for a socket's
  * first `error` only, and the server's alert that can follow would be an unhandled `error` event.
+ * Only the first connection is bounded by `connectTimeoutMs`: once Redis has answered, a
+ * connection lost later is waited for (a Redis restart must not end the run).
  */
-export async function connect(connection: RedisConnection, queueName: string, prefix: string): Promise<Connections> {
+export async function connect(connection: RedisConnection, queueName: string, prefix: string, connectTimeoutMs = 30_000): Promise<Connections> {
   await verifyTls(connection);
   const redis = openRedis(connection);
-  // BullMQ leaves connections it is given open on close(): these are closed below.
-  const given = [openRedis(connection), openRedis(connection)];
+  // BullMQ leaves connections it is given open on close(): these are closed below. QueueEvents
+  // reads on a duplicate of its own, which BullMQ's close() waits for (forever if Redis never
+  // answered): the duplicates are closed here too.
+  const duplicates: Redis[] = [];
+  const given = [openRedis(connection), trackDuplicates(openRedis(connection), duplicates)];
+  const all = () => [redis, ...given, ...duplicates];
   const queue = new Queue(queueName, { connection: given[0]!, prefix });
   queue.on('error', () => {});
   const events = new QueueEvents(queueName, { connection: given[1]!, prefix });
   events.on('error', () => {});
   const auth = connectionRefused(connection.url, [redis, ...given, queue, events]);
   auth.catch(() => {});
-  const ready = Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady(), redis.ping()]).then(() => undefined), auth]);
-  ready.catch(() => {});
+  let answered = false;
+  let lastError: Error | undefined;
+  const noted = (error: Error) => (lastError = error);
+  redis.on('error', noted);
+  let timer: NodeJS.Timeout | undefined;
+  const unreachable = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisUnreachableError(connection.url, connectTimeoutMs, lastError)), connectTimeoutMs);
+  });
+  unreachable.catch(() => {});
+  const ready = Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady(), redis.ping()]).then(() => void (answered = true)), auth, unreachable]);
+  const settled = () => {
+    clearTimeout(timer);
+    redis.off('error', noted);
+  };
+  // Given up on: nothing reconnects any more (the queue's and the events' loops end with their connections).
+  ready.then(settled, () => {
+    settled();
+    disconnectAll(all());
+  });
   return {
     redis,
     queue,
     completions: new Completions(events),
     ready,
     async close() {
+      clearTimeout(timer);
+      if (!answered) {
+        // Never answered: nothing to say goodbye to. BullMQ's close() waits for its connections to
+        // connect, so it is not awaited: it only stops the queue's and the events' loops.
+        disconnectAll(all());
+        for (const bull of [events, queue]) bull.close().catch(() => undefined);
+        return;
+      }
       await Promise.all([bounded(events.close()), bounded(queue.close())]);
-      await Promise.all([redis, ...given].map((r) => closeRedis(r)));
+      await Promise.all(all().map((r) => closeRedis(r)));
     },
   };
+}
+
+/** Drops every connection at once: no QUIT, no reconnect. */
+function disconnectAll(connections: readonly Redis[]): void {
+  for (const r of connections) r.disconnect();
 }
 
 /** BullMQ's close() can hang on a lost connection: never wait more than `ms` for it. */

@@ -37,6 +37,23 @@ export class RedisAuthError extends CortadoError {
   }
 }
 
+/**
+ * Redis did not answer the driver's first connection within `connectTimeoutMs` (nothing listens
+ * at the URL, a firewall, a wrong host): the task fails instead of waiting forever. The last
+ * connection error goes in the message only, not as the cause: a socket code such as ETIMEDOUT in
+ * the cause chain would make the error policy skip the elements as I/O errors.
+ */
+export class RedisUnreachableError extends CortadoError {
+  constructor(url: string, timeoutMs: number, last: Error | undefined) {
+    super(
+      'E_CLUSTER_UNREACHABLE',
+      `Redis at ${redactedUrl(url)} did not answer within ${timeoutMs} ms${last === undefined ? '' : ` (${last.message.trim()})`}: ` +
+        'expected a redis-server listening at that host and port, reachable from this machine; start it, or fix the URL ' +
+        '(`connectTimeoutMs` of cluster() sets how long to wait)',
+    );
+  }
+}
+
 /** The TLS handshake with Redis failed verification (an unknown CA, a name mismatch, an expired certificate): retrying will not help. */
 export class RedisTlsError extends CortadoError {
   constructor(url: string, cause: Error & { code?: string }) {
@@ -80,6 +97,22 @@ export function connectionRefused(url: string, connections: ReadonlyArray<{ on(e
       });
     }
   });
+}
+
+/**
+ * Records in `into` every duplicate made of `redis` (BullMQ's QueueEvents reads on a duplicate of
+ * the connection it is given, and leaves it reconnecting forever when Redis never answered), so
+ * that its owner can close them too. Returns `redis`.
+ */
+export function trackDuplicates(redis: Redis, into: Redis[]): Redis {
+  const duplicate = redis.duplicate.bind(redis);
+  redis.duplicate = (override) => {
+    const copy = duplicate(override);
+    copy.on('error', () => {});
+    into.push(copy);
+    return copy;
+  };
+  return redis;
 }
 
 /** Closes a connection, waiting at most `ms` for a polite QUIT. */

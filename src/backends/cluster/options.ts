@@ -34,6 +34,12 @@ export interface ClusterOptions extends BackendOptions {
    */
   leaseMs?: number;
   /**
+   * How long the driver waits for Redis to answer its first connection before the task fails with
+   * `E_CLUSTER_UNREACHABLE`. Only the first: a connection lost once Redis has answered (a restart)
+   * is waited for. @defaultValue 30000
+   */
+  connectTimeoutMs?: number;
+  /**
    * Merge results on the workers: each batch's results stay in Redis, and once this many batches
    * are done (or every batch in flight is), a reduce job merges them on a worker's thread; the
    * driver reads one merge instead of every batch's result. For large results (histograms of many
@@ -54,6 +60,7 @@ const schema = z.strictObject({
   sweepMs: z.number().int().min(10).default(1000),
   cancelGraceMs: z.number().int().min(0).default(5000),
   leaseMs: z.number().int().min(300).default(10_000),
+  connectTimeoutMs: z.number().int().min(100).default(30_000),
   reduceEvery: z.number().int().min(1).max(4096).default(1),
   cancelOnDispose: z.boolean().default(false),
 });
