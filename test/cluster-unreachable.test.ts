@@ -2,18 +2,22 @@
  * The cluster backend when Redis never answers (a closed port): a coded error naming the URL
  * without its password, in bounded time, and a process that exits on its own once the backend is
  * disposed — also after a task restored whole from its checkpoint, whose executor opened the
- * connections at once. No redis-server needed: nothing listens on port 1 of the loopback.
+ * connections at once. No redis-server needed for those: nothing listens on port 1 of the loopback.
+ * And when Redis goes away mid-run: cancel and dispose do not wait for it to come back.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { unlessLost } from '../src/backends/cluster/reachable.ts';
 import { inline } from '../src/backends/inline.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
 import { runCli } from './fixtures/cli/run-cli.ts';
 import { countedSquare } from './fixtures/cluster/processors.ts';
 import { tsNodeArgs } from './helpers/node-args.ts';
+import { describeWithRedis, startRedis } from './helpers/redis.ts';
 
 const CLOSED = 'redis://cortado:secret@127.0.0.1:1';
 /** Far beyond what any step takes: a child still running then hangs. */
@@ -25,13 +29,21 @@ interface Described {
   message: string;
 }
 
-/** Runs the unreachable-driver fixture; `killed` when it was still running after {@link HANG_MS}. */
-function runDriver(env: Record<string, string>): Promise<{ code: number | null; killed: boolean; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...tsNodeArgs(), join(import.meta.dirname, 'fixtures/cluster/unreachable-driver.ts')], {
-      env: { ...process.env, REDIS_URL: CLOSED, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+/** How a driver process ended; `killed` when it was still running after {@link HANG_MS}. */
+interface DriverRun {
+  code: number | null;
+  killed: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts a driver fixture (`fixtures/cluster/<name>`) against $REDIS_URL = {@link CLOSED} unless `env` says otherwise. */
+function startDriver(name: string, env: Record<string, string>): { child: ChildProcessWithoutNullStreams; ended: Promise<DriverRun> } {
+  const child = spawn(process.execPath, [...tsNodeArgs(), join(import.meta.dirname, 'fixtures/cluster', name)], {
+    env: { ...process.env, REDIS_URL: CLOSED, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const ended = new Promise<DriverRun>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     let killed = false;
@@ -47,6 +59,12 @@ function runDriver(env: Record<string, string>): Promise<{ code: number | null; 
       resolve({ code, killed, stdout, stderr });
     });
   });
+  return { child, ended };
+}
+
+/** Runs the unreachable-driver fixture to its end. */
+function runDriver(env: Record<string, string>): Promise<DriverRun> {
+  return startDriver('unreachable-driver.ts', env).ended;
 }
 
 describe('cluster(): a Redis that never answers', () => {
@@ -92,4 +110,97 @@ describe('cluster(): a Redis that never answers', () => {
     expect(run.stderr).toMatch(/E_CLUSTER_UNREACHABLE.*redis:\/\/cortado:\*\*\*@127\.0\.0\.1:1\/? did not answer within 30000 ms/s);
     expect(run.stdout + run.stderr).not.toContain('secret');
   }, HANG_MS + 60_000);
+});
+
+describeWithRedis('cluster(): a Redis that goes away mid-run', () => {
+  it('cancel and dispose give up on it (after 5 s without Redis, not for ever), and the process exits on its own', async () => {
+    const redis = await startRedis();
+    const { child, ended } = startDriver('gone-driver.ts', { REDIS_URL: redis.url });
+    try {
+      // The driver's batches are queued (no worker takes them); then Redis goes, and the driver cancels.
+      const client = redis.client();
+      const deadline = Date.now() + HANG_MS;
+      while ((await client.llen('cortado:batches:wait')) < 1) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`Expected the driver to queue a batch within ${HANG_MS} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await redis.stop();
+      // Long enough for the driver's sweeps (every 200 ms) to be waiting on the gone Redis when it cancels.
+      await new Promise((r) => setTimeout(r, 1000));
+      child.stdin.end('cancel\n');
+      const run = await ended;
+      expect(run.killed, `still running after ${HANG_MS} ms:\n${run.stdout}${run.stderr}`).toBe(false);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout.trim().split('\n')).toEqual(['cancelled', 'disposed']);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await redis.stop();
+    }
+  }, HANG_MS + 30_000);
+});
+
+describe('unlessLost: Redis work given up once Redis has been gone for a while', () => {
+  /** A connection as ioredis reports it: a status, and `close` / `ready` events. */
+  class FakeRedis extends EventEmitter {
+    status = 'ready';
+    set(status: 'ready' | 'reconnecting'): void {
+      this.status = status;
+      this.emit(status === 'ready' ? 'ready' : 'close');
+    }
+  }
+  const never = () => new Promise<string>(() => {});
+
+  it('resolves as the work does while Redis is there, however long it takes', async () => {
+    vi.useFakeTimers();
+    try {
+      const redis = new FakeRedis();
+      let resolveWork!: (v: string) => void;
+      const given = unlessLost(redis, new Promise<string>((r) => (resolveWork = r)), 1000);
+      await vi.advanceTimersByTimeAsync(60_000);
+      resolveWork('done');
+      expect(await given).toBe('done');
+      await expect(unlessLost(redis, Promise.reject(new Error('refused')), 1000)).rejects.toThrow('refused');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('gives up (undefined) after `ms` without Redis, counted from the loss: reconnect attempts do not restart the count, a reconnect does', async () => {
+    vi.useFakeTimers();
+    try {
+      const redis = new FakeRedis();
+      let outcome: string | undefined = 'pending';
+      void unlessLost(redis, never(), 1000).then((v) => (outcome = v));
+      redis.set('reconnecting');
+      await vi.advanceTimersByTimeAsync(600);
+      redis.set('ready'); // back within the bound: the count stops
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(outcome).toBe('pending');
+      redis.set('reconnecting');
+      await vi.advanceTimersByTimeAsync(600);
+      redis.set('reconnecting'); // another failed attempt: still counted from the loss
+      await vi.advanceTimersByTimeAsync(500);
+      expect(outcome).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('with a signal, only time after the abort counts (a batch waits through an outage until it is cancelled)', async () => {
+    vi.useFakeTimers();
+    try {
+      const redis = new FakeRedis();
+      redis.set('reconnecting');
+      const controller = new AbortController();
+      let outcome: string | undefined = 'pending';
+      void unlessLost(redis, never(), 1000, controller.signal).then((v) => (outcome = v));
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(outcome).toBe('pending');
+      controller.abort();
+      await vi.advanceTimersByTimeAsync(1100);
+      expect(outcome).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { assertTransferable } from '../threads/errors.ts';
 import type { Connections } from './connect.ts';
 import { clusterExecutor } from './executor.ts';
 import { claimTask, scanKeys, takeOverForCleanup, type TaskLease } from './lease.ts';
+import { REDIS_LOST_MS, unlessLost } from './reachable.ts';
 import { retireJobs } from './retire.ts';
 import { resultKey, taskIdOf, taskPattern, workersPattern, type ClusterKeys } from './keys.ts';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options.ts';
@@ -167,22 +168,28 @@ class ClusterBackend extends BaseBackend {
   }
 
   protected async release(): Promise<void> {
-    await Promise.all(this.#cleanups);
-    await this.#threads.reading;
+    const opened = await this.#connections?.catch(() => undefined);
+    const cleaned = this.#cleanUp();
+    // Cleanups wait for Redis through a restart, not for a Redis that is gone.
+    await (opened === undefined ? cleaned : unlessLost(opened.redis, cleaned, REDIS_LOST_MS));
     const pending = this.#connections;
     this.#connections = undefined;
-    const c = await pending?.catch(() => undefined);
-    if (c === undefined) return;
+    await (await pending?.catch(() => undefined))?.close();
+  }
+
+  /** The tasks' cleanups, then the removal of jobs given up on after a cancel (still queued, or their results). */
+  async #cleanUp(): Promise<void> {
+    await Promise.all([...this.#cleanups, this.#threads.reading]);
+    const c = await this.#connections?.catch(() => undefined);
     // A job was abandoned only after it was queued, so Redis has answered already; with none, Redis
     // is not waited for (it may never answer: a task restored whole opened the connections).
-    if (this.#abandoned.size > 0 && !(await answersWithin(c, SWEEP_CONNECT_MS))) this.#abandoned.clear();
-    // Jobs given up on after a cancel: remove them if they are still queued, drop their results.
-    for (const jobId of this.#abandoned) {
-      await c.queue.remove(jobId).catch(() => 0);
-      await c.redis.unlink(resultKey(this.keys, jobId)).catch(() => undefined);
+    if (c !== undefined && this.#abandoned.size > 0 && (await answersWithin(c, SWEEP_CONNECT_MS))) {
+      for (const jobId of this.#abandoned) {
+        await c.queue.remove(jobId).catch(() => 0);
+        await c.redis.unlink(resultKey(this.keys, jobId)).catch(() => undefined);
+      }
     }
     this.#abandoned.clear();
-    await c.close();
   }
 }
 

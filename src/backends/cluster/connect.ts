@@ -70,9 +70,9 @@ export async function connect(connection: RedisConnection, queueName: string, pr
     ready,
     async close() {
       clearTimeout(timer);
-      if (!answered) {
-        // Never answered: nothing to say goodbye to. BullMQ's close() waits for its connections to
-        // connect, so it is not awaited: it only stops the queue's and the events' loops.
+      if (!answered || redis.status !== 'ready') {
+        // Never answered, or gone: nothing to say goodbye to. BullMQ's close() waits for its
+        // connections to connect, so it is not awaited: it only stops the queue's and the events' loops.
         disconnectAll(all());
         for (const bull of [events, queue]) bull.close().catch(() => undefined);
         return;

@@ -7,6 +7,7 @@ import { takeStored } from './take.ts';
 import type { TaskLease } from './lease.ts';
 import { jobHashKey, jobIdOf, partKey, resultKey, type ClusterKeys } from './keys.ts';
 import { readParts } from './parts.ts';
+import { REDIS_LOST_MS, unlessLost } from './reachable.ts';
 import { decodeOutcome, toPayload } from './payload.ts';
 import { WorkerReducer } from './reduce.ts';
 import { ClusterJobError, settle, type JobContext } from './settle.ts';
@@ -127,7 +128,12 @@ async function runJob(settings: Connected, jobId: string, payload: unknown, sign
   try {
     // An existing job of the same id (still queued or running) is not added again: BullMQ keeps one.
     // A failed job is kept until its reason is read (the event or the sweep), then removed here.
-    await queue.add('batch', payload, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: false });
+    const added = await unlessLost(redis, queue.add('batch', payload, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: false }), REDIS_LOST_MS, signal);
+    if (added === undefined) {
+      // Cancelled while Redis is gone: whether the job was added is unknown; removed on dispose if it was.
+      settings.abandon(jobId);
+      return undefined;
+    }
     const end = await settle(settings, jobId, key, waiter.ended, signal);
     if (end === 'cancelled') return undefined;
     if (!end.ok) await queue.remove(jobId).catch(() => 0);

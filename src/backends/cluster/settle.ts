@@ -3,6 +3,7 @@ import { CortadoError } from '../../protocol/errors.ts';
 import type { JobEnd } from './completions.ts';
 import type { Connections } from './connect.ts';
 import { CANCEL_FIELD, jobHashKey, type ClusterKeys } from './keys.ts';
+import { REDIS_LOST_MS, unlessLost } from './reachable.ts';
 
 /** A batch whose job failed on a worker, or vanished from Redis. */
 export class ClusterJobError extends CortadoError {}
@@ -36,7 +37,11 @@ export async function settle(settings: JobContext, jobId: string, key: string, e
       sweep.abort();
       if (next === 'abort') return await cancel(settings, jobId, key, ended);
       if (next !== 'sweep') return next;
-      const swept = await sweepJob(settings, jobId, key);
+      // A sweep waits for Redis (through a restart): a cancel does not wait for it.
+      const sweeping = sweepJob(settings, jobId, key);
+      sweeping.catch(() => undefined);
+      const swept = await Promise.race([sweeping, aborted]);
+      if (swept === 'abort') return await cancel(settings, jobId, key, ended);
       if (swept !== undefined) return swept;
     }
   } finally {
@@ -64,8 +69,17 @@ async function sweepJob(settings: JobContext, jobId: string, key: string): Promi
 /**
  * Cancels a job: a queued one is removed; a running one is asked to stop between elements (a
  * field on its job hash that the worker polls) and given `cancelGraceMs` to return what it has.
+ * Against a Redis gone for {@link REDIS_LOST_MS}, the job is abandoned instead (its result, if it
+ * comes, is deleted when the backend is disposed).
  */
 async function cancel(settings: JobContext, jobId: string, key: string, ended: Promise<JobEnd>): Promise<Settled> {
+  const settled = await unlessLost(settings.redis, cancelJob(settings, jobId, key, ended), REDIS_LOST_MS);
+  if (settled !== undefined) return settled;
+  settings.abandon(jobId);
+  return 'cancelled';
+}
+
+async function cancelJob(settings: JobContext, jobId: string, key: string, ended: Promise<JobEnd>): Promise<Settled> {
   const { redis, queue } = settings;
   const jobKey = jobHashKey(settings.keys, jobId);
   await redis.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], '1') end return 0`, 1, jobKey, CANCEL_FIELD);
