@@ -71,6 +71,22 @@ export function processorCode(processor: Processor): string | undefined {
   return moduleCodeDigest(processor.module);
 }
 
+/** The code of a computable's processors: a {@link processorCode} digest by processor (`module#export`, or `function name`). */
+export type ProcessorCodes = Readonly<Record<string, string>>;
+
+/**
+ * The {@link ProcessorCodes} of `processors` (those whose code cannot be read are left out), or
+ * `undefined` when none can be: what `Computable.code` holds for cortado's own computables.
+ */
+export function processorCodes(...processors: readonly Processor[]): ProcessorCodes | undefined {
+  const codes: Record<string, string> = {};
+  for (const processor of processors) {
+    const code = processorCode(processor);
+    if (code !== undefined) codes[typeof processor === 'function' ? `function ${processor.name || 'anonymous'}` : `${processor.module}#${processor.exportName}`] = code;
+  }
+  return Object.keys(codes).length === 0 ? undefined : codes;
+}
+
 /** The file of a module reference (`import.meta.url`, a file URL or a path); `undefined` for other URLs. */
 function modulePath(module: string): string | undefined {
   if (module.startsWith('file:')) {
