@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { cluster } from '../src/backends/cluster.ts';
+import { taskIdOf } from '../src/backends/cluster/keys.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
 import { defineProcessor } from '../src/protocol/processor.ts';
 import { INPUTS } from './fixtures/cluster/driver.ts';
@@ -42,6 +43,18 @@ describeWithRedis('cluster(): the processor code is part of what identifies stor
     workers.push(w);
     return w;
   };
+  /** A driver computing `f` of the module over INPUTS in batches of 5 (fixtures/cluster/driver.ts), to be SIGKILLed. */
+  const driverOf = (module: string) =>
+    spawn(process.execPath, [...tsNodeArgs(), join(import.meta.dirname, 'fixtures/cluster/driver.ts')], {
+      env: { ...process.env, REDIS_URL: redis.url, PROCESSOR_MODULE: module },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+  const kill = async (driver: ReturnType<typeof driverOf>) => {
+    driver.kill('SIGKILL');
+    await new Promise((r) => driver.once('exit', r));
+  };
+  /** The keys of BullMQ's jobs of the task (`<prefix>:<queue>:<jobId>` and what BullMQ keeps beside it). */
+  const jobKeysOf = (client: ReturnType<TestRedis['client']>, taskId: string) => client.keys(`cortado:batches:${taskId}.*`);
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -63,10 +76,7 @@ describeWithRedis('cluster(): the processor code is part of what identifies stor
     const module = join(dir, 'proc.mjs');
     const old = worker();
     await old.ready;
-    const driver = spawn(process.execPath, [...tsNodeArgs(), join(import.meta.dirname, 'fixtures/cluster/driver.ts')], {
-      env: { ...process.env, REDIS_URL: redis.url, PROCESSOR_MODULE: module },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const driver = driverOf(module);
     let out = '';
     await new Promise<void>((resolve) => {
       driver.stdout!.on('data', (chunk: Buffer) => {
@@ -75,8 +85,7 @@ describeWithRedis('cluster(): the processor code is part of what identifies stor
       });
     });
     driver.stdout!.removeAllListeners('data');
-    driver.kill('SIGKILL');
-    await new Promise((r) => driver.once('exit', r));
+    await kill(driver);
     // The worker goes on with the dead driver's queued batches and stores their (old-code) results.
     const client = redis.client();
     const storedBy = Date.now() + 20_000;
@@ -89,12 +98,48 @@ describeWithRedis('cluster(): the processor code is part of what identifies stor
     writeProcessor(dir, 2);
     await worker().ready;
     await using backend = cluster({ redis: redis.url, slots: 8, leaseMs: 2000, ...FAST });
-    const task = backend.compute(fromFunction(defineProcessor<(x: number) => number>(module, 'f'), INPUTS), { batchSize: 5 });
+    const computable = fromFunction(defineProcessor<(x: number) => number>(module, 'f'), INPUTS);
+    const task = backend.compute(computable, { batchSize: 5 });
     expect(await task.result()).toBe(sumOf(INPUTS, 2));
     expect(task.partial().failed).toEqual([]);
-    // The old code's results went with the computation's namespace.
+    // The old code's results went with the computation's namespace, and the dead driver's batches
+    // the restarted worker refused (their elements fail, the job completes: never BullMQ's failed set) with BullMQ's.
     await backend.dispose();
     expect(await client.keys('cortado:t:*')).toEqual([]);
+    expect(await jobKeysOf(client, taskIdOf(computable.key))).toEqual([]);
+    expect(await client.zcard('cortado:batches:failed')).toBe(0);
+    expect(await client.llen('cortado:batches:wait')).toBe(0);
+  }, 90_000);
+
+  it("a run of the edited module that ends while the dead driver's old-code batches are still queued removes them with its own (no worker computes them afterwards)", async () => {
+    writeProcessor(dir, 1);
+    const module = join(dir, 'proc.mjs');
+    const client = redis.client();
+    // The dead driver queued 8 batches of 5 under the old code; no worker was there to take them.
+    const driver = driverOf(module);
+    for (const deadline = Date.now() + 60_000; (await client.llen('cortado:batches:wait')) < 8; await sleep(20)) {
+      if (Date.now() > deadline) throw new Error('Expected the driver to queue 8 batches within 60 s');
+    }
+    await kill(driver);
+    writeProcessor(dir, 2);
+    const computable = fromFunction(defineProcessor<(x: number) => number>(module, 'f'), INPUTS);
+    const taskId = taskIdOf(computable.key);
+    const old = await jobKeysOf(client, taskId);
+    expect(old).toHaveLength(8);
+    // The same cuts (batches of 5) under the new code: the same ranges, other job ids.
+    await using backend = cluster({ redis: redis.url, slots: 8, leaseMs: 2000, ...FAST });
+    const task = backend.compute(computable, { batchSize: 5 });
+    for (const deadline = Date.now() + 60_000; (await client.llen('cortado:batches:wait')) < 16; await sleep(20)) {
+      if (Date.now() > deadline) throw new Error('Expected the fresh run to queue 8 batches of its own within 60 s');
+    }
+    expect((await jobKeysOf(client, taskId)).filter((key) => old.includes(key))).toHaveLength(8);
+    task.cancel();
+    await task.wait();
+    await backend.dispose();
+    expect(task.status).toBe('cancelled');
+    expect(await client.keys('cortado:t:*')).toEqual([]);
+    expect(await jobKeysOf(client, taskId)).toEqual([]);
+    expect(await client.llen('cortado:batches:wait')).toBe(0);
   }, 90_000);
 
   it('a worker that imported the old code (a file the module imports was edited since) refuses the batch with E_PROCESSOR_CODE_CHANGED instead of computing with it', async () => {
