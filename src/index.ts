@@ -38,6 +38,7 @@ export {
   TaskCancelledError,
   ElementTimeoutError,
   WorkerCrashError,
+  ProcessorCodeError,
 } from './protocol/errors.ts';
 export type { TaskStatus, PartialResult, Failure, Progress } from './protocol/task.ts';
 

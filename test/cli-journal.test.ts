@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { executeRun, type RunRequest } from '../src/cli/execute.ts';
+import { decodeFrames, encodeFrame } from '../src/journal/frame.ts';
 import { peekCheckpoint } from '../src/journal/journal-checkpoint.ts';
 import { acquireLock } from '../src/journal/lock.ts';
 import { startCli } from './fixtures/cli/run-cli.ts';
@@ -100,6 +101,22 @@ describeWithData('the journal of cortado run', () => {
     } finally {
       lock.release();
     }
+  });
+
+  it('refuses to resume a journal written by other processor code (an edited module), naming it, and keeps the journal', async () => {
+    const out = copyOfKilled('code-changed');
+    // As if test/fixtures/kill/cli-work.ts had been edited since the run was killed: its journal recorded other code.
+    const log = join(`${out}.journal`, 'journal.log');
+    const { payloads } = decodeFrames(readFileSync(log));
+    const header = JSON.parse(payloads[0]!.toString('utf8')) as { code: Record<string, string> };
+    const processor = Object.keys(header.code).find((name) => name.endsWith('cli-work.ts#killDimuon'))!;
+    header.code[processor] = '0000000000000000';
+    writeFileSync(log, Buffer.concat([encodeFrame(JSON.stringify(header)), ...payloads.slice(1).map((p) => encodeFrame(p))]));
+    await expect(executeRun(request({ resume: out }), quiet().output)).rejects.toMatchObject({
+      code: 'E_CHECKPOINT_CODE_CHANGED',
+      message: expect.stringContaining('cli-work.ts#killDimuon had code 0000000000000000, now '),
+    });
+    expect(readdirSync(`${out}.journal`)).toContain('journal.log');
   });
 
   it('drops a journal whose run already wrote the result file', async () => {

@@ -51,6 +51,7 @@ describeWithData('checks before computing', () => {
     ['a corrupt result (D4)', (r) => { r.result.value = { DY: { cutflow: { $type: 'cortado.Hist', value: { nonsense: true } } } }; }, /its result does not decode/],
     ['a result that does not merge (D4)', (r) => { r.result.value = 'forty'; }, /its result does not decode as a result that merges/],
     ['a size that is not its files\' (D5)', (r) => { r.size = 3_000_000; }, /its size 3000000 is not the 40 entries of its prepared files/],
+    ['other processor code (its module edited since)', (r) => { r.code[Object.keys(r.code)[0]!] = '0000000000000000'; }, /examples\/dimuon\.ts#\w+ had code 0000000000000000, now [0-9a-f]{16}/],
   ];
   for (const [what, change, message] of damaged) {
     it(`refuses to resume a result file with ${what}, before computing`, async () => {

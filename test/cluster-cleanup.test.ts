@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cluster } from '../src/backends/cluster.ts';
 import { jobHashKey, leaseKey, taskIdOf, TAKEN_FIELD } from '../src/backends/cluster/keys.ts';
@@ -114,11 +114,17 @@ describeWithRedis('cluster(): nothing of a completed computation stays in Redis'
     }
   }, 60_000);
 
-  it('retireJobs removes a queued batch, marks a running one as taken, and touches no other task', async () => {
+  it('retireJobs removes a queued batch and a failed one, marks a running one as taken, and touches no other task', async () => {
     const client = redis.client();
     const queue = new Queue(KEYS.queue, { connection: redis.client(), prefix: KEYS.prefix });
+    const worker = new Worker(KEYS.queue, null, { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null }, prefix: KEYS.prefix, autorun: false });
     try {
       const other = 'ffffffffffffffffffff';
+      // Failed on a worker with no driver to read why (a dead driver's batch): BullMQ keeps it (removeOnFail: false).
+      await queue.add('batch', {}, { jobId: `${taskId}.8-12.dddd`, removeOnFail: false });
+      const taken = await worker.getNextJob('a token');
+      await taken!.moveToFailed(new Error('a worker failed it'), 'a token');
+      expect(await queue.getJobState(`${taskId}.8-12.dddd`)).toBe('failed');
       await queue.add('batch', {}, { jobId: `${taskId}.0-4.aaaa` });
       await queue.add('batch', {}, { jobId: `${taskId}.4-8.bbbb` });
       await queue.add('batch', {}, { jobId: `${other}.0-4.cccc` });
@@ -128,10 +134,13 @@ describeWithRedis('cluster(): nothing of a completed computation stays in Redis'
       await retireJobs(client, queue, KEYS, taskId);
 
       expect(await client.exists(jobHashKey(KEYS, `${taskId}.0-4.aaaa`))).toBe(0);
+      expect(await client.exists(jobHashKey(KEYS, `${taskId}.8-12.dddd`))).toBe(0);
+      expect(await client.zcard(`${KEYS.prefix}:${KEYS.queue}:failed`)).toBe(0);
       expect(await client.hget(jobHashKey(KEYS, `${taskId}.4-8.bbbb`), TAKEN_FIELD)).toBe('1');
       expect(await client.exists(jobHashKey(KEYS, `${other}.0-4.cccc`))).toBe(1);
       expect(await client.hget(jobHashKey(KEYS, `${other}.0-4.cccc`), TAKEN_FIELD)).toBeNull();
     } finally {
+      await worker.close();
       await queue.obliterate({ force: true });
       await queue.close();
     }

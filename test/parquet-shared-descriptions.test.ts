@@ -1,7 +1,7 @@
 import { copyFile, mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { BroadcastChannel, Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeFile } from '../src/io/parquet/describe.ts';
 import { FileReader } from '../src/io/parquet/file-reader.ts';
@@ -74,6 +74,29 @@ describeWithData('Parquet descriptions shared among worker threads', () => {
       expect(again.stats).toMatchObject({ published: 1, adopted: 1 });
     } finally {
       await Promise.all([a.terminate(), b.terminate()]);
+    }
+  });
+
+  it('a held copy that does not unpack is dropped and the file parsed', async () => {
+    const copy = join(dir, 'nano_dimuon.parquet');
+    await copyFile(join(DATA_DIR, 'nanoaod/nano_dimuon.parquet'), copy);
+    const file = await FileReader.open(copy);
+    const identity = `${copy}\0${file.identity}`;
+    await file.close();
+    const w = new DescribeWorker();
+    // The workers' channel (shared-descriptions.ts), reached from the main thread, which never joins it itself.
+    const channel = new BroadcastChannel('cortado.parquet.descriptions');
+    try {
+      await w.ready;
+      await w.ask({ op: 'join' });
+      channel.postMessage({ identity, text: '[99]' });
+      await w.ask({ op: 'waitHeld', count: 1, timeoutMs: 20_000 });
+      const described = await w.ask({ op: 'describe', path: copy });
+      expect(described.stats).toMatchObject({ published: 1, adopted: 0, held: 0 });
+      expect(described.description!.leaves.length).toBeGreaterThan(1_000);
+    } finally {
+      channel.close();
+      await w.terminate();
     }
   });
 

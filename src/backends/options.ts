@@ -4,7 +4,7 @@ import type { ChunkSizer } from '../actors/chunk-sizer.ts';
 import { adaptiveChunks } from '../actors/chunking/adaptive.ts';
 import { DEFAULT_SPLIT_DEPTH } from '../actors/run-state.ts';
 import type { Inspector, TaskSettings } from '../actors/task.ts';
-import { JournalCheckpoint, type JournalCheckpointOptions } from '../journal/journal-checkpoint.ts';
+import { JournalCheckpoint, type CheckpointIdentity, type JournalCheckpointOptions } from '../journal/journal-checkpoint.ts';
 import type { Checkpoint } from '../protocol/checkpoint.ts';
 import { InvalidOptionsError } from '../protocol/errors.ts';
 import { lazySchema } from '../protocol/lazy-zod.ts';
@@ -149,7 +149,7 @@ export function batchSizerFor(options: ResolvedComputeOptions, create: (targetMs
  * throws `CheckpointError` before anything is computed when the folder cannot be written, is
  * locked by a live process, or holds another computation's or a damaged checkpoint.
  */
-export function openCheckpointOption(option: ResolvedComputeOptions['checkpoint'], computable: { key: string; size: number }): Checkpoint | undefined {
+export function openCheckpointOption(option: ResolvedComputeOptions['checkpoint'], computable: CheckpointIdentity): Checkpoint | undefined {
   if (option === undefined) return undefined;
   if (typeof option === 'string') return JournalCheckpoint.open({ path: option }, computable);
   if (typeof (option as Checkpoint).record === 'function') return option as Checkpoint;

@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import type { Processor, ProcessorFn, ProcessorRef } from '../protocol/processor.ts';
 import { isProcessorRef } from '../protocol/processor.ts';
+import { moduleCodeDigest } from '../protocol/processor-code.ts';
 import { prepareModuleImport } from './typescript-modules.ts';
 
 /** Turns a module reference (`import.meta.url`, an absolute path or a URL) into an importable URL. */
@@ -13,6 +14,46 @@ export function moduleUrl(module: string): string {
 
 const loaded = new Map<string, Promise<ProcessorFn<unknown, unknown>>>();
 
+/** A module as this thread imported it, with the digest of its code at that moment (see {@link loadedCode}). */
+interface Imported {
+  readonly mod: Record<string, unknown>;
+  readonly code: string | undefined;
+}
+
+const imported = new Map<string, Promise<Imported>>();
+
+/** What {@link loadedCode} gives for a module whose files changed while it was being imported. */
+export const CODE_CHANGED_WHILE_LOADING = 'changed-while-loading';
+
+/**
+ * Imports a module once per thread (Node keeps an ES module for the thread's life, so an edit of
+ * its file afterwards is not seen here) and digests its code before and after the import: equal
+ * digests are the code that was loaded.
+ */
+function importModule(module: string): Promise<Imported> {
+  const url = moduleUrl(module);
+  let pending = imported.get(url);
+  if (pending === undefined) {
+    pending = prepareModuleImport(url, `the processor module ${module}`).then(async () => {
+      const before = moduleCodeDigest(module);
+      const mod = (await import(url)) as Record<string, unknown>;
+      const after = moduleCodeDigest(module);
+      return { mod, code: before === after ? before : CODE_CHANGED_WHILE_LOADING };
+    });
+    pending.catch(() => imported.delete(url));
+    imported.set(url, pending);
+  }
+  return pending;
+}
+
+/**
+ * The {@link moduleCodeDigest} of a processor module's code as this thread imported it (importing
+ * it if it was not yet): what a batch that names the code it expects is checked against.
+ */
+export async function loadedCode(module: string): Promise<string | undefined> {
+  return (await importModule(module)).code;
+}
+
 /**
  * Loads the function a processor reference names, by importing its module (cached per module
  * and export). Throws a clear error when the export is missing or is not a function.
@@ -21,8 +62,7 @@ export function loadProcessor(ref: Pick<ProcessorRef, 'module' | 'exportName'>):
   const key = `${ref.module}#${ref.exportName}`;
   let pending = loaded.get(key);
   if (pending === undefined) {
-    const url = moduleUrl(ref.module);
-    pending = prepareModuleImport(url, `the processor module ${ref.module}`).then(() => import(url)).then((mod: Record<string, unknown>) => {
+    pending = importModule(ref.module).then(({ mod }) => {
       const exported = mod[ref.exportName];
       if (isProcessorRef(exported) && typeof exported.fn === 'function') return exported.fn as ProcessorFn<unknown, unknown>;
       if (typeof exported === 'function') return exported as ProcessorFn<unknown, unknown>;

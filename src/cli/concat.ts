@@ -1,4 +1,5 @@
 import { restrict, type ChunkSizeFor, type Computable, type StepGenerator, type WorkElement } from '../protocol/computable.ts';
+import type { ProcessorCodes } from '../protocol/processor-code.ts';
 import type { Range } from '../protocol/range.ts';
 
 /**
@@ -22,9 +23,11 @@ export function concatComputables<R>(parts: ReadonlyArray<Computable<R>>): Compu
   }
   const grouped = parts.some((p) => p.grouped === true);
   const groups = shiftedGroups(parts, offsets);
+  const code = parts.some((p) => p.code !== undefined) ? Object.assign({}, ...parts.map((p) => p.code)) as ProcessorCodes : undefined;
   return {
     key: `concat(${parts.map((p) => p.key).join(' + ')})`,
     size,
+    ...(code === undefined ? {} : { code }),
     ...(grouped ? { grouped } : {}),
     ...(groups.length === 0 ? {} : { groups }),
     *steps(sizeFor?: ChunkSizeFor): StepGenerator<R> {

@@ -30,6 +30,7 @@ import { openMonitor } from './monitor.ts';
 import { loadProcessorModule, type LoadedProcessor } from './processor-module.ts';
 import { groupProgress, workLayout } from './group-progress.ts';
 import { createProgressView, type ProgressView } from './progress.ts';
+import { codeChanges } from '../journal/code-check.ts';
 import { readRunFile, writeRunFile, type RunFile, type SavedFailure } from './run-file.ts';
 import { savedError } from './saved-error.ts';
 import { stackTrace } from './stack.ts';
@@ -163,7 +164,7 @@ async function executeLocked(request: RunRequest, out: string, output: Output,
   };
   const build = (parts: readonly DataGroupSpec[]) => concatComputables(parts.map((p) => mapSteps(p, processor.ref, mapOptions)));
   if (saved !== undefined) {
-    const { key, size } = build(saved.parts);
+    const { key, size, code } = build(saved.parts);
     if (size !== saved.size) {
       throw new CliUsageError(`The result file ${request.resume} is damaged: its size ${saved.size} is not the ${size} entries of its prepared files; start a fresh run without --resume`);
     }
@@ -171,6 +172,13 @@ async function executeLocked(request: RunRequest, out: string, output: Output,
       throw new CliUsageError(
         `Expected the computation of the saved run ${request.resume} (key ${saved.key}), got key ${key}: the processor module ` +
           `(its path, export or declared columns) changed since; start a fresh run without --resume`,
+      );
+    }
+    const changes = saved.code === undefined || code === undefined ? [] : codeChanges(saved.code, code);
+    if (changes.length > 0) {
+      throw new CliUsageError(
+        `Expected the processor code of the saved run ${request.resume}, got other code (${changes.join('; ')}): its result would be merged with results of ` +
+          'the new code. Restore the code it was written with to resume, or start a fresh run without --resume',
       );
     }
   }
@@ -280,6 +288,7 @@ async function executeLocked(request: RunRequest, out: string, output: Output,
     fileset: header?.fileset ?? resolve(request.fileset!),
     options: runOptions(settings),
     key: computable.key,
+    ...(computable.code === undefined ? {} : { code: computable.code }),
     size: computable.size,
     completed: completed.toArray(),
     processed: completed.length,

@@ -55,6 +55,8 @@ export interface RunFile {
   readonly options: { readonly stepSize?: number; readonly maxChunks?: number };
   /** Key of the computable (checked on resume). */
   readonly key: string;
+  /** The processor's code digest (`Computable.code`): a resume under other code is refused. */
+  readonly code?: Readonly<Record<string, string>>;
   /** Size of the index space (events). */
   readonly size: number;
   readonly completed: ReadonlyArray<readonly [number, number]>;
@@ -84,6 +86,7 @@ const runFileSchema = z.object({
   fileset: z.string().nullable(),
   options: z.object({ stepSize: z.number().int().min(1).optional(), maxChunks: z.number().int().min(1).optional() }),
   key: z.string(),
+  code: z.record(z.string(), z.string()).optional(),
   size: z.number().int().min(0),
   completed: z.array(range),
   processed: z.number().int().min(0),

@@ -8,8 +8,9 @@ import { CortadoError, type CortadoErrorOptions } from '../protocol/errors.ts';
  * | `E_CHECKPOINT_WRITE` | a journal, snapshot or output file could not be written (the system's code is in `cause`) |
  * | `E_CHECKPOINT_INVALID` | a journal or snapshot is not what it should be (not cortado's, damaged before its tail, another computation) |
  * | `E_CHECKPOINT_LOCKED` | another live process holds the journal |
+ * | `E_CHECKPOINT_CODE_CHANGED` | the checkpoint was written by other code of the computable's processors (an edited module) |
  */
-export type CheckpointErrorCode = 'E_CHECKPOINT_WRITE' | 'E_CHECKPOINT_INVALID' | 'E_CHECKPOINT_LOCKED';
+export type CheckpointErrorCode = 'E_CHECKPOINT_WRITE' | 'E_CHECKPOINT_INVALID' | 'E_CHECKPOINT_LOCKED' | 'E_CHECKPOINT_CODE_CHANGED';
 
 /**
  * A durability error: always names the file it concerns (`path`), and keeps the system error

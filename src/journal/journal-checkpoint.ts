@@ -12,7 +12,9 @@ import { decodeFrames, encodeFrame, FRAME_HEADER } from './frame.ts';
 import { acquireLock, type HeldLock } from './lock.ts';
 import { foldPairs, ResultFold } from './fold.ts';
 import { decodeRecord, encodeRecord, encodeRecordFrame, type DecodedRecord, type RecordScratch } from './record-codec.ts';
-import { addRanges, readSnapshot, writeSnapshot } from './snapshot.ts';
+import { addRanges, readSnapshot, writeSnapshot, type CheckpointHeader } from './snapshot.ts';
+import { checkCheckpointCode } from './code-check.ts';
+import type { ProcessorCodes } from '../protocol/processor-code.ts';
 
 /** Options of a journal checkpoint (`compute(c, { checkpoint: { path, ... } })`). */
 export interface JournalCheckpointOptions {
@@ -33,6 +35,13 @@ export interface JournalCheckpointOptions {
   compactBytes?: number;
   /** Delete the folder when the task completes (keep it when incomplete or cancelled). @defaultValue true */
   removeOnComplete?: boolean;
+}
+
+/** What a checkpoint is opened for: the computable's key, size and processor code (`Computable.code`). */
+export interface CheckpointIdentity {
+  readonly key: string;
+  readonly size: number;
+  readonly code?: ProcessorCodes | undefined;
 }
 
 /** What a journal checkpoint did, for benchmarks and the kill harness. */
@@ -73,8 +82,9 @@ interface JournalHeader {
   version: 1;
   key: string;
   generation: number;
-  /** The computable's size and the caller's meta: a journal of generation 0 has no snapshot before it. */
+  /** The computable's size, code and the caller's meta: a journal of generation 0 has no snapshot before it. */
   size?: number;
+  code?: ProcessorCodes;
   meta?: JsonValue;
 }
 
@@ -98,7 +108,7 @@ export class JournalCheckpoint implements Checkpoint {
   readonly path: string;
   readonly restored: CheckpointState | undefined;
   readonly stats: JournalStats = { records: 0, bytes: 0, syncs: 0, compactions: 0, restoredRecords: 0, ignoredBytes: 0, openMs: 0, recordMs: 0, encodeMs: 0, writeMs: 0, foldMs: 0, closeMs: 0 };
-  readonly #header: { key: string; size: number; meta: JsonValue };
+  readonly #header: CheckpointHeader;
   readonly #options: Required<Omit<JournalCheckpointOptions, 'meta'>> & { meta?: JsonValue | undefined };
   readonly #lock: HeldLock;
   /** Ranges recorded so far (snapshot, journal, this task's records). */
@@ -124,7 +134,7 @@ export class JournalCheckpoint implements Checkpoint {
   /** The snapshot and journal of a new checkpoint were written without fsync; the first sync does it. */
   #unsyncedFiles = false;
 
-  private constructor(options: JournalCheckpointOptions, computable: { key: string; size: number }) {
+  private constructor(options: JournalCheckpointOptions, computable: CheckpointIdentity) {
     const t0 = performance.now();
     this.path = options.path;
     this.#options = {
@@ -148,7 +158,8 @@ export class JournalCheckpoint implements Checkpoint {
           `belongs to another computation (key ${snapshot.key}, size ${snapshot.size}; this one is key ${computable.key}, size ${computable.size}): delete the folder ${this.path} or choose another checkpoint path`,
         );
       }
-      this.#header = { key: computable.key, size: computable.size, meta: options.meta ?? snapshot?.meta ?? null };
+      if (snapshot !== undefined) checkCheckpointCode(snapshotPath, this.path, snapshot.code, computable.code);
+      this.#header = { key: computable.key, size: computable.size, code: computable.code, meta: options.meta ?? snapshot?.meta ?? null };
       this.#released = new Set(snapshot?.released ?? []);
       this.#options.meta = options.meta;
       // Results are folded from their serialized form (snapshot, then journal records) and decoded once.
@@ -201,7 +212,7 @@ export class JournalCheckpoint implements Checkpoint {
    * `E_CHECKPOINT_WRITE` (folder cannot be written), `E_CHECKPOINT_LOCKED`, `E_CHECKPOINT_INVALID`
    * (another computation's checkpoint, or damaged files), each naming the file.
    */
-  static open(options: JournalCheckpointOptions, computable: { key: string; size: number }): JournalCheckpoint {
+  static open(options: JournalCheckpointOptions, computable: CheckpointIdentity): JournalCheckpoint {
     return new JournalCheckpoint(options, computable);
   }
 
@@ -229,6 +240,7 @@ export class JournalCheckpoint implements Checkpoint {
     if (header.key !== this.#header.key || (header.size !== undefined && header.size !== this.#header.size)) {
       throw invalid(`belongs to another computation (key ${String(header.key)}, size ${String(header.size)}; this one is key ${this.#header.key}, size ${this.#header.size})`);
     }
+    checkCheckpointCode(journalPath, this.path, header.code, this.#header.code);
     // A journal of an older generation was compacted into the snapshot just before a crash.
     if (header.generation !== this.#generation) return false;
     if (!hadSnapshot && this.#options.meta === undefined && header.meta !== undefined) this.#header.meta = header.meta;
@@ -267,7 +279,7 @@ export class JournalCheckpoint implements Checkpoint {
   #journalHeader(): Buffer {
     const header: JournalHeader = { type: 'cortado.Journal', version: 1, key: this.#header.key, generation: this.#generation };
     // Generation 0 has no snapshot: its header holds what the snapshot would.
-    if (this.#generation === 0) Object.assign(header, { size: this.#header.size, meta: this.#header.meta });
+    if (this.#generation === 0) Object.assign(header, { size: this.#header.size, ...(this.#header.code === undefined ? {} : { code: this.#header.code }), meta: this.#header.meta });
     return encodeFrame(JSON.stringify(header));
   }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { ProcessorCodes } from '../protocol/processor-code.ts';
 import { RangeSet, formatRange, type Range } from '../protocol/range.ts';
 import { serializeResult, type JsonValue, type SerializedResult } from '../results/serialize.ts';
 import { writeFileAtomic } from './atomic-write.ts';
@@ -11,6 +12,8 @@ export interface SnapshotFile {
   /** Key of the computable: a checkpoint restores only the same computation. */
   readonly key: string;
   readonly size: number;
+  /** The computable's processor code (`Computable.code`): a checkpoint restores only the same code. */
+  readonly code?: ProcessorCodes;
   /** Which journal continues this snapshot: a journal of another generation is obsolete. */
   readonly generation: number;
   /** Whatever the caller stored with the checkpoint (the CLI keeps its run header here). */
@@ -23,6 +26,14 @@ export interface SnapshotFile {
   readonly savedAt: string;
 }
 
+/** What identifies a checkpoint's computation, and the caller's meta. */
+export interface CheckpointHeader {
+  readonly key: string;
+  readonly size: number;
+  readonly code: ProcessorCodes | undefined;
+  meta: JsonValue;
+}
+
 /** Live state folded from a snapshot and journal records. */
 export interface FoldedState {
   readonly completed: RangeSet;
@@ -32,12 +43,13 @@ export interface FoldedState {
 }
 
 /** Writes `state` as the snapshot of generation `generation`, atomically. */
-export function writeSnapshot(path: string, header: { key: string; size: number; meta: JsonValue }, generation: number, state: FoldedState, sync = true): void {
+export function writeSnapshot(path: string, header: CheckpointHeader, generation: number, state: FoldedState, sync = true): void {
   const file: SnapshotFile = {
     type: 'cortado.Checkpoint',
     version: 1,
     key: header.key,
     size: header.size,
+    ...(header.code === undefined ? {} : { code: header.code }),
     generation,
     meta: header.meta,
     completed: state.completed.toArray(),

@@ -1,5 +1,6 @@
 import { ValueData, type DataElement } from './data.ts';
 import type { Processor } from './processor.ts';
+import { processorCodes, type ProcessorCodes } from './processor-code.ts';
 import { RangeSet, formatRange, type Range } from './range.ts';
 import type { Failure } from './task.ts';
 
@@ -53,6 +54,13 @@ export interface Computable<R = unknown> {
    * elements that lie inside `ranges`.
    */
   restrict?(ranges: readonly Range[]): Computable<R>;
+  /**
+   * The code its processors run, as digests by processor (see `processorCodes`): a checkpoint
+   * written under other code is refused (`E_CHECKPOINT_CODE_CHANGED`) rather than merged with
+   * results of this code. Set by `fromFunction`, `mapSteps`, `mapFiles` and `mapFilesBy`; a
+   * computable of your own may set it too. Not part of `key`.
+   */
+  readonly code?: ProcessorCodes;
   /** When set, results are kept per `WorkElement.group` and `result()` is a record of groups. */
   readonly grouped?: boolean;
   /**
@@ -82,6 +90,7 @@ export function restrict<R>(computable: Computable<R>, ranges: readonly Range[])
   return {
     key: `${computable.key}#restricted(${wanted.toArray().map((r) => formatRange(r)).join(',')})`,
     size: computable.size,
+    ...(computable.code === undefined ? {} : { code: computable.code }),
     ...(computable.grouped === undefined ? {} : { grouped: computable.grouped }),
     // A group is handed out once its whole range is complete, as in the unrestricted computable.
     ...(computable.groups === undefined ? {} : { groups: computable.groups }),
@@ -131,9 +140,11 @@ export function fromFunction<I, R>(
 ): Computable<Awaited<R>> {
   const name = typeof processor === 'function' ? processor.name || 'anonymous' : `${processor.module}#${processor.exportName}`;
   const key = options.key ?? `fromFunction(${name}, ${inputs.length})`;
+  const code = processorCodes(processor as Processor);
   const make = (ranges: readonly Range[], suffix: string): Computable<Awaited<R>> => ({
     key: key + suffix,
     size: inputs.length,
+    ...(code === undefined ? {} : { code }),
     *steps() {
       for (const [start, stop] of ranges) {
         for (let i = start; i < stop; i++) {

@@ -119,3 +119,14 @@ export class TypeScriptLoaderError extends CortadoError {
     super('E_TYPESCRIPT_LOADER', message, options);
   }
 }
+
+/**
+ * A worker was asked to run a processor whose code differs from what it has loaded (`E_PROCESSOR_CODE_CHANGED`):
+ * its module's files were edited after the worker imported them, or they differ on the worker's
+ * machine. The elements fail rather than compute with other code than the driver's.
+ */
+export class ProcessorCodeError extends CortadoError {
+  constructor(message: string, options?: CortadoErrorOptions) {
+    super('E_PROCESSOR_CODE_CHANGED', message, options);
+  }
+}

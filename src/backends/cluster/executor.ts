@@ -1,7 +1,8 @@
 import type { BatchJob, BatchOutcome } from '../../actors/batch.ts';
 import type { Executor } from '../../actors/executor.ts';
+import { moduleCodeDigest } from '../../protocol/processor-code.ts';
 import { OutcomeBuilder } from '../threads/outcome.ts';
-import { DONE, FAILED, encodeBatch } from '../threads/wire.ts';
+import { DONE, FAILED, encodeBatch, type WireBatch } from '../threads/wire.ts';
 import type { Connections } from './connect.ts';
 import { takeStored } from './take.ts';
 import type { TaskLease } from './lease.ts';
@@ -49,16 +50,22 @@ type Connected = ClusterExecutorSettings & JobContext;
  */
 export function clusterExecutor(settings: ClusterExecutorSettings): Executor {
   const reducer = settings.reduceEvery > 1 ? new WorkerReducer(settings.reduceEvery) : undefined;
+  // Read once per task: every batch of a task is sent for the same code (a worker with other code refuses it).
+  const codes = new Map<string, string | undefined>();
+  const codeOf = (module: string): string | undefined => {
+    if (!codes.has(module)) codes.set(module, moduleCodeDigest(module));
+    return codes.get(module);
+  };
   return {
     name: 'cluster',
     slots: settings.slots,
     collectStats: settings.collectStats,
-    runBatch: (job, signal) => runBatchOnCluster(settings, job, signal, reducer),
+    runBatch: (job, signal) => runBatchOnCluster(settings, job, signal, reducer, codeOf),
     workers: settings.workers,
   };
 }
 
-async function runBatchOnCluster(unconnected: ClusterExecutorSettings, job: BatchJob, signal: AbortSignal, reducer: WorkerReducer | undefined): Promise<BatchOutcome> {
+async function runBatchOnCluster(unconnected: ClusterExecutorSettings, job: BatchJob, signal: AbortSignal, reducer: WorkerReducer | undefined, codeOf: (module: string) => string | undefined): Promise<BatchOutcome> {
   reducer?.enter();
   let parked = false;
   try {
@@ -76,8 +83,9 @@ async function runBatchOnCluster(unconnected: ClusterExecutorSettings, job: Batc
       const { batch, sent, rejected } = encodeBatch(job, pending, settings.collectStats);
       for (const { index, error } of rejected) builder.fail(index, error);
       if (sent.length === 0) break;
-      const { payload } = toPayload(batch, taskId, settings.maxPayloadBytes, reducer !== undefined);
-      const jobId = jobIdOf(taskId, batch.ranges, batch.attempts);
+      const coded = withCode(batch, codeOf);
+      const { payload } = toPayload(coded, taskId, settings.maxPayloadBytes, reducer !== undefined);
+      const jobId = jobIdOf(taskId, coded);
       const bytes = await runJob(settings, jobId, payload, signal, stored);
       if (bytes === undefined) break;
       const outcome = decodeOutcome(bytes, sent.length, settings.maxResultBytes);
@@ -102,6 +110,15 @@ async function runBatchOnCluster(unconnected: ClusterExecutorSettings, job: Batc
   } finally {
     if (!parked) reducer?.leave();
   }
+}
+
+/** The batch with each processor's code digest, which goes into its job id and payload. */
+function withCode(batch: WireBatch, codeOf: (module: string) => string | undefined): WireBatch {
+  const processors = batch.processors.map((p) => {
+    const code = codeOf(p.module);
+    return code === undefined ? p : { ...p, code };
+  });
+  return { ...batch, processors };
 }
 
 /** Reads a stored part on the driver, in the wire form of a batch with these `groups`. */

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
+import type { WireBatch } from '../threads/wire.ts';
 
 /**
  * Redis key and job-id naming of the cluster backend. Everything a task stores sits under
  * `<prefix>:t:<taskId>:`, so a task's leftovers can be found and deleted by pattern. Job ids are
  * deterministic: the task key's hash, the batch's first and last entry, and a hash of its exact
- * ranges and attempts, so the same batch dispatched twice is one job (BullMQ ignores an `add` whose
- * id exists), and a restarted driver finds the results of batches that finished meanwhile.
+ * ranges, attempts and processors' code, so the same batch dispatched twice is one job (BullMQ
+ * ignores an `add` whose id exists), and a restarted driver finds the results of batches that
+ * finished meanwhile — only if their processors' code is the code it runs now.
  */
 export interface ClusterKeys {
   readonly prefix: string;
@@ -22,11 +24,17 @@ export function taskIdOf(computableKey: string): string {
   return createHash('sha256').update(cut < 0 ? computableKey : computableKey.slice(0, cut)).digest('hex').slice(0, 20);
 }
 
-/** The BullMQ job id of a batch (no `:` — BullMQ refuses it). */
-export function jobIdOf(taskId: string, ranges: Float64Array, attempts: Uint16Array): string {
+/**
+ * The BullMQ job id of a batch (no `:` — BullMQ refuses it). The processors' code digests are part
+ * of it: a result stored by a batch of the same ranges under other code (a driver that died before
+ * the module was edited) has another id, and is never taken as this batch's.
+ */
+export function jobIdOf(taskId: string, batch: Pick<WireBatch, 'ranges' | 'attempts' | 'processors'>): string {
+  const { ranges, attempts } = batch;
   const hash = createHash('sha256');
   hash.update(new Uint8Array(ranges.buffer, ranges.byteOffset, ranges.byteLength));
   hash.update(new Uint8Array(attempts.buffer, attempts.byteOffset, attempts.byteLength));
+  for (const p of batch.processors) hash.update(`\0${p.module}#${p.exportName}@${p.code ?? ''}`);
   const first = ranges[0] ?? 0;
   const last = ranges[ranges.length - 1] ?? 0;
   return `${taskId}.${first}-${last}.${hash.digest('hex').slice(0, 16)}`;

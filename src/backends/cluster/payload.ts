@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CortadoError } from '../../protocol/errors.ts';
 import { isSerializedError, type SerializedError } from '../errors/serialize.ts';
 import { createProgress } from '../threads/progress.ts';
-import type { WireBatch, WireData, WireOutcome } from '../threads/wire.ts';
+import type { WireBatch, WireData, WireOutcome, WireProcessor } from '../threads/wire.ts';
 
 /** Version of the job payload and outcome layout; a worker refuses others. */
 export const PAYLOAD_VERSION = 1;
@@ -16,7 +16,8 @@ export const PAYLOAD_VERSION = 1;
 export interface JobPayload {
   readonly v: typeof PAYLOAD_VERSION;
   readonly task: string;
-  readonly processors: ReadonlyArray<{ readonly module: string; readonly exportName: string }>;
+  /** Each with its code digest when the driver could read the module (a worker with other code refuses it). */
+  readonly processors: ReadonlyArray<{ readonly module: string; readonly exportName: string; readonly code?: string }>;
   /** Element count. */
   readonly n: number;
   /** The typed-array columns, each as the base64 of its bytes (little-endian, as the machines are). */
@@ -57,7 +58,7 @@ const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 const payloadSchema = z.strictObject({
   v: z.literal(PAYLOAD_VERSION),
   task: z.string().regex(/^[0-9a-f]{1,64}$/),
-  processors: z.array(z.strictObject({ module: name, exportName: z.string().regex(/^[A-Za-z_$][\w$]*$/) })).min(1).max(65_535),
+  processors: z.array(z.strictObject({ module: name, exportName: z.string().regex(/^[A-Za-z_$][\w$]*$/), code: z.string().regex(/^[0-9a-f]{16}$/).optional() })).min(1).max(65_535),
   n: z.number().int().min(1).max(2 ** 24),
   processorIndex: base64.nullable(),
   ranges: base64,
@@ -77,6 +78,11 @@ function column<T extends Float64Array | Uint16Array | Int32Array>(text: string,
   const buffer = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(buffer).set(bytes);
   return new Type(buffer);
+}
+
+/** Processors as they cross: module, export, and `code` only where there is one. */
+function plainProcessors(list: ReadonlyArray<{ readonly module: string; readonly exportName: string; readonly code?: string | undefined }>): WireProcessor[] {
+  return list.map(({ module, exportName, code }) => (code === undefined ? { module, exportName } : { module, exportName, code }));
 }
 
 function toBase64(array: ArrayBufferView): string {
@@ -100,7 +106,7 @@ export function toPayload(batch: WireBatch, task: string, maxBytes: number, spli
   const payload: JobPayload = {
     v: PAYLOAD_VERSION,
     task,
-    processors: batch.processors.map(({ module, exportName }) => ({ module, exportName })),
+    processors: plainProcessors(batch.processors),
     n: batch.attempts.length,
     processorIndex: batch.processorIndex === null ? null : toBase64(batch.processorIndex),
     ranges: toBase64(batch.ranges),
@@ -157,7 +163,7 @@ export function fromPayload(raw: unknown, maxBytes: number): WireBatch & { reado
   if (length !== n) throw new ClusterPayloadError('A job', `expected data for ${n} elements, got ${length}`);
   return {
     task: p.task,
-    processors: p.processors,
+    processors: plainProcessors(p.processors),
     processorIndex,
     ranges,
     groups: p.groups,

@@ -11,6 +11,11 @@ import { createProgress } from './progress.ts';
 export interface WireProcessor {
   readonly module: string;
   readonly exportName: string;
+  /**
+   * The module's code digest (`moduleCodeDigest`) the sender computed with: a worker whose loaded
+   * code differs fails the elements instead of running them (the cluster backend sets it).
+   */
+  readonly code?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Computable, StepGenerator } from '../../protocol/computable.ts';
 import { ValueData } from '../../protocol/data.ts';
 import type { Processor } from '../../protocol/processor.ts';
+import { processorCodes } from '../../protocol/processor-code.ts';
 import { RangeSet, type Range } from '../../protocol/range.ts';
 import { contextFile, type FileGroupInput, type FileInput } from './context.ts';
 import { processorIdentity, processorName, stableHash } from './key.ts';
@@ -15,11 +16,12 @@ function fileInput<M extends object>(dataset: DatasetSpec<M>, file: FileSpec): F
 }
 
 /** Index `i` of `inputs` is the range `[i, i + 1)`; restrict keeps just the wanted indices. */
-function indexed<R>(key: string, inputs: ReadonlyArray<{ input: unknown; group?: string }>, processor: Processor, grouped: boolean, wanted?: RangeSet): Computable<R> {
+function indexed<R>(key: string, inputs: ReadonlyArray<{ input: unknown; group?: string }>, processor: Processor, grouped: boolean, wanted?: RangeSet, code = processorCodes(processor)): Computable<R> {
   return {
     key,
     size: inputs.length,
     grouped,
+    ...(code === undefined ? {} : { code }),
     *steps(): StepGenerator<R> {
       for (let i = 0; i < inputs.length; i++) {
         if (wanted !== undefined && !wanted.has(i)) continue;
@@ -39,7 +41,7 @@ function indexed<R>(key: string, inputs: ReadonlyArray<{ input: unknown; group?:
         const b = Math.min(r[1], w[1]);
         return b > a ? [[a, b] as Range] : [];
       })));
-      return indexed(`${key}#restricted(${stableHash(both.toArray())})`, inputs, processor, grouped, both);
+      return indexed(`${key}#restricted(${stableHash(both.toArray())})`, inputs, processor, grouped, both, code);
     },
   };
 }

@@ -7,6 +7,7 @@ import type { EventsInput } from './context.ts';
 import { EventsData } from './events-data.ts';
 import { withColumnFallback } from './fallback.ts';
 import { processorIdentity, processorName, stableHash } from './key.ts';
+import { processorCodes, type ProcessorCodes } from '../../protocol/processor-code.ts';
 import { resolveMapStepsOptions, type MapStepsOptions, type MapStepsOptionsInput } from './options.ts';
 import { makeTilers, planFiles, traverse, type FilePlan } from './plan.ts';
 import type { DataGroupSpec, DatasetSpec, Metadata } from './schema.ts';
@@ -80,13 +81,14 @@ export function mapSteps(
       ...(grouped ? { group: d.name } : {}),
     })),
   );
-  return stepsComputable({ plans, size, key, options, columns, processor: run, grouped, skipped }, undefined, '');
+  return stepsComputable({ plans, size, key, code: processorCodes(processor), options, columns, processor: run, grouped, skipped }, undefined, '');
 }
 
 interface StepsSetup {
   readonly plans: readonly FilePlan[];
   readonly size: number;
   readonly key: string;
+  readonly code: ProcessorCodes | undefined;
   readonly options: MapStepsOptions;
   readonly columns: readonly string[] | undefined;
   readonly processor: Processor<EventsInput<any>, unknown>;
@@ -95,11 +97,12 @@ interface StepsSetup {
 }
 
 function stepsComputable(setup: StepsSetup, segments: ReadonlyArray<readonly Range[]> | undefined, suffix: string): Computable<unknown> {
-  const { plans, size, key, options, columns, processor, grouped } = setup;
+  const { plans, size, key, code, options, columns, processor, grouped } = setup;
   return {
     key: key + suffix,
     size,
     grouped,
+    ...(code === undefined ? {} : { code }),
     // Each dataset's files are contiguous in the index space, so a dataset is one range; a
     // restricted computable hands out only the datasets it covers whole (a resumed run's late files).
     ...(grouped ? { groups: segments === undefined ? groupRanges(plans) : wholeGroups(plans, segments) } : {}),

@@ -1,94 +1,10 @@
-import type { ColumnMetaData, FileMetaData } from 'hyparquet';
-import { IoError } from '../errors.ts';
-import type { BranchInfo } from '../source.ts';
 import type { FileReader } from './file-reader.ts';
+import { IoError } from '../errors.ts';
+import { describeMetadata, type ParquetDescription } from './description.ts';
 import { readFooter } from './footer.ts';
-import { counterNameOf, parquetLayout, type LeafColumn, type UnsupportedColumn } from './schema.ts';
 import { adoptDescription, discardDescription, publishDescription } from './shared-descriptions.ts';
 
-/** A NanoAOD counter (`nMuon`) that the file lacks, computed from a list column's offsets. */
-export interface SyntheticCounter {
-  readonly name: string;
-  readonly from: LeafColumn;
-}
-
-/**
- * Where a column chunk lies and what decoding it needs: all that is kept of its metadata (the
- * rest, statistics above all, made a cached 1,500-column NanoAOD description weigh 1.6 MiB).
- */
-export interface ChunkLocation extends Pick<ColumnMetaData, 'codec' | 'num_values'> {
-  /** First byte: the dictionary page, else the first data page. */
-  readonly start: number;
-  /** One past the last byte. */
-  readonly end: number;
-}
-
-/** One row group: its entry range and its column chunks by `path_in_schema` key. */
-export interface RowGroupSpan {
-  readonly start: number;
-  readonly stop: number;
-  readonly chunks: ReadonlyMap<string, ChunkLocation>;
-}
-
-/** Everything a reader needs of a Parquet file's footer, parsed once. */
-export interface ParquetDescription {
-  readonly uuid: string;
-  readonly entries: number;
-  readonly branches: readonly BranchInfo[];
-  readonly clusters: readonly number[];
-  readonly leaves: ReadonlyMap<string, LeafColumn>;
-  readonly unsupported: ReadonlyMap<string, UnsupportedColumn>;
-  readonly counters: ReadonlyMap<string, SyntheticCounter>;
-  readonly groups: readonly RowGroupSpan[];
-}
-
-/** Lays out a parsed footer: ROOT-style branches, synthetic counters, row-group spans. */
-export function describeMetadata(path: string, metadata: FileMetaData, uuid: string): ParquetDescription {
-  const entries = Number(metadata.num_rows);
-  const { leaves, unsupported } = parquetLayout(metadata);
-  const counters = new Map<string, SyntheticCounter>();
-  const branches: BranchInfo[] = [];
-  for (const leaf of leaves.values()) {
-    if (leaf.maxRep === 0) {
-      branches.push({ name: leaf.name, kind: leaf.kind, jagged: false });
-      continue;
-    }
-    const counter = counterNameOf(leaf.name);
-    if (counter !== undefined && !leaves.has(counter) && !counters.has(counter)) {
-      counters.set(counter, { name: counter, from: leaf });
-      branches.push({ name: counter, kind: 'uint32', jagged: false });
-    }
-    branches.push(counter === undefined ? { name: leaf.name, kind: leaf.kind, jagged: true } : {
-      name: leaf.name,
-      kind: leaf.kind,
-      jagged: true,
-      counter,
-    });
-  }
-  const groups: RowGroupSpan[] = [];
-  const clusters = [0];
-  let at = 0;
-  for (const group of metadata.row_groups) {
-    const rows = Number(group.num_rows);
-    const chunks = new Map<string, ChunkLocation>();
-    for (const chunk of group.columns) {
-      const meta = chunk.meta_data;
-      if (meta === undefined) continue;
-      let start = Number(meta.data_page_offset);
-      const dictionary = meta.dictionary_page_offset === undefined ? 0 : Number(meta.dictionary_page_offset);
-      if (dictionary > 0 && dictionary < start) start = dictionary;
-      const end = start + Number(meta.total_compressed_size);
-      chunks.set(meta.path_in_schema.join('.'), { codec: meta.codec, num_values: meta.num_values, start, end });
-    }
-    groups.push({ start: at, stop: at + rows, chunks });
-    at += rows;
-    if (rows > 0) clusters.push(at);
-  }
-  if (at !== entries) {
-    throw new IoError('E_IO_MALFORMED', `Expected the row groups of ${path} to add up to ${entries} rows, got ${at}`, { path });
-  }
-  return { uuid, entries, branches, clusters, leaves, unsupported, counters, groups };
-}
+export { describeMetadata, type ChunkLocation, type ParquetDescription, type RowGroupSpan, type SyntheticCounter } from './description.ts';
 
 // At most ~0.6 MiB each (measured: a NanoAOD file of 1,500 columns and one row group), so ~40 MiB.
 const CAPACITY = 64;

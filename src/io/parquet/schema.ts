@@ -21,6 +21,11 @@ export interface LeafColumn {
   readonly elementDef: number;
 }
 
+/** A {@link LeafColumn} (one place builds them all: the same shape whether parsed or unpacked). */
+export function leafColumn(name: string, key: string, physical: PhysicalType, kind: ColumnKind, maxDef: number, maxRep: number, elementDef: number): LeafColumn {
+  return { name, key, physical, kind, maxDef, maxRep, elementDef };
+}
+
 /** A column that exists in the file but cannot be decoded into a typed array. */
 export interface UnsupportedColumn {
   readonly name: string;
@@ -118,15 +123,7 @@ export function parquetLayout(metadata: FileMetaData): ParquetLayout {
     } else if (!KINDS.has(kind)) {
       unsupported.set(name, { name, reason: `its type ${kind} has no typed-array form` });
     } else {
-      leaves.set(name, {
-        name,
-        key,
-        physical: node.element.type as PhysicalType,
-        kind: kind as ColumnKind,
-        maxDef: d,
-        maxRep: r,
-        elementDef: e,
-      });
+      leaves.set(name, leafColumn(name, key, node.element.type as PhysicalType, kind as ColumnKind, d, r, e));
     }
   };
   const root = parquetSchema(metadata);

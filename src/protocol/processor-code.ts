@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, extname, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Processor } from './processor.ts';
+
+/** Most files followed from one processor module (a bound, not a limit a processor should meet). */
+const MAX_FILES = 512;
+
+/**
+ * Static relative module specifiers in a source text: `from './x'`, `import './x'`,
+ * `import('./x')`, `require('./x')`. A match inside a comment or a string only adds a file to the
+ * digest; a specifier built at run time, an alias (`#lib`, tsconfig paths) or a package is not followed.
+ */
+const RELATIVE_SPECIFIER = /(?:\bfrom|\bimport|\brequire)\s*\(?\s*(['"])(\.\.?\/[^'"\r\n]+)\1/g;
+
+/** What a relative specifier may leave out or name differently (TypeScript's `.js` for `.ts`). */
+const SWAPPED: Readonly<Record<string, string>> = { '.js': '.ts', '.mjs': '.mts', '.cjs': '.cts', '.jsx': '.tsx' };
+const IMPLIED = ['.ts', '.tsx', '.mts', '.js', '.mjs', '/index.ts', '/index.js'];
+
+/**
+ * A digest (16 hex digits) of a processor module's code as a worker would load it: the bytes of the
+ * module file and of the local files it imports, transitively, through static relative specifiers
+ * (resolved as Node and tsx do: the path itself, `.js` written for `.ts`, or an implied extension);
+ * files under `node_modules` are left out (packages are versioned by their own install). Any
+ * edit to one of those files gives another digest; the same files give the same digest on any
+ * machine where they sit at the same place relative to the module. `undefined` when the module
+ * is not a readable file (a `data:` or `http:` URL names its code itself).
+ *
+ * @example
+ * ```ts
+ * moduleCodeDigest(import.meta.url); // '3f9c0a7e12b4d865'
+ * ```
+ */
+export function moduleCodeDigest(module: string): string | undefined {
+  const root = modulePath(module);
+  if (root === undefined) return undefined;
+  const base = dirname(root);
+  const hash = createHash('sha256');
+  const files = [root];
+  const seen = new Set(files);
+  for (let i = 0; i < files.length && i < MAX_FILES; i++) {
+    const file = files[i]!;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      if (i === 0) return undefined;
+      continue; // found by a regex match in a comment, or gone: not code that loads
+    }
+    const name = relative(base, file).split(sep).join('/');
+    hash.update(`${name}\0${bytes.byteLength}\0`).update(bytes);
+    for (const match of bytes.toString('utf8').matchAll(RELATIVE_SPECIFIER)) {
+      const target = resolveLocal(dirname(file), match[2]!);
+      if (target !== undefined && !seen.has(target)) {
+        seen.add(target);
+        files.push(target);
+      }
+    }
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The code identity of a processor: {@link moduleCodeDigest} of a reference's module, or for a
+ * function (inline backend) a digest of its name and source text — values its closure captures
+ * are not part of it.
+ */
+export function processorCode(processor: Processor): string | undefined {
+  if (typeof processor === 'function') return createHash('sha256').update(`${processor.name}\0${processor.toString()}`).digest('hex').slice(0, 16);
+  return moduleCodeDigest(processor.module);
+}
+
+/** The code of a computable's processors: a {@link processorCode} digest by processor (`module#export`, or `function name`). */
+export type ProcessorCodes = Readonly<Record<string, string>>;
+
+/**
+ * The {@link ProcessorCodes} of `processors` (those whose code cannot be read are left out), or
+ * `undefined` when none can be: what `Computable.code` holds for cortado's own computables.
+ */
+export function processorCodes(...processors: readonly Processor[]): ProcessorCodes | undefined {
+  const codes: Record<string, string> = {};
+  for (const processor of processors) {
+    const code = processorCode(processor);
+    if (code !== undefined) codes[typeof processor === 'function' ? `function ${processor.name || 'anonymous'}` : `${processor.module}#${processor.exportName}`] = code;
+  }
+  return Object.keys(codes).length === 0 ? undefined : codes;
+}
+
+/** The file of a module reference (`import.meta.url`, a file URL or a path); `undefined` for other URLs. */
+function modulePath(module: string): string | undefined {
+  if (module.startsWith('file:')) {
+    try {
+      return fileURLToPath(module);
+    } catch {
+      return undefined;
+    }
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:\\/i.test(module)) return undefined;
+  return resolve(module);
+}
+
+function resolveLocal(dir: string, specifier: string): string | undefined {
+  const path = resolve(dir, specifier.replace(/[?#].*$/, ''));
+  if (path.split(sep).includes('node_modules')) return undefined;
+  if (isFile(path)) return path;
+  const ext = extname(path);
+  const swapped = SWAPPED[ext];
+  if (swapped !== undefined && isFile(path.slice(0, -ext.length) + swapped)) return path.slice(0, -ext.length) + swapped;
+  for (const implied of IMPLIED) if (isFile(path + implied)) return path + implied;
+  return undefined;
+}
+
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+}
