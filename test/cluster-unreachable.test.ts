@@ -84,7 +84,7 @@ describe('cluster(): a Redis that never answers', () => {
     expect(status).toBe('cancelled');
     expect(error).toMatchObject({ code: 'E_TASK_CANCELLED' });
     expect(cause).toMatchObject({ name: 'RedisUnreachableError', code: 'E_CLUSTER_UNREACHABLE' });
-    expect(cause.message).toMatch(/^Redis at redis:\/\/cortado:\*\*\*@127\.0\.0\.1:1\/? did not answer within 1000 ms \(.*ECONNREFUSED.*\): expected a redis-server/);
+    expect(cause.message).toMatch(/^Redis at redis:\/\/cortado:\*\*\*@127\.0\.0\.1:1\/? did not answer within 1000 ms( \(.*ECONNREFUSED.*\))?: expected a redis-server/);
     expect(run.stdout + run.stderr).not.toContain('secret');
   }, HANG_MS + 30_000);
 
