@@ -49,6 +49,9 @@ describe('bad arguments and inputs', () => {
     // Its own --out: these cases run at once, and a run that gets as far as locking the default
     // result.json would find another case's lock (CI on Node 24 saw E_CHECKPOINT_LOCKED here).
     ['--reduce-every without --backend cluster', ['run', dimuon, '--fileset', good, '--backend', 'threads', '--reduce-every', '4', '--out', join(dir, 'reduce-every.json')], /Expected --reduce-every only with --backend cluster, got it with --backend threads/],
+    ['--redis-connect-timeout without --backend cluster', ['run', dimuon, '--fileset', good, '--backend', 'threads', '--redis-connect-timeout', '5', '--out', join(dir, 'connect-timeout.json')], /Expected --redis-connect-timeout only with --backend cluster, got it with --backend threads/],
+    ['a --redis-connect-timeout below 0.1 s', ['run', dimuon, '--fileset', good, '--backend', 'cluster', '--redis', 'redis://127.0.0.1:1', '--redis-connect-timeout', '0.05'], /--redis-connect-timeout <seconds>' argument '0\.05' is invalid\. Expected a number of seconds from 0\.1 up, got `0\.05`/],
+    ['a --redis-connect-timeout that is not a number', ['run', dimuon, '--fileset', good, '--backend', 'cluster', '--redis', 'redis://127.0.0.1:1', '--redis-connect-timeout', '30s'], /--redis-connect-timeout <seconds>' argument '30s' is invalid\. Expected a positive number of seconds, got `30s`/],
     ['--reduce-every that is not a whole number', ['run', dimuon, '--fileset', good, '--backend', 'cluster', '--redis', 'redis://127.0.0.1:1', '--reduce-every', '0'], /--reduce-every <n>' argument '0' is invalid\. Expected an integer from 1 up, got `0`/],
   ];
   for (const [what, args, message] of cases) {

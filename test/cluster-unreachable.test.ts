@@ -6,7 +6,7 @@
  * And when Redis goes away mid-run: cancel and dispose do not wait for it to come back.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
@@ -16,8 +16,9 @@ import { inline } from '../src/backends/inline.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
 import { runCli } from './fixtures/cli/run-cli.ts';
 import { countedSquare } from './fixtures/cluster/processors.ts';
+import { DATA_DIR } from './helpers/data.ts';
 import { tsNodeArgs } from './helpers/node-args.ts';
-import { describeWithRedis, startRedis } from './helpers/redis.ts';
+import { describeWithRedis, spawnWorker, startRedis } from './helpers/redis.ts';
 
 const CLOSED = 'redis://cortado:secret@127.0.0.1:1';
 /** Far beyond what any step takes: a child still running then hangs. */
@@ -110,6 +111,42 @@ describe('cluster(): a Redis that never answers', () => {
     expect(run.stderr).toMatch(/E_CLUSTER_UNREACHABLE.*redis:\/\/cortado:\*\*\*@127\.0\.0\.1:1\/? did not answer within 30000 ms/s);
     expect(run.stdout + run.stderr).not.toContain('secret');
   }, HANG_MS + 60_000);
+
+  it('`cortado run` and `cortado prepare` with `--backend cluster --redis-connect-timeout 1`: a Redis connection error after 1 s, not a failed preparation, naming the flag', async () => {
+    const fileset = join(dir, 'fileset.json');
+    writeFileSync(fileset, JSON.stringify({ DY: { files: { [join(DATA_DIR, 'nanoaod', 'nano_dy.root')]: 'Events' } } }));
+    const cluster = ['--progress', 'none', '--backend', 'cluster', '--redis', CLOSED, '--redis-connect-timeout', '1'];
+    const runs = await Promise.all([
+      runCli(['run', 'examples/dimuon.ts', '--fileset', fileset, '--out', join(dir, 'run.json'), ...cluster], { timeoutMs: HANG_MS }),
+      runCli(['prepare', '--fileset', fileset, '--out', join(dir, 'prepared.json'), ...cluster], { timeoutMs: HANG_MS }),
+    ]);
+    for (const run of runs) {
+      expect(run.signal, run.stderr).toBeNull();
+      expect(run.code, run.stderr).toBe(3);
+      // One line: what went wrong (Redis), the stable code, and how to wait longer from the command line.
+      expect(run.stderr).toMatch(/^error: Could not connect to the cluster's Redis: RedisUnreachableError \[E_CLUSTER_UNREACHABLE\]: Redis at redis:\/\/cortado:\*\*\*@127\.0\.0\.1:1\/? did not answer within 1000 ms[^\n]*--redis-connect-timeout <seconds>[^\n]*\n$/);
+      expect(run.stdout + run.stderr).not.toContain('secret');
+    }
+  }, HANG_MS + 30_000);
+
+  it('`cortado worker` stopped (SIGTERM) before Redis ever answered stops at once: no grace period, exit code 0', async () => {
+    // A grace period far beyond the hang bound: a worker that waits for it is killed, and the test fails.
+    const worker = spawnWorker(CLOSED, ['--grace-ms', String(10 * HANG_MS)]);
+    try {
+      const deadline = Date.now() + HANG_MS;
+      // Its first connection error: it is up, with its signal handlers, and has no batch (none can come).
+      while (!worker.output().includes('ECONNREFUSED')) {
+        if (Date.now() > deadline || worker.child.exitCode !== null) throw new Error(`Expected a connection error within ${HANG_MS} ms, got:\n${worker.output()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await worker.stop(HANG_MS), worker.output()).toBe(0);
+      expect(worker.output()).toMatch(/stopped after 0 batches/);
+      expect(worker.output()).not.toMatch(/still running/);
+      expect(worker.output()).not.toContain('secret');
+    } finally {
+      worker.child.kill('SIGKILL');
+    }
+  }, 2 * HANG_MS + 30_000);
 });
 
 describeWithRedis('cluster(): a Redis that goes away mid-run', () => {

@@ -45,6 +45,23 @@ export function secondsToMs(value: string): number {
   return Math.round(n * 1000);
 }
 
+/**
+ * {@link secondsToMs} from `min` seconds up: `--redis-connect-timeout 0.05` is a one-line usage error
+ * naming the flag, not a rejected library option.
+ *
+ * @example
+ * ```ts
+ * command.option('--redis-connect-timeout <seconds>', 'how long to wait for Redis', secondsFrom(0.1));
+ * ```
+ */
+export function secondsFrom(min: number): (value: string) => number {
+  return (value: string) => {
+    const ms = secondsToMs(value);
+    if (ms < min * 1000) throw new InvalidArgumentError(`Expected a number of seconds from ${min} up, got \`${value}\`.`);
+    return ms;
+  };
+}
+
 /** What every computing command accepts about where and how to run. */
 export interface BackendArgs {
   backend: BackendName;
@@ -59,6 +76,8 @@ export interface BackendArgs {
   maxMemoryMb?: number;
   /** The cluster driver's lease on its task in Redis (`--lease`, given in seconds). */
   leaseMs?: number;
+  /** How long the cluster driver waits for Redis to answer its first connection (`--redis-connect-timeout`, given in seconds). */
+  connectTimeoutMs?: number;
 }
 
 /** The flags of {@link backendOptions}, as commander parses them. */
@@ -70,6 +89,7 @@ export interface BackendFlags {
   elementTimeout?: number;
   maxMemory?: number;
   lease?: number;
+  redisConnectTimeout?: number;
 }
 
 /** The backend arguments among a command's parsed flags (options left out when not given). */
@@ -82,6 +102,7 @@ export function backendArgs(flags: BackendFlags): BackendArgs {
     ...(flags.elementTimeout === undefined ? {} : { elementTimeoutMs: flags.elementTimeout }),
     ...(flags.maxMemory === undefined ? {} : { maxMemoryMb: flags.maxMemory }),
     ...(flags.lease === undefined ? {} : { leaseMs: flags.lease }),
+    ...(flags.redisConnectTimeout === undefined ? {} : { connectTimeoutMs: flags.redisConnectTimeout }),
   };
 }
 
@@ -91,6 +112,7 @@ export function backendOptions(): Option[] {
     new Option('--backend <name>', 'where to run: the calling thread, worker threads, or `cortado worker`s through Redis').choices(BACKENDS).default('inline'),
     new Option('--workers <n>', 'worker threads (with --backend threads) [default: CPU cores - 1]').argParser(integerFrom(1)),
     new Option('--redis <url>', 'Redis of the cluster (with --backend cluster) [env: CORTADO_REDIS]; password also from REDIS_PASSWORD'),
+    new Option('--redis-connect-timeout <seconds>', 'with --backend cluster: how long to wait for Redis to answer at all before the run fails with E_CLUSTER_UNREACHABLE [default: 30]').argParser(secondsFrom(0.1)),
     new Option('--reduce-every <n>', 'with --backend cluster: merge every n batches\' results on a worker, so the driver reads one merge instead of each (large histograms) [default: 1, the driver reads each]').argParser(integerFrom(1)),
     new Option('--element-timeout <seconds>', 'stop a chunk that runs longer; it fails with E_ELEMENT_TIMEOUT and its worker is replaced (with --backend threads)').argParser(secondsToMs),
     new Option('--max-memory <MiB>', 'heap limit of each worker thread; a chunk that needs more fails with E_WORKER_OOM (with --backend threads)').argParser(integerFrom(8)),

@@ -22,7 +22,7 @@ export function checkBackendArgs(args: BackendArgs): void {
     }
   }
   if (args.backend !== 'cluster') {
-    for (const [given, flag] of [[args.redis, '--redis'], [args.reduceEvery, '--reduce-every'], [args.leaseMs, '--lease']] as const) {
+    for (const [given, flag] of [[args.redis, '--redis'], [args.reduceEvery, '--reduce-every'], [args.leaseMs, '--lease'], [args.connectTimeoutMs, '--redis-connect-timeout']] as const) {
       if (given !== undefined) throw new CliUsageError(`Expected ${flag} only with --backend cluster, got it with --backend ${args.backend}`);
     }
   }
@@ -60,6 +60,7 @@ export async function createBackend(args: BackendArgs): Promise<Backend> {
       redis: redisConnectionFromCli(url),
       ...(args.reduceEvery === undefined ? {} : { reduceEvery: args.reduceEvery }),
       ...(args.leaseMs === undefined ? {} : { leaseMs: args.leaseMs }),
+      ...(args.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: args.connectTimeoutMs }),
     });
   }
   const { threads } = await import('../backends/threads.ts');

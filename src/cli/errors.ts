@@ -47,3 +47,22 @@ export function oneLine(error: unknown): string {
   const name = error.name === 'Error' ? '' : `${error.name}${typeof code === 'string' ? ` [${code}]` : ''}: `;
   return `${name}${error.message}`.replace(/\s*\n\s*/g, ' ');
 }
+
+/** Codes of a cluster backend whose Redis could not be used at all: unreachable, refusing the credentials, or an unverified certificate. */
+const REDIS_CONNECTION_CODES: ReadonlySet<unknown> = new Set(['E_CLUSTER_UNREACHABLE', 'E_CLUSTER_AUTH', 'E_CLUSTER_TLS']);
+
+/**
+ * The one line for a preparation cancelled by `error`. The cluster backend first uses Redis to
+ * prepare the files, so a Redis it cannot connect to fails that step: it is named as a Redis
+ * connection problem, not as the files'.
+ *
+ * @example
+ * ```ts
+ * preparationFailed(new RedisUnreachableError(url, 30_000, undefined));
+ * // 'Could not connect to the cluster\'s Redis: RedisUnreachableError [E_CLUSTER_UNREACHABLE]: Redis at …'
+ * ```
+ */
+export function preparationFailed(error: unknown): string {
+  const connection = error instanceof Error && REDIS_CONNECTION_CODES.has((error as { code?: unknown }).code);
+  return `${connection ? "Could not connect to the cluster's Redis" : 'Preparing the files failed'}: ${oneLine(error)}`;
+}

@@ -21,7 +21,7 @@ import { assertWritableFile } from '../journal/writable.ts';
 import { journalMeta, journalPathOf, metaJson, readRunJournal, resumePoint, type ResumePoint } from './run-journal.ts';
 import { checkBackendArgs, createBackend } from './backend.ts';
 import { concatComputables } from './concat.ts';
-import { CliUsageError, EXIT, oneLine } from './errors.ts';
+import { CliUsageError, EXIT, oneLine, preparationFailed } from './errors.ts';
 import { readFileset } from './fileset.ts';
 import { shellQuote } from './format.ts';
 import { watchInterrupts, type Interruption } from './interrupt.ts';
@@ -206,7 +206,7 @@ async function executeLocked(request: RunRequest, out: string, output: Output,
       output.err('Interrupted while preparing files: nothing was computed, so nothing was written. Run the same command again.');
       return { run: undefined, exitCode: watch.interruption.exitCode, out, plots: [], interruption: watch.interruption };
     }
-    throw new CliUsageError(`Preparing the files failed: ${oneLine(prepared.error)}`, { exitCode: EXIT.failed, cause: prepared.error });
+    throw new CliUsageError(preparationFailed(prepared.error), { exitCode: EXIT.failed, cause: prepared.error });
   }
 
   // 2. The run itself: everything, or on resume just the ranges not completed before.
@@ -472,6 +472,7 @@ export function resumeCommand(request: RunRequest, out: string): string {
   if (request.backend.elementTimeoutMs !== undefined) words.push('--element-timeout', String(request.backend.elementTimeoutMs / 1000));
   if (request.backend.maxMemoryMb !== undefined) words.push('--max-memory', String(request.backend.maxMemoryMb));
   if (request.backend.leaseMs !== undefined) words.push('--lease', String(request.backend.leaseMs / 1000));
+  if (request.backend.connectTimeoutMs !== undefined) words.push('--redis-connect-timeout', String(request.backend.connectTimeoutMs / 1000));
   for (const code of request.continueOn) words.push('--continue-on', code);
   if (request.retries !== undefined) words.push('--retries', String(request.retries));
   if (request.splitDepth !== undefined) words.push('--split-depth', String(request.splitDepth));

@@ -49,7 +49,7 @@ export class RedisUnreachableError extends CortadoError {
       'E_CLUSTER_UNREACHABLE',
       `Redis at ${redactedUrl(url)} did not answer within ${timeoutMs} ms${last === undefined ? '' : ` (${last.message.trim()})`}: ` +
         'expected a redis-server listening at that host and port, reachable from this machine; start it, or fix the URL ' +
-        '(`connectTimeoutMs` of cluster() sets how long to wait)',
+        '(how long to wait: `connectTimeoutMs` of cluster(), `--redis-connect-timeout <seconds>` of the cortado command)',
     );
   }
 }

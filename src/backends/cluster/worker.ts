@@ -212,7 +212,16 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
 
   // BullMQ leaves a connection it was given open on close(): this one is closed below.
   const workerConnection = openRedis(o.redis);
-  const worker = new Worker(o.queue, process_, {
+  // Jobs (batches and reduces) being processed: with none and Redis away, a stop has nothing to wait for.
+  let inFlight = 0;
+  const worker = new Worker(o.queue, async (job: Job) => {
+    inFlight++;
+    try {
+      return await process_(job);
+    } finally {
+      inFlight--;
+    }
+  }, {
     connection: workerConnection,
     prefix: o.prefix,
     // One batch per thread, none held back: a batch fetched ahead would wait here while another
@@ -251,10 +260,13 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
       (closing ??= (async () => {
         clearInterval(beat);
         // worker.close() waits for the batches in flight; it can hang (a lost connection), so bound it.
-        // Never connected: there is nothing in flight to wait for.
-        const graceful = !failed && (await withTimeout(worker.close(), o.graceMs));
+        // Never connected, or nothing in flight while Redis is away (never answered yet, or gone):
+        // there is nothing to finish, and BullMQ's graceful close would wait the whole grace period
+        // for a connection.
+        const idle = failed || (inFlight === 0 && workerConnection.status !== 'ready');
+        const graceful = !idle && (await withTimeout(worker.close(), o.graceMs));
         if (!graceful) {
-          if (!failed) log(`batches still running after ${o.graceMs} ms: handing them back to the queue`);
+          if (!idle) log(`batches still running after ${o.graceMs} ms (${inFlight} in flight): handing them back to the queue`);
           await withTimeout(worker.close(true), 2000);
         }
         await pool.destroy();

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { backendArgs, backendOptions, collectCodes, integerFrom, progressOption, type BackendFlags, type ProgressMode } from '../args.ts';
 import type { CommandContext } from '../context.ts';
-import { CliUsageError, EXIT, oneLine } from '../errors.ts';
+import { CliUsageError, EXIT, preparationFailed } from '../errors.ts';
 import { formatCount } from '../format.ts';
 import { watchInterrupts } from '../interrupt.ts';
 import type { SavedFailure } from '../run-file.ts';
@@ -77,7 +77,7 @@ export function prepareCommand(context: CommandContext): Command {
     });
     if (prepared.status === 'cancelled') {
       if (watch.interruption !== undefined) return context.setExitCode(watch.interruption.exitCode);
-      throw new CliUsageError(`Preparing the files failed: ${oneLine(prepared.error)}`, { exitCode: EXIT.failed });
+      throw new CliUsageError(preparationFailed(prepared.error), { exitCode: EXIT.failed });
     }
     await saveDataGroup(flags.out, prepared.group);
     const files = prepared.group.datasets.reduce((n, d) => n + d.files.length, 0);

@@ -79,7 +79,8 @@ export function workerCommand(_context: CommandContext): Command {
         process.once('SIGINT', () => stop('SIGINT'));
       });
       try {
-        await worker.ready;
+        // Stopped before Redis ever answered: `ready` never settles, and nothing is left to wait for.
+        await Promise.race([worker.ready, stopped]);
       } catch (error) {
         await worker.close();
         throw error;
