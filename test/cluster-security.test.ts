@@ -78,6 +78,26 @@ describeWithRedis('cluster(): a password-protected Redis, validated jobs, caps, 
     expect(w.output()).toMatch(/E_CLUSTER_AUTH.*refused the connection's credentials.*REDIS_PASSWORD/);
   }, 60_000);
 
+  it('credentials refused, then the password changed on Redis to the one given: the next computation on the same backend connects anew', async () => {
+    // A Redis of its own: the others' password stays as it is.
+    const own = await startRedis({ password: PASSWORD });
+    const url = `redis://127.0.0.1:${own.port}`;
+    const renewed = 'the password the backend was given';
+    let w: WorkerProcess | undefined;
+    try {
+      await using backend = cluster({ redis: { url, password: renewed } });
+      const refused = await backend.compute(fromFunction(square, [1, 2, 3]), { errorPolicy: noRetry }).result().catch((error: Error) => error);
+      expect(refused).toMatchObject({ cause: { code: 'E_CLUSTER_AUTH' } });
+      await own.client().config('SET', 'requirepass', renewed);
+      w = spawnWorker(url, [], { REDIS_PASSWORD: renewed });
+      await w.ready;
+      expect(await backend.compute(fromFunction(square, [1, 2, 3])).result()).toBe(14);
+    } finally {
+      await w?.stop(2000);
+      await own.stop();
+    }
+  }, 60_000);
+
   it('a malformed job is rejected by the worker, not executed', async () => {
     const queue = new Queue('batches', { connection: { port: redis.port, host: '127.0.0.1', password: PASSWORD }, prefix: 'cortado' });
     const job = await queue.add(

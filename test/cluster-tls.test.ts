@@ -76,6 +76,23 @@ if (!hasOpenssl) {
     }
   }, 60_000);
 
+  it('a server certificate of another CA, then one of the CA given (CONFIG SET): the next computation on the same backend connects anew', async () => {
+    const own = await startRedis({ tls: { cert: certs.wrongCert, key: certs.key, ca: certs.wrongCa } });
+    let w: WorkerProcess | undefined;
+    try {
+      await using backend = cluster({ redis: { url: own.url, tls: { ca: readFileSync(certs.ca) } } });
+      const partial = await backend.compute(fromFunction(square, [1, 2, 3]), { errorPolicy: { maxRetries: 0, backoff: false } }).wait();
+      expect(partial.error).toMatchObject({ code: 'E_CLUSTER_TLS' });
+      await own.client().config('SET', 'tls-cert-file', certs.cert);
+      w = spawnWorker(own.url, ['--tls-ca', certs.ca]);
+      await w.ready;
+      expect(await backend.compute(fromFunction(square, [1, 2, 3])).result()).toBe(14);
+    } finally {
+      await w?.stop(2000);
+      await own.stop();
+    }
+  }, 60_000);
+
   it('no CA at all against a server certificate of a private CA: E_CLUSTER_TLS too (never a silent wait)', async () => {
     await using backend = cluster({ redis: redis.url, sweepMs: 250 });
     const partial = await backend.compute(fromFunction(square, [1, 2]), { errorPolicy: { maxRetries: 0, backoff: false } }).wait();

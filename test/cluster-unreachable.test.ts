@@ -3,13 +3,15 @@
  * without its password, in bounded time, and a process that exits on its own once the backend is
  * disposed — also after a task restored whole from its checkpoint, whose executor opened the
  * connections at once. No redis-server needed for those: nothing listens on port 1 of the loopback.
- * And when Redis goes away mid-run: cancel and dispose do not wait for it to come back.
+ * And when Redis goes away mid-run: cancel and dispose do not wait for it to come back. And when
+ * it comes later: the next computation on the same backend connects anew.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { unlessLost } from '../src/backends/cluster/reachable.ts';
 import { inline } from '../src/backends/inline.ts';
@@ -18,7 +20,7 @@ import { runCli } from './fixtures/cli/run-cli.ts';
 import { countedSquare } from './fixtures/cluster/processors.ts';
 import { DATA_DIR } from './helpers/data.ts';
 import { tsNodeArgs } from './helpers/node-args.ts';
-import { describeWithRedis, spawnWorker, startRedis } from './helpers/redis.ts';
+import { describeWithRedis, spawnWorker, startRedis, type TestRedis, type WorkerProcess } from './helpers/redis.ts';
 
 const CLOSED = 'redis://cortado:secret@127.0.0.1:1';
 /** Far beyond what any step takes: a child still running then hangs. */
@@ -174,6 +176,68 @@ describeWithRedis('cluster(): a Redis that goes away mid-run', () => {
       await redis.stop();
     }
   }, HANG_MS + 30_000);
+});
+
+describeWithRedis('cluster(): a Redis that was not there at first', () => {
+  /** Resolves with the next `n` lines the child prints (rejects if it exits first or after {@link HANG_MS}). */
+  const lines = (child: ChildProcessWithoutNullStreams, n: number) =>
+    new Promise<string[]>((resolve, reject) => {
+      let text = '';
+      const timer = setTimeout(() => reject(new Error(`Expected ${n} lines within ${HANG_MS} ms, got:\n${text}`)), HANG_MS);
+      const done = (end: () => void) => {
+        clearTimeout(timer);
+        child.stdout.off('data', read);
+        child.off('close', closed);
+        end();
+      };
+      const read = (d: Buffer) => {
+        text += d;
+        const got = text.split('\n').slice(0, -1);
+        if (got.length >= n) done(() => resolve(got.slice(0, n)));
+      };
+      const closed = () => done(() => reject(new Error(`Expected ${n} lines, got an exit after:\n${text}`)));
+      child.stdout.on('data', read);
+      child.on('close', closed);
+    });
+
+  it('the next computation on the same backend connects anew and completes; disposed, no connection is left and the process exits on its own', async () => {
+    // The port is held by a server that drops every connection (nobody else can take it) until Redis starts on it.
+    const placeholder = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => placeholder.listen(0, '127.0.0.1', resolve));
+    const { port } = placeholder.address() as AddressInfo;
+    const { child, ended } = startDriver('reconnect-driver.ts', { REDIS_URL: `redis://127.0.0.1:${port}` });
+    let redis: TestRedis | undefined;
+    let worker: WorkerProcess | undefined;
+    try {
+      const [first] = await lines(child, 1);
+      expect(JSON.parse(first!)).toEqual({ status: 'cancelled', code: 'E_CLUSTER_UNREACHABLE' });
+      await new Promise((resolve) => placeholder.close(resolve));
+      redis = await startRedis({ port });
+      worker = spawnWorker(redis.url);
+      await worker.ready;
+      const printed = lines(child, 2);
+      child.stdin.write('again\n');
+      const [second, disposed] = await printed;
+      expect(JSON.parse(second!)).toEqual({ status: 'complete', result: 14 });
+      expect(disposed).toBe('disposed');
+      // With the worker gone, the only client left is the test's own: the disposed backend left none open.
+      expect(await worker.stop(HANG_MS)).toBe(0);
+      const client = redis.client();
+      const clients = async () => String(await client.call('CLIENT', 'LIST')).trim().split('\n');
+      for (const deadline = Date.now() + HANG_MS; (await clients()).length > 1 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      const left = await clients();
+      expect(left, left.join('\n')).toHaveLength(1);
+      child.stdin.end('end\n');
+      const run = await ended;
+      expect(run.killed, `still running after ${HANG_MS} ms:\n${run.stdout}${run.stderr}`).toBe(false);
+      expect(run.code, run.stderr).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      placeholder.close();
+      await worker?.stop(2000);
+      await redis?.stop();
+    }
+  }, 3 * HANG_MS + 30_000);
 });
 
 describe('unlessLost: Redis work given up once Redis has been gone for a while', () => {

@@ -66,9 +66,9 @@ export interface ServerCertificates {
 /**
  * Starts redis-server on a free loopback port, in a temporary folder, with `noeviction`. With
  * `tls`, it listens with TLS only (`--port 0 --tls-port …`; clients need no certificate of their own)
- * and its URL is `rediss://`.
+ * and its URL is `rediss://`. With `port`, on that port (no other is tried).
  */
-export async function startRedis(options: { password?: string; appendonly?: boolean; tls?: ServerCertificates } = {}): Promise<TestRedis> {
+export async function startRedis(options: { password?: string; appendonly?: boolean; tls?: ServerCertificates; port?: number } = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'cortado-redis-'));
   const tls = options.tls === undefined ? undefined : { ca: readFileSync(options.tls.ca) };
   const args = (port: number) => [
@@ -121,7 +121,11 @@ export async function startRedis(options: { password?: string; appendonly?: bool
   };
   let port = 0;
   try {
-    for (let attempt = 1; ; attempt++) {
+    if (options.port !== undefined) {
+      port = options.port;
+      if (!(await launch(port))) throw new Error(`Expected redis-server to start on port ${port}, got an exit (the port was taken)`);
+    }
+    for (let attempt = 1; options.port === undefined; attempt++) {
       port = await freePort();
       if (await launch(port)) break;
       if (attempt === 5) throw new Error(`Expected redis-server to start on a free port, got an exit on each of 5 ports (the last ${port})`);

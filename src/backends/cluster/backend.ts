@@ -33,9 +33,29 @@ class ClusterBackend extends BaseBackend {
     this.keys = { prefix: options.prefix, queue: options.queue };
   }
 
-  /** Connections, opened on first use: a backend that never computes loads and connects nothing. */
+  /**
+   * Connections, opened on first use: a backend that never computes loads and connects nothing.
+   * Connections that failed to connect (Redis unreachable, credentials refused, a certificate that
+   * does not verify, BullMQ not installed) are closed and forgotten, so the next computation
+   * connects anew; the tasks holding them fail as before. Connections that answered are kept.
+   */
   #connect(): Promise<Connections> {
-    this.#connections ??= importClusterModule('cluster()', () => import('./connect.ts')).then(({ connect }) => connect(this.options.redis as RedisConnection, this.options.queue, this.options.prefix, this.options.connectTimeoutMs));
+    if (this.#connections === undefined) {
+      const opening = importClusterModule('cluster()', () => import('./connect.ts')).then(({ connect }) => connect(this.options.redis as RedisConnection, this.options.queue, this.options.prefix, this.options.connectTimeoutMs));
+      this.#connections = opening;
+      // Handled before any task's own wait on them (registered first): a task that saw the failure finds them gone.
+      const forget = () => {
+        if (this.#connections === opening) this.#connections = undefined;
+      };
+      opening.then(
+        (c) =>
+          c.ready.catch(() => {
+            forget();
+            c.close().catch(() => undefined);
+          }),
+        forget,
+      );
+    }
     return this.#connections;
   }
 
