@@ -116,7 +116,7 @@ export function backendOptions(): Option[] {
     new Option('--reduce-every <n>', 'with --backend cluster: merge every n batches\' results on a worker, so the driver reads one merge instead of each (large histograms) [default: 1, the driver reads each]').argParser(integerFrom(1)),
     new Option('--element-timeout <seconds>', 'stop a chunk that runs longer; it fails with E_ELEMENT_TIMEOUT and its worker is replaced (with --backend threads)').argParser(secondsToMs),
     new Option('--max-memory <MiB>', 'heap limit of each worker thread; a chunk that needs more fails with E_WORKER_OOM (with --backend threads)').argParser(integerFrom(8)),
-    new Option('--lease <seconds>', "the driver's lease on its task in Redis (with --backend cluster): a run resumed after a crash waits up to this long for the dead one's to run out [default: 10]").argParser(secondsToMs),
+    new Option('--lease <seconds>', "the driver's lease on its task in Redis (with --backend cluster): a run resumed after a crash waits up to this long for the dead one's to run out [default: 10]").argParser(secondsFrom(0.3)),
   ];
 }
 
