@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import type { Processor, ProcessorFn, ProcessorRef } from '../protocol/processor.ts';
 import { isProcessorRef } from '../protocol/processor.ts';
+import { ProcessorCodeError } from '../protocol/errors.ts';
 import { moduleCodeDigest } from '../protocol/processor-code.ts';
 import { prepareModuleImport } from './typescript-modules.ts';
 
@@ -52,6 +53,24 @@ function importModule(module: string): Promise<Imported> {
  */
 export async function loadedCode(module: string): Promise<string | undefined> {
   return (await importModule(module)).code;
+}
+
+/**
+ * Throws a {@link ProcessorCodeError} unless `loaded` (the code of `module` as this thread holds it:
+ * {@link loadedCode}, or a reference's `definedCode`) is the `expected` digest a batch was sent for.
+ */
+export function assertLoadedCode(module: string, expected: string, loaded: string | undefined): void {
+  if (loaded === expected) return;
+  const what =
+    loaded === CODE_CHANGED_WHILE_LOADING
+      ? 'its files changed while this thread was importing them'
+      : loaded === undefined
+        ? 'this thread cannot read its files'
+        : `this thread imported code ${loaded}, and the module's files were edited since (or differ on this machine)`;
+  throw new ProcessorCodeError(
+    `Expected code ${expected} of the processor module ${module} (as the driver read it), but ${what}: ` +
+      'restart the workers (`cortado worker`; for threads() or inline(), the process) so they load the current code, and make sure every machine has the same files',
+  );
 }
 
 /**

@@ -1,3 +1,5 @@
+import { moduleCodeDigest } from './processor-code.ts';
+
 /** A plain processor function: turns one loaded data element into a result. */
 export type ProcessorFn<I, R> = (input: I) => R | Promise<R>;
 
@@ -70,8 +72,32 @@ export function defineProcessor(
     throw new TypeError(`Expected \`exportName\` to be the name of an export, got ${String(exportName)}`);
   }
   const ref: ProcessorRef = { kind: 'processor-ref', module, exportName, options };
-  if (fn !== undefined) Object.defineProperty(ref, 'fn', { value: fn, enumerable: false });
+  if (fn !== undefined) {
+    Object.defineProperty(ref, 'fn', { value: fn, enumerable: false });
+    definedCodes.set(ref, codeNow(module));
+  }
   return ref;
+}
+
+/** The module's code digest when each reference with a function was defined (see {@link definedCode}). */
+const definedCodes = new WeakMap<ProcessorRef, string | undefined>();
+
+function codeNow(module: string): string | undefined {
+  try {
+    return moduleCodeDigest(module);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The {@link moduleCodeDigest} of a reference's module when `defineProcessor` made it with its
+ * function: the code that function came from when, as usual, the module defines its own processors
+ * (its `fn` runs in this thread without a new import, so an edit of the file since is not in it).
+ * `undefined` for a reference without a function, or whose module could not be read then.
+ */
+export function definedCode(ref: ProcessorRef): string | undefined {
+  return definedCodes.get(ref);
 }
 
 /** Whether `value` is a {@link ProcessorRef}. */

@@ -70,8 +70,9 @@ class ThreadsBackend extends BaseBackend {
     assertTransferable(computable);
   }
 
-  protected executor(options: ResolvedComputeOptions): Executor {
+  protected executor(options: ResolvedComputeOptions, computable: Computable<unknown>): Executor {
     return threadsExecutor({
+      codes: computable.code,
       pool: this.#workers,
       slots: this.options.workers * this.options.maxInFlight,
       collectStats: options.chunkSizer !== undefined,

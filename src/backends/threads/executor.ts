@@ -1,6 +1,7 @@
 import type { Piscina } from 'piscina';
 import type { BatchJob, BatchOutcome } from '../../actors/batch.ts';
 import type { Executor } from '../../actors/executor.ts';
+import type { ProcessorCodes } from '../../protocol/processor-code.ts';
 import type { Range } from '../../protocol/range.ts';
 import { crashError, timeoutError } from './crash.ts';
 import { OutcomeBuilder } from './outcome.ts';
@@ -21,6 +22,12 @@ export interface ThreadsExecutorSettings {
   readonly collectStats: boolean;
   readonly elementTimeoutMs: number | undefined;
   readonly maxMemoryMb: number | undefined;
+  /**
+   * The computable's code digests (`Computable.code`): sent with each batch, so a thread that
+   * imported other code (one that replaced a crashed thread after the module was edited) fails the
+   * elements with E_PROCESSOR_CODE_CHANGED instead of mixing results of two codes.
+   */
+  readonly codes?: ProcessorCodes | undefined;
 }
 
 type Round =
@@ -96,7 +103,7 @@ async function runRound(
   builder: OutcomeBuilder,
   inFlight: Map<number, Int32Array>,
 ): Promise<Round> {
-  const { batch, transfer, progress, sent, rejected } = encodeBatch(job, indices, settings.collectStats);
+  const { batch, transfer, progress, sent, rejected } = encodeBatch(job, indices, settings.collectStats, settings.codes);
   for (const { index, error } of rejected) builder.fail(index, error);
   if (sent.length === 0) return { kind: 'aborted' };
   inFlight.set(job.id, progress);

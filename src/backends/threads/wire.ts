@@ -3,6 +3,7 @@ import { serialize } from 'node:v8';
 import type { BatchJob } from '../../actors/batch.ts';
 import type { DataDescriptor } from '../../protocol/data.ts';
 import { isProcessorRef } from '../../protocol/processor.ts';
+import type { ProcessorCodes } from '../../protocol/processor-code.ts';
 import type { SerializedError } from '../errors/serialize.ts';
 import { NotTransferableError, closureMessage } from './errors.ts';
 import { createProgress } from './progress.ts';
@@ -13,7 +14,8 @@ export interface WireProcessor {
   readonly exportName: string;
   /**
    * The module's code digest (`moduleCodeDigest`) the sender computed with: a worker whose loaded
-   * code differs fails the elements instead of running them (the cluster backend sets it).
+   * code differs fails the elements instead of running them (the cluster backend sets it from the
+   * module's files; the threads backend from the computable's `code`).
    */
   readonly code?: string;
 }
@@ -85,9 +87,10 @@ export interface EncodedBatch {
 /**
  * Encodes the items of `job` at `indices` as one {@link WireBatch}. Elements whose processor is a
  * closure, whose data has no descriptor or whose data does not clone are rejected (with a
- * {@link NotTransferableError}) rather than sent.
+ * {@link NotTransferableError}) rather than sent. Each processor carries its digest in `codes` (the
+ * computable's `code`, keyed `module#export`) as its expected `code`, where there is one.
  */
-export function encodeBatch(job: BatchJob, indices: readonly number[], collectStats: boolean): EncodedBatch {
+export function encodeBatch(job: BatchJob, indices: readonly number[], collectStats: boolean, codes?: ProcessorCodes): EncodedBatch {
   const rejected: Array<{ index: number; error: unknown }> = [];
   const sent: number[] = [];
   const processors: WireProcessor[] = [];
@@ -114,7 +117,8 @@ export function encodeBatch(job: BatchJob, indices: readonly number[], collectSt
       let slot = processorSlot.get(key);
       if (slot === undefined) {
         slot = processors.length;
-        processors.push({ module: processor.module, exportName: processor.exportName });
+        const code = codes?.[key];
+        processors.push(code === undefined ? { module: processor.module, exportName: processor.exportName } : { module: processor.module, exportName: processor.exportName, code });
         processorSlot.set(key, slot);
       }
       lastProcessor = processor;

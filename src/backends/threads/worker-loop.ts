@@ -1,14 +1,13 @@
 import { getHeapStatistics, deserialize } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import type { WorkerInfo } from '../../actors/executor.ts';
-import { ProcessorCodeError } from '../../protocol/errors.ts';
 import type { ProcessorFn } from '../../protocol/processor.ts';
 import type { Range } from '../../protocol/range.ts';
 import { isThenable } from '../../actors/batch.ts';
 import { GroupMerger, badResult } from '../../actors/group-merger.ts';
 import { encodeResult } from '../codec/encode.ts';
 import { serializeError } from '../errors/serialize.ts';
-import { CODE_CHANGED_WHILE_LOADING, loadProcessor, loadedCode } from '../resolve-processor.ts';
+import { assertLoadedCode, loadProcessor, loadedCode } from '../resolve-processor.ts';
 import { loadDataElement, tryDataElement } from './known-kinds.ts';
 import { CANCEL, CURRENT, FINISHED, WORKER } from './progress.ts';
 import { DONE, FAILED, type WireBatch, type WireData, type WireOutcome, type WireProcessor } from './wire.ts';
@@ -28,18 +27,7 @@ async function processorFn(ref: WireProcessor): Promise<ProcessorFn<unknown, unk
 
 /** Refuses a processor whose code, as this thread imported it, is not the code the batch was sent for. */
 async function checkCode(ref: WireProcessor, expected: string): Promise<void> {
-  const loaded = await loadedCode(ref.module);
-  if (loaded === expected) return;
-  const what =
-    loaded === CODE_CHANGED_WHILE_LOADING
-      ? 'its files changed while this worker was importing them'
-      : loaded === undefined
-        ? 'this worker cannot read its files'
-        : `this worker imported code ${loaded}, and the module's files were edited since (or differ on this machine)`;
-  throw new ProcessorCodeError(
-    `Expected code ${expected} of the processor module ${ref.module} (as the driver read it), but ${what}: ` +
-      'restart the workers (`cortado worker`) so they load the current code, and make sure every machine has the same files',
-  );
+  assertLoadedCode(ref.module, expected, await loadedCode(ref.module));
 }
 
 /**
