@@ -1,9 +1,9 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { moduleCodeDigest, processorCode } from '../src/protocol/processor-code.ts';
+import { moduleCodeDigest, moduleCodeFiles, processorCode } from '../src/protocol/processor-code.ts';
 
 describe('moduleCodeDigest(): the code a worker loads for a processor module', () => {
   let dir: string;
@@ -33,6 +33,15 @@ describe('moduleCodeDigest(): the code a worker loads for a processor module', (
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
+  });
+
+  it("does not follow imports into cortado's own sources (versioned by its install, like node_modules)", () => {
+    const ownIndex = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+    const specifier = relative(dir, ownIndex).split('\\').join('/');
+    writeFileSync(join(dir, 'proc.ts'), `import { defineProcessor } from '${specifier.startsWith('.') ? specifier : `./${specifier}`}';\nimport { cut } from './lib/cuts.js';\nexport const f = defineProcessor(import.meta.url, (x: number) => cut(x));\n`);
+    expect(moduleCodeFiles(join(dir, 'proc.ts'))?.map((file) => file.name)).toEqual(['proc.ts', 'lib/cuts.ts', 'lib/consts.ts']);
+    // The benchmark's processor imports cortado's sources relatively: only its own file is digested.
+    expect(moduleCodeFiles(fileURLToPath(new URL('../bench/coffea-processor.ts', import.meta.url)))?.map((file) => file.name)).toEqual(['coffea-processor.ts']);
   });
 
   it('changes when the module, a file it imports, or a file that one imports is edited', () => {

@@ -16,13 +16,16 @@ const RELATIVE_SPECIFIER = /(?:\bfrom|\bimport|\brequire)\s*\(?\s*(['"])(\.\.?\/
 
 /** What a relative specifier may leave out or name differently (TypeScript's `.js` for `.ts`). */
 const SWAPPED: Readonly<Record<string, string>> = { '.js': '.ts', '.mjs': '.mts', '.cjs': '.cts', '.jsx': '.tsx' };
+/** The folder of cortado's own sources (`src/` in a checkout, the build's folder in a package). */
+const OWN_SOURCES = dirname(dirname(fileURLToPath(import.meta.url))) + sep;
+
 const IMPLIED = ['.ts', '.tsx', '.mts', '.js', '.mjs', '/index.ts', '/index.js'];
 
 /**
  * A digest (16 hex digits) of a processor module's code as a worker would load it: the bytes of the
  * module file and of the local files it imports, transitively, through static relative specifiers
  * (resolved as Node and tsx do: the path itself, `.js` written for `.ts`, or an implied extension);
- * files under `node_modules` are left out (packages are versioned by their own install). Any
+ * files under `node_modules` and cortado's own sources are left out (versioned by their install). Any
  * edit to one of those files gives another digest; the same files give the same digest on any
  * machine where they sit at the same place relative to the module. `undefined` when the module
  * is not a readable file (a `data:` or `http:` URL names its code itself).
@@ -33,10 +36,36 @@ const IMPLIED = ['.ts', '.tsx', '.mts', '.js', '.mjs', '/index.ts', '/index.js']
  * ```
  */
 export function moduleCodeDigest(module: string): string | undefined {
+  const files = moduleCodeFiles(module);
+  if (files === undefined) return undefined;
+  const hash = createHash('sha256');
+  for (const { name, bytes } of files) hash.update(`${name}\0${bytes.byteLength}\0`).update(bytes);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** One file of a processor's code: its path relative to the module's folder, and its bytes. */
+export interface CodeFile {
+  readonly name: string;
+  readonly bytes: Buffer;
+}
+
+/**
+ * The files {@link moduleCodeDigest} digests, in its order: the module file first, then the local
+ * files it imports transitively. Neither `node_modules` nor cortado's own sources are followed (a
+ * processor in a checkout of cortado importing `../src/index.ts` would otherwise read all of them
+ * for every computable it makes; cortado's code is versioned by its install, like a package's).
+ * `undefined` when the module is not a readable file.
+ *
+ * @example
+ * ```ts
+ * moduleCodeFiles(import.meta.url)?.map((file) => file.name); // ['analysis.ts', 'lib/cuts.ts']
+ * ```
+ */
+export function moduleCodeFiles(module: string): CodeFile[] | undefined {
   const root = modulePath(module);
   if (root === undefined) return undefined;
   const base = dirname(root);
-  const hash = createHash('sha256');
+  const found: CodeFile[] = [];
   const files = [root];
   const seen = new Set(files);
   for (let i = 0; i < files.length && i < MAX_FILES; i++) {
@@ -48,8 +77,7 @@ export function moduleCodeDigest(module: string): string | undefined {
       if (i === 0) return undefined;
       continue; // found by a regex match in a comment, or gone: not code that loads
     }
-    const name = relative(base, file).split(sep).join('/');
-    hash.update(`${name}\0${bytes.byteLength}\0`).update(bytes);
+    found.push({ name: relative(base, file).split(sep).join('/'), bytes });
     for (const match of bytes.toString('utf8').matchAll(RELATIVE_SPECIFIER)) {
       const target = resolveLocal(dirname(file), match[2]!);
       if (target !== undefined && !seen.has(target)) {
@@ -58,7 +86,7 @@ export function moduleCodeDigest(module: string): string | undefined {
       }
     }
   }
-  return hash.digest('hex').slice(0, 16);
+  return found;
 }
 
 /**
@@ -102,7 +130,7 @@ function modulePath(module: string): string | undefined {
 
 function resolveLocal(dir: string, specifier: string): string | undefined {
   const path = resolve(dir, specifier.replace(/[?#].*$/, ''));
-  if (path.split(sep).includes('node_modules')) return undefined;
+  if (path.split(sep).includes('node_modules') || path.startsWith(OWN_SOURCES)) return undefined;
   if (isFile(path)) return path;
   const ext = extname(path);
   const swapped = SWAPPED[ext];
