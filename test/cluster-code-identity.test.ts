@@ -15,7 +15,7 @@ import { taskIdOf } from '../src/backends/cluster/keys.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
 import { defineProcessor } from '../src/protocol/processor.ts';
 import { INPUTS } from './fixtures/cluster/driver.ts';
-import { describeWithRedis, spawnWorker, startRedis, type TestRedis, type WorkerProcess } from './helpers/redis.ts';
+import { describeWithRedis, spawnWorker, startRedis, untilDriverDone10, type TestRedis, type WorkerProcess } from './helpers/redis.ts';
 import { tsNodeArgs } from './helpers/node-args.ts';
 
 const FAST = { sweepMs: 250, cancelGraceMs: 2000 } as const;
@@ -77,14 +77,7 @@ describeWithRedis('cluster(): the processor code is part of what identifies stor
     const old = worker();
     await old.ready;
     const driver = driverOf(module);
-    let out = '';
-    await new Promise<void>((resolve) => {
-      driver.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (/done (1\d|[2-9]\d)/.test(out)) resolve();
-      });
-    });
-    driver.stdout!.removeAllListeners('data');
+    await untilDriverDone10(driver);
     await kill(driver);
     // The worker goes on with the dead driver's queued batches and stores their (old-code) results.
     const client = redis.client();

@@ -14,7 +14,7 @@ import { cluster } from '../src/backends/cluster.ts';
 import { fromFunction } from '../src/protocol/computable.ts';
 import { countedSquare } from './fixtures/cluster/processors.ts';
 import { INPUTS } from './fixtures/cluster/driver.ts';
-import { allKeys, describeWithRedis, spawnWorker, startRedis, type TestRedis, type WorkerProcess } from './helpers/redis.ts';
+import { allKeys, describeWithRedis, spawnWorker, startRedis, untilDriverDone10, type TestRedis, type WorkerProcess } from './helpers/redis.ts';
 import { tsNodeArgs } from './helpers/node-args.ts';
 
 const inputs = Array.from({ length: 60 }, (_, i) => i);
@@ -228,14 +228,7 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
       env: { ...process.env, REDIS_URL: redis.url },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    let out = '';
-    await new Promise<void>((resolve) => {
-      driver.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (/done (1\d|[2-9]\d)/.test(out)) resolve();
-      });
-    });
-    driver.stdout!.removeAllListeners('data');
+    const out = await untilDriverDone10(driver);
     driver.kill('SIGKILL');
     await new Promise((r) => driver.once('exit', r));
     // The worker goes on with the batches the dead driver had queued and stores their results.
@@ -265,14 +258,7 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
       env: { ...process.env, REDIS_URL: redis.url, CHECKPOINT: checkpoint },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    let out = '';
-    await new Promise<void>((resolve) => {
-      driver.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (/done (1\d|[2-9]\d)/.test(out)) resolve();
-      });
-    });
-    driver.stdout!.removeAllListeners('data');
+    await untilDriverDone10(driver);
     driver.kill('SIGKILL');
     await new Promise((r) => driver.once('exit', r));
     await sleep(1500);

@@ -211,3 +211,20 @@ export function spawnWorker(url: string, extra: readonly string[] = [], env: Nod
 export async function allKeys(client: Redis): Promise<string[]> {
   return (await client.keys('*')).sort();
 }
+
+/**
+ * Resolves once the cluster driver fixture (`test/fixtures/cluster/driver.ts`) has printed
+ * `done N` with N ≥ 10 — some batches absorbed, most still queued — and stops listening to it;
+ * gives what it printed until then.
+ */
+export async function untilDriverDone10(driver: { stdout: NodeJS.ReadableStream | null }): Promise<string> {
+  let out = '';
+  await new Promise<void>((resolve) => {
+    driver.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (/done (1\d|[2-9]\d)/.test(out)) resolve();
+    });
+  });
+  driver.stdout!.removeAllListeners('data');
+  return out;
+}
