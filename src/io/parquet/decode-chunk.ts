@@ -12,6 +12,7 @@ import { copyBits, levelMemoCounts, sameLevels, type LevelMemo, type MemoChunk, 
 import { readRleHybrid, readRuns, unpack, type RunSink } from './rle.ts';
 import { select, selectList } from './select-rows.ts';
 import type { LeafColumn, PhysicalType } from './schema.ts';
+import type { ChunkLocation } from './description.ts';
 
 function bitWidth(max: number): number {
   return 32 - Math.clz32(max);
@@ -40,7 +41,7 @@ export interface DecodeOptions {
 export function decodeChunk(
   bytes: Uint8Array,
   leaf: LeafColumn,
-  meta: Pick<ColumnMetaData, 'codec' | 'num_values'>,
+  meta: Pick<ChunkLocation, 'codec' | 'num_values'>,
   selectStart: number,
   selectEnd: number,
   compressors: Compressors,

@@ -4,9 +4,10 @@ import { describeMetadata, type ParquetDescription } from './description.ts';
 import { readFooter } from './footer.ts';
 import { adoptDescription, discardDescription, publishDescription } from './shared-descriptions.ts';
 
-export { describeMetadata, type ChunkLocation, type ParquetDescription, type RowGroupSpan, type SyntheticCounter } from './description.ts';
+export { chunkLocation, describeMetadata, type ChunkLocation, type ParquetDescription, type RowGroupSpan, type SyntheticCounter } from './description.ts';
 
-// At most ~0.6 MiB each (measured: a NanoAOD file of 1,500 columns and one row group), so ~40 MiB.
+// A NanoAOD file of 1,500 columns and one row group: ~3 KiB of heap (36 objects) and 37 KiB of
+// array buffers per file, plus its schema (~0.4 MiB, ~7,500 objects) once for all files that share it.
 const CAPACITY = 64;
 const cache = new Map<string, ParquetDescription>();
 

@@ -23,7 +23,8 @@ export interface LeafColumn {
 
 /** A {@link LeafColumn} (one place builds them all: the same shape whether parsed or unpacked). */
 export function leafColumn(name: string, key: string, physical: PhysicalType, kind: ColumnKind, maxDef: number, maxRep: number, elementDef: number): LeafColumn {
-  return { name, key, physical, kind, maxDef, maxRep, elementDef };
+  // A flat column's key equals its name: one string, not two equal ones.
+  return { name, key: key === name ? name : key, physical, kind, maxDef, maxRep, elementDef };
 }
 
 /** A column that exists in the file but cannot be decoded into a typed array. */

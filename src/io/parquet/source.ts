@@ -9,7 +9,7 @@ import { decodeChunk } from './decode-chunk.ts';
 import { joinMask, joinPieces, maskRequest } from './join.ts';
 import { LevelMemo } from './level-memo.ts';
 import { FileReader, type ByteRange } from './file-reader.ts';
-import { describeFile, type ChunkLocation, type ParquetDescription, type RowGroupSpan, type SyntheticCounter } from './describe.ts';
+import { chunkLocation, describeFile, type ChunkLocation, type ParquetDescription, type SyntheticCounter } from './describe.ts';
 import type { LeafColumn, UnsupportedColumn } from './schema.ts';
 
 /** Options of {@link openParquet}. */
@@ -34,7 +34,7 @@ class ParquetSource implements EventSource {
   #leaves: ReadonlyMap<string, LeafColumn>;
   #unsupported: ReadonlyMap<string, UnsupportedColumn>;
   #counters: ReadonlyMap<string, SyntheticCounter>;
-  #groups: readonly RowGroupSpan[];
+  #description: ParquetDescription;
   #pending = new Set<Promise<ColumnSet>>();
   #closed = false;
 
@@ -48,7 +48,7 @@ class ParquetSource implements EventSource {
     this.#leaves = description.leaves;
     this.#unsupported = description.unsupported;
     this.#counters = description.counters;
-    this.#groups = description.groups;
+    this.#description = description;
   }
 
   read(columns: readonly string[], start: number, stop: number, signal?: AbortSignal): Promise<ColumnSet> {
@@ -84,12 +84,12 @@ class ParquetSource implements EventSource {
     }
     const pieces = new Map<string, DecodedChunk[]>();
     for (const key of wanted.keys()) pieces.set(key, []);
-    for (const group of this.#groups) {
+    for (const [index, group] of this.#description.groups.entries()) {
       if (group.stop <= start || group.start >= stop || group.stop === group.start) continue;
       const selectStart = Math.max(start, group.start) - group.start;
       const selectEnd = Math.min(stop, group.stop) - group.start;
       const leaves = [...wanted.values()];
-      const ranges = leaves.map(({ leaf }) => this.#chunkRange(group, leaf));
+      const ranges = leaves.map(({ leaf }) => this.#chunkRange(index, leaf));
       // Compressed pages are decoded right here and never handed out: read into reused memory.
       const read = await this.#file.readRangesTransient(ranges.map((r) => r.range));
       try {
@@ -154,8 +154,8 @@ class ParquetSource implements EventSource {
     );
   }
 
-  #chunkRange(group: RowGroupSpan, leaf: LeafColumn): { range: ByteRange; chunk: ChunkLocation } {
-    const chunk = group.chunks.get(leaf.key);
+  #chunkRange(group: number, leaf: LeafColumn): { range: ByteRange; chunk: ChunkLocation } {
+    const chunk = chunkLocation(this.#description, group, leaf.key);
     if (chunk === undefined) {
       throw new IoError('E_IO_MALFORMED', `Expected a column chunk for ${leaf.key} in every row group of ${this.path}, got none`, {
         path: this.path,
