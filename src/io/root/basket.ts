@@ -1,4 +1,4 @@
-import { decompressRoot } from '../decompress/blocks.ts';
+import { decompressRoot, decompressRootInto } from '../decompress/blocks.ts';
 import { IoError, type IoErrorCode } from '../errors.ts';
 import { adoptBigEndian, copyBigEndian } from './decode.ts';
 import type { ByteSource } from './prefetch.ts';
@@ -33,6 +33,22 @@ export interface BasketData {
    * basket's: a reader may then turn it into the column's item offsets in place.
    */
   readonly offsetsOwned?: boolean;
+  /**
+   * Whether `data` is the caller's destination (see {@link readBasket}'s `into`): the basket was
+   * decompressed straight into it, its values still big-endian.
+   */
+  readonly inDestination?: boolean;
+}
+
+/**
+ * Where {@link readBasket} may decompress a basket of a branch without entry offsets: `dest` at
+ * byte `offset`, when the payload is exactly `bytes` long and `dest` has a byte to spare after it
+ * (see `decompressRootInto`).
+ */
+export interface BasketDestination {
+  readonly dest: Uint8Array;
+  readonly offset: number;
+  readonly bytes: number;
 }
 
 /** The TKey + TBasket header fields of a basket record. */
@@ -65,9 +81,12 @@ function basketName(handle: ByteSource, layout: BranchLayout, ref: BasketRef, in
  * Reads and decompresses one basket of `layout` from disk (or takes it from the tree record when
  * embedded): the key header gives the sizes, the body is a sequence of compression blocks, and
  * jagged branches carry an entry-offset array after the data (`fLast - fKeylen` onwards).
+ * With `into`, a basket of a branch without entry offsets whose payload is `into.bytes` long
+ * and compressed with zlib or ZSTD is decompressed straight into `into.dest` (no buffer of its
+ * own): its `data` is then that range, marked `inDestination`, its values still big-endian.
  */
-export async function readBasket(handle: ByteSource, layout: BranchLayout, ref: BasketRef, index: number):
-Promise<BasketData> {
+export async function readBasket(handle: ByteSource, layout: BranchLayout, ref: BasketRef, index: number,
+  into?: BasketDestination): Promise<BasketData> {
   if (ref.embedded) {
     return { data: ref.embedded.data, offsets: ref.embedded.offsets, offsetBase: 0, size: ref.embedded.data.length };
   }
@@ -92,6 +111,11 @@ Promise<BasketData> {
   }
   let payload: Uint8Array;
   try {
+    if (into && !layout.hasEntryOffsets && header.objlen === into.bytes && header.last - header.keylen === into.bytes &&
+      decompressRootInto(raw.subarray(header.keylen), header.objlen, into.dest, into.offset)) {
+      const data = into.dest.subarray(into.offset, into.offset + into.bytes);
+      return { data, offsets: undefined, offsetBase: 0, size: into.bytes, inDestination: true };
+    }
     const result = decompressRoot(raw.subarray(header.keylen), header.objlen);
     payload = result instanceof Uint8Array ? result : await result;
   } catch (error) {

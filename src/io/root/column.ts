@@ -1,6 +1,6 @@
 import type { Column, NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
-import { dataOffsets, readBasket, type BasketData } from './basket.ts';
+import { dataOffsets, readBasket, type BasketData, type BasketDestination } from './basket.ts';
 import { adoptBigEndian, allocUninitialized, copyBigEndian } from './decode.ts';
 import { countBits, decodeBits, decodeValues, storedSize } from './encodings.ts';
 import type { ByteSource } from './prefetch.ts';
@@ -33,11 +33,11 @@ export function firstBasket(baskets: readonly BasketRef[], entry: number): numbe
 }
 
 async function load(handle: ByteSource, layout: BranchLayout, index: number, stop: number,
-  cache: BasketCache | undefined, stats: ReadStats | undefined): Promise<BasketData> {
+  cache: BasketCache | undefined, stats: ReadStats | undefined, into?: BasketDestination): Promise<BasketData> {
   const hit = cache?.get(layout.name, index);
   if (hit) return hit;
   const ref = layout.baskets[index]!;
-  const data = await readBasket(handle, layout, ref, index);
+  const data = await readBasket(handle, layout, ref, index, into);
   // Keep only a basket this read ends inside of: the next chunk starts there. Fully consumed
   // baskets are dropped, so memory stays at most one basket per branch.
   // A cached basket is read again by the next chunk: never converted in place (not `owned`).
@@ -243,14 +243,23 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
       }
     }
     const out = allocUninitialized(ctor, n * per, codecSize); // every entry is written below
+    // A basket this read takes whole is decompressed straight into `out` where it can be (zlib,
+    // ZSTD; not the last: the decoders want a byte to spare after it), then swapped in place.
+    const outBytes = plain && size === codecSize ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength) : undefined;
     let entry = start;
     for (let k = first; entry < stop; k++) {
       const ref = baskets[k];
       if (!ref || ref.start > entry) throw malformed(handle, layout, `Expected a basket holding entry ${entry}, got none`);
-      const basket = k === first && preloaded ? preloaded : await load(handle, layout, k, stop, cache, stats);
+      const into = outBytes && ref.start === entry && ref.stop < stop
+        ? { dest: outBytes, offset: (entry - start) * per * size, bytes: (ref.stop - ref.start) * per * size } : undefined;
+      const basket = k === first && preloaded ? preloaded : await load(handle, layout, k, stop, cache, stats, into);
       const hi = Math.min(stop, ref.stop);
       const from = (entry - ref.start) * per * size;
       const count = (hi - entry) * per;
+      if (basket.inDestination && adoptBigEndian(outBytes!, into!.offset, count, ctor, codecSize)) {
+        entry = hi;
+        continue;
+      }
       // Exactly this many bytes: more means values of another size (a referenced fBits, whose
       // process ids are skipped value by value).
       if (basket.data.length !== (ref.stop - ref.start) * per * size) {
