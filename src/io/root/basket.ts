@@ -41,9 +41,11 @@ export interface BasketData {
 }
 
 /**
- * Where {@link readBasket} may decompress a basket of a branch without entry offsets: `dest` at
- * byte `offset`, when the payload is exactly `bytes` long and `dest` has a byte to spare after it
- * (see `decompressRootInto`).
+ * Where {@link readBasket} may decompress a basket: `dest` at byte `offset`, when its data
+ * (`fLast - fKeylen`) is `bytes` long and `dest` has room for its whole payload and a byte to spare
+ * after it (see `decompressRootInto`). A jagged basket's entry offsets, after its data, then lie
+ * in `dest` past `offset + bytes`, where the caller's next basket goes: they are to be used
+ * before that basket is read.
  */
 export interface BasketDestination {
   readonly dest: Uint8Array;
@@ -81,9 +83,9 @@ function basketName(handle: ByteSource, layout: BranchLayout, ref: BasketRef, in
  * Reads and decompresses one basket of `layout` from disk (or takes it from the tree record when
  * embedded): the key header gives the sizes, the body is a sequence of compression blocks, and
  * jagged branches carry an entry-offset array after the data (`fLast - fKeylen` onwards).
- * With `into`, a basket of a branch without entry offsets whose payload is `into.bytes` long
- * and compressed with zlib or ZSTD is decompressed straight into `into.dest` (no buffer of its
- * own): its `data` is then that range, marked `inDestination`, its values still big-endian.
+ * With `into`, a basket whose data is `into.bytes` long, compressed with zlib or ZSTD, is
+ * decompressed straight into `into.dest` (no buffer of its own): its `data` is then that range,
+ * marked `inDestination`, its values still big-endian.
  */
 export async function readBasket(handle: ByteSource, layout: BranchLayout, ref: BasketRef, index: number,
   into?: BasketDestination): Promise<BasketData> {
@@ -110,14 +112,16 @@ export async function readBasket(handle: ByteSource, layout: BranchLayout, ref: 
       { path: handle.path, branch: layout.name });
   }
   let payload: Uint8Array;
+  let inDestination = false;
   try {
-    if (into && !layout.hasEntryOffsets && header.objlen === into.bytes && header.last - header.keylen === into.bytes &&
+    if (into && header.last - header.keylen === into.bytes &&
       decompressRootInto(raw.subarray(header.keylen), header.objlen, into.dest, into.offset)) {
-      const data = into.dest.subarray(into.offset, into.offset + into.bytes);
-      return { data, offsets: undefined, offsetBase: 0, size: into.bytes, inDestination: true };
+      payload = into.dest.subarray(into.offset, into.offset + header.objlen);
+      inDestination = true;
+    } else {
+      const result = decompressRoot(raw.subarray(header.keylen), header.objlen);
+      payload = result instanceof Uint8Array ? result : await result;
     }
-    const result = decompressRoot(raw.subarray(header.keylen), header.objlen);
-    payload = result instanceof Uint8Array ? result : await result;
   } catch (error) {
     if (error instanceof IoError) {
       throw new IoError(error.code as IoErrorCode, `Could not decompress ${basketName(handle, layout, ref, index)}: ${error.message}`,
@@ -127,8 +131,8 @@ export async function readBasket(handle: ByteSource, layout: BranchLayout, ref: 
   }
   const border = header.last - header.keylen;
   const data = payload.subarray(0, border);
-  const owned = payload.buffer !== raw.buffer;
-  if (!layout.hasEntryOffsets) return { data, offsets: undefined, offsetBase: 0, size: payload.length, owned };
+  const owned = !inDestination && payload.buffer !== raw.buffer;
+  if (!layout.hasEntryOffsets) return { data, offsets: undefined, offsetBase: 0, size: payload.length, owned, inDestination };
   const count = border + 4 <= payload.length
     ? ((payload[border]! << 24) | (payload[border + 1]! << 16) | (payload[border + 2]! << 8) | payload[border + 3]!)
     : -1;
@@ -136,10 +140,28 @@ export async function readBasket(handle: ByteSource, layout: BranchLayout, ref: 
     throw new IoError('E_IO_MALFORMED', `Expected an entry-offset array of ${entries} values after the data of ${basketName(handle, layout, ref, index)}, ` +
       `got ${count < 0 ? 'none' : `${count} values`}`, { path: handle.path, branch: layout.name });
   }
-  const offsets = (owned ? adoptOffsets(payload, border, entries) : undefined) ?? copyOffsets(payload, border, entries);
+  const offsets = (owned || inDestination ? adoptOffsets(payload, border, entries) : undefined) ?? copyOffsets(payload, border, entries);
   // The offsets count the key: so does the end put after them.
   offsets[entries] = border + header.keylen;
-  return { data, offsets, offsetBase: header.keylen, size: payload.length, owned, offsetsOwned: true };
+  return { data, offsets, offsetBase: header.keylen, size: payload.length, owned, offsetsOwned: true, inDestination };
+}
+
+/**
+ * The data bytes (`fLast - fKeylen`) of basket `ref` when its key is in memory already (`peek`:
+ * nothing read), else undefined — also for an embedded basket or an implausible key.
+ *
+ * @example
+ * ```ts
+ * const bytes = peekDataBytes(handle, layout.baskets[k]!); // undefined: read the basket to know
+ * ```
+ */
+export function peekDataBytes(handle: ByteSource, ref: BasketRef): number | undefined {
+  if (ref.embedded) return undefined;
+  const raw = handle.peek?.(ref.seek, ref.bytes);
+  if (raw === undefined || raw.length < 18) return undefined;
+  const header = parseHeader(new DataView(raw.buffer, raw.byteOffset, raw.byteLength));
+  if (header.nbytes !== ref.bytes || header.keylen >= ref.bytes || header.last < header.keylen) return undefined;
+  return header.last - header.keylen;
 }
 
 /**
