@@ -19,7 +19,7 @@
  * and compiler helpers, libuv, loaders), which shows where a second core goes whatever the load.
  *
  *   npx tsx bench/analysis.ts [--events 1000000] [--small 100] [--runs 4] [--workers 1,2] [--step 100000] [--dir DIR]
- *     [--filesets big,mixed] [--young MiB] [--old MiB] [--batch-ms MS]
+ *     [--filesets big,mixed] [--young MiB] [--old MiB] [--batch-ms MS] [--twins]
  *
  * Between phases (outside the timed intervals) every worker reports its counters, printed per
  * processing run: ROOT files and Parquet footers it parsed or reused, and its garbage collections
@@ -30,10 +30,15 @@
  * default), for A/B runs of the heap sizes; `--batch-ms MS` the processing runs' `targetBatchMs` (fewer,
  * longer batches: fewer round trips through the driver).
  *
+ * `--twins` also runs two 1-worker configurations at once, each in its own process, and prints their
+ * summed events/s over one alone: what this machine's cores give two independent copies of the same
+ * work (memory bandwidth, shared caches, the other process's collector and compiler threads), the
+ * reference to read the 1→2-worker speed-up against (at least 4 runs for a median inside the overlap).
+ *
  * `--dir DIR` writes the files into DIR and keeps them (files already there are reused), so that
  * repeated runs skip generating them.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,6 +201,31 @@ async function child(spec: { fileset: Fileset; workers: number; runs: number; st
   return { events, startMs, prepareMs, prepareThreads, prepareBatches, prepareOverlap, prepareCpu, processOverlap, processMs, processCpu, peakRssMiB: process.resourceUsage().maxRSS / 1024, cutflows, footers, prepareCounts, processCounts, processBatches };
 }
 
+/** Runs one configuration in a child process of its own; its result, or why there is none. */
+function runChild(spec: string): Promise<ChildResult | string> {
+  const flags = (process.env.ANALYSIS_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', fileURLToPath(import.meta.url), '--child', spec], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  return new Promise((resolve) => {
+    child.on('close', (status) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('{'));
+      resolve(status !== 0 || line === undefined ? `(exit ${status}): ${stderr.trim().split('\n').slice(-5).join(' | ')}` : (JSON.parse(line) as ChildResult));
+    });
+  });
+}
+
+/**
+ * A twin's events/s: the median of its processing runs after the first (fresh workers) and before
+ * the last (the other twin may have finished by then, leaving this one the machine).
+ */
+function twinRate(r: ChildResult): number {
+  const inner = r.processMs.length > 2 ? r.processMs.slice(1, -1) : r.processMs.slice(r.processMs.length > 1 ? 1 : 0);
+  return (r.events / median(inner)) * 1000;
+}
+
 async function main(): Promise<void> {
   const events = Number(arg('events', '1000000'));
   const small = Number(arg('small', '100'));
@@ -232,6 +262,8 @@ async function main(): Promise<void> {
       { name: 'mixed', datasets: { ...big, ...smallSets } },
     ];
     const cutflows = new Map<string, string>();
+    const twins = process.argv.includes('--twins');
+    const twinSummary = new Map<string, number>();
     const summary: Array<{ fileset: string; workers: number; rate: number; cpu: { driver: number; workers: number; other: number }; rss: number; agree: string }> = [];
     const only = arg('filesets', 'big,mixed').split(',');
     for (const fileset of filesets.filter((f) => only.includes(f.name))) {
@@ -243,16 +275,12 @@ async function main(): Promise<void> {
         const old = arg('old', '');
         const batchMs = arg('batch-ms', '');
         const spec = JSON.stringify({ fileset, workers, runs, step, ...(young === '' ? {} : { young: Number(young) }), ...(old === '' ? {} : { old: Number(old) }), ...(batchMs === '' ? {} : { batchMs: Number(batchMs) }) });
-        const out = spawnSync(process.execPath, [...(process.env.ANALYSIS_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', fileURLToPath(import.meta.url), '--child', spec], {
-          encoding: 'utf8',
-          maxBuffer: 1 << 26,
-        });
-        const line = out.stdout.split('\n').find((l) => l.startsWith('{'));
-        if (out.status !== 0 || line === undefined) {
-          console.log(`  ${fileset.name} ${workers} worker(s): failed (exit ${out.status}): ${out.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+        const out = await runChild(spec);
+        if (typeof out === 'string') {
+          console.log(`  ${fileset.name} ${workers} worker(s): failed ${out}`);
           continue;
         }
-        const r = JSON.parse(line) as ChildResult;
+        const r = out;
         // The first processing run in fresh workers also compiles the reading and processing code:
         // V8 compiles per thread, so 2 workers pay it twice (as "other" CPU: the compiler threads).
         // It is reported on its own, and the median is taken over the runs after it: with `--runs 2`
@@ -298,6 +326,21 @@ async function main(): Promise<void> {
             `(driver ${fmt(cpu('driver') / Math.max(1, median(r.processBatches.slice(r.processBatches.length > 1 ? 1 : 0))), 2)} ms of CPU per batch), ${counted(count)}; peak RSS ${fmt(r.peakRssMiB)} MiB${agree}; load average ${loadavg().map((l) => fmt(l, 1)).join(' ')}`,
         );
       }
+      if (twins && base !== undefined) {
+        const spec = JSON.stringify({ fileset, workers: 1, runs, step });
+        const pair = await Promise.all([runChild(spec), runChild(spec)]);
+        const rates = pair.map((r) => (typeof r === 'string' ? undefined : twinRate(r)));
+        if (rates.some((r) => r === undefined)) {
+          console.log(`  ${fileset.name} twins: failed ${pair.filter((r) => typeof r === 'string').join('; ')}`);
+        } else {
+          const sum = rates.reduce((a, b) => a! + b!, 0)!;
+          twinSummary.set(fileset.name, sum / base);
+          console.log(
+            `  ${fileset.name.padEnd(5)} twins: two 1-worker processes at once ${rates.map((r) => fmt(r! / 1e6, 2)).join(' + ')} = ${fmt(sum / 1e6, 2)} M events/s ` +
+              `(×${fmt(sum / base, 2)} over one alone: what this machine gives two independent copies of the 1-worker run); load average ${loadavg().map((l) => fmt(l, 1)).join(' ')}`,
+          );
+        }
+      }
     }
     // One line per fileset: what the lead compares across machines. The CPU bound: the 2-worker run
     // cannot take less wall time than half its CPU (2 cores), and the 1-worker run takes at least its
@@ -313,6 +356,7 @@ async function main(): Promise<void> {
           `summary ${name}: 1 → ${m.workers} workers ×${fmt(m.rate / one.rate, 2)} (${fmt(one.rate / 1e6, 2)} → ${fmt(m.rate / 1e6, 2)} M events/s); ` +
             `CPU per processing run (driver + workers + other threads) ${cpuText(one.cpu)} → ${cpuText(m.cpu)}, ×${fmt(total(m.cpu) / Math.max(1, total(one.cpu)), 2)}; ` +
             `CPU bound on ${m.workers} cores ×${fmt(Math.min(m.workers, (m.workers * one.cpu.workers) / Math.max(1, total(m.cpu))), 2)}; ` +
+            `${twinSummary.has(name) ? `two independent 1-worker processes at once ×${fmt(twinSummary.get(name)!, 2)}; ` : ''}` +
             `peak RSS ${fmt(one.rss)} → ${fmt(m.rss)} MiB${m.agree}; load average ${loadavg().map((l) => fmt(l, 1)).join(' ')}`,
         );
       }
