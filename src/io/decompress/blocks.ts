@@ -3,7 +3,7 @@ import { lz4DecodeBlock } from './lz4.ts';
 import { lz4DecodeNative } from './lz4-native.ts';
 import { xxhash64 } from './xxhash.ts';
 import { decompressXz, decompressXzSync } from './xz.ts';
-import { inflateZlib } from './zlib.ts';
+import { inflateZlib, inflateZlibInto } from './zlib.ts';
 import { decompressZstd, decompressZstdInto } from './zstd.ts';
 
 /** Size of ROOT's compression-block header: 2 algorithm bytes, 1 method byte, 3+3 size bytes. */
@@ -47,6 +47,100 @@ function verifyLz4Checksum(src: Uint8Array, bodyStart: number, bodyEnd: number):
   }
 }
 
+/** One compression block's header fields, as {@link blockAt} reads them. */
+interface Block {
+  readonly tag: string;
+  readonly csize: number;
+  readonly usize: number;
+  readonly bodyStart: number;
+  readonly bodyEnd: number;
+}
+
+/**
+ * The header of the compression block at byte `s` of `src`, `d` of `expectedSize` bytes
+ * decompressed before it; throws `E_IO_DECOMPRESS` when it or its body runs past the data, or it
+ * claims more bytes than the payload has left.
+ */
+function blockAt(src: Uint8Array, s: number, d: number, expectedSize: number): Block {
+  if (s + BLOCK_HEADER_SIZE > src.length) {
+    throw fail(`Expected a compression block header at byte ${s} of ${src.length} ` +
+      `(${d} of ${expectedSize} bytes decompressed so far), got the end of the data`);
+  }
+  const tag = String.fromCharCode(src[s]!, src[s + 1]!);
+  const csize = src[s + 3]! | (src[s + 4]! << 8) | (src[s + 5]! << 16);
+  const usize = src[s + 6]! | (src[s + 7]! << 8) | (src[s + 8]! << 16);
+  const bodyStart = s + BLOCK_HEADER_SIZE;
+  const bodyEnd = bodyStart + csize;
+  if (bodyEnd > src.length) {
+    throw fail(`Expected a ${tag} block of ${csize} bytes at byte ${bodyStart}, got only ${src.length - bodyStart}`);
+  }
+  if (d + usize > expectedSize) {
+    throw fail(`Expected at most ${expectedSize - d} more decompressed bytes, a ${tag} block header says ${usize}`);
+  }
+  return { tag, csize, usize, bodyStart, bodyEnd };
+}
+
+/**
+ * Runs `decode` on the `ZL` or `ZS` block `body` of `usize` bytes decompressed (it returns the
+ * output, or how many bytes it wrote into one): a decoder's error becomes `E_IO_DECOMPRESS`, and
+ * so does a length other than `usize`.
+ */
+function decodeBlock<T extends Uint8Array | number>(tag: 'ZL' | 'ZS', body: Uint8Array, usize: number, decode: () => T): T {
+  let written: T;
+  try {
+    written = decode();
+  } catch (error) {
+    const what = tag === 'ZL' ? 'zlib stream in a ZL block' : 'ZSTD frame';
+    throw fail(`Expected a valid ${what} of ${body.length} bytes: ${(error as Error).message}`, error);
+  }
+  const length = typeof written === 'number' ? written : written.length;
+  if (length !== usize) throw fail(`Expected a ${tag} block to ${tag === 'ZL' ? 'inflate' : 'decode'} to ${usize} bytes, got ${length}`);
+  return written;
+}
+
+/**
+ * Decompresses the ROOT payload `src` of `expectedSize` bytes (see {@link decompressRoot})
+ * straight into `dest` at `offset` — a column's own memory — when every block of it is `ZL` or
+ * `ZS` and `dest` holds at least one byte after `offset + expectedSize` (the decoders' spare
+ * byte, which shows a block longer than its header says; it and any bytes after it may be
+ * overwritten: they belong to what the caller decodes next). Returns false, having written
+ * nothing, for a payload stored raw, an `L4` or `XZ` first block, or no spare byte: the caller then
+ * uses {@link decompressRoot}. Throws `IoError` `E_IO_DECOMPRESS` on corrupt input (`dest` then
+ * holds garbage in that range); a later block of another algorithm (not written by ROOT) is
+ * decoded on its own and copied in.
+ *
+ * Saves the fresh buffer per basket, and its copy, that {@link decompressRoot} returns.
+ *
+ * @example
+ * ```ts
+ * if (!decompressRootInto(basketBody, objlen, columnBytes, at)) copyIn(decompressRoot(basketBody, objlen));
+ * ```
+ */
+export function decompressRootInto(src: Uint8Array, expectedSize: number, dest: Uint8Array, offset: number): boolean {
+  if (src.length === expectedSize || expectedSize <= 0 || offset + expectedSize >= dest.length) return false;
+  if (src.length < BLOCK_HEADER_SIZE || !INTO_TAGS.has(String.fromCharCode(src[0]!, src[1]!))) return false;
+  let s = 0;
+  let d = 0;
+  while (d < expectedSize) {
+    const { tag, usize, bodyStart, bodyEnd } = blockAt(src, s, d, expectedSize);
+    const body = src.subarray(bodyStart, bodyEnd);
+    const at = offset + d;
+    if (tag === 'ZL') decodeBlock(tag, body, usize, () => inflateZlibInto(body, dest, at, usize));
+    else if (tag === 'ZS') decodeBlock(tag, body, usize, () => decompressZstdInto(body, dest, at, usize));
+    else {
+      const piece = decompressRoot(src.subarray(s, bodyEnd), usize);
+      if (!(piece instanceof Uint8Array)) return false; // an asynchronous XZ block: start over the usual way
+      dest.set(piece, at);
+    }
+    s = bodyEnd;
+    d += usize;
+  }
+  return true;
+}
+
+/** The block tags {@link decompressRootInto} decodes into a given buffer. */
+const INTO_TAGS = new Set(['ZL', 'ZS']);
+
 /**
  * Decompresses a ROOT payload (a basket or an object record): a sequence of compression blocks,
  * each a 9-byte header (`ZL` zlib, `L4` LZ4 with an 8-byte xxhash64 first, `ZS` ZSTD, `XZ` LZMA;
@@ -72,21 +166,7 @@ export function decompressRoot(src: Uint8Array, expectedSize: number): Uint8Arra
   let s = 0;
   let d = 0;
   while (d < expectedSize) {
-    if (s + BLOCK_HEADER_SIZE > src.length) {
-      throw fail(`Expected a compression block header at byte ${s} of ${src.length} ` +
-        `(${d} of ${expectedSize} bytes decompressed so far), got the end of the data`);
-    }
-    const tag = String.fromCharCode(src[s]!, src[s + 1]!);
-    const csize = src[s + 3]! | (src[s + 4]! << 8) | (src[s + 5]! << 16);
-    const usize = src[s + 6]! | (src[s + 7]! << 8) | (src[s + 8]! << 16);
-    const bodyStart = s + BLOCK_HEADER_SIZE;
-    const bodyEnd = bodyStart + csize;
-    if (bodyEnd > src.length) {
-      throw fail(`Expected a ${tag} block of ${csize} bytes at byte ${bodyStart}, got only ${src.length - bodyStart}`);
-    }
-    if (d + usize > expectedSize) {
-      throw fail(`Expected at most ${expectedSize - d} more decompressed bytes, a ${tag} block header says ${usize}`);
-    }
+    const { tag, csize, usize, bodyStart, bodyEnd } = blockAt(src, s, d, expectedSize);
     const body = src.subarray(bodyStart, bodyEnd);
     const single = s === 0 && usize === expectedSize && bodyEnd === src.length;
     if (tag === 'XZ') {
@@ -102,15 +182,7 @@ export function decompressRoot(src: Uint8Array, expectedSize: number): Uint8Arra
       out ??= new Uint8Array(expectedSize);
       out.set(bytes, d);
     } else if (tag === 'ZL') {
-      let inflated: Uint8Array;
-      try {
-        inflated = inflateZlib(body, usize);
-      } catch (error) {
-        throw fail(`Expected a valid zlib stream in a ZL block of ${csize} bytes: ${(error as Error).message}`, error);
-      }
-      if (inflated.length !== usize) {
-        throw fail(`Expected a ZL block to inflate to ${usize} bytes, got ${inflated.length}`);
-      }
+      const inflated = decodeBlock(tag, body, usize, () => inflateZlib(body, usize));
       if (single) return inflated; // no copy for the common one-block basket
       out ??= new Uint8Array(expectedSize);
       out.set(inflated, d);
@@ -139,14 +211,7 @@ export function decompressRoot(src: Uint8Array, expectedSize: number): Uint8Arra
     } else if (tag === 'ZS') {
       // One block: its own buffer is the output. Several: each decodes straight into the output.
       if (!single) out ??= new Uint8Array(expectedSize);
-      let written: Uint8Array | number;
-      try {
-        written = single ? decompressZstd(body, usize) : decompressZstdInto(body, out!, d, usize);
-      } catch (error) {
-        throw fail(`Expected a valid ZSTD frame of ${csize} bytes: ${(error as Error).message}`, error);
-      }
-      const length = typeof written === 'number' ? written : written.length;
-      if (length !== usize) throw fail(`Expected a ZS block to decode to ${usize} bytes, got ${length}`);
+      const written = decodeBlock(tag, body, usize, () => single ? decompressZstd(body, usize) : decompressZstdInto(body, out!, d, usize));
       if (single) return written as Uint8Array;
     } else {
       throw fail(`Expected a compression block tagged ZL, L4, ZS or XZ at byte ${s}, got ` +
@@ -164,17 +229,7 @@ async function decompressWithXz(
 ): Promise<Uint8Array> {
   const out = partial ?? new Uint8Array(expectedSize);
   while (d < expectedSize) {
-    if (s + BLOCK_HEADER_SIZE > src.length) {
-      throw fail(`Expected a compression block header at byte ${s} of ${src.length}, got the end of the data`);
-    }
-    const tag = String.fromCharCode(src[s]!, src[s + 1]!);
-    const csize = src[s + 3]! | (src[s + 4]! << 8) | (src[s + 5]! << 16);
-    const usize = src[s + 6]! | (src[s + 7]! << 8) | (src[s + 8]! << 16);
-    const bodyStart = s + BLOCK_HEADER_SIZE;
-    const bodyEnd = bodyStart + csize;
-    if (bodyEnd > src.length || d + usize > expectedSize) {
-      throw fail(`Expected a ${tag} block of ${csize} → ${usize} bytes within the payload, got one that overruns it`);
-    }
+    const { tag, csize, usize, bodyStart, bodyEnd } = blockAt(src, s, d, expectedSize);
     if (tag === 'XZ') {
       let bytes: Uint8Array;
       try {

@@ -9,8 +9,11 @@ const PROBE_TEXT = 'cortado zlib';
 /** Outputs this large or larger are not inflated into one buffer up front (see `outputChunk`). */
 const MAX_REUSED_OUTPUT = 1 << 26;
 
-/** @internal This thread's reused contexts made, and blocks inflated through one. For tests. */
-export const zlibReuseCounts = { contexts: 0, inflates: 0 };
+/**
+ * @internal This thread's reused contexts made, blocks inflated through one, and of those, blocks
+ * inflated straight into a caller's buffer. For tests.
+ */
+export const zlibReuseCounts = { contexts: 0, inflates: 0, intoDestination: 0 };
 
 /** A new inflate context, proved on {@link PROBE}; null where this Node's zlib internals do not allow reuse. */
 function makeInflater(): NativeContext | null {
@@ -83,4 +86,40 @@ export function inflateZlib(src: Uint8Array, size?: number): Uint8Array {
     }
   }
   return inflateSync(src, { chunkSize: outputChunk(size) });
+}
+
+/**
+ * Inflates one zlib stream of `size` bytes straight into `dest` at `offset` (a column's memory,
+ * see `decompressRootInto`) through this thread's context, and returns the bytes it holds:
+ * `size` when it inflated right (then they are in `dest`), else the stream's own length and
+ * `dest` is not to be used (the caller raises its length error). Needs no byte to spare after
+ * the stream in `dest` for correctness, but without one (or a stream that does not end cleanly
+ * in `size` bytes) it inflates with {@link inflateZlib} and copies in. Bytes of `dest` after
+ * `offset + size` may be overwritten. Throws on corrupt data and drops the context.
+ *
+ * @example
+ * ```ts
+ * if (inflateZlibInto(body, columnBytes, at, usize) !== usize) throw new Error('short block');
+ * ```
+ */
+export function inflateZlibInto(src: Uint8Array, dest: Uint8Array, offset: number, size: number): number {
+  const room = dest.length - offset;
+  const inflater = size > 0 && room > size && size < MAX_REUSED_OUTPUT ? inflaters.get() : null;
+  if (inflater) {
+    let availOut: number;
+    try {
+      availOut = writeNative(inflater, constants.Z_FINISH, src, dest, offset, room, 'zlib');
+    } catch (error) {
+      inflaters.drop(inflater);
+      throw error;
+    }
+    if (room - availOut === size) {
+      zlibReuseCounts.inflates++;
+      zlibReuseCounts.intoDestination++;
+      return size;
+    }
+  }
+  const bytes = inflateZlib(src, size);
+  if (bytes.length === size) dest.set(bytes, offset);
+  return bytes.length;
 }

@@ -1,4 +1,4 @@
-import { decompressRoot } from '../decompress/blocks.ts';
+import { decompressRoot, decompressRootInto } from '../decompress/blocks.ts';
 import { IoError, type IoErrorCode } from '../errors.ts';
 import { adoptBigEndian, copyBigEndian } from './decode.ts';
 import type { ByteSource } from './prefetch.ts';
@@ -33,6 +33,24 @@ export interface BasketData {
    * basket's: a reader may then turn it into the column's item offsets in place.
    */
   readonly offsetsOwned?: boolean;
+  /**
+   * Whether `data` is the caller's destination (see {@link readBasket}'s `into`): the basket was
+   * decompressed straight into it, its values still big-endian.
+   */
+  readonly inDestination?: boolean;
+}
+
+/**
+ * Where {@link readBasket} may decompress a basket: `dest` at byte `offset`, when its data
+ * (`fLast - fKeylen`) is `bytes` long and `dest` has room for its whole payload and a byte to spare
+ * after it (see `decompressRootInto`). A jagged basket's entry offsets, after its data, then lie
+ * in `dest` past `offset + bytes`, where the caller's next basket goes: they are to be used
+ * before that basket is read.
+ */
+export interface BasketDestination {
+  readonly dest: Uint8Array;
+  readonly offset: number;
+  readonly bytes: number;
 }
 
 /** The TKey + TBasket header fields of a basket record. */
@@ -65,9 +83,12 @@ function basketName(handle: ByteSource, layout: BranchLayout, ref: BasketRef, in
  * Reads and decompresses one basket of `layout` from disk (or takes it from the tree record when
  * embedded): the key header gives the sizes, the body is a sequence of compression blocks, and
  * jagged branches carry an entry-offset array after the data (`fLast - fKeylen` onwards).
+ * With `into`, a basket whose data is `into.bytes` long, compressed with zlib or ZSTD, is
+ * decompressed straight into `into.dest` (no buffer of its own): its `data` is then that range,
+ * marked `inDestination`, its values still big-endian.
  */
-export async function readBasket(handle: ByteSource, layout: BranchLayout, ref: BasketRef, index: number):
-Promise<BasketData> {
+export async function readBasket(handle: ByteSource, layout: BranchLayout, ref: BasketRef, index: number,
+  into?: BasketDestination): Promise<BasketData> {
   if (ref.embedded) {
     return { data: ref.embedded.data, offsets: ref.embedded.offsets, offsetBase: 0, size: ref.embedded.data.length };
   }
@@ -91,9 +112,16 @@ Promise<BasketData> {
       { path: handle.path, branch: layout.name });
   }
   let payload: Uint8Array;
+  let inDestination = false;
   try {
-    const result = decompressRoot(raw.subarray(header.keylen), header.objlen);
-    payload = result instanceof Uint8Array ? result : await result;
+    if (into && header.last - header.keylen === into.bytes &&
+      decompressRootInto(raw.subarray(header.keylen), header.objlen, into.dest, into.offset)) {
+      payload = into.dest.subarray(into.offset, into.offset + header.objlen);
+      inDestination = true;
+    } else {
+      const result = decompressRoot(raw.subarray(header.keylen), header.objlen);
+      payload = result instanceof Uint8Array ? result : await result;
+    }
   } catch (error) {
     if (error instanceof IoError) {
       throw new IoError(error.code as IoErrorCode, `Could not decompress ${basketName(handle, layout, ref, index)}: ${error.message}`,
@@ -103,8 +131,8 @@ Promise<BasketData> {
   }
   const border = header.last - header.keylen;
   const data = payload.subarray(0, border);
-  const owned = payload.buffer !== raw.buffer;
-  if (!layout.hasEntryOffsets) return { data, offsets: undefined, offsetBase: 0, size: payload.length, owned };
+  const owned = !inDestination && payload.buffer !== raw.buffer;
+  if (!layout.hasEntryOffsets) return { data, offsets: undefined, offsetBase: 0, size: payload.length, owned, inDestination };
   const count = border + 4 <= payload.length
     ? ((payload[border]! << 24) | (payload[border + 1]! << 16) | (payload[border + 2]! << 8) | payload[border + 3]!)
     : -1;
@@ -112,10 +140,28 @@ Promise<BasketData> {
     throw new IoError('E_IO_MALFORMED', `Expected an entry-offset array of ${entries} values after the data of ${basketName(handle, layout, ref, index)}, ` +
       `got ${count < 0 ? 'none' : `${count} values`}`, { path: handle.path, branch: layout.name });
   }
-  const offsets = (owned ? adoptOffsets(payload, border, entries) : undefined) ?? copyOffsets(payload, border, entries);
+  const offsets = (owned || inDestination ? adoptOffsets(payload, border, entries) : undefined) ?? copyOffsets(payload, border, entries);
   // The offsets count the key: so does the end put after them.
   offsets[entries] = border + header.keylen;
-  return { data, offsets, offsetBase: header.keylen, size: payload.length, owned, offsetsOwned: true };
+  return { data, offsets, offsetBase: header.keylen, size: payload.length, owned, offsetsOwned: true, inDestination };
+}
+
+/**
+ * The data bytes (`fLast - fKeylen`) of basket `ref` when its key is in memory already (`peek`:
+ * nothing read), else undefined — also for an embedded basket or an implausible key.
+ *
+ * @example
+ * ```ts
+ * const bytes = peekDataBytes(handle, layout.baskets[k]!); // undefined: read the basket to know
+ * ```
+ */
+export function peekDataBytes(handle: ByteSource, ref: BasketRef): number | undefined {
+  if (ref.embedded) return undefined;
+  const raw = handle.peek?.(ref.seek, ref.bytes);
+  if (raw === undefined || raw.length < 18) return undefined;
+  const header = parseHeader(new DataView(raw.buffer, raw.byteOffset, raw.byteLength));
+  if (header.nbytes !== ref.bytes || header.keylen >= ref.bytes || header.last < header.keylen) return undefined;
+  return header.last - header.keylen;
 }
 
 /**

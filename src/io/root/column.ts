@@ -1,6 +1,6 @@
 import type { Column, NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
-import { dataOffsets, readBasket, type BasketData } from './basket.ts';
+import { dataOffsets, peekDataBytes, readBasket, type BasketData, type BasketDestination } from './basket.ts';
 import { adoptBigEndian, allocUninitialized, copyBigEndian } from './decode.ts';
 import { countBits, decodeBits, decodeValues, storedSize } from './encodings.ts';
 import type { ByteSource } from './prefetch.ts';
@@ -33,11 +33,11 @@ export function firstBasket(baskets: readonly BasketRef[], entry: number): numbe
 }
 
 async function load(handle: ByteSource, layout: BranchLayout, index: number, stop: number,
-  cache: BasketCache | undefined, stats: ReadStats | undefined): Promise<BasketData> {
+  cache: BasketCache | undefined, stats: ReadStats | undefined, into?: BasketDestination): Promise<BasketData> {
   const hit = cache?.get(layout.name, index);
   if (hit) return hit;
   const ref = layout.baskets[index]!;
-  const data = await readBasket(handle, layout, ref, index);
+  const data = await readBasket(handle, layout, ref, index, into);
   // Keep only a basket this read ends inside of: the next chunk starts there. Fully consumed
   // baskets are dropped, so memory stays at most one basket per branch.
   // A cached basket is read again by the next chunk: never converted in place (not `owned`).
@@ -243,14 +243,23 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
       }
     }
     const out = allocUninitialized(ctor, n * per, codecSize); // every entry is written below
+    // A basket this read takes whole is decompressed straight into `out` where it can be (zlib,
+    // ZSTD; not the last: the decoders want a byte to spare after it), then swapped in place.
+    const outBytes = plain && size === codecSize ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength) : undefined;
     let entry = start;
     for (let k = first; entry < stop; k++) {
       const ref = baskets[k];
       if (!ref || ref.start > entry) throw malformed(handle, layout, `Expected a basket holding entry ${entry}, got none`);
-      const basket = k === first && preloaded ? preloaded : await load(handle, layout, k, stop, cache, stats);
+      const into = outBytes && ref.start === entry && ref.stop < stop
+        ? { dest: outBytes, offset: (entry - start) * per * size, bytes: (ref.stop - ref.start) * per * size } : undefined;
+      const basket = k === first && preloaded ? preloaded : await load(handle, layout, k, stop, cache, stats, into);
       const hi = Math.min(stop, ref.stop);
       const from = (entry - ref.start) * per * size;
       const count = (hi - entry) * per;
+      if (basket.inDestination && adoptBigEndian(outBytes!, into!.offset, count, ctor, codecSize)) {
+        entry = hi;
+        continue;
+      }
       // Exactly this many bytes: more means values of another size (a referenced fBits, whose
       // process ids are skipped value by value).
       if (basket.data.length !== (ref.stop - ref.start) * per * size) {
@@ -285,14 +294,66 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
     const whole = await wholeBasket(handle, layout, first, stop, size, plain, cache, stats);
     if (whole) return whole;
   }
-  const parts: { basket: BasketData; bo: Int32Array; base: number; lo: number; end: number }[] = [];
+  return await readJagged(handle, layout, start, stop, first, cache, stats, counter, true) ??
+    (await readJagged(handle, layout, start, stop, first, cache, stats, counter, false))!;
+}
+
+/**
+ * The values' bytes of baskets `first…` of a jagged branch when `[start, stop)` is exactly those
+ * baskets, two or more, each with its key in memory already: from their keys' `fLast - fKeylen`,
+ * before any is decompressed, so the values array can be allocated first and baskets decompressed
+ * straight into it. Undefined otherwise.
+ */
+function wholeBasketBytes(handle: ByteSource, baskets: readonly BasketRef[], first: number, start: number,
+  stop: number): number[] | undefined {
+  const bytes: number[] = [];
+  for (let k = first, entry = start; entry < stop; k++) {
+    const ref = baskets[k];
+    const b = ref && ref.start === entry && ref.stop <= stop ? peekDataBytes(handle, ref) : undefined;
+    if (b === undefined) return undefined;
+    bytes.push(b);
+    entry = ref!.stop;
+  }
+  return bytes.length > 1 ? bytes : undefined;
+}
+
+/**
+ * Entries `[start, stop)` of a jagged branch (see {@link readColumn}), from basket `first` on.
+ * With `inPlace`, where the range is whole baskets whose sizes the keys give
+ * ({@link wholeBasketBytes}) and the values are plain, the values array is allocated first and every
+ * zlib or ZSTD basket but the last is decompressed straight into it (its entry offsets, after its
+ * data, used before the next basket overwrites them) and swapped in place; undefined, having
+ * handed nothing out, when the baskets' entry offsets turn out not to fill their data (the caller
+ * then reads again without it).
+ */
+async function readJagged(handle: ByteSource, layout: BranchLayout, start: number, stop: number, first: number,
+  cache: BasketCache | undefined, stats: ReadStats | undefined, counter: BranchLayout | undefined,
+  inPlace: boolean): Promise<Column | undefined> {
+  const kind = layout.kind!;
+  const { ctor, size: codecSize } = KIND_CODECS[kind];
+  const encoding = layout.encoding;
+  const plain = encoding.type === 'plain' && kind !== 'bool';
+  const size = storedSize(kind, encoding);
+  const n = stop - start;
+  const baskets = layout.baskets;
+  const header = layout.headerBytes;
+  const bits = encoding.type === 'bits';
+  const placedBytes = inPlace && plain && size === codecSize && header === 0 && layout.hasEntryOffsets
+    ? wholeBasketBytes(handle, baskets, first, start, stop) : undefined;
+  const placedTotal = placedBytes?.reduce((a, b) => a + b, 0) ?? 0;
+  if (placedBytes && placedTotal % size !== 0) return undefined;
+  const placed = placedBytes && allocUninitialized<NumericArray>(ctor, placedTotal / size, codecSize);
+  const placedView = placed && new Uint8Array(placed.buffer, placed.byteOffset, placed.byteLength);
+  // `done`: values already in place in `placed` (the basket was decompressed into it).
+  const parts: { basket: BasketData; bo: Int32Array; base: number; lo: number; end: number; done?: number }[] = [];
   const offsets = new Int32Array(n + 1);
   let total = 0;
   let entry = start;
   for (let k = first; entry < stop; k++) {
     const ref = baskets[k];
     if (!ref || ref.start > entry) throw malformed(handle, layout, `Expected a basket holding entry ${entry}, got none`);
-    const basket = await load(handle, layout, k, stop, cache, stats);
+    const into = placedView && ref.stop < stop ? { dest: placedView, offset: total * size, bytes: placedBytes![k - first]! } : undefined;
+    const basket = await load(handle, layout, k, stop, cache, stats, into);
     let bo = basket.offsets ?? (layout.hasEntryOffsets ? undefined
       : await offsetsFromCounter(handle, layout, counter!, ref, size, undefined, stats));
     let base = basket.offsets ? basket.offsetBase : 0;
@@ -310,8 +371,17 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
         throw malformed(handle, layout, `Expected entry ${ref.start + at} to span a whole number of ${size}-byte values ` +
           `within basket ${k}, got bytes ${bo[at]! - base}–${bo[at + 1]! - base} of ${basket.data.length}`);
       }
+      const before = total;
       total = offsets[o + end - lo]!;
-      parts.push({ basket, bo, base, lo, end });
+      if (basket.inDestination) {
+        // Converted where it lies. Should its entries not fill its data, that is the wrong range,
+        // but then neither do the values fill `placed` (each basket's count is at most its
+        // data's), and the check after the loop discards it all.
+        adoptBigEndian(placedView!, before * size, total - before, ctor, codecSize);
+        parts.push({ basket, bo, base, lo, end, done: total - before });
+      } else {
+        parts.push({ basket, bo, base, lo, end });
+      }
       entry = hi;
       continue;
     }
@@ -335,7 +405,7 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
     parts.push({ basket, bo, base, lo, end });
     entry = hi;
   }
-  if (plain && header === 0 && parts.length === 1) {
+  if (!placed && plain && header === 0 && parts.length === 1) {
     // One whole basket whose entries fill its data (a chunk cut at a basket boundary): its
     // bytes, decompressed for this read alone, become the values, converted in place.
     const { basket, bo, base, lo, end } = parts[0]!;
@@ -345,9 +415,14 @@ export async function readColumn(handle: ByteSource, layout: BranchLayout, start
       if (adopted) return { offsets, values: adopted };
     }
   }
-  const values: NumericArray = allocUninitialized(ctor, total, codecSize); // every item is written below
+  if (placed && placed.length !== total) return undefined;
+  const values: NumericArray = placed ?? allocUninitialized(ctor, total, codecSize); // every item is written below
   let at = 0;
-  for (const { basket, bo, base, lo, end } of parts) {
+  for (const { basket, bo, base, lo, end, done } of parts) {
+    if (done !== undefined) {
+      at += done;
+      continue;
+    }
     if (bits) {
       for (let i = lo; i < end; i++) at += decodeBits(basket.data, bo[i]! + header, bo[i + 1]! - bo[i]! - header, values, at);
       continue;
