@@ -1,4 +1,5 @@
 import { HistError } from './errors.ts';
+import { mapPacked } from '../protocol/packed.ts';
 import type { Axis } from './axes.ts';
 import { stridesOf } from './storage.ts';
 
@@ -90,7 +91,7 @@ export function prepareFill(axes: readonly Axis[], data: FillData, options: Fill
   }
   if (entries === -1) entries = 1;
 
-  const inputs = axes.map((axis): AxisInput => {
+  const inputs = mapPacked(axes, (axis): AxisInput => {
     const v = data[axis.name] as FillValues;
     if (axis.kind === 'category') {
       if (typeof v === 'string') return { kind: 'constant', index: axis.index(v) };
@@ -118,7 +119,7 @@ export function prepareFill(axes: readonly Axis[], data: FillData, options: Fill
  * (unweighted storage) the fill must be unweighted (no weight, or 1): only `sumw` is counted.
  */
 export function runFill(fill: PreparedFill, axes: readonly Axis[], sumw: Float64Array, sumw2: Float64Array | undefined): void {
-  const strides = stridesOf(axes.map((a) => a.extent));
+  const strides = stridesOf(mapPacked(axes, (a) => a.extent));
   let offset = 0;
   const varying: number[] = [];
   fill.inputs.forEach((input, d) => {

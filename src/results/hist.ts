@@ -1,5 +1,6 @@
 import type { Addable } from '../protocol/result.ts';
 import { HistError } from './errors.ts';
+import { mapPacked } from '../protocol/packed.ts';
 import type { Axis } from './axes.ts';
 import { CategoryAxis } from './category.ts';
 import { type HistJSON, histToJSON, parseHistJSON } from './hist-json.ts';
@@ -68,7 +69,7 @@ export class Hist implements Addable<Hist> {
       }
       seen.add(axis.name);
     }
-    this.#axes = axes.map((a) => a.clone());
+    this.#axes = mapPacked(axes, (a) => a.clone());
     const cells = sizeOf(this.#extents());
     if (cells > 2 ** 31 - 1) {
       throw new HistError('E_HIST_AXIS', `Expected at most 2147483647 cells (flow bins included), got ${cells} for axes ${this.#names()}`);
@@ -210,7 +211,7 @@ export class Hist implements Addable<Hist> {
       }
     }
     const before = this.#extents();
-    const maps = mine.map((a, d) => (a instanceof CategoryAxis && a.growth ? a.unionWith(theirs[d] as CategoryAxis) : null));
+    const maps = mapPacked(mine, (a, d) => (a instanceof CategoryAxis && a.growth ? a.unionWith(theirs[d] as CategoryAxis) : null));
     const after = this.#extents();
     if (after.some((e, d) => e !== before[d])) this.#regrow(before, after);
     const identity = maps.every((m, d) => m === null || (before[d] === other.#extents()[d] && m.every((j, i) => j === i)));
@@ -353,7 +354,7 @@ export class Hist implements Addable<Hist> {
   }
 
   #extents(): number[] {
-    return this.#axes.map((a) => a.extent);
+    return mapPacked(this.#axes, (a) => a.extent);
   }
 
   #names(): string {

@@ -1,4 +1,5 @@
 import type { Column, NumericArray } from '../columns.ts';
+import { mapPacked } from '../../protocol/packed.ts';
 import { allocRaw, type DecodedChunk, type RawArray } from './chunk-state.ts';
 import { toKind } from './decode-chunk.ts';
 import type { LeafColumn } from './schema.ts';
@@ -66,7 +67,7 @@ function concat<T extends RawArray>(parts: readonly T[], alloc: (n: number) => T
  * of the leaf's kind, or `{offsets, values}` for a list.
  */
 export function joinPieces(pieces: readonly DecodedChunk[], leaf: LeafColumn): Column {
-  const values = toKind(concat(pieces.map((p) => p.values), (n) => allocRaw(leaf.physical, n)), leaf.kind);
+  const values = toKind(concat(mapPacked(pieces, (p) => p.values), (n) => allocRaw(leaf.physical, n)), leaf.kind);
   return leaf.maxRep === 0 ? values : { offsets: joinOffsets(pieces), values };
 }
 
@@ -77,7 +78,7 @@ export function joinPieces(pieces: readonly DecodedChunk[], leaf: LeafColumn): C
  */
 export function joinMask(pieces: readonly DecodedChunk[], leaf: LeafColumn, mask: MaskKind): Column {
   const alloc = (n: number) => new Uint8Array(n);
-  if (mask === 'validRows') return concat(pieces.map((p) => p.validRows!), alloc);
-  const valid: NumericArray = concat(pieces.map((p) => p.valid!), alloc);
+  if (mask === 'validRows') return concat(mapPacked(pieces, (p) => p.validRows!), alloc);
+  const valid: NumericArray = concat(mapPacked(pieces, (p) => p.valid!), alloc);
   return leaf.maxRep === 0 ? valid : { offsets: joinOffsets(pieces), values: valid };
 }

@@ -1,5 +1,6 @@
 import type { ColumnSet, NumericArray } from '../columns.ts';
 import { IoError } from '../errors.ts';
+import { mapPacked } from '../../protocol/packed.ts';
 import type { BranchInfo, EventSource } from '../source.ts';
 import { closeNames } from '../events/close-names.ts';
 import { parquetCompressors } from './compressors.ts';
@@ -89,9 +90,9 @@ class ParquetSource implements EventSource {
       const selectStart = Math.max(start, group.start) - group.start;
       const selectEnd = Math.min(stop, group.stop) - group.start;
       const leaves = [...wanted.values()];
-      const ranges = leaves.map(({ leaf }) => this.#chunkRange(index, leaf));
+      const ranges = mapPacked(leaves, ({ leaf }) => this.#chunkRange(index, leaf));
       // Compressed pages are decoded right here and never handed out: read into reused memory.
-      const read = await this.#file.readRangesTransient(ranges.map((r) => r.range));
+      const read = await this.#file.readRangesTransient(mapPacked(ranges, (r) => r.range));
       try {
         signal?.throwIfAborted();
         // Columns of one collection hold the same levels: each distinct set is decoded once.
