@@ -20,20 +20,12 @@ import { openRootFile } from '../src/io/root/index.ts';
 import { compressRoot } from './fixtures/rntuple/compress.ts';
 import { expectedColumn } from './fixtures/root/demo-tree.ts';
 import { writeTree, type TreeBranch } from './fixtures/root/write-tree.ts';
+import { compressibleBytes } from './fixtures/compressible.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cortado-into-destination-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Deterministic bytes that compress: a slow ramp, one byte in eight random, different per seed. */
-function data(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed * 2_654_435_761;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1_103_515_245 + 12_345) >>> 0;
-    out[i] = x >>> 29 === 0 ? x & 0xff : ((i >> 4) + seed) & 0xff;
-  }
-  return out;
-}
+const data = compressibleBytes;
 
 /** `pieces` as one ROOT payload of several compression blocks (as ROOT splits baskets over 16 MiB). */
 function payload(pieces: readonly Uint8Array[], codec: 'zlib' | 'zstd' | 'lz4'): Uint8Array {

@@ -11,17 +11,9 @@ import { IoError } from '../src/io/errors.ts';
 import { decompressRoot } from '../src/io/decompress/index.ts';
 import { inflateZlib, zlibInflater, zlibReuseCounts } from '../src/io/decompress/zlib.ts';
 import { compressRoot, writableCodecs, type Codec } from './fixtures/rntuple/compress.ts';
+import { compressibleBytes } from './fixtures/compressible.ts';
 
-/** Deterministic bytes that compress: a slow ramp, one byte in eight random, different per seed. */
-function data(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed * 2_654_435_761;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1_103_515_245 + 12_345) >>> 0;
-    out[i] = x >>> 29 === 0 ? x & 0xff : ((i >> 4) + seed) & 0xff;
-  }
-  return out;
-}
+const data = compressibleBytes;
 
 /** `original` as one ROOT ZL block (it must compress). */
 function zl(original: Uint8Array): Uint8Array {

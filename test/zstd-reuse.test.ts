@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { openParquet } from '../src/io/parquet/index.ts';
 import { compressRoot, writableCodecs, type Codec } from './fixtures/rntuple/compress.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
+import { compressibleBytes } from './fixtures/compressible.ts';
 
 type ZstdZlib = typeof zlib & { zstdCompressSync?: (data: Uint8Array, options?: { params?: Record<number, number> }) => Buffer };
 const nodeCompress = (zlib as ZstdZlib).zstdCompressSync;
@@ -25,16 +26,7 @@ const C = zlib.constants as unknown as Record<string, number>;
 
 await wasmZstd.isLoaded;
 
-/** Deterministic bytes that compress: a slow ramp, one byte in eight random, different per seed. */
-function data(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed * 2_654_435_761;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1_103_515_245 + 12_345) >>> 0;
-    out[i] = x >>> 29 === 0 ? x & 0xff : ((i >> 4) + seed) & 0xff;
-  }
-  return out;
-}
+const data = compressibleBytes;
 
 /** One ZSTD frame of `original`: by Node's compressor where it has one (level, checksum), else libzstd in WebAssembly. */
 function frame(original: Uint8Array, level: number, checksum = false): Uint8Array {
