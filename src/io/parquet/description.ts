@@ -1,6 +1,7 @@
-import type { CompressionCodec, FileMetaData } from 'hyparquet';
+import type { CompressionCodec } from 'hyparquet';
 import { IoError } from '../errors.ts';
 import type { BranchInfo, ColumnKind } from '../source.ts';
+import type { FooterMetadata } from './footer-metadata.ts';
 import { counterNameOf, leafColumn, parquetLayout, type LeafColumn, type PhysicalType, type UnsupportedColumn } from './schema.ts';
 
 /** A NanoAOD counter (`nMuon`) that the file lacks, computed from a list column's offsets. */
@@ -94,7 +95,7 @@ export function chunkLocation(description: ParquetDescription, group: number, ke
 }
 
 /** Lays out a parsed footer: ROOT-style branches, synthetic counters, row-group spans. */
-export function describeMetadata(path: string, metadata: FileMetaData, uuid: string): ParquetDescription {
+export function describeMetadata(path: string, metadata: FooterMetadata, uuid: string): ParquetDescription {
   const entries = Number(metadata.num_rows);
   const { leaves, unsupported } = parquetLayout(metadata);
   // Every row group's chunk keys, numbered in the order first seen (a file's schema order).

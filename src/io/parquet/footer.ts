@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { FileMetaData } from 'hyparquet';
-import { parquetMetadata } from 'hyparquet';
 import { IoError } from '../errors.ts';
 import type { FileReader } from './file-reader.ts';
+import { decodeFooter, type FooterMetadata } from './footer-metadata.ts';
 
 /** The parsed footer of a Parquet file and a stable identity derived from it. */
 export interface ParquetFooter {
-  readonly metadata: FileMetaData;
+  readonly metadata: FooterMetadata;
   /** SHA-256 (hex, first 32 digits) of the footer bytes and the file size. */
   readonly uuid: string;
 }
@@ -59,9 +58,9 @@ export async function readFooter(file: FileReader): Promise<ParquetFooter> {
     );
   }
   const footer = await file.read(size - 8 - metadataLength, size);
-  let metadata: FileMetaData;
+  let metadata: FooterMetadata;
   try {
-    metadata = parquetMetadata(footer, { geoparquet: false });
+    metadata = decodeFooter(footer.subarray(0, metadataLength));
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new IoError('E_IO_MALFORMED', `Expected valid Parquet metadata in ${path}, got bytes that do not parse: ${reason}`, {

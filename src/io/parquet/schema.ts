@@ -1,6 +1,7 @@
-import type { FileMetaData, SchemaTree } from 'hyparquet';
+import type { SchemaTree } from 'hyparquet';
 import { parquetSchema } from 'hyparquet';
 import type { ColumnKind } from '../source.ts';
+import type { FooterMetadata } from './footer-metadata.ts';
 
 /** Physical Parquet types cortado decodes into typed arrays. */
 export type PhysicalType = 'BOOLEAN' | 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE';
@@ -93,7 +94,7 @@ const KINDS = new Set<string>([
  * layout.leaves.get('Muon_pt'); // { physical: 'FLOAT', kind: 'float32', maxRep: 1, … }
  * ```
  */
-export function parquetLayout(metadata: FileMetaData): ParquetLayout {
+export function parquetLayout(metadata: FooterMetadata): ParquetLayout {
   const leaves = new Map<string, LeafColumn>();
   const unsupported = new Map<string, UnsupportedColumn>();
   const walk = (
