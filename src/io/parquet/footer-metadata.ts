@@ -148,7 +148,7 @@ function integerType(r: CompactReader): LogicalType {
   for (let id = r.field(0); id >= 0; id = r.field(id)) {
     if (id === 1) {
       r.expect(Wire.Byte, 'IntType.bitWidth');
-      bitWidth = r.byte();
+      bitWidth = r.i8();
     } else if (id === 2) {
       r.expect(Wire.True, 'IntType.isSigned');
       isSigned = r.bool();

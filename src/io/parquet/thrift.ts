@@ -108,7 +108,7 @@ export class CompactReader {
   }
 
   /** The value of an i8 field. */
-  byte(): number {
+  i8(): number {
     const byte = this.#byte();
     return byte > 0x7f ? byte - 0x100 : byte;
   }
