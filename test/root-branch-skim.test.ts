@@ -65,9 +65,8 @@ describeWithData('skimming branch records for their basket maps', () => {
       }
     }
     expect(trees).toBeGreaterThan(150);
-    // Streamed instead: branches with baskets embedded in the tree record (the 2015 ttbar NanoAOD)
-    // and TBranch version 8 (ROOT 5.2x samples).
-    expect(streamed).toBeLessThan(1_100);
+    // Streamed instead (989 of 15,446): branches with baskets embedded in the tree record (the 2015
+    // ttbar NanoAOD) and TBranch version 8 (ROOT 5.2x samples).
     expect(skimmed).toBeGreaterThan(10 * streamed);
   });
 
