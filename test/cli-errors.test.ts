@@ -53,6 +53,10 @@ describe('bad arguments and inputs', () => {
     ['a --redis-connect-timeout below 0.1 s', ['run', dimuon, '--fileset', good, '--backend', 'cluster', '--redis', 'redis://127.0.0.1:1', '--redis-connect-timeout', '0.05'], /--redis-connect-timeout <seconds>' argument '0\.05' is invalid\. Expected a number of seconds from 0\.1 up, got `0\.05`/],
     ['a --lease below 0.3 s', ['run', dimuon, '--fileset', good, '--backend', 'cluster', '--redis', 'redis://127.0.0.1:1', '--lease', '0.1'], /--lease <seconds>' argument '0\.1' is invalid\. Expected a number of seconds from 0\.3 up, got `0\.1`/],
     ['a --redis-connect-timeout that is not a number', ['run', dimuon, '--fileset', good, '--backend', 'cluster', '--redis', 'redis://127.0.0.1:1', '--redis-connect-timeout', '30s'], /--redis-connect-timeout <seconds>' argument '30s' is invalid\. Expected a positive number of seconds, got `30s`/],
+    // `cortado worker` takes the same flag, with the same parser.
+    ['a `cortado worker --redis-connect-timeout` below 0.1 s', ['worker', '--redis', 'redis://127.0.0.1:1', '--redis-connect-timeout', '0.05'], /--redis-connect-timeout <seconds>' argument '0\.05' is invalid\. Expected a number of seconds from 0\.1 up, got `0\.05`/],
+    // Node's longest timer is 2^31 - 1 ms: a longer one would fire at once.
+    ['a `cortado worker --redis-connect-timeout` beyond the longest timer', ['worker', '--redis', 'redis://127.0.0.1:1', '--redis-connect-timeout', '3000000'], /--redis-connect-timeout <seconds>' argument '3000000' is invalid\. Expected a number of seconds up to 2147483, got `3000000`/],
     ['--reduce-every that is not a whole number', ['run', dimuon, '--fileset', good, '--backend', 'cluster', '--redis', 'redis://127.0.0.1:1', '--reduce-every', '0'], /--reduce-every <n>' argument '0' is invalid\. Expected an integer from 1 up, got `0`/],
   ];
   for (const [what, args, message] of cases) {

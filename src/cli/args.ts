@@ -46,20 +46,38 @@ export function secondsToMs(value: string): number {
 }
 
 /**
- * {@link secondsToMs} from `min` seconds up: `--redis-connect-timeout 0.05` is a one-line usage error
- * naming the flag, not a rejected library option.
+ * {@link secondsToMs} from `min` seconds up (to `max`, when given): `--lease 0.1` is a one-line usage
+ * error naming the flag, not a rejected library option.
  *
  * @example
  * ```ts
- * command.option('--redis-connect-timeout <seconds>', 'how long to wait for Redis', secondsFrom(0.1));
+ * command.option('--lease <seconds>', 'the driver\'s lease on its task', secondsFrom(0.3));
  * ```
  */
-export function secondsFrom(min: number): (value: string) => number {
+export function secondsFrom(min: number, max = Number.POSITIVE_INFINITY): (value: string) => number {
   return (value: string) => {
     const ms = secondsToMs(value);
     if (ms < min * 1000) throw new InvalidArgumentError(`Expected a number of seconds from ${min} up, got \`${value}\`.`);
+    if (ms > max * 1000) throw new InvalidArgumentError(`Expected a number of seconds up to ${max}, got \`${value}\`.`);
     return ms;
   };
+}
+
+/** The longest timer Node keeps, in whole seconds (2^31 - 1 ms, about 24.8 days): a longer one fires at once. */
+const LONGEST_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
+
+/**
+ * The `--redis-connect-timeout <seconds>` option, in milliseconds: how long the cluster driver
+ * (`cortado run --backend cluster`, …) or `cortado worker` waits for Redis to answer its first
+ * connection before failing with `E_CLUSTER_UNREACHABLE`.
+ *
+ * @example
+ * ```ts
+ * command.addOption(redisConnectTimeoutOption('how long to wait for Redis [default: 30]'));
+ * ```
+ */
+export function redisConnectTimeoutOption(description: string): Option {
+  return new Option('--redis-connect-timeout <seconds>', description).argParser(secondsFrom(0.1, LONGEST_TIMER_S));
 }
 
 /** What every computing command accepts about where and how to run. */
@@ -112,7 +130,7 @@ export function backendOptions(): Option[] {
     new Option('--backend <name>', 'where to run: the calling thread, worker threads, or `cortado worker`s through Redis').choices(BACKENDS).default('inline'),
     new Option('--workers <n>', 'worker threads (with --backend threads) [default: CPU cores - 1]').argParser(integerFrom(1)),
     new Option('--redis <url>', 'Redis of the cluster (with --backend cluster) [env: CORTADO_REDIS]; password also from REDIS_PASSWORD'),
-    new Option('--redis-connect-timeout <seconds>', 'with --backend cluster: how long to wait for Redis to answer at all before the run fails with E_CLUSTER_UNREACHABLE [default: 30]').argParser(secondsFrom(0.1)),
+    redisConnectTimeoutOption('with --backend cluster: how long to wait for Redis to answer at all before the run fails with E_CLUSTER_UNREACHABLE [default: 30]'),
     new Option('--reduce-every <n>', 'with --backend cluster: merge every n batches\' results on a worker, so the driver reads one merge instead of each (large histograms) [default: 1, the driver reads each]').argParser(integerFrom(1)),
     new Option('--element-timeout <seconds>', 'stop a chunk that runs longer; it fails with E_ELEMENT_TIMEOUT and its worker is replaced (with --backend threads)').argParser(secondsToMs),
     new Option('--max-memory <MiB>', 'heap limit of each worker thread; a chunk that needs more fails with E_WORKER_OOM (with --backend threads)').argParser(integerFrom(8)),

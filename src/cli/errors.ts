@@ -64,5 +64,19 @@ const REDIS_CONNECTION_CODES: ReadonlySet<unknown> = new Set(['E_CLUSTER_UNREACH
  */
 export function preparationFailed(error: unknown): string {
   const connection = error instanceof Error && REDIS_CONNECTION_CODES.has((error as { code?: unknown }).code);
-  return `${connection ? "Could not connect to the cluster's Redis" : 'Preparing the files failed'}: ${oneLine(error)}`;
+  return connection ? redisConnectionFailed(error) : `Preparing the files failed: ${oneLine(error)}`;
+}
+
+/**
+ * The one line for a cluster whose Redis could not be used (`E_CLUSTER_UNREACHABLE`, `E_CLUSTER_AUTH`,
+ * `E_CLUSTER_TLS`), as `cortado run` and `cortado worker` print it (both exit with {@link EXIT.failed}
+ * when Redis never answered).
+ *
+ * @example
+ * ```ts
+ * throw new CliUsageError(redisConnectionFailed(error), { exitCode: EXIT.failed, cause: error });
+ * ```
+ */
+export function redisConnectionFailed(error: unknown): string {
+  return `Could not connect to the cluster's Redis: ${oneLine(error)}`;
 }

@@ -1,7 +1,8 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Completions } from './completions.ts';
-import { connectionRefused, closeRedis, openRedis, RedisUnreachableError, trackDuplicates } from './connection.ts';
+import { connectionRefused, closeRedis, openRedis, trackDuplicates } from './connection.ts';
+import { watchFirstConnection } from './first-connection.ts';
 import type { RedisConnection } from './redis-options.ts';
 import { verifyTls } from './tls-probe.ts';
 
@@ -45,22 +46,11 @@ export async function connect(connection: RedisConnection, queueName: string, pr
   const auth = connectionRefused(connection.url, [redis, ...given, queue, events]);
   auth.catch(() => {});
   let answered = false;
-  let lastError: Error | undefined;
-  const noted = (error: Error) => (lastError = error);
-  redis.on('error', noted);
-  let timer: NodeJS.Timeout | undefined;
-  const unreachable = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisUnreachableError(connection.url, connectTimeoutMs, lastError)), connectTimeoutMs);
-  });
-  unreachable.catch(() => {});
-  const ready = Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady(), redis.ping()]).then(() => void (answered = true)), auth, unreachable]);
-  const settled = () => {
-    clearTimeout(timer);
-    redis.off('error', noted);
-  };
+  const first = watchFirstConnection(connection.url, [redis], { timeoutMs: connectTimeoutMs });
+  const ready = Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady(), redis.ping()]).then(() => void (answered = true)), auth, first.unreachable]);
   // Given up on: nothing reconnects any more (the queue's and the events' loops end with their connections).
-  ready.then(settled, () => {
-    settled();
+  ready.then(first.done, () => {
+    first.done();
     disconnectAll(all());
   });
   return {
@@ -69,7 +59,7 @@ export async function connect(connection: RedisConnection, queueName: string, pr
     completions: new Completions(events),
     ready,
     async close() {
-      clearTimeout(timer);
+      first.done();
       if (!answered || redis.status !== 'ready') {
         // Never answered, or gone: nothing to say goodbye to. BullMQ's close() waits for its
         // connections to connect, so it is not awaited: it only stops the queue's and the events' loops.

@@ -60,7 +60,8 @@ const schema = z.strictObject({
   sweepMs: z.number().int().min(10).default(1000),
   cancelGraceMs: z.number().int().min(0).default(5000),
   leaseMs: z.number().int().min(300).default(10_000),
-  connectTimeoutMs: z.number().int().min(100).default(30_000),
+  // Node's timers hold 2^31 - 1 ms at most (about 24.8 days): a longer one would fire at once.
+  connectTimeoutMs: z.number().int().min(100).max(2 ** 31 - 1).default(30_000),
   reduceEvery: z.number().int().min(1).max(4096).default(1),
   cancelOnDispose: z.boolean().default(false),
 });

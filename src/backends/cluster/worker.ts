@@ -9,6 +9,7 @@ import { serializeError } from '../errors/serialize.ts';
 import { CANCEL } from '../threads/progress.ts';
 import { FAILED, type WireBatch, type WireOutcome } from '../threads/wire.ts';
 import { connectionRefused, closeRedis, openRedis } from './connection.ts';
+import { watchFirstConnection } from './first-connection.ts';
 import { redisConnectionSchema, type RedisConnection } from './redis-options.ts';
 import { CANCEL_FIELD, jobHashKey, TAKEN_FIELD, partKey, resultKey, workerKey, type ClusterKeys } from './keys.ts';
 import type { MergeTask } from './merge-task.ts';
@@ -57,6 +58,14 @@ export interface ClusterWorkerOptions {
   maxResultBytes?: number;
   /** How long an unabsorbed result stays in Redis. @defaultValue 1 day */
   resultTtlMs?: number;
+  /**
+   * How long to wait for Redis to answer the first connection before `ready` rejects with
+   * `E_CLUSTER_UNREACHABLE` (`RedisUnreachableError`). Only the first: once Redis has answered, a
+   * connection lost later is waited for (a Redis restart must not stop the workers). While waiting,
+   * `log` gets a line naming the URL and the last connection error every 10 s.
+   * @defaultValue Infinity (a worker may start before its Redis)
+   */
+  connectTimeoutMs?: number;
   /** Key prefix and queue name: must match the driver's. */
   prefix?: string;
   queue?: string;
@@ -75,6 +84,8 @@ const schema = z.strictObject({
   maxPayloadBytes: z.number().int().min(1024).default(DEFAULT_LIMITS.maxPayloadBytes),
   maxResultBytes: z.number().int().min(1024).max(512 * 2 ** 20).default(DEFAULT_LIMITS.maxResultBytes),
   resultTtlMs: z.number().int().min(1000).default(DEFAULT_LIMITS.resultTtlMs),
+  // Node's timers hold 2^31 - 1 ms at most (about 24.8 days).
+  connectTimeoutMs: z.number().int().min(100).max(2 ** 31 - 1).optional(),
   prefix: z.string().regex(/^[\w.-]+$/).default(DEFAULT_PREFIX),
   queue: z.string().regex(/^[\w.-]+$/).default(DEFAULT_QUEUE),
   log: z.custom<(line: string) => void>((v) => typeof v === 'function').optional(),
@@ -84,7 +95,10 @@ const schema = z.strictObject({
 export interface ClusterWorker {
   readonly id: string;
   readonly batchesDone: number;
-  /** Resolves once connected to Redis and taking batches. */
+  /**
+   * Resolves once connected to Redis and taking batches; rejects with `E_CLUSTER_AUTH` (credentials
+   * refused) or `E_CLUSTER_UNREACHABLE` (no answer within `connectTimeoutMs`).
+   */
   readonly ready: Promise<void>;
   /**
    * Stops taking batches, finishes (or, past `graceMs`, hands back) those in flight, and releases
@@ -232,17 +246,29 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
     maxStalledCount: 1,
     autorun: true,
   });
+  let answered = false;
   let lastError = '';
   worker.on('error', (error) => {
+    // Until Redis first answers, `first` says so every 10 s instead.
+    if (!answered) return;
     // A connection error repeats at every reconnect: log it once until something else happens.
     if (error.message !== lastError) log(`worker error: ${error.message}`);
     lastError = error.message;
   });
-  const beat = setInterval(() => void heartbeat(), HEARTBEAT_MS);
+  // Not before Redis first answers: each SET would wait in ioredis's offline queue until it does.
+  const beat = setInterval(() => {
+    if (answered) void heartbeat();
+  }, HEARTBEAT_MS);
   const auth = connectionRefused(o.redis.url, [redis, workerConnection, worker]);
   auth.catch(() => {});
+  const first = watchFirstConnection(o.redis.url, [redis, worker], { ...(o.connectTimeoutMs === undefined ? {} : { timeoutMs: o.connectTimeoutMs }), waiting: log });
   const ready = (async () => {
-    await Promise.race([Promise.all([worker.waitUntilReady(), redis.ping()]), auth]);
+    try {
+      await Promise.race([Promise.all([worker.waitUntilReady(), redis.ping()]), auth, first.unreachable]);
+    } finally {
+      first.done();
+    }
+    answered = true;
     await heartbeat();
     log(`cortado worker ${id}: ${o.workers} threads, roots ${roots.join(', ')}, taking batches from queue ${o.queue}`);
   })();
@@ -259,6 +285,7 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
     close: () =>
       (closing ??= (async () => {
         clearInterval(beat);
+        first.done();
         // worker.close() waits for the batches in flight; it can hang (a lost connection), so bound it.
         // Never connected, or nothing in flight while Redis is away (never answered yet, or gone):
         // there is nothing to finish, and BullMQ's graceful close would wait the whole grace period

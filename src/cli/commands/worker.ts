@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import { importClusterModule } from '../../backends/cluster/stack.ts';
-import { integerFrom } from '../args.ts';
+import { integerFrom, redisConnectTimeoutOption } from '../args.ts';
 import type { CommandContext } from '../context.ts';
-import { CliUsageError } from '../errors.ts';
+import { CliUsageError, EXIT, redisConnectionFailed } from '../errors.ts';
 import { redisConnectionFromCli } from '../redis-connection.ts';
 
 interface WorkerFlags {
@@ -14,6 +14,7 @@ interface WorkerFlags {
   stalledMs?: number;
   graceMs?: number;
   tlsCa?: string;
+  redisConnectTimeout?: number;
   maxPayloadMb?: number;
   maxResultMb?: number;
   prefix?: string;
@@ -35,6 +36,11 @@ export function workerCommand(_context: CommandContext): Command {
     .option('--lock-ms <ms>', 'BullMQ lock: a worker killed mid-batch loses it after this [default: 5000]', integerFrom(100))
     .option('--stalled-ms <ms>', 'how often lost batches are handed back to the queue [default: 5000]', integerFrom(100))
     .option('--grace-ms <ms>', 'on SIGTERM, how long to let batches in flight finish before handing them back [default: 30000]', integerFrom(0))
+    .addOption(
+      redisConnectTimeoutOption(
+        'how long to wait for Redis to answer the first connection before exiting with E_CLUSTER_UNREACHABLE (exit code 3); once it has answered, outages are waited through [default: wait forever]',
+      ),
+    )
     .option('--tls-ca <file>', 'CA certificate (PEM) that signed the Redis server certificate, with rediss:// [env: CORTADO_REDIS_TLS_CA]')
     .option('--max-payload-mb <n>', 'largest job accepted, MiB [default: 64]', integerFrom(1))
     .option('--max-result-mb <n>', 'largest batch result stored, MiB [default: 256]', integerFrom(1))
@@ -68,7 +74,9 @@ export function workerCommand(_context: CommandContext): Command {
         ...(flags.maxResultMb === undefined ? {} : { maxResultBytes: flags.maxResultMb * 2 ** 20 }),
         ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
         ...(flags.queue === undefined ? {} : { queue: flags.queue }),
-        log: (line) => (line.includes('failed') || line.includes('error') ? process.stderr.write(`${new Date().toISOString()} ${line}\n`) : log(line)),
+        ...(flags.redisConnectTimeout === undefined ? {} : { connectTimeoutMs: flags.redisConnectTimeout }),
+        // Failures, errors, and a Redis that does not answer yet are shown with --quiet too.
+        log: (line) => (/failed|error|is not answering/.test(line) ? process.stderr.write(`${new Date().toISOString()} ${line}\n`) : log(line)),
       });
       const stopped = new Promise<void>((resolve) => {
         const stop = (signal: string) => {
@@ -83,6 +91,8 @@ export function workerCommand(_context: CommandContext): Command {
         await Promise.race([worker.ready, stopped]);
       } catch (error) {
         await worker.close();
+        // As `cortado run --backend cluster` ends when Redis never answered: one line, exit code 3.
+        if ((error as { code?: unknown }).code === 'E_CLUSTER_UNREACHABLE') throw new CliUsageError(redisConnectionFailed(error), { exitCode: EXIT.failed, cause: error });
         throw error;
       }
       await stopped;

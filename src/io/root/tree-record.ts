@@ -1,3 +1,4 @@
+import { skimBranch } from './branch-skim.ts';
 import { BYTE_COUNT_MASK, CursorOverrun, RootCursor } from './cursor.ts';
 import { builtinLayout, readMembers, UnknownVersion, type LayoutOf, type MemberDef } from './members.ts';
 import {
@@ -29,6 +30,11 @@ export interface TreeRecord {
   readonly stubs: readonly BranchStub[];
   /** Reads a stub's branch in full (members, leaves, sub-branches, embedded baskets). */
   resolve(stub: BranchStub): RootObject;
+  /**
+   * A stub's basket-map members only (see `skimBranch`), undefined where only {@link resolve}
+   * can tell them (or tell that the record is malformed).
+   */
+  skim(stub: BranchStub): RootObject | undefined;
 }
 
 /**
@@ -133,6 +139,7 @@ export function readTreeRecord(bytes: Uint8Array, origin: number, className: str
     if (!('at' in b)) throw new UnknownVersion(b._class, Number(b['_version'] ?? -1));
     return b as unknown as BranchStub;
   });
+  const skimCursor = new RootCursor(bytes, 0, origin);
   return {
     className,
     fEntries: Number(tree['fEntries'] ?? 0),
@@ -144,6 +151,12 @@ export function readTreeRecord(bytes: Uint8Array, origin: number, className: str
     resolve(stub: BranchStub): RootObject {
       const c = new RootCursor(bytes, stub.at, origin);
       return readMembers(r, c, stub._class, layoutOf, { _class: stub._class }) as RootObject;
+    },
+    // The skim knows the built-in layouts only, which are the ones used unless `builtins` is off.
+    skim(stub: BranchStub): RootObject | undefined {
+      if (!builtins) return undefined;
+      skimCursor.pos = stub.at;
+      return skimBranch(skimCursor, stub._class);
     },
   };
 }

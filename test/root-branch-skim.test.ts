@@ -1,0 +1,109 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { IoError } from '../src/io/errors.ts';
+import { clusterBoundaries } from '../src/io/root/clusters.ts';
+import { RootCursor } from '../src/io/root/cursor.ts';
+import { openRootFile } from '../src/io/root/index.ts';
+import { basketRefs } from '../src/io/root/layout.ts';
+import { LazyLayouts } from '../src/io/root/lazy-layouts.ts';
+import { UnknownVersion } from '../src/io/root/members.ts';
+import { readTreeMeta } from '../src/io/root/metadata.ts';
+import { readTreeRecord, type TreeRecord } from '../src/io/root/tree-record.ts';
+import { DATA_DIR, describeWithData } from './helpers/data.ts';
+
+const BASKET_MEMBERS = ['fEntries', 'fWriteBasket', 'fBasketBytes', 'fBasketEntry', 'fBasketSeek'];
+
+/** Every ROOT file of the shared data, in every folder (golden/, the scikit-hep corpus, nanoaod/ …). */
+function rootFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return rootFiles(path);
+    return entry.name.endsWith('.root') ? [path] : [];
+  });
+}
+
+/** Each tree record of a file, parsed as `readTreeMeta` does (the streamer info only when needed). */
+async function* treeRecords(path: string): AsyncGenerator<{ tree: string; record: TreeRecord }> {
+  await using file = await openRootFile(path, { metadataCache: false });
+  for (const tree of await file.treePaths()) {
+    const key = (await file.key(tree))!;
+    const bytes = await file.objectBytes(key);
+    let record: TreeRecord;
+    try {
+      record = readTreeRecord(bytes, key.key.keylen, key.className, undefined);
+    } catch (error) {
+      if (!(error instanceof UnknownVersion)) throw error;
+      record = readTreeRecord(bytes, key.key.keylen, key.className, await file.streamerInfos());
+    }
+    yield { tree, record };
+  }
+}
+
+describeWithData('skimming branch records for their basket maps', () => {
+  it('gives the basket members and cluster boundaries of a full read, for every tree of the shared data', async () => {
+    let skimmed = 0;
+    let streamed = 0;
+    let trees = 0;
+    for (const path of rootFiles(DATA_DIR)) {
+      for await (const { tree, record } of treeRecords(path)) {
+        trees++;
+        for (const stub of record.stubs) {
+          const skim = record.skim(stub);
+          if (!skim) {
+            streamed++;
+            continue;
+          }
+          skimmed++;
+          const full = record.resolve(stub);
+          for (const member of BASKET_MEMBERS) expect(skim[member], `${path} ${tree} ${stub.fName} ${member}`).toEqual(full[member]);
+          expect(basketRefs(skim), `${path} ${tree} ${stub.fName}`).toEqual(basketRefs(full));
+        }
+        const generic = new LazyLayouts({ ...record, skim: () => undefined }, undefined);
+        expect(clusterBoundaries(record, new LazyLayouts(record, undefined)), `${path} ${tree}`)
+          .toEqual(clusterBoundaries(record, generic));
+      }
+    }
+    expect(trees).toBeGreaterThan(150);
+    // Streamed instead (989 of 15,446): branches with baskets embedded in the tree record (the 2015
+    // ttbar NanoAOD) and TBranch version 8 (ROOT 5.2x samples).
+    expect(skimmed).toBeGreaterThan(10 * streamed);
+  });
+
+  it('skims every branch of a NanoAOD tree, so its clusters stream none but one', async () => {
+    let found = false;
+    for await (const { tree, record } of treeRecords(join(DATA_DIR, 'nanoaod', 'nano_dy.root'))) {
+      if (tree !== 'Events') continue;
+      found = true;
+      expect(record.stubs.filter((stub) => !record.skim(stub))).toEqual([]);
+      const layouts = new LazyLayouts(record, undefined);
+      expect(clusterBoundaries(record, layouts)).toEqual([0, 40]);
+      expect(layouts.described).toBe(1); // the branch that tells a readable branch holds every start
+    }
+    expect(found).toBe(true);
+  });
+
+  it('streams a branch whose basket-map counts do not fit the record, which gives E_IO_MALFORMED', async () => {
+    await using file = await openRootFile(join(DATA_DIR, 'nanoaod', 'nano_dy.root'), { metadataCache: false });
+    const key = (await file.key('Events'))!;
+    const bytes = (await file.objectBytes(key)).slice();
+    const record = readTreeRecord(bytes, key.key.keylen, key.className, undefined);
+    const stub = record.stubs[1]!;
+    // To fMaxBaskets: the TBranch header, TNamed, TAttFill, 4 ints, fEntryNumber, fIOFeatures, fOffset.
+    const c = new RootCursor(bytes, stub.at);
+    c.version();
+    c.to(c.version().end!);
+    c.to(c.version().end!);
+    c.skip(24);
+    c.to(c.version().end!);
+    c.skip(4);
+    new DataView(bytes.buffer, bytes.byteOffset).setInt32(c.pos, 0x7fffffff);
+    expect(record.skim(stub)).toBeUndefined();
+    const meta = await readTreeMeta({
+      path: 'cut.root', name: 'Events', className: key.className, bytes, keylen: key.key.keylen,
+      streamers: () => file.streamerInfos(),
+    });
+    expect(() => meta.clusters).toThrow(IoError);
+    expect(() => meta.clusters).toThrow(expect.objectContaining({ code: 'E_IO_MALFORMED' }));
+  });
+});
