@@ -40,9 +40,16 @@ async function untilWaitingLines(worker: WorkerProcess, n: number): Promise<void
   }
 }
 
-describe('cortado worker: a Redis that never answers', () => {
-  let placeholder: Server | undefined;
-  afterEach(() => placeholder?.close());
+/** A placeholder server on a free loopback port, closed by the returned `close`. */
+async function placeholder(onConnection: (socket: import('node:net').Socket) => void): Promise<{ port: number; close: () => void }> {
+  const server: Server = createServer(onConnection);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, close: () => server.close() };
+}
+
+// Each case waits on real 10 s timers in its own child process: run side by side, the file takes
+// the longest case's time rather than their sum.
+describe.concurrent('cortado worker: a Redis that never answers', () => {
 
   it('--redis-connect-timeout 5: says it waits, then exits on its own with E_CLUSTER_UNREACHABLE and exit code 3, as `cortado run` does; the password never shown', async () => {
     const worker = spawnWorker(CLOSED, ['--redis-connect-timeout', '5']);
@@ -60,14 +67,12 @@ describe('cortado worker: a Redis that never answers', () => {
 
   it('a server that accepts and drops every connection: one waiting line every 10 s, not one per reconnect; then E_CLUSTER_UNREACHABLE naming the last error', async () => {
     let connections = 0;
-    placeholder = createServer((socket) => {
+    const { port, close } = await placeholder((socket) => {
       connections++;
       socket.destroy();
     });
-    await new Promise<void>((resolve) => placeholder!.listen(0, '127.0.0.1', resolve));
-    const { port } = placeholder.address() as AddressInfo;
     const worker = spawnWorker(`redis://cortado:secret@127.0.0.1:${port}`, ['--redis-connect-timeout', '12']);
-    const { code, killed } = await ending(worker);
+    const { code, killed } = await ending(worker).finally(close);
     expect(killed, `still running after ${HANG_MS} ms:\n${worker.output()}`).toBe(false);
     expect(code, worker.output()).toBe(3);
     // ioredis reconnects about every second (each of the worker's connections): a line per attempt would be many more.
@@ -83,12 +88,10 @@ describe('cortado worker: a Redis that never answers', () => {
 
   it('a server that accepts and never replies (no connection error at all), with --quiet: the waiting line is still shown; then E_CLUSTER_UNREACHABLE', async () => {
     const sockets = new Set<import('node:net').Socket>();
-    placeholder = createServer((socket) => {
+    const { port, close } = await placeholder((socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     });
-    await new Promise<void>((resolve) => placeholder!.listen(0, '127.0.0.1', resolve));
-    const { port } = placeholder.address() as AddressInfo;
     const worker = spawnWorker(`redis://cortado:secret@127.0.0.1:${port}`, ['--redis-connect-timeout', '11', '--quiet']);
     try {
       const { code, killed } = await ending(worker);
@@ -99,6 +102,7 @@ describe('cortado worker: a Redis that never answers', () => {
       expect(worker.output()).not.toContain('secret');
     } finally {
       for (const socket of sockets) socket.destroy();
+      close();
     }
   }, HANG_MS + 30_000);
 
