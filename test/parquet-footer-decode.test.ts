@@ -8,7 +8,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { parquetMetadata, type FileMetaData } from 'hyparquet';
+import { parquetMetadata, type FileMetaData, type SchemaElement } from 'hyparquet';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ColumnarParquetWriter } from '../src/io/demo/columnar-writer.ts';
 import { IoError } from '../src/io/errors.ts';
@@ -16,6 +17,7 @@ import { describeMetadata, packDescription } from '../src/io/parquet/description
 import { FileReader } from '../src/io/parquet/file-reader.ts';
 import { decodeFooter, type FooterMetadata } from '../src/io/parquet/footer-metadata.ts';
 import { readFooter } from '../src/io/parquet/footer.ts';
+import { openParquet } from '../src/io/parquet/index.ts';
 import { ThriftError } from '../src/io/parquet/thrift.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
 
@@ -141,6 +143,37 @@ describeWithData('Parquet footers decoded by cortado: the values hyparquet reads
     // Field 1 (a list of two booleans, a byte each), the schema, num_rows -2 (zigzag 3), an explicit field id 300 (an i32), no row groups (id 4, explicit).
     const listed = decodeFooter(Uint8Array.from([0x19, 0x21, 0x01, 0x01, 0x19, 0x1c, 0x48, 0x01, 0x72, 0x00, 0x16, 0x03, 0x05, 0xd8, 0x04, 0x07, 0x09, 0x08, 0x0c, 0x00]));
     expect(listed).toEqual({ schema: [expect.objectContaining({ name: 'r' })], num_rows: -2, row_groups: [] });
+    // Types Parquet's structs do not use, in fields it does not know: an empty map (one byte), a
+    // map of two binary keys to booleans (a byte each), a set of two i32s, a UUID (16 bytes); then
+    // num_rows again (field 3, long form: it follows field 9), 2, which the skips must reach.
+    const other = decodeFooter(tiny(0x2b, 0x00, 0x1b, 0x02, 0x81, 0x01, 0x61, 0x01, 0x01, 0x62, 0x00, 0x1a, 0x25, 0x02, 0x04, 0x1d, ...new Array<number>(16).fill(0xab), 0x06, 0x06, 0x04));
+    expect(other.num_rows).toBe(2);
+  });
+
+  it('reads integers of any Thrift width and empty lists of any element type, as hyparquet-writer writes them', async () => {
+    // hyparquet-writer writes IntType.bitWidth (an i8) as an i32, and an empty list (no row groups) with element type 0.
+    const path = join(dir, 'hyparquet-writer-widths.parquet');
+    const schema: SchemaElement[] = [
+      { name: 'root', num_children: 1 },
+      { name: 'u8', type: 'INT32', repetition_type: 'REQUIRED', logical_type: { type: 'INTEGER', bitWidth: 8, isSigned: false } },
+    ];
+    parquetWriteFile({ filename: path, schema, columnData: [{ name: 'u8', data: Int32Array.from([1, 200]) }] });
+    const emptyPath = join(dir, 'hyparquet-writer-empty.parquet');
+    parquetWriteFile({ filename: emptyPath, schema, columnData: [{ name: 'u8', data: new Int32Array(0) }] });
+    for (const file of [path, emptyPath]) {
+      const bytes = await readFile(file);
+      expect(used(decodeFooter(footerOf(bytes))), file).toEqual(used(parquetMetadata(bytes, { geoparquet: false })));
+    }
+    {
+      await using source = await openParquet(path);
+      expect(source.branches).toEqual([{ name: 'u8', kind: 'uint8', jagged: false }]);
+      expect(Array.from((await source.read(['u8'], 0, 2)).u8 as Uint8Array)).toEqual([1, 200]);
+    }
+    await using empty = await openParquet(emptyPath);
+    expect([empty.entries, empty.clusters]).toEqual([0, [0]]);
+    // Every integer field read takes each width: i8, i16, i32 and i64 (num_rows 5 as an i8, then as an i16).
+    expect(decodeFooter(Uint8Array.from([0x29, 0x1c, 0x48, 0x01, 0x72, 0x00, 0x13, 0x05, 0x19, 0x0c, 0x00])).num_rows).toBe(5);
+    expect(decodeFooter(Uint8Array.from([0x29, 0x1c, 0x48, 0x01, 0x72, 0x00, 0x14, 0x0a, 0x19, 0x0c, 0x00])).num_rows).toBe(5);
   });
 
   it('decodes names of equal length and equal hash in the thread\'s text table as themselves, and UTF-8 names', () => {
@@ -162,8 +195,10 @@ describeWithData('Parquet footers decoded by cortado: the values hyparquet reads
       ['an i64 beyond 2^52', Uint8Array.from([0x29, 0x1c, 0x48, 0x01, 0x72, 0x00, 0x16, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x19, 0x0c, 0x00]), /within ±2\^52/],
       ['a string longer than the bytes left', tiny(0x28, 0x7f, 0x61), /more bytes or elements/],
       ['a list longer than the bytes left', tiny(0x29, 0xf5, 0xff, 0xff, 0xff, 0xff, 0x0f), /more bytes or elements/],
-      ['a map (a type Parquet does not use)', tiny(0x2b, 0x00), /compact-protocol type that Parquet uses, got type 11/],
-      ['type 13', tiny(0x2d), /got type 13/],
+      ['type 14', tiny(0x2e), /got type 14/],
+      ['a map longer than the bytes left', tiny(0x2b, 0xff, 0xff, 0x03, 0x88), /more bytes or elements/],
+      ['maps nested 40 deep', tiny(0x2b, ...Array.from({ length: 40 }, () => [0x01, 0xb8]).flat()), /nested at most 32 deep/],
+      ['an integer field of type binary', Uint8Array.from([0x29, 0x1c, 0x18, 0x00]), /SchemaElement.type of a Thrift integer type, got type 8/],
       ['structs nested 40 deep', tiny(0x2c, ...new Array<number>(39).fill(0x1c), ...new Array<number>(40).fill(0x00)), /nested at most 32 deep/],
       ['lists nested 40 deep', tiny(0x29, ...new Array<number>(40).fill(0x19), 0x00), /nested at most 32 deep/],
       ['a negative field id', tiny(0x05, 0x01, 0x00), /field id from 0, got -1/],
@@ -207,15 +242,15 @@ describeWithData('Parquet footers decoded by cortado: the values hyparquet reads
     const bytes = await readFile(join(DATA_DIR, 'nanoaod/nano_dimuon.parquet'));
     const length = bytes.readUInt32LE(bytes.length - 8);
     const corrupt = Buffer.from(bytes);
-    // The first field header of the footer becomes type 13.
-    corrupt[bytes.length - 8 - length] = 0x1d;
-    const path = join(dir, 'type13.parquet');
+    // The first field header of the footer becomes type 14.
+    corrupt[bytes.length - 8 - length] = 0x1e;
+    const path = join(dir, 'type14.parquet');
     await writeFile(path, corrupt);
     const file = await FileReader.open(path);
     const error = await readFooter(file).finally(() => file.close()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IoError);
     expect(error).toMatchObject({ code: 'E_IO_MALFORMED', path });
     expect((error as IoError).message).toContain(path);
-    expect((error as IoError).message).toContain('got type 13');
+    expect((error as IoError).message).toContain('got type 14');
   });
 });

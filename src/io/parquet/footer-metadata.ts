@@ -56,8 +56,7 @@ export function decodeFooter(bytes: Uint8Array): FooterMetadata {
       r.expect(Wire.List, 'FileMetaData.schema');
       schema = listOf(r, 'FileMetaData.schema', schemaElement);
     } else if (id === 3) {
-      r.expect(Wire.I64, 'FileMetaData.num_rows');
-      rows = r.i64();
+      rows = r.int('FileMetaData.num_rows');
     } else if (id === 4) {
       r.expect(Wire.List, 'FileMetaData.row_groups');
       groups = listOf(r, 'FileMetaData.row_groups', rowGroup);
@@ -71,8 +70,7 @@ export function decodeFooter(bytes: Uint8Array): FooterMetadata {
 
 /** The elements of a list of structs, each read by `read`. */
 function listOf<T>(r: CompactReader, what: string, read: (r: CompactReader) => T): T[] {
-  const n = r.list();
-  r.expect(Wire.Struct, `the elements of ${what}`);
+  const n = r.elements(Wire.Struct, `the elements of ${what}`);
   const out = new Array<T>(n);
   for (let i = 0; i < n; i++) out[i] = read(r);
   return out;
@@ -88,24 +86,20 @@ function schemaElement(r: CompactReader): SchemaElement {
   for (let id = r.field(0); id >= 0; id = r.field(id)) {
     switch (id) {
       case 1:
-        r.expect(Wire.I32, 'SchemaElement.type');
-        type = r.i32();
+        type = r.int('SchemaElement.type');
         break;
       case 3:
-        r.expect(Wire.I32, 'SchemaElement.repetition_type');
-        repetition = r.i32();
+        repetition = r.int('SchemaElement.repetition_type');
         break;
       case 4:
         r.expect(Wire.Binary, 'SchemaElement.name');
         name = r.string();
         break;
       case 5:
-        r.expect(Wire.I32, 'SchemaElement.num_children');
-        children = r.i32();
+        children = r.int('SchemaElement.num_children');
         break;
       case 6:
-        r.expect(Wire.I32, 'SchemaElement.converted_type');
-        converted = r.i32();
+        converted = r.int('SchemaElement.converted_type');
         break;
       case 10:
         r.expect(Wire.Struct, 'SchemaElement.logicalType');
@@ -147,8 +141,7 @@ function integerType(r: CompactReader): LogicalType {
   let isSigned: boolean | undefined;
   for (let id = r.field(0); id >= 0; id = r.field(id)) {
     if (id === 1) {
-      r.expect(Wire.Byte, 'IntType.bitWidth');
-      bitWidth = r.i8();
+      bitWidth = r.int('IntType.bitWidth');
     } else if (id === 2) {
       r.expect(Wire.True, 'IntType.isSigned');
       isSigned = r.bool();
@@ -168,8 +161,7 @@ function rowGroup(r: CompactReader): RowGroupMetadata {
       r.expect(Wire.List, 'RowGroup.columns');
       columns = listOf(r, 'RowGroup.columns', columnChunk);
     } else if (id === 3) {
-      r.expect(Wire.I64, 'RowGroup.num_rows');
-      rows = r.i64();
+      rows = r.int('RowGroup.num_rows');
     } else {
       r.skip();
     }
@@ -202,31 +194,25 @@ function columnMetadata(r: CompactReader): ChunkMetadata {
     switch (id) {
       case 3: {
         r.expect(Wire.List, 'ColumnMetaData.path_in_schema');
-        const n = r.list();
-        r.expect(Wire.Binary, 'the elements of ColumnMetaData.path_in_schema');
+        const n = r.elements(Wire.Binary, 'the elements of ColumnMetaData.path_in_schema');
         path = new Array<string>(n);
         for (let i = 0; i < n; i++) path[i] = r.string();
         break;
       }
       case 4:
-        r.expect(Wire.I32, 'ColumnMetaData.codec');
-        codec = r.i32();
+        codec = r.int('ColumnMetaData.codec');
         break;
       case 5:
-        r.expect(Wire.I64, 'ColumnMetaData.num_values');
-        values = r.i64();
+        values = r.int('ColumnMetaData.num_values');
         break;
       case 7:
-        r.expect(Wire.I64, 'ColumnMetaData.total_compressed_size');
-        compressed = r.i64();
+        compressed = r.int('ColumnMetaData.total_compressed_size');
         break;
       case 9:
-        r.expect(Wire.I64, 'ColumnMetaData.data_page_offset');
-        data = r.i64();
+        data = r.int('ColumnMetaData.data_page_offset');
         break;
       case 11:
-        r.expect(Wire.I64, 'ColumnMetaData.dictionary_page_offset');
-        dictionary = r.i64();
+        dictionary = r.int('ColumnMetaData.dictionary_page_offset');
         break;
       default:
         r.skip();

@@ -1,4 +1,7 @@
-/** Wire types of Thrift's compact protocol that Parquet footers use (set, map and UUID they do not). */
+/**
+ * Wire types of Thrift's compact protocol. Parquet's structs use none of set, map and UUID, but a
+ * reader skips a field it does not know whatever its type, as Thrift's generated readers do.
+ */
 export const Wire = {
   Stop: 0,
   True: 1,
@@ -10,7 +13,10 @@ export const Wire = {
   Double: 7,
   Binary: 8,
   List: 9,
+  Set: 10,
+  Map: 11,
   Struct: 12,
+  Uuid: 13,
 } as const;
 
 /** One of the {@link Wire} types. */
@@ -113,9 +119,23 @@ export class CompactReader {
     return byte > 0x7f ? byte - 0x100 : byte;
   }
 
-  /** The value of an i16 or i32 field (an enum's too). */
-  i32(): number {
-    return this.#zigzag32();
+  /**
+   * The value of the integer field just read (`what` names it in the error on another type),
+   * whatever width its writer gave it: the IDL's is no promise (hyparquet-writer writes every
+   * number as an i32, IntType's i8 `bitWidth` too), and each width holds its value exactly.
+   */
+  int(what: string): number {
+    switch (this.type) {
+      case Wire.Byte:
+        return this.i8();
+      case Wire.I16:
+      case Wire.I32:
+        return this.#zigzag32();
+      case Wire.I64:
+        return this.i64();
+      default:
+        return this.fail(`Expected ${what} of a Thrift integer type, got type ${this.type}`);
+    }
   }
 
   /**
@@ -177,11 +197,21 @@ export class CompactReader {
     return n;
   }
 
-  /** Reads a list header: the element count; the elements' wire type is left in {@link CompactReader.type}. */
+  /** Reads a list (or set) header: the element count; the elements' wire type is left in {@link CompactReader.type}. */
   list(): number {
     const head = this.#byte();
     this.type = head & 0x0f;
     return (head >> 4) === 15 ? this.#length() : head >> 4;
+  }
+
+  /**
+   * Reads the header of a list field whose elements must be of wire type `type` (`what` names
+   * them): the element count. An empty list may name any type (hyparquet-writer writes 0 there).
+   */
+  elements(type: WireType, what: string): number {
+    const n = this.list();
+    if (n > 0) this.expect(type, what);
+    return n;
   }
 
   /** Skips the value of the field just read (of wire type {@link CompactReader.type}). */
@@ -205,16 +235,32 @@ export class CompactReader {
       case Wire.Double:
         this.#advance(8);
         return;
+      case Wire.Uuid:
+        this.#advance(16);
+        return;
       case Wire.Binary:
         this.#advance(this.#length());
         return;
-      case Wire.List: {
+      case Wire.List:
+      case Wire.Set: {
         if (depth >= MAX_DEPTH) this.fail(`Expected Thrift values nested at most ${MAX_DEPTH} deep, got deeper`);
         const n = this.list();
-        const element = this.type;
-        // A list's booleans take a byte each, unlike a struct's.
-        const each = element === Wire.True || element === Wire.False ? Wire.Byte : element;
+        const each = element(this.type);
         for (let i = 0; i < n; i++) this.#skip(each, depth + 1);
+        return;
+      }
+      case Wire.Map: {
+        if (depth >= MAX_DEPTH) this.fail(`Expected Thrift values nested at most ${MAX_DEPTH} deep, got deeper`);
+        // An empty map is its count alone (one byte, 0); a key-value type byte follows any other.
+        const n = this.#length();
+        if (n === 0) return;
+        const types = this.#byte();
+        const key = element(types >> 4);
+        const value = element(types & 0x0f);
+        for (let i = 0; i < n; i++) {
+          this.#skip(key, depth + 1);
+          this.#skip(value, depth + 1);
+        }
         return;
       }
       case Wire.Struct: {
@@ -223,7 +269,7 @@ export class CompactReader {
         return;
       }
       default:
-        this.fail(`Expected a Thrift compact-protocol type that Parquet uses, got type ${type}`);
+        this.fail(`Expected a Thrift compact-protocol type (1 to 13), got type ${type}`);
     }
   }
 
@@ -231,4 +277,9 @@ export class CompactReader {
     if (n > this.#end - this.pos) this.fail(`Thrift data ends inside a value of ${n} bytes`);
     this.pos += n;
   }
+}
+
+/** How an element of a list, set or map of element type `type` is skipped: booleans take a byte each there, unlike a struct's. */
+function element(type: number): number {
+  return type === Wire.True || type === Wire.False ? Wire.Byte : type;
 }
