@@ -62,6 +62,44 @@ describe('openSource and nested Parquet names', () => {
     expect(Array.from((c.Muon_pt as JaggedColumn).values as Float32Array)).toEqual([10, 20, 30]);
     expect(Array.from((c.Muon_charge as JaggedColumn).offsets)).toEqual([0, 2, 2, 3]);
   });
+
+  it('refuses integers of a logical type other than INTEGER (TIMESTAMP(NANOS), TIME, DATE, DECIMAL, NULL) with E_IO_UNSUPPORTED, converted type or not', async () => {
+    // pyarrow and polars write timestamp[ns], local timestamps and times with a logical type alone (no converted type matches).
+    const path = join(dir, 'logical.parquet');
+    const n = 3;
+    parquetWriteFile({
+      filename: path,
+      schema: [
+        { name: 'root', num_children: 7 },
+        { name: 'ts_ns', type: 'INT64', repetition_type: 'REQUIRED', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'NANOS' } },
+        { name: 'time_ms', type: 'INT32', repetition_type: 'REQUIRED', logical_type: { type: 'TIME', isAdjustedToUTC: false, unit: 'MILLIS' } },
+        { name: 'day', type: 'INT32', repetition_type: 'REQUIRED', logical_type: { type: 'DATE' } },
+        { name: 'cents', type: 'INT64', repetition_type: 'REQUIRED', logical_type: { type: 'DECIMAL', scale: 2, precision: 10 } },
+        { name: 'nothing', type: 'INT32', repetition_type: 'OPTIONAL', logical_type: { type: 'NULL' } },
+        { name: 'i16', type: 'INT32', repetition_type: 'REQUIRED', logical_type: { type: 'INTEGER', bitWidth: 16, isSigned: true } },
+        { name: 'plain', type: 'INT64', repetition_type: 'REQUIRED' },
+      ],
+      columnData: [
+        { name: 'ts_ns', data: BigInt64Array.from([1n, 2n, 3n]) },
+        { name: 'time_ms', data: Int32Array.from([1, 2, 3]) },
+        { name: 'day', data: Int32Array.from([1, 2, 3]) },
+        { name: 'cents', data: BigInt64Array.from([125n, 250n, 375n]) },
+        { name: 'nothing', data: new Array<null>(n).fill(null) },
+        { name: 'i16', data: Int32Array.from([-1, 0, 1]) },
+        { name: 'plain', data: BigInt64Array.from([7n, 8n, 9n]) },
+      ],
+    });
+    await using source = await openParquet(path);
+    expect(source.branches.map((b) => [b.name, b.kind])).toEqual([['i16', 'int16'], ['plain', 'int64']]);
+    for (const [name, annotation] of [['ts_ns', 'INT64 annotated TIMESTAMP'], ['time_ms', 'INT32 annotated TIME'], ['day', 'INT32 annotated DATE'], ['cents', 'INT64 annotated DECIMAL'], ['nothing', 'INT32 annotated NULL']]) {
+      const error = await source.read([name!], 0, n).catch((e: unknown) => e);
+      expect(error, name).toBeInstanceOf(IoError);
+      expect(error, name).toMatchObject({ code: 'E_IO_UNSUPPORTED', message: expect.stringContaining(annotation!) });
+    }
+    const c = await source.read(['i16', 'plain'], 0, n);
+    expect(Array.from(c.i16 as Int16Array)).toEqual([-1, 0, 1]);
+    expect(Array.from(c.plain as BigInt64Array)).toEqual([7n, 8n, 9n]);
+  });
 });
 
 describeWithData('openSource on the NanoAOD samples', () => {

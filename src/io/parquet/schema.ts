@@ -62,6 +62,9 @@ function kindOf(node: SchemaTree): ColumnKind | string {
         const sign = logical.isSigned ? 'int' : 'uint';
         return `${sign}${bits === 8 || bits === 16 ? bits : 32}`;
       }
+      // Any other logical type is no plain integer, with or without a converted type: writers
+      // leave the converted type out where none matches (TIME, TIMESTAMP(NANOS), local timestamps).
+      if (logical !== undefined) return `INT32 annotated ${logical.type}`;
       if (converted === 'UINT_8') return 'uint8';
       if (converted === 'UINT_16') return 'uint16';
       if (converted === 'UINT_32') return 'uint32';
@@ -72,6 +75,7 @@ function kindOf(node: SchemaTree): ColumnKind | string {
     }
     case 'INT64': {
       if (logical?.type === 'INTEGER') return logical.isSigned ? 'int64' : 'uint64';
+      if (logical !== undefined) return `INT64 annotated ${logical.type}`;
       if (converted === 'UINT_64') return 'uint64';
       if (converted === undefined || converted === 'INT_64') return 'int64';
       return `INT64 annotated ${converted}`;
