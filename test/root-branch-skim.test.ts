@@ -84,6 +84,9 @@ describeWithData('skimming branch records for their basket maps', () => {
       const layouts = new LazyLayouts(record, undefined);
       const skimmedStarts = record.stubs.map((stub) => layouts.basketStarts(stub.fName));
       expect(layouts.described).toBe(0);
+      // One branch in three baskets, the others in one: describing one of those settles it.
+      expect(clusterBoundaries(record, layouts)).toEqual([0, 200]);
+      expect(layouts.described).toBe(1);
       // Nearly every branch holds its 200 entries in one basket embedded in the record.
       const fullStarts = record.stubs.map((stub) => basketRefs(record.resolve(stub)).map((b) => b.start));
       expect(skimmedStarts).toEqual(fullStarts);
