@@ -42,6 +42,18 @@ describe('cluster boundaries without cluster ranges', () => {
     expect(source.streamed).toEqual(['a']);
   });
 
+  it('streams branches missing starts fewest first, and only until no start is left', () => {
+    const source = fakeBranches({
+      a: { starts: [0, 10, 20], readable: true },
+      b: { starts: [0, 10], readable: true },
+      s: { starts: [0], readable: false },
+      c: { starts: [0], readable: true },
+      d: { starts: [0], readable: true },
+    });
+    expect(clusterBoundaries({ fEntries: 30 }, source)).toEqual([0, 30]);
+    expect(source.streamed).toEqual(['s', 'c']);
+  });
+
   it('gives one cluster when no branch is readable', () => {
     const source = fakeBranches({ s: { starts: [0, 5], readable: false }, t: { starts: [0], readable: false } });
     expect(clusterBoundaries({ fEntries: 10 }, source)).toEqual([0, 10]);

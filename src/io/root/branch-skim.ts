@@ -1,5 +1,5 @@
 import type { RootCursor } from './cursor.ts';
-import { readTObject, type RootObject } from './objects.ts';
+import { readTObjArray, type ObjectReader, type RootObject } from './objects.ts';
 
 /** TBranch versions whose streamed members are the built-in layouts' (ROOT 5.23 to 6.32, uproot). */
 const TBRANCH_VERSIONS = new Set([11, 12, 13]);
@@ -30,20 +30,8 @@ function countedArray(c: RootCursor, n: number, size: 4 | 8): number[] {
   return out;
 }
 
-/** Checks that the fBaskets TObjArray holds no object (no basket embedded in the tree record). */
-function noEmbeddedBaskets(c: RootCursor): void {
-  const { version, end } = counted(c);
-  if (version > 2) readTObject(c);
-  if (version > 1) c.skipString();
-  const n = c.i32();
-  c.skip(4); // fLowerBound
-  if (n < 0) throw new Unexpected();
-  for (let i = 0; i < n; i++) if (c.u32() !== 0) throw new Unexpected();
-  if (c.pos !== end) throw new Unexpected();
-}
-
 /** Reads the TBranch members at the cursor (after its version header) that `basketRefs` uses. */
-function skimTBranch(c: RootCursor, version: number, end: number, className: string): RootObject {
+function skimTBranch(r: ObjectReader, c: RootCursor, version: number, end: number, className: string): RootObject {
   skipCounted(c); // TNamed
   skipCounted(c); // TAttFill
   c.skip(12); // fCompress, fBasketSize, fEntryOffsetLen
@@ -57,43 +45,48 @@ function skimTBranch(c: RootCursor, version: number, end: number, className: str
   c.skip(24); // fFirstEntry, fTotBytes, fZipBytes
   skipCounted(c); // fBranches
   skipCounted(c); // fLeaves
-  noEmbeddedBaskets(c);
+  // Read as the full read does (an embedded basket's payload is a view of the record, not a copy):
+  // its entries and data go into the basket map after those on disk.
+  const fBaskets = readTObjArray(r, c);
   const fBasketBytes = countedArray(c, fMaxBaskets, 4);
   const fBasketEntry = countedArray(c, fMaxBaskets, 8);
   const fBasketSeek = countedArray(c, fMaxBaskets, 8);
   c.skipString(); // fFileName
   if (c.pos !== end) throw new Unexpected();
-  return { _class: className, fEntries, fWriteBasket, fBasketEntry, fBasketBytes, fBasketSeek };
+  return { _class: className, fEntries, fWriteBasket, fBasketEntry, fBasketBytes, fBasketSeek, fBaskets };
 }
 
 /**
  * The members of a branch record that its basket map needs (`fEntries`, `fWriteBasket`,
- * `fBasketBytes`, `fBasketEntry`, `fBasketSeek`), as a full read gives them, read at the cursor
- * (the branch's version header; the cursor is left anywhere) while its title, leaves and
- * sub-branches are skipped by their byte counts: ~10× cheaper than streaming the branch.
+ * `fBasketBytes`, `fBasketEntry`, `fBasketSeek` and the baskets embedded in the tree record,
+ * `fBaskets`), as a full read gives them, read at the cursor (the branch's version header; the
+ * cursor is left anywhere) while its title, leaves and sub-branches are skipped by their byte
+ * counts: ~10× cheaper than streaming the branch. `r` is the record's object reader, which reads
+ * the embedded baskets as the full read does (each one's payload is skipped by its length).
  * Undefined for anything but a TBranch (or a TBranchElement's TBranch base) of the versions ROOT
- * and uproot write, with byte counts where expected and no basket embedded in the tree record:
- * the caller then streams the branch, which also reports a malformed record.
+ * 5.23+ and uproot write (not the TBranch 8 of older files, laid out by their streamer info),
+ * with byte counts where expected: the caller then streams the branch, which also reports a
+ * malformed record.
  *
  * @example
  * ```ts
- * const branch = skimBranch(new RootCursor(bytes, stub.at), stub._class) ?? record.resolve(stub);
+ * const branch = skimBranch(reader, new RootCursor(bytes, stub.at, keylen), stub._class) ?? record.resolve(stub);
  * basketRefs(branch).map((b) => b.start); // [0, 1000, 2000, …]
  * ```
  */
-export function skimBranch(c: RootCursor, className: string): RootObject | undefined {
+export function skimBranch(r: ObjectReader, c: RootCursor, className: string): RootObject | undefined {
   try {
     if (className === 'TBranchElement') {
-      return ELEMENT_VERSIONS.has(counted(c).version) ? skimBase(c, className) : undefined;
+      return ELEMENT_VERSIONS.has(counted(c).version) ? skimBase(r, c, className) : undefined;
     }
-    return className === 'TBranch' ? skimBase(c, className) : undefined;
+    return className === 'TBranch' ? skimBase(r, c, className) : undefined;
   } catch {
     return undefined;
   }
 }
 
-function skimBase(c: RootCursor, className: string): RootObject {
+function skimBase(r: ObjectReader, c: RootCursor, className: string): RootObject {
   const { version, end } = counted(c);
   if (!TBRANCH_VERSIONS.has(version)) throw new Unexpected();
-  return skimTBranch(c, version, end, className);
+  return skimTBranch(r, c, version, end, className);
 }

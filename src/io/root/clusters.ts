@@ -23,7 +23,8 @@ export interface BasketStartsSource {
  * Entry boundaries where every readable branch starts a basket: chunks cut there decode each
  * basket once. Readability needs a branch's streamed layout, so only branches that miss one of
  * the starts some branch has are streamed (none in a tree whose branches all share their basket
- * starts, as NanoAOD's do), plus one branch to learn that some branch is readable at all.
+ * starts, as NanoAOD's do), fewest starts first and only until no start is left, plus one branch
+ * to learn that some branch is readable at all.
  */
 function fromBaskets(source: BasketStartsSource, entries: number): number[] {
   // Counted in one map rather than intersecting a set per branch (2,000 branches).
@@ -40,14 +41,20 @@ function fromBaskets(source: BasketStartsSource, entries: number): number[] {
     perBranch.push([name, starts]);
   }
   const readable = (name: string): boolean => source.get(name)?.kind !== undefined;
-  // A readable branch holding every start constrains nothing; those missing some do.
-  const missing = perBranch.filter(([, starts]) => starts.size < counts.size);
-  const binding = missing.filter(([name]) => readable(name)).map(([, starts]) => starts);
-  if (binding.length === 0 && !perBranch.some(([name, starts]) => starts.size === counts.size && readable(name))) {
+  // A readable branch holding every start constrains nothing; those missing some do. Once none
+  // is left, the rest can remove nothing: a tree with one basket per branch but one branch cut
+  // in three (the 2015 ttbar NanoAOD) streams one branch, not 946.
+  const missing = perBranch.filter(([, starts]) => starts.size < counts.size).sort((a, b) => a[1].size - b[1].size);
+  let common: number[] | undefined;
+  for (const [name, starts] of missing) {
+    if (!readable(name)) continue;
+    common = (common ?? [...counts.keys()]).filter((start) => starts.has(start));
+    if (common.length === 0) break;
+  }
+  if (common === undefined && !perBranch.some(([name, starts]) => starts.size === counts.size && readable(name))) {
     return [0, entries]; // no readable branch
   }
-  const bounds: number[] = [];
-  for (const start of counts.keys()) if (binding.every((starts) => starts.has(start))) bounds.push(start);
+  const bounds = common ?? [...counts.keys()];
   bounds.sort((a, b) => a - b);
   return [0, ...bounds, entries];
 }

@@ -156,7 +156,7 @@ export function readTreeRecord(bytes: Uint8Array, origin: number, className: str
     skim(stub: BranchStub): RootObject | undefined {
       if (!builtins) return undefined;
       skimCursor.pos = stub.at;
-      return skimBranch(skimCursor, stub._class);
+      return skimBranch(r, skimCursor, stub._class);
     },
   };
 }
