@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetMetadata, type FileMetaData, type SchemaElement } from 'hyparquet';
-import { parquetWriteFile } from 'hyparquet-writer';
+import { ByteWriter, parquetWriteFile } from 'hyparquet-writer';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ColumnarParquetWriter } from '../src/io/demo/columnar-writer.ts';
 import { IoError } from '../src/io/errors.ts';
@@ -55,14 +56,17 @@ function used(metadata: FooterMetadata | FileMetaData): unknown {
     })),
     row_groups: metadata.row_groups.map((g) => ({
       num_rows: num(g.num_rows),
-      columns: g.columns.map(({ meta_data: m }) => m && {
-        path_in_schema: m.path_in_schema,
-        codec: m.codec,
-        num_values: num(m.num_values),
-        total_compressed_size: num(m.total_compressed_size),
-        data_page_offset: num(m.data_page_offset),
-        dictionary_page_offset: num(m.dictionary_page_offset),
-      }),
+      columns: g.columns.map(({ file_path: file, meta_data: m }) => ({
+        file,
+        meta: m && {
+          path_in_schema: m.path_in_schema,
+          codec: m.codec,
+          num_values: num(m.num_values),
+          total_compressed_size: num(m.total_compressed_size),
+          data_page_offset: num(m.data_page_offset),
+          dictionary_page_offset: num(m.dictionary_page_offset),
+        },
+      })),
     })),
   };
 }
@@ -128,6 +132,26 @@ describeWithData('Parquet footers decoded by cortado: the values hyparquet reads
     expect(compared).toBeGreaterThanOrEqual(17);
     expect([...logical]).toEqual(expect.arrayContaining(['DECIMAL', 'TIMESTAMP', 'LIST', 'INTEGER8', 'INTEGER8u', 'INTEGER16', 'INTEGER16u', 'INTEGER32u', 'INTEGER64u']));
   }, 60_000);
+
+  it('refuses a dataset\'s _metadata summary, whose column chunks lie in other files, with E_IO_UNSUPPORTED naming it', async () => {
+    // pyarrow's write_metadata writes one: the data files' row groups, each column chunk with the file_path of its file.
+    const data = await readFile(written[1]!);
+    const metadata = parquetMetadata(data, { geoparquet: false });
+    const summary: FileMetaData = { ...metadata, row_groups: metadata.row_groups.map((g) => ({ ...g, columns: g.columns.map((c) => ({ ...c, file_path: 'part-0.parquet' })) })) };
+    const writer = new ByteWriter();
+    writer.appendUint32(0x31524150);
+    writeMetadata(writer, summary);
+    writer.appendUint32(0x31524150);
+    const path = join(dir, '_metadata.parquet');
+    await writeFile(path, writer.getBytes());
+    const bytes = await readFile(path);
+    const got = decodeFooter(footerOf(bytes));
+    expect(got.row_groups[0]!.columns[0]!.file_path).toBe('part-0.parquet');
+    expect(used(got)).toEqual(used(parquetMetadata(bytes, { geoparquet: false })));
+    const error = await openParquet(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IoError);
+    expect(error).toMatchObject({ code: 'E_IO_UNSUPPORTED', path, message: expect.stringContaining('part-0.parquet') });
+  });
 
   /** A footer of Thrift bytes: a FileMetaData with a schema of one root, num_rows 0, no row groups, then `extra`. */
   function tiny(...extra: number[]): Uint8Array {

@@ -105,6 +105,14 @@ export function describeMetadata(path: string, metadata: FooterMetadata, uuid: s
   for (const group of rowGroups) {
     for (const chunk of group.columns) {
       const meta = chunk.meta_data;
+      if (chunk.file_path) {
+        throw new IoError(
+          'E_IO_UNSUPPORTED',
+          `Expected the column chunks of ${path} in that file, got ${meta?.path_in_schema.join('.') ?? 'one'} in ${chunk.file_path}: ` +
+            `a dataset's _metadata summary, whose data lie in the files it names (open those)`,
+          { path },
+        );
+      }
       let column = -1;
       if (meta !== undefined) {
         const key = meta.path_in_schema.join('.');

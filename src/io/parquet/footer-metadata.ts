@@ -12,9 +12,15 @@ export interface ChunkMetadata {
   readonly dictionary_page_offset?: number | bigint | undefined;
 }
 
+/** What cortado reads of a column chunk: its metadata, and the file it lies in when that is another one. */
+export interface ChunkReference {
+  readonly file_path?: string | undefined;
+  readonly meta_data?: ChunkMetadata | undefined;
+}
+
 /** What cortado reads of a row group. */
 export interface RowGroupMetadata {
-  readonly columns: ReadonlyArray<{ readonly meta_data?: ChunkMetadata | undefined }>;
+  readonly columns: readonly ChunkReference[];
   readonly num_rows: number | bigint;
 }
 
@@ -154,7 +160,7 @@ function integerType(r: CompactReader): LogicalType {
 }
 
 function rowGroup(r: CompactReader): RowGroupMetadata {
-  let columns: Array<{ meta_data: ChunkMetadata | undefined }> | undefined;
+  let columns: ChunkReference[] | undefined;
   let rows: number | undefined;
   for (let id = r.field(0); id >= 0; id = r.field(id)) {
     if (id === 1) {
@@ -170,17 +176,22 @@ function rowGroup(r: CompactReader): RowGroupMetadata {
   return { columns, num_rows: rows };
 }
 
-function columnChunk(r: CompactReader): { meta_data: ChunkMetadata | undefined } {
+function columnChunk(r: CompactReader): ChunkReference {
+  let path: string | undefined;
   let meta: ChunkMetadata | undefined;
   for (let id = r.field(0); id >= 0; id = r.field(id)) {
-    if (id === 3) {
+    if (id === 1) {
+      r.expect(Wire.Binary, 'ColumnChunk.file_path');
+      path = r.string();
+    } else if (id === 3) {
       r.expect(Wire.Struct, 'ColumnChunk.meta_data');
       meta = columnMetadata(r);
     } else {
       r.skip();
     }
   }
-  return { meta_data: meta };
+  // Set only in a dataset's _metadata summary (pyarrow's write_metadata), whose chunks lie in other files.
+  return path === undefined ? { meta_data: meta } : { file_path: path, meta_data: meta };
 }
 
 function columnMetadata(r: CompactReader): ChunkMetadata {
