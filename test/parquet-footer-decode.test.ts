@@ -153,6 +153,42 @@ describeWithData('Parquet footers decoded by cortado: the values hyparquet reads
     expect(error).toMatchObject({ code: 'E_IO_UNSUPPORTED', path, message: expect.stringContaining('part-0.parquet') });
   });
 
+  it('refuses a file with encrypted column chunks (Parquet modular encryption, plaintext footer) with E_IO_UNSUPPORTED naming the file and column', async () => {
+    // With a plaintext footer, an encrypted column keeps readable offsets and codec in meta_data
+    // but its pages are ciphertext; its ColumnChunk carries crypto_metadata (8) and
+    // encrypted_column_metadata (9). hyparquet-writer writes the latter.
+    const data = await readFile(written[1]!);
+    const metadata = parquetMetadata(data, { geoparquet: false });
+    const encrypted: FileMetaData = {
+      ...metadata,
+      row_groups: metadata.row_groups.map((g) => ({ ...g, columns: g.columns.map((c, i) => (i === 0 ? { ...c, encrypted_column_metadata: new Uint8Array([7, 7, 7]) } : c)) })),
+    };
+    const writer = new ByteWriter();
+    writer.appendUint32(0x31524150);
+    writeMetadata(writer, encrypted);
+    writer.appendUint32(0x31524150);
+    const path = join(dir, 'encrypted.parquet');
+    await writeFile(path, writer.getBytes());
+    const got = decodeFooter(footerOf(await readFile(path)));
+    expect(got.row_groups[0]!.columns.map((c) => c.encrypted === true)).toEqual(metadata.row_groups[0]!.columns.map((_, i) => i === 0));
+    const column = metadata.row_groups[0]!.columns[0]!.meta_data!.path_in_schema.join('.');
+    const error = await openParquet(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IoError);
+    expect(error).toMatchObject({ code: 'E_IO_UNSUPPORTED', path, message: expect.stringContaining(`column ${column} encrypted`) });
+  });
+
+  it('refuses a file whose footer is encrypted (magic bytes PARE) with E_IO_UNSUPPORTED, not as a corrupt file', async () => {
+    const bytes = new Uint8Array(await readFile(written[1]!));
+    const pare = new TextEncoder().encode('PARE');
+    bytes.set(pare, 0);
+    bytes.set(pare, bytes.length - 4);
+    const path = join(dir, 'encrypted-footer.parquet');
+    await writeFile(path, bytes);
+    const error = await openParquet(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IoError);
+    expect(error).toMatchObject({ code: 'E_IO_UNSUPPORTED', path, message: expect.stringContaining('footer is encrypted') });
+  });
+
   /** A footer of Thrift bytes: a FileMetaData with a schema of one root, num_rows 0, no row groups, then `extra`. */
   function tiny(...extra: number[]): Uint8Array {
     // field 2 (list of 1 struct: name "r" as field 4, stop), field 3 (i64 0), field 4 (empty list of structs).

@@ -113,6 +113,14 @@ export function describeMetadata(path: string, metadata: FooterMetadata, uuid: s
           { path },
         );
       }
+      if (chunk.encrypted) {
+        throw new IoError(
+          'E_IO_UNSUPPORTED',
+          `Expected unencrypted column chunks in ${path}, got column ${meta?.path_in_schema.join('.') ?? '(unnamed)'} encrypted ` +
+            '(Parquet modular encryption): cortado cannot decrypt pages',
+          { path },
+        );
+      }
       let column = -1;
       if (meta !== undefined) {
         const key = meta.path_in_schema.join('.');

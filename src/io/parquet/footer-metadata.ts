@@ -16,6 +16,8 @@ export interface ChunkMetadata {
 export interface ChunkReference {
   readonly file_path?: string | undefined;
   readonly meta_data?: ChunkMetadata | undefined;
+  /** Set when the chunk is encrypted (its `crypto_metadata` or `encrypted_column_metadata` is there). */
+  readonly encrypted?: true | undefined;
 }
 
 /** What cortado reads of a row group. */
@@ -179,6 +181,7 @@ function rowGroup(r: CompactReader): RowGroupMetadata {
 function columnChunk(r: CompactReader): ChunkReference {
   let path: string | undefined;
   let meta: ChunkMetadata | undefined;
+  let encrypted = false;
   for (let id = r.field(0); id >= 0; id = r.field(id)) {
     if (id === 1) {
       r.expect(Wire.Binary, 'ColumnChunk.file_path');
@@ -187,11 +190,15 @@ function columnChunk(r: CompactReader): ChunkReference {
       r.expect(Wire.Struct, 'ColumnChunk.meta_data');
       meta = columnMetadata(r);
     } else {
+      // 8, 9: crypto_metadata, encrypted_column_metadata. A file with a plaintext footer keeps its
+      // encrypted columns' offsets readable; their pages are ciphertext.
+      if (id === 8 || id === 9) encrypted = true;
       r.skip();
     }
   }
   // Set only in a dataset's _metadata summary (pyarrow's write_metadata), whose chunks lie in other files.
-  return path === undefined ? { meta_data: meta } : { file_path: path, meta_data: meta };
+  const chunk: ChunkReference = path === undefined ? { meta_data: meta } : { file_path: path, meta_data: meta };
+  return encrypted ? { ...chunk, encrypted: true } : chunk;
 }
 
 function columnMetadata(r: CompactReader): ChunkMetadata {

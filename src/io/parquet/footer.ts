@@ -11,6 +11,7 @@ export interface ParquetFooter {
 }
 
 const MAGIC = 0x31524150; // "PAR1", little-endian
+const ENCRYPTED_MAGIC = 0x45524150; // "PARE": a file whose footer is encrypted
 
 function describeBytes(bytes: Uint8Array): string {
   const text = Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
@@ -39,6 +40,14 @@ export async function readFooter(file: FileReader): Promise<ParquetFooter> {
   const [head, tail] = await file.readRanges([{ start: 0, end: 4 }, { start: size - 8, end: size }], 0);
   const tailView = new DataView(tail!.buffer, tail!.byteOffset, 8);
   const headView = new DataView(head!.buffer, head!.byteOffset, 4);
+  if (tailView.getUint32(4, true) === ENCRYPTED_MAGIC && headView.getUint32(0, true) === ENCRYPTED_MAGIC) {
+    throw new IoError(
+      'E_IO_UNSUPPORTED',
+      `Expected an unencrypted Parquet file at ${path}, got one whose footer is encrypted (magic bytes PARE: Parquet ` +
+        'modular encryption): cortado cannot decrypt it',
+      { path },
+    );
+  }
   if (tailView.getUint32(4, true) !== MAGIC || headView.getUint32(0, true) !== MAGIC) {
     throw new IoError(
       'E_IO_MALFORMED',
