@@ -38,7 +38,7 @@ export class RedisAuthError extends CortadoError {
 }
 
 /**
- * Redis did not answer the driver's first connection within `connectTimeoutMs` (nothing listens
+ * Redis did not answer the first connection of a driver or a worker within `connectTimeoutMs` (nothing listens
  * at the URL, a firewall, a wrong host): the task fails instead of waiting forever. The last
  * connection error goes in the message only, not as the cause: a socket code such as ETIMEDOUT in
  * the cause chain would make the error policy skip the elements as I/O errors.
@@ -49,7 +49,7 @@ export class RedisUnreachableError extends CortadoError {
       'E_CLUSTER_UNREACHABLE',
       `Redis at ${redactedUrl(url)} did not answer within ${timeoutMs} ms${last === undefined ? '' : ` (${last.message.trim()})`}: ` +
         'expected a redis-server listening at that host and port, reachable from this machine; start it, or fix the URL ' +
-        '(how long to wait: `connectTimeoutMs` of cluster(), `--redis-connect-timeout <seconds>` of the cortado command)',
+        '(how long to wait: `connectTimeoutMs` of cluster() or startClusterWorker(), `--redis-connect-timeout <seconds>` of the cortado commands)',
     );
   }
 }
