@@ -133,17 +133,23 @@ describeWithData('Parquet footers decoded by cortado: the values hyparquet reads
     expect([...logical]).toEqual(expect.arrayContaining(['DECIMAL', 'TIMESTAMP', 'LIST', 'INTEGER8', 'INTEGER8u', 'INTEGER16', 'INTEGER16u', 'INTEGER32u', 'INTEGER64u']));
   }, 60_000);
 
+  /** Writes a file of `metadata` alone (PAR1, footer, its length, PAR1) into the test's folder; its path. */
+  async function writeFooterOnly(name: string, metadata: FileMetaData): Promise<string> {
+    const writer = new ByteWriter();
+    writer.appendUint32(0x31524150);
+    writeMetadata(writer, metadata);
+    writer.appendUint32(0x31524150);
+    const path = join(dir, name);
+    await writeFile(path, writer.getBytes());
+    return path;
+  }
+
   it('refuses a dataset\'s _metadata summary, whose column chunks lie in other files, with E_IO_UNSUPPORTED naming it', async () => {
     // pyarrow's write_metadata writes one: the data files' row groups, each column chunk with the file_path of its file.
     const data = await readFile(written[1]!);
     const metadata = parquetMetadata(data, { geoparquet: false });
     const summary: FileMetaData = { ...metadata, row_groups: metadata.row_groups.map((g) => ({ ...g, columns: g.columns.map((c) => ({ ...c, file_path: 'part-0.parquet' })) })) };
-    const writer = new ByteWriter();
-    writer.appendUint32(0x31524150);
-    writeMetadata(writer, summary);
-    writer.appendUint32(0x31524150);
-    const path = join(dir, '_metadata.parquet');
-    await writeFile(path, writer.getBytes());
+    const path = await writeFooterOnly('_metadata.parquet', summary);
     const bytes = await readFile(path);
     const got = decodeFooter(footerOf(bytes));
     expect(got.row_groups[0]!.columns[0]!.file_path).toBe('part-0.parquet');
@@ -163,12 +169,7 @@ describeWithData('Parquet footers decoded by cortado: the values hyparquet reads
       ...metadata,
       row_groups: metadata.row_groups.map((g) => ({ ...g, columns: g.columns.map((c, i) => (i === 0 ? { ...c, encrypted_column_metadata: new Uint8Array([7, 7, 7]) } : c)) })),
     };
-    const writer = new ByteWriter();
-    writer.appendUint32(0x31524150);
-    writeMetadata(writer, encrypted);
-    writer.appendUint32(0x31524150);
-    const path = join(dir, 'encrypted.parquet');
-    await writeFile(path, writer.getBytes());
+    const path = await writeFooterOnly('encrypted.parquet', encrypted);
     const got = decodeFooter(footerOf(await readFile(path)));
     expect(got.row_groups[0]!.columns.map((c) => c.encrypted === true)).toEqual(metadata.row_groups[0]!.columns.map((_, i) => i === 0));
     const column = metadata.row_groups[0]!.columns[0]!.meta_data!.path_in_schema.join('.');
