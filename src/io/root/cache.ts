@@ -57,14 +57,14 @@ interface FileSeed {
   readonly bytes: number;
 }
 
-/** Estimated bytes a seed holds: objects, strings, arrays (~5 KiB for 6 NanoAOD branches). */
+/** Estimated bytes a seed holds: objects, strings, arrays (6.5 KiB for 6 NanoAOD branches; measured 5–7 KiB). */
 function seedBytes(top: RootDirectory, trees: ReadonlyMap<string, TreeSeed>): number {
-  let bytes = 512 + 256 * top.list().length;
+  let bytes = 1024 + 256 * top.list().length;
   for (const [name, tree] of trees) {
     bytes += 256 + 2 * name.length + 8 * ((tree.clusters?.length ?? 0) + (tree.fields.fClusterRangeEnd?.length ?? 0) +
       (tree.fields.fClusterSize?.length ?? 0));
     for (const [key, layout] of tree.layouts) {
-      bytes += 512 + 2 * (key.length + layout.name.length);
+      bytes += 640 + 2 * (key.length + layout.name.length);
       for (const basket of layout.baskets) {
         bytes += 96 + (basket.embedded ? 64 + basket.embedded.data.byteLength + (basket.embedded.offsets?.byteLength ?? 0) : 0);
       }
@@ -184,6 +184,6 @@ export class MetaCache {
  * its branches are described (1,500–2,700 of them), so four files: a thread reads its chunks file
  * after file, and 16 entries made the peak RSS ~250 MiB higher over 100 small files
  * (`bench/analysis.ts`, measured: 752 MiB with 16, 497 MiB with 4). Older files keep a seed, 8 MiB
- * of them (~5 KiB per NanoAOD file of which a processor reads a few branches).
+ * of them (~6 KiB per NanoAOD file of which a processor reads 6 branches; ~1 MiB once all are described).
  */
 export const metaCache = new MetaCache(4, 8 * 2 ** 20);
