@@ -135,7 +135,7 @@ function bareDecode(blocks: readonly Block[]): number {
   for (const b of blocks) {
     // The read path's own decoders: one reused native zlib context, one reused libzstd context (or
     // kept wasm regions) per thread. Node's inflateSync and zstdDecompressSync, a new stream and
-    // context per block, are slower (the lines under the ROOT table; see the README).
+    // context per block, are slower (the lines under the ROOT table; see docs/performance.md).
     if (b.tag === 'ZL') out += inflateZlib(b.body, b.usize).length;
     else if (b.tag === 'ZS') out += decompressZstd(b.body, b.usize).length;
     else if (b.tag === 'L4') out += lz4Napi!.uncompressSync(b.body).length;

@@ -87,9 +87,13 @@ describe('threads() and inline() run only the code the computable records', () =
     expect(partial.failed.every((failure) => codeOf(failure.error) === 'E_PROCESSOR_CODE_CHANGED')).toBe(true);
   });
 
-  it('inline: a module reference imported by a first run, then edited, fails with E_PROCESSOR_CODE_CHANGED on the next run', async () => {
+  it.each([
+    ['a relative import', './version.mjs'],
+    ['an alias of package.json "imports"', '#version'],
+  ])('inline: a module reference imported by a first run, then its import (%s) edited, fails with E_PROCESSOR_CODE_CHANGED on the next run', async (_, specifier) => {
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', imports: { '#version': './version.mjs' } }));
     writeVersion(dir, 1);
-    writeFileSync(join(dir, 'proc.mjs'), `import { version } from './version.mjs';\nexport function f(x) {\n  return x * 1000 + version();\n}\n`);
+    writeFileSync(join(dir, 'proc.mjs'), `import { version } from '${specifier}';\nexport function f(x) {\n  return x * 1000 + version();\n}\n`);
     const ref = defineProcessor<(x: number) => number>(join(dir, 'proc.mjs'), 'f');
     backend = inline();
     expect(await backend.compute(fromFunction(ref, xs)).result()).toBe(sumOf(xs, 1));

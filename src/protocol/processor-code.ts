@@ -1,18 +1,21 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { dirname, extname, relative, resolve, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ImportAliases, importAliases, isFile } from './import-aliases.ts';
 import type { Processor } from './processor.ts';
 
 /** Most files followed from one processor module (a bound, not a limit a processor should meet). */
 const MAX_FILES = 512;
 
 /**
- * Static relative module specifiers in a source text: `from './x'`, `import './x'`,
- * `import('./x')`, `require('./x')`. A match inside a comment or a string only adds a file to the
- * digest; a specifier built at run time, an alias (`#lib`, tsconfig paths) or a package is not followed.
+ * Static module specifiers in a source text: `from 'x'`, `import 'x'`, `import('x')`, `require('x')`
+ * (the keyword, then the specifier). A match inside a comment or a string only adds a file to the
+ * digest; a specifier built at run time is not followed.
  */
-const RELATIVE_SPECIFIER = /(?:\bfrom|\bimport|\brequire)\s*\(?\s*(['"])(\.\.?\/[^'"\r\n]+)\1/g;
+const SPECIFIER = /(?:\bfrom|\bimport|\b(require))\s*\(?\s*(['"])([^'"\r\n]+)\2/g;
+/** A specifier that names a URL (`node:fs`, `file:…`, `data:…`): no alias applies. */
+const URL_SPECIFIER = /^[a-z][a-z0-9+.-]*:/i;
 
 /** What a relative specifier may leave out or name differently (TypeScript's `.js` for `.ts`). */
 const SWAPPED: Readonly<Record<string, string>> = { '.js': '.ts', '.mjs': '.mts', '.cjs': '.cts', '.jsx': '.tsx' };
@@ -23,12 +26,18 @@ const IMPLIED = ['.ts', '.tsx', '.mts', '.js', '.mjs', '/index.ts', '/index.js']
 
 /**
  * A digest (16 hex digits) of a processor module's code as a worker would load it: the bytes of the
- * module file and of the local files it imports, transitively, through static relative specifiers
- * (resolved as Node and tsx do: the path itself, `.js` written for `.ts`, or an implied extension);
- * files under `node_modules` and cortado's own sources are left out (versioned by their install). Any
- * edit to one of those files gives another digest; the same files give the same digest on any
- * machine where they sit at the same place relative to the module. `undefined` when the module
- * is not a readable file (a `data:` or `http:` URL names its code itself).
+ * module file and of the local files it imports, transitively, through static specifiers resolved
+ * as Node and tsx do — relative paths (`./lib/cuts.js`), the aliases of the tsconfig tsx reads
+ * (`compilerOptions.paths` and `baseUrl` of the file `TSX_TSCONFIG_PATH` names, else of the nearest
+ * `tsconfig.json` above the working directory, with its relative `extends`: `@analysis/cuts`), and
+ * the "imports" of the package.json nearest above the importing file (`#lib/cuts`: plain targets,
+ * conditions an `import` or a `require()` takes, `*` patterns) — each then the path itself, `.js`
+ * written for `.ts`, or an implied extension. Files under `node_modules`, cortado's own sources
+ * (versioned by their install), an alias that leads to a package, a specifier computed at run time
+ * and data files the code reads are left out; at most 512 files are followed. Any edit to one of
+ * those files gives another digest; the same files give the same digest on any machine where they
+ * sit at the same place relative to the module. `undefined` when the module is not a readable file
+ * (a `data:` or `http:` URL names its code itself).
  *
  * @example
  * ```ts
@@ -68,6 +77,7 @@ export function moduleCodeFiles(module: string): CodeFile[] | undefined {
   const found: CodeFile[] = [];
   const files = [root];
   const seen = new Set(files);
+  const aliases = importAliases();
   for (let i = 0; i < files.length && i < MAX_FILES; i++) {
     const file = files[i]!;
     let bytes: Buffer;
@@ -78,8 +88,8 @@ export function moduleCodeFiles(module: string): CodeFile[] | undefined {
       continue; // found by a regex match in a comment, or gone: not code that loads
     }
     found.push({ name: relative(base, file).split(sep).join('/'), bytes });
-    for (const match of bytes.toString('utf8').matchAll(RELATIVE_SPECIFIER)) {
-      const target = resolveLocal(dirname(file), match[2]!);
+    for (const match of bytes.toString('utf8').matchAll(SPECIFIER)) {
+      const target = resolveSpecifier(aliases, dirname(file), match[3]!, match[1] !== undefined);
       if (target !== undefined && !seen.has(target)) {
         seen.add(target);
         files.push(target);
@@ -128,17 +138,39 @@ function modulePath(module: string): string | undefined {
   return resolve(module);
 }
 
-function resolveLocal(dir: string, specifier: string): string | undefined {
-  const path = resolve(dir, specifier.replace(/[?#].*$/, ''));
-  if (path.split(sep).includes('node_modules') || path.startsWith(OWN_SOURCES)) return undefined;
+/**
+ * The local file `specifier` loads from a file in `dir`, as Node and tsx resolve it: a relative
+ * path; else tsconfig `paths` (tsx tries them before Node's resolution), then package.json
+ * "imports" for `#…`. `undefined` for a package, a URL, or a file under node_modules or cortado's
+ * own sources.
+ */
+function resolveSpecifier(aliases: ImportAliases, dir: string, specifier: string, required: boolean): string | undefined {
+  if (specifier.startsWith('./') || specifier.startsWith('../')) {
+    const path = resolve(dir, specifier.replace(/[?#].*$/, ''));
+    return leftOut(path) ? undefined : resolveFile(path);
+  }
+  if (isAbsolute(specifier) || URL_SPECIFIER.test(specifier)) return undefined;
+  for (const candidate of aliases.tsconfigPaths(specifier)) {
+    // The first candidate that resolves is what tsx loads, even where it is not followed.
+    const path = resolveFile(candidate);
+    if (path !== undefined) return leftOut(path) ? undefined : path;
+  }
+  if (!specifier.startsWith('#')) return undefined;
+  const path = aliases.packageImport(dir, specifier, required);
+  return path === undefined || leftOut(path) ? undefined : resolveFile(path);
+}
+
+/** Whether `path` is versioned by an install rather than digested: under node_modules or cortado's own sources. */
+function leftOut(path: string): boolean {
+  return path.split(sep).includes('node_modules') || path.startsWith(OWN_SOURCES);
+}
+
+/** The file `path` names: itself, `.js` written for `.ts`, or with an implied extension. */
+function resolveFile(path: string): string | undefined {
   if (isFile(path)) return path;
   const ext = extname(path);
   const swapped = SWAPPED[ext];
   if (swapped !== undefined && isFile(path.slice(0, -ext.length) + swapped)) return path.slice(0, -ext.length) + swapped;
   for (const implied of IMPLIED) if (isFile(path + implied)) return path + implied;
   return undefined;
-}
-
-function isFile(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
 }

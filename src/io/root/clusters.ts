@@ -1,7 +1,7 @@
 import type { BranchLayout } from './layout.ts';
 
 /** A TTree record's cluster fields, as `readTreeRecord` gives them. */
-interface ClusterFields {
+export interface ClusterFields {
   readonly fEntries: number;
   readonly fAutoFlush?: number;
   readonly fNClusterRange?: number;

@@ -369,7 +369,7 @@ export class RootFile implements AsyncDisposable {
     const meta = await readTreeMeta({
       path: this.path, name: key.path, className: key.className, bytes, keylen: key.key.keylen,
       streamers: () => this.streamerInfos(),
-    });
+    }, this.#meta.seeds?.get(name));
     if (this.#useCache) this.#meta.trees.set(name, meta);
     return meta;
   }

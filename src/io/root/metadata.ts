@@ -1,7 +1,7 @@
 import { IoError } from '../errors.ts';
 import type { BranchInfo } from '../source.ts';
-import type { TreeMeta } from './cache.ts';
-import { clusterBoundaries } from './clusters.ts';
+import type { TreeMeta, TreeSeed } from './cache.ts';
+import { clusterBoundaries, type ClusterFields } from './clusters.ts';
 import { LazyLayouts } from './lazy-layouts.ts';
 import { UnknownVersion } from './members.ts';
 import { asMalformed } from './records.ts';
@@ -31,16 +31,51 @@ function parse(source: TreeSource, infos: ReadonlyMap<string, StreamerInfo> | un
   }
 }
 
+/** Tree records parsed on this thread (`readTreeMeta` calls that did not start from a seed, or seeded trees that missed). */
+let parsedRecords = 0;
+
+/** @internal Tree records parsed on this thread so far (tests: a tree opened from a `TreeSeed` parses none). */
+export function parsedTreeRecords(): number {
+  return parsedRecords;
+}
+
+/** The cluster fields of a record, without the rest (a seed keeps only these). */
+function clusterFields(record: TreeRecord): ClusterFields {
+  return {
+    fEntries: record.fEntries,
+    ...(record.fAutoFlush !== undefined ? { fAutoFlush: record.fAutoFlush } : {}),
+    ...(record.fNClusterRange !== undefined ? { fNClusterRange: record.fNClusterRange } : {}),
+    ...(record.fClusterRangeEnd ? { fClusterRangeEnd: record.fClusterRangeEnd } : {}),
+    ...(record.fClusterSize ? { fClusterSize: record.fClusterSize } : {}),
+  };
+}
+
 /**
  * Parses a TTree record (only the tree and its branch names: each branch is read when its
  * layout is first asked for) and keeps what reading needs (see {@link TreeMeta}). The file's
  * streamer info is read only for class versions cortado does not carry, or for trees of
  * object branches (whose Double32 ranges and array shapes it holds). A version neither knows
  * throws `E_IO_UNSUPPORTED` naming the class and version.
+ *
+ * With `seed` (what an earlier open of the same file kept, see {@link TreeMeta.seed}), the
+ * record is parsed only when something the seed lacks is asked for: a branch not described
+ * before, every branch, or cluster boundaries not computed before.
  */
-export async function readTreeMeta(source: TreeSource): Promise<TreeMeta> {
+export async function readTreeMeta(source: TreeSource, seed?: TreeSeed): Promise<TreeMeta> {
+  if (seed) {
+    const layouts = new LazyLayouts(() => {
+      parsedRecords++;
+      try {
+        return parse(source, undefined);
+      } catch (error) {
+        throw asMalformed(error, source.path, `the ${source.className} ${source.name} parsed when first opened`);
+      }
+    }, undefined, { path: source.path, tree: source.name }, seed.layouts);
+    return treeMeta(source, seed.fields, layouts, seed.clusters);
+  }
   let infos: ReadonlyMap<string, StreamerInfo> | undefined;
   let record: TreeRecord;
+  parsedRecords++;
   try {
     record = parse(source, undefined);
   } catch (error) {
@@ -64,14 +99,17 @@ export async function readTreeMeta(source: TreeSource): Promise<TreeMeta> {
   // Object branches use the streamer info for Double32 ranges and array shapes only: a record
   // cortado cannot parse leaves those branches to report what they lack, not the whole tree.
   if (!infos && record.stubs.some((s) => s._class !== 'TBranch')) infos = await source.streamers().catch(() => undefined);
-  const layouts = new LazyLayouts(record, infos, { path: source.path, tree: source.name });
-  let clusters: readonly number[] | undefined;
+  return treeMeta(source, clusterFields(record), new LazyLayouts(record, infos, { path: source.path, tree: source.name }));
+}
+
+function treeMeta(source: TreeSource, fields: ClusterFields, layouts: LazyLayouts, known?: readonly number[]): TreeMeta {
+  let clusters = known;
   return {
     name: source.name,
-    entries: record.fEntries,
+    entries: fields.fEntries,
     // without cluster ranges in the header this reads every branch's basket map: done only when asked for
     get clusters(): readonly number[] {
-      clusters ??= clusterBoundaries(record, layouts);
+      clusters ??= clusterBoundaries(fields, layouts);
       return clusters;
     },
     layouts,
@@ -80,6 +118,12 @@ export async function readTreeMeta(source: TreeSource): Promise<TreeMeta> {
     },
     async prepare(): Promise<void> {
       if (layouts.wantsStreamers && !layouts.hasStreamers) layouts.setStreamers(await source.streamers());
+    },
+    seed(): TreeSeed | undefined {
+      // Layouts described with the file's streamer info (or waiting for it) would differ from a
+      // record parsed again without it: such trees are parsed again instead.
+      if (layouts.hasStreamers || layouts.wantsStreamers) return undefined;
+      return { fields, ...(clusters ? { clusters } : {}), layouts: layouts.known() };
     },
   };
 }
