@@ -126,7 +126,11 @@ function treeMeta(source: TreeSource, fields: ClusterFields, layouts: LazyLayout
     entries: fields.fEntries,
     // without cluster ranges in the header this reads every branch's basket map: done only when asked for
     get clusters(): readonly number[] {
-      clusters ??= clusterBoundaries(fields, layouts);
+      try {
+        clusters ??= clusterBoundaries(fields, layouts);
+      } catch (error) {
+        throw asMalformed(error, source.path, `cluster boundaries of ${source.className} ${source.name}`);
+      }
       return clusters;
     },
     layouts,
