@@ -99,7 +99,7 @@ interface ChildResult {
 
 /** What the workers did over one phase (see `ThreadStats`), summed over the workers. */
 type Counts = Omit<ThreadStats, 'thread'>;
-const COUNT_KEYS = ['parquetParsed', 'parquetAdopted', 'rootParsed', 'rootReused', 'gcMinor', 'gcMajor', 'gcMs'] as const;
+const COUNT_KEYS = ['parquetParsed', 'parquetAdopted', 'rootParsed', 'rootReused', 'rootSeeded', 'gcMinor', 'gcMajor', 'gcMs'] as const;
 
 function countsBetween(before: Map<number, ThreadStats>, after: Map<number, ThreadStats>): Counts {
   const out = Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])) as Record<(typeof COUNT_KEYS)[number], number>;
@@ -296,7 +296,7 @@ async function main(): Promise<void> {
         const warmCounts = r.processCounts.length > 1 ? r.processCounts.slice(1) : r.processCounts;
         const count = (key: keyof Counts) => median(warmCounts.map((c) => c[key]));
         const counted = (c: (key: keyof Counts) => number) =>
-          `ROOT files parsed ${fmt(c('rootParsed'))} (reused ${fmt(c('rootReused'))}), Parquet footers parsed ${fmt(c('parquetParsed'))} ` +
+          `ROOT files parsed ${fmt(c('rootParsed'))} (reused ${fmt(c('rootReused'))}, from seeds ${fmt(c('rootSeeded'))}), Parquet footers parsed ${fmt(c('parquetParsed'))} ` +
           `(taken from another worker ${fmt(c('parquetAdopted'))}), worker GCs ${fmt(c('gcMinor'))} minor + ${fmt(c('gcMajor'))} major (${fmt(c('gcMs'))} ms of pauses)`;
         const rate = (r.events / p) * 1000;
         const firstRate = (r.events / first) * 1000;

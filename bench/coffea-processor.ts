@@ -81,6 +81,8 @@ export interface ThreadStats {
   /** ROOT files whose header, directory and tree record this thread parsed, and reopens served from its cache. */
   readonly rootParsed: number;
   readonly rootReused: number;
+  /** ROOT files reopened from a seed: tree records read again, not parsed (see `MetaCache`). */
+  readonly rootSeeded: number;
   /** Garbage collections on this thread (minor: scavenges), and their pauses in ms. */
   readonly gcMinor: number;
   readonly gcMajor: number;
@@ -95,9 +97,9 @@ export interface ThreadStats {
 export const threadStats = defineProcessor(import.meta.url, 'threadStats', (_: number): Record<string, number> => {
   Atomics.wait(pause, 0, 0, 30);
   const { published, adopted } = descriptionSharingStats();
-  const { hits, misses } = metaCache.stats();
+  const { hits, misses, seeded } = metaCache.stats();
   const stats: ThreadStats = {
-    thread: threadId, parquetParsed: published, parquetAdopted: adopted, rootParsed: misses, rootReused: hits,
+    thread: threadId, parquetParsed: published, parquetAdopted: adopted, rootParsed: misses, rootReused: hits, rootSeeded: seeded,
     gcMinor: gc.minor, gcMajor: gc.major, gcMs: Math.round(gc.ms * 10) / 10,
   };
   return { [JSON.stringify(stats)]: 1 };

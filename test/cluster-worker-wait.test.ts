@@ -165,6 +165,21 @@ describe('watchFirstConnection', () => {
     expect(connection.listenerCount('error')).toBe(0);
   });
 
+  it('names the errors of an AggregateError (a host tried at ::1 and 127.0.0.1), whose own message is empty', async () => {
+    const connection = new EventEmitter();
+    const lines: string[] = [];
+    const first = watchFirstConnection('redis://localhost:1', [connection], { timeoutMs: 5000, waiting: (l) => lines.push(l) });
+    let rejected: unknown;
+    first.unreachable.catch((error: unknown) => (rejected = error));
+    // What Node (20+, autoSelectFamily) and ioredis give when no address of the host answers.
+    connection.emit('error', new AggregateError([new Error('connect ECONNREFUSED ::1:1'), new Error('connect ECONNREFUSED 127.0.0.1:1')], ''));
+    const tried = 'connect ECONNREFUSED ::1:1; connect ECONNREFUSED 127.0.0.1:1';
+    expect(lines).toEqual([`Redis at redis://localhost:1 is not answering (last error: ${tried}); still trying, for up to 5 s more`]);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(rejected).toMatchObject({ code: 'E_CLUSTER_UNREACHABLE', message: expect.stringContaining(`did not answer within 5000 ms (${tried})`) });
+    first.done();
+  });
+
   it('without a timeout: never rejects, and done() (Redis answered) stops the lines', async () => {
     const connection = new EventEmitter();
     const lines: string[] = [];

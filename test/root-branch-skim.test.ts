@@ -9,7 +9,7 @@ import { basketRefs } from '../src/io/root/layout.ts';
 import { LazyLayouts } from '../src/io/root/lazy-layouts.ts';
 import { UnknownVersion } from '../src/io/root/members.ts';
 import { readTreeMeta } from '../src/io/root/metadata.ts';
-import { listItems } from '../src/io/root/objects.ts';
+import { listItems, RecordError } from '../src/io/root/objects.ts';
 import { readTreeRecord, type BranchStub, type TreeRecord } from '../src/io/root/tree-record.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
 
@@ -133,5 +133,30 @@ describeWithData('skimming branch records for their basket maps', () => {
     });
     expect(() => meta.clusters).toThrow(IoError);
     expect(() => meta.clusters).toThrow(expect.objectContaining({ code: 'E_IO_MALFORMED' }));
+  });
+
+  it('falls back from a skim that fails on a reference to a full read that fails the same, E_IO_MALFORMED', async () => {
+    await using file = await openRootFile(join(DATA_DIR, 'golden', 'skhep', 'uproot-sample-6.08.04-lzma.root'), { metadataCache: false });
+    const key = (await file.key('sample'))!;
+    const bytes = new Uint8Array(await file.objectBytes(key)); // a copy (Buffer's slice() is a view)
+    const parse = () => readTreeRecord(bytes, key.key.keylen, key.className, undefined);
+    const stub = parse().stubs.find((s) => s.fName === 'au8')!;
+    // To fBaskets (TBranch 12: no fIOFeatures), 31 null pointers after its header; the 15th becomes
+    // a reference (tag 0xcc) into the tree's header, where no object can be read.
+    const c = new RootCursor(bytes, stub.at);
+    c.version();
+    c.to(c.version().end!);
+    c.to(c.version().end!);
+    c.skip(12 + 4 + 8 + 4 + 4 + 4 + 8 + 24);
+    c.to(c.version().end!);
+    c.to(c.version().end!);
+    bytes[c.pos + 25 + 14 * 4 + 3] = 0xcc;
+    const record = parse();
+    expect(record.skim(stub)).toBeUndefined();
+    expect(() => parse().resolve(stub)).toThrow(RecordError);
+    // The skim's reader is the full read's: the object it failed to read must not stand in for it.
+    expect(() => record.resolve(stub)).toThrow(RecordError);
+    const layouts = new LazyLayouts(parse(), undefined, { path: 'cut.root', tree: 'sample' });
+    expect(() => layouts.basketStarts('au8')).toThrow(expect.objectContaining({ code: 'E_IO_MALFORMED' }));
   });
 });

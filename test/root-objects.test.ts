@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { IoError } from '../src/io/errors.ts';
+import { RootCursor } from '../src/io/root/cursor.ts';
 import { openRootFile } from '../src/io/root/index.ts';
+import { ObjectReader, readTObjArray, RecordError } from '../src/io/root/objects.ts';
 import { metadataFromObject, readStoredObject } from '../src/io/root/stored-objects.ts';
 import { layoutLookup } from '../src/io/root/tree-record.ts';
 import { Hist } from '../src/results/hist.ts';
@@ -63,4 +65,20 @@ it('reads a TObjString record as metadata (byte count, version, TObject, the str
   const bytes = new Uint8Array([0x40, 0, (n >> 8) & 0xff, n & 0xff, ...body]);
   const object = readStoredObject(bytes, 60, 'TObjString', layoutLookup(undefined));
   expect(metadataFromObject(object, 'version')).toEqual({ className: 'TObjString', name: 'version', value: 'git 1a2b3c' });
+});
+
+it('leaves no half-read object behind a failed read: a later reference to it reads it again, and fails again', () => {
+  // At 0 a pointer to a new object of class TBogus whose version header has no byte count (it
+  // cannot be skipped); at 17 a TObjArray of one reference to it (tag 0 + origin 60 + 2).
+  const bogus = [0x40, 0, 0, 11, 0xff, 0xff, 0xff, 0xff, ...new TextEncoder().encode('TBogus'), 0, 0, 1];
+  const array = [0x40, 0, 0, 25, 0, 3, /* TObject */ 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, /* fName */ 0, /* n */ 0, 0, 0, 1,
+    /* fLowerBound */ 0, 0, 0, 0, /* the reference */ 0, 0, 0, 62];
+  const bytes = new Uint8Array([...bogus, ...array]);
+  const r = new ObjectReader(bytes, 60, () => undefined);
+  const read = () => readTObjArray(r, new RootCursor(bytes, bogus.length, 60));
+  expect(read).toThrow(RecordError);
+  // Before, the second read found the first one's object, registered before its members were read.
+  expect(read).toThrow('an object of class TBogus without a byte count');
+  // A reader that carried on after the failure (the branch skim falls back to a full read) ends the same.
+  expect(() => r.readObjectAny(new RootCursor(bytes, bogus.length + 25, 60))).toThrow(RecordError);
 });

@@ -6,7 +6,7 @@ import { rootCompressionOf } from '../src/io/decompress/index.ts';
 import { openRootFile } from '../src/io/root/index.ts';
 import { writableCodecs } from './fixtures/rntuple/compress.ts';
 import { DEMO_TREE_BRANCHES, demoTreeBranches, expectedColumn, writeDemoTree } from './fixtures/root/demo-tree.ts';
-import { hasXz } from './fixtures/root/write-tree.ts';
+import { hasXz, writeTree, type TreeBranch } from './fixtures/root/write-tree.ts';
 
 // TTrees written by the test writer (test/fixtures/root), the files bench/codecs.ts measures:
 // every branch read back whole and in ranges that start and end inside baskets must equal the
@@ -52,6 +52,19 @@ describe('TTrees written by the test writer', () => {
       }
     });
   }
+
+  it('writes a tree whose record outgrows the writer\'s first 4 KiB buffer (40 branches), read back as written', async () => {
+    // The buffer grew inside a string write, which then wrote into the buffer it replaced (a RangeError).
+    const many: TreeBranch[] = Array.from({ length: 40 }, (_, i) => ({
+      name: `branch_${i}`, type: 'F', values: Float32Array.from({ length: 10 }, (_, k) => i * 100 + k),
+    }));
+    const path = join(dir, 'many-branches.root');
+    writeTree(path, many, { entries: 10, codec: 'none', basketEntries: 4 });
+    await using file = await openRootFile(path, { metadataCache: false });
+    const tree = await file.tree('Events');
+    const got = await tree.read(many.map((b) => b.name), 0, 10);
+    for (const b of many) expect(got[b.name], b.name).toEqual(b.values);
+  });
 
   // Reads of exactly one basket hand out its decompressed bytes converted in place (no copy);
   // a basket kept for the next chunk must never be converted, or that chunk reads swapped bytes.

@@ -25,6 +25,25 @@ export function openRedis(connection: RedisConnection, extra: RedisOptions = {})
   return redis;
 }
 
+/**
+ * A connection error in one line: its message, or for Node's AggregateError (a host tried at several
+ * addresses, as `localhost` at ::1 and 127.0.0.1 is), whose message is empty, those of its errors.
+ *
+ * @example
+ * ```ts
+ * connectionErrorText(new AggregateError([new Error('connect ECONNREFUSED ::1:6379'), new Error('connect ECONNREFUSED 127.0.0.1:6379')], ''));
+ * // 'connect ECONNREFUSED ::1:6379; connect ECONNREFUSED 127.0.0.1:6379'
+ * ```
+ */
+export function connectionErrorText(error: Error): string {
+  const text = error.message.trim();
+  if (text !== '') return text;
+  const inner = (error as { errors?: unknown }).errors;
+  if (Array.isArray(inner) && inner.length > 0) return inner.map((e) => (e instanceof Error ? connectionErrorText(e) : String(e))).join('; ');
+  const code = (error as { code?: unknown }).code;
+  return code === undefined ? error.name : `${error.name} ${String(code)}`;
+}
+
 /** Redis refused the credentials (or asked for some): retrying will not help. */
 export class RedisAuthError extends CortadoError {
   constructor(url: string, cause: Error) {
@@ -47,7 +66,7 @@ export class RedisUnreachableError extends CortadoError {
   constructor(url: string, timeoutMs: number, last: Error | undefined) {
     super(
       'E_CLUSTER_UNREACHABLE',
-      `Redis at ${redactedUrl(url)} did not answer within ${timeoutMs} ms${last === undefined ? '' : ` (${last.message.trim()})`}: ` +
+      `Redis at ${redactedUrl(url)} did not answer within ${timeoutMs} ms${last === undefined ? '' : ` (${connectionErrorText(last)})`}: ` +
         'expected a redis-server listening at that host and port, reachable from this machine; start it, or fix the URL ' +
         '(how long to wait: `connectTimeoutMs` of cluster() or startClusterWorker(), `--redis-connect-timeout <seconds>` of the cortado commands)',
     );

@@ -1,4 +1,4 @@
-import { RedisUnreachableError } from './connection.ts';
+import { connectionErrorText, RedisUnreachableError } from './connection.ts';
 import { redactedUrl } from './redis-options.ts';
 
 /** How often {@link watchFirstConnection} says it is still waiting (not at every reconnect: ioredis retries about every second). */
@@ -54,7 +54,7 @@ export function watchFirstConnection(url: string, connections: readonly Erring[]
   const say = () => {
     const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
     waiting?.(
-      `Redis at ${redactedUrl(url)} is not answering (${lastError === undefined ? 'no reply yet' : `last error: ${lastError.message.trim()}`}); still trying, ` +
+      `Redis at ${redactedUrl(url)} is not answering (${lastError === undefined ? 'no reply yet' : `last error: ${connectionErrorText(lastError)}`}); still trying, ` +
         (Number.isFinite(timeoutMs) ? `for up to ${left} s more` : 'with no time limit (--redis-connect-timeout <seconds> sets one)'),
     );
   };

@@ -1,7 +1,14 @@
 import type { BranchLayout } from './layout.ts';
+import { RecordError } from './objects.ts';
+
+/**
+ * More clusters than this from a tree's entry count and cluster sizes means a corrupt record (an
+ * fEntries of 773,094,113,281 with fAutoFlush 1000 pushed boundaries for 16 s, then RangeError).
+ */
+const MAX_CLUSTERS = 10_000_000;
 
 /** A TTree record's cluster fields, as `readTreeRecord` gives them. */
-interface ClusterFields {
+export interface ClusterFields {
   readonly fEntries: number;
   readonly fAutoFlush?: number;
   readonly fNClusterRange?: number;
@@ -62,7 +69,7 @@ function fromBaskets(source: BasketStartsSource, entries: number): number[] {
 /**
  * Cluster boundaries `[0, …, entries]` of a TTree: from its cluster ranges and `fAutoFlush` when
  * it was filled with an entry-count flush, else the entries where all readable branches start a
- * basket.
+ * basket. Throws `RecordError` for more than 10 million clusters (a corrupt entry count).
  */
 export function clusterBoundaries(tree: ClusterFields, branches: BasketStartsSource): number[] {
   const entries = Number(tree.fEntries);
@@ -75,6 +82,9 @@ export function clusterBoundaries(tree: ClusterFields, branches: BasketStartsSou
   let at = 0;
   const step = (to: number, size: number): boolean => {
     if (size <= 0) return false;
+    if (Math.ceil((to - at) / size) > MAX_CLUSTERS - (bounds.length - 1)) {
+      throw new RecordError(`${entries} entries in clusters of ${size}: more than ${MAX_CLUSTERS} clusters`);
+    }
     while (at < to) {
       at = Math.min(at + size, to);
       bounds.push(at);

@@ -1,5 +1,5 @@
 import type { BranchInfo } from '../source.ts';
-import { basketRefs, branchLayout, type BranchLayout, type LayoutContext } from './layout.ts';
+import { basketRefs, branchLayout, type BasketRef, type BranchLayout, type LayoutContext } from './layout.ts';
 import { UnknownVersion } from './members.ts';
 import { listItems, type RootObject } from './objects.ts';
 import { asMalformed } from './records.ts';
@@ -19,8 +19,8 @@ import type { BranchStub, TreeRecord } from './tree-record.ts';
  * ```
  */
 export class LazyLayouts implements ReadonlyMap<string, BranchLayout> {
-  readonly #record: TreeRecord;
-  readonly #stubs = new Map<string, BranchStub>();
+  #record: TreeRecord | (() => TreeRecord);
+  #stubMap: Map<string, BranchStub> | undefined;
   readonly #resolved = new Map<string, RootObject | UnknownVersion>();
   readonly #layouts = new Map<string, BranchLayout>();
   #context: LayoutContext;
@@ -32,13 +32,50 @@ export class LazyLayouts implements ReadonlyMap<string, BranchLayout> {
 
   readonly #where: { path: string; tree: string };
 
-  /** `where` names the file and tree in errors about branches that cannot be parsed. */
-  constructor(record: TreeRecord, streamers: ReadonlyMap<string, StreamerInfo> | undefined,
-    where: { path: string; tree: string } = { path: '?', tree: '?' }) {
+  /**
+   * `where` names the file and tree in errors about branches that cannot be parsed. `record` may
+   * be a function that parses it on first need, with `known` the layouts described from it before
+   * (`TreeSeed.layouts`): those are served without it.
+   */
+  constructor(record: TreeRecord | (() => TreeRecord), streamers: ReadonlyMap<string, StreamerInfo> | undefined,
+    where: { path: string; tree: string } = { path: '?', tree: '?' }, known?: ReadonlyMap<string, BranchLayout>) {
     this.#record = record;
     this.#where = where;
     this.#context = { streamers };
-    for (const stub of record.stubs) if (!this.#stubs.has(stub.fName)) this.#stubs.set(stub.fName, stub);
+    if (known) for (const [name, layout] of known) this.#layouts.set(name, layout);
+  }
+
+  /** The tree record, parsed now if it was left for later. */
+  get #tree(): TreeRecord {
+    if (typeof this.#record === 'function') this.#record = this.#record();
+    return this.#record;
+  }
+
+  /** Top-level branches by name (the first of a name). */
+  get #stubs(): Map<string, BranchStub> {
+    if (this.#stubMap) return this.#stubMap;
+    const stubs = new Map<string, BranchStub>();
+    for (const stub of this.#tree.stubs) if (!stubs.has(stub.fName)) stubs.set(stub.fName, stub);
+    this.#stubMap = stubs;
+    return stubs;
+  }
+
+  /** @internal Whether the tree record was parsed (a tree opened from a `TreeSeed` parses it on a miss only). */
+  get parsed(): boolean {
+    return typeof this.#record !== 'function';
+  }
+
+  /**
+   * The layouts described so far, for a `TreeSeed`: baskets embedded in the record are copied,
+   * so that the seed keeps no part of it.
+   */
+  known(): Map<string, BranchLayout> {
+    const out = new Map<string, BranchLayout>();
+    for (const [name, layout] of this.#layouts) {
+      const embedded = layout.baskets.some((b) => b.embedded);
+      out.set(name, embedded ? { ...layout, baskets: layout.baskets.map(detachBasket) } : layout);
+    }
+    return out;
   }
 
   /** @internal How many top-level branch records were read so far (tests and benchmarks). */
@@ -69,7 +106,7 @@ export class LazyLayouts implements ReadonlyMap<string, BranchLayout> {
     if (!stub) return undefined;
     let value: RootObject | UnknownVersion;
     try {
-      value = this.#record.resolve(stub);
+      value = this.#tree.resolve(stub);
     } catch (error) {
       if (!(error instanceof UnknownVersion)) {
         throw asMalformed(error, this.#where.path, `a readable branch ${top} of tree ${this.#where.tree}`);
@@ -96,7 +133,7 @@ export class LazyLayouts implements ReadonlyMap<string, BranchLayout> {
   }
 
   has(name: string): boolean {
-    return this.#stubs.has(name) || this.get(name) !== undefined;
+    return this.#layouts.has(name) || this.#stubs.has(name) || this.get(name) !== undefined;
   }
 
   get(name: string): BranchLayout | undefined {
@@ -171,7 +208,7 @@ export class LazyLayouts implements ReadonlyMap<string, BranchLayout> {
     const stub = this.#stubs.get(name);
     if (stub && !this.#resolved.has(name)) {
       // Only the basket map: streaming the 1,500 branches of a NanoAOD tree costs ~10× (most of preparing it).
-      const skimmed = this.#record.skim(stub);
+      const skimmed = this.#tree.skim(stub);
       if (skimmed) return basketRefs(skimmed).map((basket) => basket.start);
     }
     // The branch's record only, not its layout (leaf types, shapes): cluster boundaries of a tree
@@ -222,4 +259,13 @@ export class LazyLayouts implements ReadonlyMap<string, BranchLayout> {
     this.#infos = out;
     return out;
   }
+}
+
+/** A basket reference that owns its embedded bytes (a copy, not a view into the tree record). */
+function detachBasket(basket: BasketRef): BasketRef {
+  const embedded = basket.embedded;
+  if (!embedded) return basket;
+  // `new Uint8Array(view)` copies (a Buffer's `slice` would be another view).
+  const offsets = embedded.offsets ? new Int32Array(embedded.offsets) : undefined;
+  return { ...basket, embedded: { data: new Uint8Array(embedded.data), offsets } };
 }

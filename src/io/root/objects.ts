@@ -88,8 +88,18 @@ export class ObjectReader {
     // sub-branch's fBranchCount to its parent), and get this object, filled once read.
     const objTag = beg + c.origin + MAP_OFFSET;
     const obj: Record<string, unknown> = { _class: className };
+    const before = this.#objects.get(objTag);
     this.#objects.set(objTag, obj as RootObject);
-    Object.assign(obj, this.readObject(c, className));
+    try {
+      Object.assign(obj, this.readObject(c, className));
+    } catch (error) {
+      // Not left half-read for a later reference to find: a reader that carries on after a failed
+      // read (the branch skim falls back to a full read; a branch of an unknown version is kept
+      // as such) would get this object instead of reading it again, and the error it raises.
+      if (before === undefined) this.#objects.delete(objTag);
+      else this.#objects.set(objTag, before);
+      throw error;
+    }
     if (counted) c.to(start + (bcnt & ~BYTE_COUNT_MASK));
     return obj as RootObject;
   }
