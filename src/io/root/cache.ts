@@ -33,6 +33,12 @@ export interface TreeSeed {
   readonly fields: ClusterFields;
   readonly clusters?: readonly number[];
   readonly layouts: ReadonlyMap<string, BranchLayout>;
+  /**
+   * The compressed tree record (when it decompresses synchronously): a tree opened from the seed
+   * then reads nothing, and decompresses it only on a miss. Dropped first when seeds exceed their
+   * budget: the record is then read again on open.
+   */
+  readonly body?: Uint8Array;
 }
 
 /** What cortado keeps of a parsed ROOT file. */
@@ -62,7 +68,7 @@ function seedBytes(top: RootDirectory, trees: ReadonlyMap<string, TreeSeed>): nu
   let bytes = 1024 + 256 * top.list().length;
   for (const [name, tree] of trees) {
     bytes += 256 + 2 * name.length + 8 * ((tree.clusters?.length ?? 0) + (tree.fields.fClusterRangeEnd?.length ?? 0) +
-      (tree.fields.fClusterSize?.length ?? 0));
+      (tree.fields.fClusterSize?.length ?? 0)) + (tree.body?.buffer.byteLength ?? 0);
     for (const [key, layout] of tree.layouts) {
       bytes += 640 + 2 * (key.length + layout.name.length);
       for (const basket of layout.baskets) {
@@ -73,12 +79,17 @@ function seedBytes(top: RootDirectory, trees: ReadonlyMap<string, TreeSeed>): nu
   return bytes;
 }
 
+function withoutBody(tree: TreeSeed): TreeSeed {
+  return { fields: tree.fields, ...(tree.clusters ? { clusters: tree.clusters } : {}), layouts: tree.layouts };
+}
+
 /**
  * Parsed metadata of recently opened files, keyed by file identity (device, inode, size, mtime),
  * so that reopening a file (one open per chunk of a dataset) skips reading and parsing its
  * directory and TTree records. Least recently used files go first, to a second tier bounded by
  * bytes: their header, top directory and a {@link TreeSeed} per tree, so that a rerun over more
- * files than the first tier holds reads each tree record again but does not parse it.
+ * files than the first tier holds neither reads nor parses their tree records (or, for seeds that
+ * lost their compressed record to the budget, reads them again but does not parse them).
  */
 export class MetaCache {
   readonly #entries = new Map<string, FileMeta>();
@@ -139,11 +150,21 @@ export class MetaCache {
     }
     for (const [name, seed] of meta.seeds ?? []) if (!meta.trees.has(name)) trees.set(name, seed);
     const seed: FileSeed = { header: meta.header, top: meta.top, trees, bytes: seedBytes(meta.top, trees) };
-    if (seed.bytes > this.#seedBudget) return;
     this.#seeds.set(identity, seed);
     this.#seedBytes += seed.bytes;
+    // Over the budget, the oldest seeds first lose their compressed records (~90 KiB of a NanoAOD
+    // file's ~100), then go.
     for (const [oldest, old] of this.#seeds) {
-      if (this.#seedBytes <= this.#seedBudget) break;
+      if (this.#seedBytes <= this.#seedBudget) return;
+      if (![...old.trees.values()].some((tree) => tree.body)) continue;
+      const trees = new Map<string, TreeSeed>();
+      for (const [name, tree] of old.trees) trees.set(name, withoutBody(tree));
+      const stripped: FileSeed = { ...old, trees, bytes: seedBytes(old.top, trees) };
+      this.#seeds.set(oldest, stripped);
+      this.#seedBytes += stripped.bytes - old.bytes;
+    }
+    for (const [oldest, old] of this.#seeds) {
+      if (this.#seedBytes <= this.#seedBudget) return;
       this.#dropSeed(oldest, old);
     }
   }
@@ -161,7 +182,7 @@ export class MetaCache {
 
   /**
    * Lookups so far on this thread: `hits` reused parsed metadata, `seeded` reused a file's seed
-   * (its header and directory, and layouts, but its tree records are read again), `misses` read and
+   * (its header, directory and layouts; see {@link TreeSeed}), `misses` read and
    * parsed the file's header, directory and (when a tree is opened) its tree record again. `size`
    * files are held parsed, `seeds` as seeds of `seedBytes` (estimated). Benchmarks use it to tell
    * how often a thread re-parses files (`bench/analysis.ts`).
@@ -184,6 +205,8 @@ export class MetaCache {
  * its branches are described (1,500–2,700 of them), so four files: a thread reads its chunks file
  * after file, and 16 entries made the peak RSS ~250 MiB higher over 100 small files
  * (`bench/analysis.ts`, measured: 752 MiB with 16, 497 MiB with 4). Older files keep a seed, 8 MiB
- * of them (~6 KiB per NanoAOD file of which a processor reads 6 branches; ~1 MiB once all are described).
+ * of them: a NanoAOD file of which a processor reads 6 branches ~100 KiB with its compressed tree
+ * record (~80 such files), ~6 KiB without (the oldest lose theirs first); ~1 MiB once all its
+ * branches are described.
  */
 export const metaCache = new MetaCache(4, 8 * 2 ** 20);

@@ -8,8 +8,8 @@ import { RootCursor } from './cursor.ts';
 import { RootDirectory, type RootKeyInfo } from './directory.ts';
 import { RootFileHandle } from './handle.ts';
 import { HEADER_READ_SIZE, parseRootHeader, type RootHeader } from './header.ts';
-import { readKey } from './keys.ts';
-import { asMalformed, parseRecord, readKeyObject } from './records.ts';
+import { readKey, type RootKey } from './keys.ts';
+import { asMalformed, inflateKeyObject, parseRecord, readKeyBody, readKeyObject } from './records.ts';
 import { parseStreamerInfos, type StreamerInfo } from './streamers.ts';
 import type { Hist } from '../../results/hist.ts';
 import { UnknownVersion } from './members.ts';
@@ -365,11 +365,11 @@ export class RootFile implements AsyncDisposable {
       { path: this.path, treename: name, available: trees });
     }
     this.#assertOpen();
-    const bytes = await readKeyObject(this.#source, key.key);
+    const seed = this.#meta.seeds?.get(name);
     const meta = await readTreeMeta({
-      path: this.path, name: key.path, className: key.className, bytes, keylen: key.key.keylen,
-      streamers: () => this.streamerInfos(),
-    }, this.#meta.seeds?.get(name));
+      path: this.path, name: key.path, className: key.className, keylen: key.key.keylen, streamers: () => this.streamerInfos(),
+      ...(seed?.body ? lazyRecord(seed.body, key.key, this.path) : await readRecord(this.#source, key.key)),
+    }, seed);
     if (this.#useCache) this.#meta.trees.set(name, meta);
     return meta;
   }
@@ -388,6 +388,26 @@ export class RootFile implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** A tree record read and decompressed, with its compressed bytes when a seed can keep them (see `TreeSeed.body`). */
+async function readRecord(source: RootByteSource, key: RootKey): Promise<{ bytes: Uint8Array; body?: Uint8Array }> {
+  const body = await readKeyBody(source, key);
+  const bytes = inflateKeyObject(body, key, source.path);
+  return bytes instanceof Uint8Array ? { bytes, body } : { bytes: await bytes };
+}
+
+/** A tree record kept compressed by a seed, decompressed when first needed. */
+function lazyRecord(body: Uint8Array, key: RootKey, path: string): { bytes: () => Uint8Array; body: Uint8Array } {
+  return {
+    body,
+    bytes: () => {
+      const bytes = inflateKeyObject(body, key, path);
+      // Kept only when it decompressed synchronously before, as it does again.
+      if (!(bytes instanceof Uint8Array)) throw new IoError('E_IO_UNSUPPORTED', `Expected ${path}'s tree record to decompress synchronously again`, { path });
+      return bytes;
+    },
+  };
 }
 
 /**

@@ -15,28 +15,43 @@ export interface TreeSource {
   /** The tree's path in the file (`dir/Events`). */
   readonly name: string;
   readonly className: string;
-  /** The decompressed record and its key length (tags count from the key's start). */
-  readonly bytes: Uint8Array;
+  /**
+   * The decompressed record and its key length (tags count from the key's start); a function
+   * decompresses it when first needed (a tree opened from a seed that kept the compressed record).
+   */
+  readonly bytes: Uint8Array | (() => Uint8Array);
   readonly keylen: number;
+  /** The compressed record, when it decompresses synchronously: kept in the tree's seed. */
+  readonly body?: Uint8Array;
   /** The file's streamer info, loaded when a class version is not built in. */
   readonly streamers: () => Promise<ReadonlyMap<string, StreamerInfo>>;
 }
 
+/** The decompressed record, decompressed now when it was left for later (and counted). */
+function recordBytes(source: TreeSource): Uint8Array {
+  if (typeof source.bytes !== 'function') return source.bytes;
+  records.read++;
+  return source.bytes();
+}
+
 function parse(source: TreeSource, infos: ReadonlyMap<string, StreamerInfo> | undefined): TreeRecord {
   try {
-    return readTreeRecord(source.bytes, source.keylen, source.className, infos);
+    return readTreeRecord(recordBytes(source), source.keylen, source.className, infos);
   } catch (error) {
     if (error instanceof UnknownVersion) throw error;
     throw asMalformed(error, source.path, `a readable ${source.className} ${source.name}`);
   }
 }
 
-/** Tree records parsed on this thread (`readTreeMeta` calls that did not start from a seed, or seeded trees that missed). */
-let parsedRecords = 0;
+/** Tree records read (decompressed) and parsed on this thread. */
+const records = { read: 0, parsed: 0 };
 
-/** @internal Tree records parsed on this thread so far (tests: a tree opened from a `TreeSeed` parses none). */
-export function parsedTreeRecords(): number {
-  return parsedRecords;
+/**
+ * @internal Tree records read (decompressed) and parsed on this thread so far: a tree opened
+ * from a {@link TreeSeed} does neither until asked for something its seed lacks (tests).
+ */
+export function treeRecordCounts(): { read: number; parsed: number } {
+  return { ...records };
 }
 
 /** The cluster fields of a record, without the rest (a seed keeps only these). */
@@ -59,12 +74,14 @@ function clusterFields(record: TreeRecord): ClusterFields {
  *
  * With `seed` (what an earlier open of the same file kept, see {@link TreeMeta.seed}), the
  * record is parsed only when something the seed lacks is asked for: a branch not described
- * before, every branch, or cluster boundaries not computed before.
+ * before, every branch, or cluster boundaries not computed before; `source.bytes` may then be a
+function, which decompresses the record only then.
  */
 export async function readTreeMeta(source: TreeSource, seed?: TreeSeed): Promise<TreeMeta> {
+  if (typeof source.bytes !== 'function') records.read++;
   if (seed) {
     const layouts = new LazyLayouts(() => {
-      parsedRecords++;
+      records.parsed++;
       try {
         return parse(source, undefined);
       } catch (error) {
@@ -75,7 +92,7 @@ export async function readTreeMeta(source: TreeSource, seed?: TreeSeed): Promise
   }
   let infos: ReadonlyMap<string, StreamerInfo> | undefined;
   let record: TreeRecord;
-  parsedRecords++;
+  records.parsed++;
   try {
     record = parse(source, undefined);
   } catch (error) {
@@ -127,7 +144,7 @@ function treeMeta(source: TreeSource, fields: ClusterFields, layouts: LazyLayout
       // Layouts described with the file's streamer info (or waiting for it) would differ from a
       // record parsed again without it: such trees are parsed again instead.
       if (layouts.hasStreamers || layouts.wantsStreamers) return undefined;
-      return { fields, ...(clusters ? { clusters } : {}), layouts: layouts.known() };
+      return { fields, ...(clusters ? { clusters } : {}), layouts: layouts.known(), ...(source.body ? { body: source.body } : {}) };
     },
   };
 }

@@ -16,22 +16,40 @@ import type { RootKey } from './keys.ts';
  * ```
  */
 export async function readKeyObject(source: RootByteSource, key: RootKey): Promise<Uint8Array> {
-  const what = `the ${key.className} record ${key.name};${key.cycle}`;
+  return inflateKeyObject(await readKeyBody(source, key), key, source.path);
+}
+
+/** The compressed bytes of the object a key points to (see {@link readKeyObject}), for {@link inflateKeyObject}. */
+export async function readKeyBody(source: RootByteSource, key: RootKey): Promise<Uint8Array> {
   if (key.nbytes < key.keylen || key.objlen < 0) {
-    throw new IoError('E_IO_MALFORMED', `Expected a key with fNbytes ≥ fKeylen and fObjlen ≥ 0 for ${what} in ` +
+    throw new IoError('E_IO_MALFORMED', `Expected a key with fNbytes ≥ fKeylen and fObjlen ≥ 0 for ${keyWhat(key)} in ` +
       `${source.path}, got fNbytes=${key.nbytes}, fKeylen=${key.keylen}, fObjlen=${key.objlen}`, { path: source.path });
   }
-  const body = await source.read(key.seekKey + key.keylen, key.nbytes - key.keylen);
-  try {
-    const result = decompressRoot(body, key.objlen);
-    return result instanceof Uint8Array ? result : await result;
-  } catch (error) {
+  return source.read(key.seekKey + key.keylen, key.nbytes - key.keylen);
+}
+
+/**
+ * Decompresses what {@link readKeyBody} read: synchronously but for an `XZ` block on the
+ * asynchronous fallback. Corrupt bytes throw `E_IO_DECOMPRESS` naming the key and file.
+ */
+export function inflateKeyObject(body: Uint8Array, key: RootKey, path: string): Uint8Array | Promise<Uint8Array> {
+  const fail = (error: unknown): never => {
     if (error instanceof IoError) {
-      throw new IoError('E_IO_DECOMPRESS', `Could not decompress ${what} in ${source.path}: ${error.message}`,
-        { path: source.path }, { cause: error });
+      throw new IoError('E_IO_DECOMPRESS', `Could not decompress ${keyWhat(key)} in ${path}: ${error.message}`,
+        { path }, { cause: error });
     }
     throw error;
+  };
+  try {
+    const result = decompressRoot(body, key.objlen);
+    return result instanceof Uint8Array ? result : result.catch(fail);
+  } catch (error) {
+    return fail(error);
   }
+}
+
+function keyWhat(key: RootKey): string {
+  return `the ${key.className} record ${key.name};${key.cycle}`;
 }
 
 /**
