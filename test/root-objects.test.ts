@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { IoError } from '../src/io/errors.ts';
-import { RootCursor } from '../src/io/root/cursor.ts';
+import { CursorOverrun, RootCursor } from '../src/io/root/cursor.ts';
 import { openRootFile } from '../src/io/root/index.ts';
 import { ObjectReader, readTObjArray, RecordError } from '../src/io/root/objects.ts';
 import { metadataFromObject, readStoredObject } from '../src/io/root/stored-objects.ts';
@@ -81,4 +81,12 @@ it('leaves no half-read object behind a failed read: a later reference to it rea
   expect(read).toThrow('an object of class TBogus without a byte count');
   // A reader that carried on after the failure (the branch skim falls back to a full read) ends the same.
   expect(() => r.readObjectAny(new RootCursor(bytes, bogus.length + 25, 60))).toThrow(RecordError);
+
+  // An object read whole whose pointer's byte count runs past the record: not kept either.
+  const long = [0x40, 0, 0x03, 0xe8, 0xff, 0xff, 0xff, 0xff, ...new TextEncoder().encode('TBogus'), 0, 0x40, 0, 0, 2, 0, 1];
+  const bytes2 = new Uint8Array([...long, 0, 0, 0, 62]);
+  const r2 = new ObjectReader(bytes2, 60, () => undefined);
+  const refer = () => r2.readObjectAny(new RootCursor(bytes2, long.length, 60));
+  expect(refer).toThrow(CursorOverrun);
+  expect(refer).toThrow(CursorOverrun);
 });

@@ -92,15 +92,16 @@ export class ObjectReader {
     this.#objects.set(objTag, obj as RootObject);
     try {
       Object.assign(obj, this.readObject(c, className));
+      if (counted) c.to(start + (bcnt & ~BYTE_COUNT_MASK));
     } catch (error) {
-      // Not left half-read for a later reference to find: a reader that carries on after a failed
-      // read (the branch skim falls back to a full read; a branch of an unknown version is kept
-      // as such) would get this object instead of reading it again, and the error it raises.
+      // Not left half-read (or read past a byte count that does not fit) for a later reference to
+      // find: a reader that carries on after a failed read (the branch skim falls back to a full
+      // read; a branch of an unknown version is kept as such; another branch read after one that
+      // failed) would get this object instead of reading it again, and the error it raises.
       if (before === undefined) this.#objects.delete(objTag);
       else this.#objects.set(objTag, before);
       throw error;
     }
-    if (counted) c.to(start + (bcnt & ~BYTE_COUNT_MASK));
     return obj as RootObject;
   }
 
