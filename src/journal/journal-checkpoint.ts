@@ -5,6 +5,7 @@ import type { Checkpoint, CheckpointState } from '../protocol/checkpoint.ts';
 import { RangeSet, type Range } from '../protocol/range.ts';
 import type { TaskStatus } from '../protocol/task.ts';
 import type { JsonValue } from '../results/serialize.ts';
+import { isProcessAlive } from '../io/fs/process-alive.ts';
 import { syncPath } from '../io/fs/sync-path.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { CheckpointError, writeError } from './errors.ts';
@@ -548,21 +549,12 @@ function removeAbandoned(path: string): void {
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    if (!Number.isInteger(pid) || pid === process.pid || isProcessAlive(pid)) continue;
     try {
       rmSync(join(dirname(path), name), { recursive: true, force: true });
     } catch {
       // Someone else's folder, or going already: left alone.
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: unknown }).code === 'EPERM';
   }
 }
 

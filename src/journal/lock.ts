@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { isProcessAlive } from '../io/fs/process-alive.ts';
 import { CheckpointError, writeError } from './errors.ts';
 
 /** A held lock; `release()` removes the lock file (idempotent). */
@@ -68,12 +69,5 @@ function readHolder(path: string): { text: string; alive: boolean } | undefined 
   if (match === null) return { text, alive: false };
   // On another host we cannot tell: treat it as alive (shared file systems).
   if (match[2] !== hostname()) return { text, alive: true };
-  const pid = Number(match[1]);
-  if (pid === process.pid) return { text, alive: true };
-  try {
-    process.kill(pid, 0);
-    return { text, alive: true };
-  } catch (error) {
-    return { text, alive: (error as { code?: unknown }).code === 'EPERM' };
-  }
+  return { text, alive: isProcessAlive(Number(match[1])) };
 }

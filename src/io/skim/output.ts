@@ -2,6 +2,7 @@ import { accessSync, close, closeSync, constants, fdatasync, fdatasyncSync, mkdi
 import { unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
+import { isProcessAlive } from '../fs/process-alive.ts';
 import { syncPathSync } from '../fs/sync-path.ts';
 import { SkimError, describeSystemError } from './errors.ts';
 import { SyncGroup, type SyncableFile } from './group-sync.ts';
@@ -60,7 +61,7 @@ export function sweepStaleTemps(out: string): number {
     }
     for (const name of names) {
       const match = TEMP.exec(name);
-      if (match === null || isAlive(Number(match[1]))) continue;
+      if (match === null || isProcessAlive(Number(match[1]))) continue;
       try {
         unlinkSync(join(dir, name));
         removed++;
@@ -88,15 +89,6 @@ function subfolders(out: string): string[] {
   }
 }
 
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: unknown }).code === 'EPERM';
-  }
-}
 
 /** The group commit of this thread's skim files. */
 const syncGroup = new SyncGroup();
