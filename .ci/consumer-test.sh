@@ -80,6 +80,10 @@ node main.js
 echo "npx cortado --version: $version"
 npx --no-install cortado demo --events 20000 --out demo --progress none --trace demo/trace.jsonl
 [[ -s demo/result.json && -s demo/plots/DYJetsToLL.mass.png ]] || fail "npx cortado demo wrote no result or plot"
+# Every command loads its modules from dist/ only when it runs: prepare and plot once each.
+npx --no-install cortado prepare --fileset demo/data/fileset.json --out demo/prepared.json --progress none >/dev/null || fail "npx cortado prepare failed"
+npx --no-install cortado plot demo/result.json --out demo/replot >/dev/null || fail "npx cortado plot failed"
+[[ -s demo/prepared.json && -s demo/replot/DYJetsToLL.mass.png ]] || fail "npx cortado prepare or plot wrote nothing"
 # The trace's task records carry the supervisor's statechart, laid out by the package's build: dagre
 # is a development dependency only.
 [[ ! -e node_modules/@dagrejs ]] || fail "dagre was installed with cortado (the build lays the statechart out)"

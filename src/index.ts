@@ -151,7 +151,7 @@ export type {
   MapStepsOptionsInput,
 } from './io/dataset/index.ts';
 export { prepare, applyPreparation, preprocess, PreparationFailedError } from './io/prepare/index.ts';
-export type { PrepareOptionsInput, PreprocessOptions } from './io/prepare/index.ts';
+export type { PreparationErrors, PrepareOptionsInput, PreprocessOptions } from './io/prepare/index.ts';
 export { generateDemoParquet, generateDemoFileset } from './io/demo/generate.ts';
 
 // Results.

@@ -76,8 +76,11 @@ describeWithData('README: preprocess(), file() and EventSource on the NanoAOD sa
     const partial = await backend.run(prepare(group), compute);
     const dropped = partial.failed.map(({ error }) => (error instanceof IoError ? { path: error.path, code: error.code } : error));
     expect(dropped).toEqual([{ path: missing, code: 'ENOENT' }]);
-    const applied = applyPreparation(group, partial.result === EMPTY ? {} : partial.result, { dropMissing: true, stepSize: 100_000 });
+    const applied = applyPreparation(group, partial.result === EMPTY ? {} : partial.result, { dropMissing: true, stepSize: 100_000 }, partial.failed);
     expect(applied.datasets[0]!.files.map((f) => f.path)).toEqual([nano('nano_dy.root')]);
+    // The dropped file keeps its error, as preprocess() records it (without `failed`: E_NO_ANSWER).
+    expect(applied.datasets[0]!.dropped?.map((f) => [f.path, f.error.code])).toEqual([[missing, 'ENOENT']]);
+    expect(applied.datasets[0]!.dropped).toEqual(kept.datasets[0]!.dropped);
   });
 
   it('reads columns through the EventSource interface: read(columns, start, stop)', async () => {

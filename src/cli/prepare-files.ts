@@ -3,7 +3,7 @@ import { DEFAULT_STEP_SIZE } from '../io/dataset/options.ts';
 import type { DataGroupSpec, FileSpec } from '../io/dataset/schema.ts';
 import { applyPreparation } from '../io/prepare/apply.ts';
 import type { Preparation } from '../io/prepare/describe-file.ts';
-import { filesOf, prepare, preparationKey } from '../io/prepare/prepare.ts';
+import { filesOf, prepare, preparationKey, preparationKeys } from '../io/prepare/prepare.ts';
 import type { Backend } from '../backends/backend.ts';
 import type { ErrorPolicyInput } from '../protocol/policy.ts';
 import { EMPTY } from '../protocol/result.ts';
@@ -61,7 +61,7 @@ export async function prepareMissing(backend: Backend, group: DataGroupSpec, opt
 
   const info: Preparation = partial.result === EMPTY ? {} : partial.result;
   // prepare() has one element per distinct key, in the order the files come: index i = key i.
-  const keys = [...new Set(files.map((f) => preparationKey(f, files)))];
+  const keys = preparationKeys(missing);
   const failed: SavedFailure[] = [];
   for (const failure of partial.failed) {
     const key = keys[failure.range[0]];

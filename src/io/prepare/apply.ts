@@ -6,7 +6,8 @@ import { DEFAULT_STEP_SIZE } from '../dataset/options.ts';
 import type { DataGroupSpec, DatasetSpec, DroppedFile, FileSpec } from '../dataset/schema.ts';
 import { nearestBoundary } from '../dataset/tiler.ts';
 import type { Preparation } from './describe-file.ts';
-import { filesOf, preparationKey } from './prepare.ts';
+import type { Failure } from '../../protocol/task.ts';
+import { filesOf, preparationKey, preparationKeys } from './prepare.ts';
 
 /** Options of {@link applyPreparation}, fully defaulted. */
 export interface PrepareOptions {
@@ -56,6 +57,18 @@ export function makeSteps(entries: number, stepSize: number, clusters?: readonly
 }
 
 /**
+ * Why files failed to prepare: the `failed` list of `prepare(data)`'s partial result (element `i` is
+ * the file of key `i`), or a map from preparation key to error. A dropped file keeps its error.
+ */
+export type PreparationErrors = readonly Pick<Failure, 'range' | 'error'>[] | ReadonlyMap<string, unknown>;
+
+function errorsByKey(data: DatasetSpec<object> | DataGroupSpec<object>, failures: PreparationErrors | undefined): ReadonlyMap<string, unknown> | undefined {
+  if (failures === undefined || failures instanceof Map) return failures;
+  const keys = preparationKeys(data);
+  return new Map((failures as readonly Pick<Failure, 'range' | 'error'>[]).map((f) => [keys[f.range[0]]!, f.error]));
+}
+
+/**
  * Fills each file of `data` with what `prepare()` learnt (`entries`, `clusters`, `uuid`) and with
  * `steps` cut from it. Returns a new dataset or group (the input is not changed).
  *
@@ -63,20 +76,24 @@ export function makeSteps(entries: number, stepSize: number, clusters?: readonly
  * ```ts
  * const info = await backend.compute(prepare(group)).result();
  * const prepared = applyPreparation(group, info, { stepSize: 50_000, alignClusters: true });
+ * // Files that failed, left out and listed in each dataset's `dropped` with their errors:
+ * const partial = await backend.run(prepare(group), { errorPolicy: { continueOn: ['ENOENT'] } });
+ * const ready = applyPreparation(group, partial.result === EMPTY ? {} : partial.result, { dropMissing: true }, partial.failed);
  * ```
  */
-export function applyPreparation<M extends object, N extends string>(data: Dataset<M, N>, preparation: Preparation, options?: PrepareOptionsInput, errors?: ReadonlyMap<string, unknown>): Dataset<M, N>;
-export function applyPreparation<M extends object, N extends string>(data: DataGroup<M, N>, preparation: Preparation, options?: PrepareOptionsInput, errors?: ReadonlyMap<string, unknown>): DataGroup<M, N>;
-export function applyPreparation<M extends object>(data: DatasetSpec<M>, preparation: Preparation, options?: PrepareOptionsInput, errors?: ReadonlyMap<string, unknown>): Dataset<M>;
-export function applyPreparation<M extends object>(data: DataGroupSpec<M>, preparation: Preparation, options?: PrepareOptionsInput, errors?: ReadonlyMap<string, unknown>): DataGroup<M>;
+export function applyPreparation<M extends object, N extends string>(data: Dataset<M, N>, preparation: Preparation, options?: PrepareOptionsInput, errors?: PreparationErrors): Dataset<M, N>;
+export function applyPreparation<M extends object, N extends string>(data: DataGroup<M, N>, preparation: Preparation, options?: PrepareOptionsInput, errors?: PreparationErrors): DataGroup<M, N>;
+export function applyPreparation<M extends object>(data: DatasetSpec<M>, preparation: Preparation, options?: PrepareOptionsInput, errors?: PreparationErrors): Dataset<M>;
+export function applyPreparation<M extends object>(data: DataGroupSpec<M>, preparation: Preparation, options?: PrepareOptionsInput, errors?: PreparationErrors): DataGroup<M>;
 export function applyPreparation<M extends object>(
   data: DatasetSpec<M> | DataGroupSpec<M>,
   preparation: Preparation,
   input: PrepareOptionsInput = {},
-  errors?: ReadonlyMap<string, unknown>,
+  failures?: PreparationErrors,
 ): Dataset<M> | DataGroup<M> {
   const options = resolvePrepareOptions(input);
   const all = filesOf(data);
+  const errors = errorsByKey(data, failures);
   const missing: string[] = [];
   let dropped: DroppedFile[] = [];
   const fill = (file: FileSpec): FileSpec[] => {

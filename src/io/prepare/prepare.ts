@@ -17,6 +17,12 @@ export function preparationKey(file: FileSpec, all: readonly FileSpec[]): string
   return shared ? `${file.path}#${file.treename}` : file.path;
 }
 
+/** The key of each element of `prepare(data)`, in order: element `i` opens the file of key `i`. */
+export function preparationKeys(data: DatasetSpec<object> | DataGroupSpec<object>): string[] {
+  const files = filesOf(data);
+  return [...new Set(files.map((f) => preparationKey(f, files)))];
+}
+
 /**
  * A computable that opens each file (once, even if listed twice) and learns its entries, cluster
  * boundaries and uuid. Its result is a record keyed by file path; give it to `applyPreparation`, or

@@ -6,7 +6,7 @@ import type { DataGroup, Dataset } from '../dataset/dataset.ts';
 import type { DataGroupSpec, DatasetSpec } from '../dataset/schema.ts';
 import { applyPreparation, type PrepareOptionsInput } from './apply.ts';
 import type { Preparation } from './describe-file.ts';
-import { filesOf, prepare, preparationKey } from './prepare.ts';
+import { prepare } from './prepare.ts';
 
 /** What `preprocess` needs of a backend: `run()`, which resolves with the partial result. */
 export interface RunsComputables<O> {
@@ -65,9 +65,6 @@ export async function preprocess<M extends object, O>(
     );
   }
   const result: Preparation = partial.result === EMPTY ? {} : partial.result;
-  // Element i of prepare(data) describes the i-th distinct file: its failure says why that file is dropped.
-  const files = filesOf(data);
-  const keys = [...new Set(files.map((f) => preparationKey(f, files)))];
-  const errors = new Map(partial.failed.map((f) => [keys[f.range[0]]!, f.error]));
-  return 'datasets' in data ? applyPreparation(data, result, prepareOptions, errors) : applyPreparation(data, result, prepareOptions, errors);
+  // A failure says why its file is dropped.
+  return 'datasets' in data ? applyPreparation(data, result, prepareOptions, partial.failed) : applyPreparation(data, result, prepareOptions, partial.failed);
 }
