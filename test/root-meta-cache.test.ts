@@ -7,13 +7,13 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, vi } from 'vitest';
 import type { ColumnSet } from '../src/io/columns.ts';
 import { MetaCache, type FileMeta, type TreeMeta, type TreeSeed } from '../src/io/root/cache.ts';
 import type { RootDirectory } from '../src/io/root/directory.ts';
 import type { RootHeader } from '../src/io/root/header.ts';
 import type { BranchLayout } from '../src/io/root/layout.ts';
-import { metaCache, openRootFile, openRootTree } from '../src/io/root/index.ts';
+import { metaCache, openRootFile, openRootTree, RootFile, type RootOpenOptions } from '../src/io/root/index.ts';
 import { treeRecordCounts } from '../src/io/root/metadata.ts';
 import { DATA_DIR, describeWithData } from './helpers/data.ts';
 
@@ -123,6 +123,33 @@ describeWithData('ROOT metadata cache seeds', () => {
     expect(after.seeded - before.seeded).toBe(1); // paths[2], unchanged
     // the uncached read, and the two changed files
     expect(treeRecordCounts()).toEqual({ read: records.read + 3, parsed: records.parsed + 3 });
+  });
+
+  it('a tree described without the streamer info it wanted (its read failed once) keeps no seed: later opens read as a fresh one', async () => {
+    const path = join(dir, 'streamers-once.root');
+    copyFileSync(join(DATA_DIR, 'golden', 'skhep', 'uproot-small-evnt-tree-fullsplit.root'), path);
+    const read = async (options?: RootOpenOptions) => {
+      await using file = await openRootFile(path, options);
+      await using tree = await file.tree('tree');
+      return { branches: tree.branches, columns: await tree.read(tree.branches.map((b) => b.name), 0, tree.entries) };
+    };
+    const fresh = await read({ metadataCache: false });
+    const failing = vi.spyOn(RootFile.prototype, 'streamerInfos').mockRejectedValueOnce(new Error('a transient read error'));
+    try {
+      await read(); // its element branches described without the streamer info
+      expect(failing).toHaveBeenCalled();
+    } finally {
+      failing.mockRestore();
+    }
+    // Pushed out of the parsed files by four others: a seed of its header and directory only.
+    for (let i = 0; i < 4; i++) {
+      const other = join(dir, `streamers-other-${i}.root`);
+      copyFileSync(join(DATA_DIR, 'nanoaod', 'nano_dy.root'), other);
+      await readAll(other, COLUMNS);
+    }
+    const seeded = metaCache.stats().seeded;
+    expect(await read()).toEqual(fresh);
+    expect(metaCache.stats().seeded - seeded).toBe(1);
   });
 
   it('every sample tree reads the same from its seed as when first opened; seeds keep no view of a record', async () => {

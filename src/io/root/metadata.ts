@@ -115,11 +115,20 @@ export async function readTreeMeta(source: TreeSource, seed?: TreeSeed): Promise
   }
   // Object branches use the streamer info for Double32 ranges and array shapes only: a record
   // cortado cannot parse leaves those branches to report what they lack, not the whole tree.
-  if (!infos && record.stubs.some((s) => s._class !== 'TBranch')) infos = await source.streamers().catch(() => undefined);
-  return treeMeta(source, clusterFields(record), new LazyLayouts(record, infos, { path: source.path, tree: source.name }));
+  let unread = false;
+  if (!infos && record.stubs.some((s) => s._class !== 'TBranch')) {
+    infos = await source.streamers().catch(() => {
+      unread = true;
+      return undefined;
+    });
+  }
+  const layouts = new LazyLayouts(record, infos, { path: source.path, tree: source.name });
+  // Described without the streamer info it wanted (a read that failed, perhaps only this once): no
+  // seed, whose opens would never read it again; once dropped, the file is parsed afresh.
+  return treeMeta(source, clusterFields(record), layouts, undefined, !unread);
 }
 
-function treeMeta(source: TreeSource, fields: ClusterFields, layouts: LazyLayouts, known?: readonly number[]): TreeMeta {
+function treeMeta(source: TreeSource, fields: ClusterFields, layouts: LazyLayouts, known?: readonly number[], seedable = true): TreeMeta {
   let clusters = known;
   return {
     name: source.name,
@@ -143,7 +152,7 @@ function treeMeta(source: TreeSource, fields: ClusterFields, layouts: LazyLayout
     seed(): TreeSeed | undefined {
       // Layouts described with the file's streamer info (or waiting for it) would differ from a
       // record parsed again without it: such trees are parsed again instead.
-      if (layouts.hasStreamers || layouts.wantsStreamers) return undefined;
+      if (!seedable || layouts.hasStreamers || layouts.wantsStreamers) return undefined;
       return { fields, ...(clusters ? { clusters } : {}), layouts: layouts.known(), ...(source.body ? { body: source.body } : {}) };
     },
   };
