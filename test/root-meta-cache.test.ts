@@ -41,7 +41,7 @@ async function readAll(path: string, columns: readonly string[], options?: { met
 function fakeMeta(body: number): FileMeta {
   const seed: TreeSeed = { fields: { fEntries: 10 }, layouts: new Map([['x', { name: 'x', baskets: [] } as unknown as BranchLayout]]), body: new Uint8Array(body) };
   const tree = { seed: () => seed } as unknown as TreeMeta;
-  return { header: {} as RootHeader, top: { list: () => [] } as unknown as RootDirectory, trees: new Map([['Events', tree]]) };
+  return { header: {} as RootHeader, top: { list: () => [], keyCount: () => 0 } as unknown as RootDirectory, trees: new Map([['Events', tree]]) };
 }
 
 it('seeds over their byte budget lose their compressed records oldest first, then go oldest first', () => {
@@ -65,6 +65,24 @@ it('seeds over their byte budget lose their compressed records oldest first, the
 });
 
 describeWithData('ROOT metadata cache seeds', () => {
+  it('a seed counts the keys of the subdirectories its file loaded, not only the top directory\'s', async () => {
+    const path = join(dir, 'subdirs.root');
+    copyFileSync(join(DATA_DIR, 'golden', 'skhep', 'uproot-issue475.root'), path);
+    await using file = await openRootFile(path);
+    const s = statSync(path);
+    const top = metaCache.get(`${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`)!.top;
+    const seedOf = (): number => {
+      const cache = new MetaCache(1, 2 ** 20);
+      cache.set('file', { header: {} as RootHeader, top, trees: new Map() });
+      cache.set('other', fakeMeta(0)); // the file goes to a seed
+      return cache.stats().seedBytes;
+    };
+    const before = seedOf();
+    const subKeys = (await file.walk()).length - (await file.keys()).length; // loads the subdirectories
+    expect(subKeys).toBeGreaterThan(5);
+    expect(seedOf() - before).toBeGreaterThanOrEqual(100 * subKeys);
+  });
+
   it('a second pass over more files than it keeps parsed reads and parses no tree record, and reads the same values', async () => {
     const paths = copies('pass', 'nano_dy.root');
     const first: ColumnSet[] = [];

@@ -63,9 +63,12 @@ interface FileSeed {
   readonly bytes: number;
 }
 
-/** Estimated bytes a seed holds: objects, strings, arrays (6.5 KiB for 6 NanoAOD branches; measured 5–7 KiB). */
+/**
+ * Estimated bytes a seed holds: objects, strings, arrays (6.5 KiB for 6 NanoAOD branches; measured 5–7 KiB),
+ * and the keys of its directories, subdirectories loaded so far included.
+ */
 function seedBytes(top: RootDirectory, trees: ReadonlyMap<string, TreeSeed>): number {
-  let bytes = 1024 + 256 * top.list().length;
+  let bytes = 1024 + 256 * top.keyCount();
   for (const [name, tree] of trees) {
     bytes += 256 + 2 * name.length + 8 * ((tree.clusters?.length ?? 0) + (tree.fields.fClusterRangeEnd?.length ?? 0) +
       (tree.fields.fClusterSize?.length ?? 0)) + (tree.body?.buffer.byteLength ?? 0);

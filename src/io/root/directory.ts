@@ -61,6 +61,8 @@ export class RootDirectory {
   readonly path: string;
   readonly #keys: readonly RootKeyInfo[];
   readonly #subdirs = new Map<string, Promise<RootDirectory>>();
+  /** The subdirectories of {@link #subdirs} once loaded, for {@link keyCount}. */
+  readonly #loaded = new Map<string, RootDirectory>();
 
   // Directories keep no byte source: a cached directory serves later opens of the same file.
   private constructor(path: string, keys: readonly RootKeyInfo[]) {
@@ -105,6 +107,13 @@ export class RootDirectory {
     return this.#keys;
   }
 
+  /** Keys held: this directory's and those of the subdirectories loaded so far (what a cache keeps of it). */
+  keyCount(): number {
+    let n = this.#keys.length;
+    for (const sub of this.#loaded.values()) n += sub.keyCount();
+    return n;
+  }
+
   /** The key named `name` here (the highest cycle, or `cycle` when given). */
   get(name: string, cycle?: number): RootKeyInfo | undefined {
     let best: RootKeyInfo | undefined;
@@ -129,7 +138,9 @@ export class RootDirectory {
       dir = (async () => {
         const bytes = await readKeyObject(source, key.key);
         const record = readDirectoryRecord(bytes, source.path, `directory ${key.path}`);
-        return RootDirectory.#load(source, key.path, record);
+        const loaded = await RootDirectory.#load(source, key.path, record);
+        this.#loaded.set(name, loaded);
+        return loaded;
       })();
       this.#subdirs.set(name, dir);
       dir.catch(() => this.#subdirs.delete(name));
