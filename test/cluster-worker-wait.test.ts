@@ -10,7 +10,7 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { watchFirstConnection, WAITING_LINE_MS } from '../src/backends/cluster/first-connection.ts';
+import { connectionErrorLines, watchFirstConnection, WAITING_LINE_MS } from '../src/backends/cluster/first-connection.ts';
 import { describeWithRedis, spawnWorker, startRedis, type WorkerProcess } from './helpers/redis.ts';
 
 const CLOSED = 'redis://cortado:secret@127.0.0.1:1';
@@ -178,6 +178,18 @@ describe('watchFirstConnection', () => {
     await vi.advanceTimersByTimeAsync(5000);
     expect(rejected).toMatchObject({ code: 'E_CLUSTER_UNREACHABLE', message: expect.stringContaining(`did not answer within 5000 ms (${tried})`) });
     first.done();
+  });
+
+  it('once Redis has answered: one worker error line per new error text, an AggregateError named by the addresses tried', () => {
+    const lines: string[] = [];
+    const onError = connectionErrorLines((l) => lines.push(l));
+    const aggregate = () => new AggregateError([new Error('connect ECONNREFUSED ::1:1'), new Error('connect ECONNREFUSED 127.0.0.1:1')], '');
+    onError(aggregate());
+    onError(aggregate());
+    onError(new Error('read ECONNRESET'));
+    onError(aggregate());
+    const tried = 'worker error: connect ECONNREFUSED ::1:1; connect ECONNREFUSED 127.0.0.1:1';
+    expect(lines).toEqual([tried, 'worker error: read ECONNRESET', tried]);
   });
 
   it('without a timeout: never rejects, and done() (Redis answered) stops the lines', async () => {

@@ -80,3 +80,23 @@ export function watchFirstConnection(url: string, connections: readonly Erring[]
     },
   };
 }
+
+/**
+ * The handler a worker gives its connections' `error` events once Redis has answered: one
+ * `worker error: …` line per new error text (a connection error repeats at every reconnect), each
+ * error named as {@link connectionErrorText} names it, so that a host tried at several addresses
+ * (an `AggregateError` with an empty message) shows every address tried.
+ *
+ * @example
+ * ```ts
+ * worker.on('error', connectionErrorLines(console.error));
+ * ```
+ */
+export function connectionErrorLines(log: (line: string) => void): (error: Error) => void {
+  let last: string | undefined;
+  return (error) => {
+    const text = connectionErrorText(error);
+    if (text !== last) log(`worker error: ${text}`);
+    last = text;
+  };
+}

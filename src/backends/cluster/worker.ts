@@ -9,7 +9,7 @@ import { serializeError } from '../errors/serialize.ts';
 import { CANCEL } from '../threads/progress.ts';
 import { FAILED, type WireBatch, type WireOutcome } from '../threads/wire.ts';
 import { connectionRefused, closeRedis, openRedis } from './connection.ts';
-import { watchFirstConnection } from './first-connection.ts';
+import { connectionErrorLines, watchFirstConnection } from './first-connection.ts';
 import { redisConnectionSchema, type RedisConnection } from './redis-options.ts';
 import { CANCEL_FIELD, jobHashKey, TAKEN_FIELD, partKey, resultKey, workerKey, type ClusterKeys } from './keys.ts';
 import type { MergeTask } from './merge-task.ts';
@@ -247,13 +247,10 @@ export function startClusterWorker(options: ClusterWorkerOptions): ClusterWorker
     autorun: true,
   });
   let answered = false;
-  let lastError = '';
+  const errorLine = connectionErrorLines(log);
   worker.on('error', (error) => {
     // Until Redis first answers, `first` says so every 10 s instead.
-    if (!answered) return;
-    // A connection error repeats at every reconnect: log it once until something else happens.
-    if (error.message !== lastError) log(`worker error: ${error.message}`);
-    lastError = error.message;
+    if (answered) errorLine(error);
   });
   // Not before Redis first answers: each SET would wait in ioredis's offline queue until it does.
   const beat = setInterval(() => {
