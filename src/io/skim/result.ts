@@ -14,12 +14,12 @@ export interface SkimmedFile {
 }
 
 /** Plain-data form of a {@link SkimResult} (its JSON and what crosses threads). */
-export interface SkimResultJSON {
+export interface SkimResultJSON<M extends object = Metadata> {
   readonly files: readonly SkimmedFile[];
   /** Entries read (selected or not), per dataset. */
   readonly scanned: Readonly<Record<string, number>>;
   /** Each dataset's metadata, carried to the next pass. */
-  readonly metadata: Readonly<Record<string, Metadata>>;
+  readonly metadata: Readonly<Record<string, M>>;
 }
 
 function byChunk(a: SkimmedFile, b: SkimmedFile): number {
@@ -32,19 +32,22 @@ function byChunk(a: SkimmedFile, b: SkimmedFile): number {
  * {@link SkimResult.toDataGroup} makes the input of the next pass. Chunks that selected nothing
  * wrote no file but still count in `scanned`, and their dataset still appears (with its metadata).
  *
+ * `M` is the type of the skimmed datasets' metadata (that of the skim's input, see {@link skim}); it
+ * carries over to the data group of the next pass, so processors typed `EventsInput<M>` run on it.
+ *
  * @example
  * ```ts
  * const written = await backend.compute(group.mapSteps(skimDimuons)).result();
- * const next = toDataGroup(written);            // datasets of the skim files, same metadata
+ * const next = toDataGroup(written);            // datasets of the skim files, same metadata (and its type)
  * const hist = await backend.compute(next.mapSteps(fillMass)).result();
  * ```
  */
-export class SkimResult {
+export class SkimResult<M extends object = Metadata> {
   readonly files: readonly SkimmedFile[];
   readonly scanned: Readonly<Record<string, number>>;
-  readonly metadata: Readonly<Record<string, Metadata>>;
+  readonly metadata: Readonly<Record<string, M>>;
 
-  constructor(json: SkimResultJSON) {
+  constructor(json: SkimResultJSON<M>) {
     this.files = [...json.files].sort(byChunk);
     this.scanned = json.scanned;
     this.metadata = json.metadata;
@@ -58,7 +61,7 @@ export class SkimResult {
   }
 
   /** Both skims together (files of both, entries read added up). */
-  add(other: SkimResult): SkimResult {
+  add(other: SkimResult<M>): SkimResult<M> {
     const scanned: Record<string, number> = { ...this.scanned };
     for (const [name, n] of Object.entries(other.scanned)) scanned[name] = (scanned[name] ?? 0) + n;
     return new SkimResult({ files: [...this.files, ...other.files], scanned, metadata: { ...this.metadata, ...other.metadata } });
@@ -67,15 +70,15 @@ export class SkimResult {
   /**
    * The skim as the input of the next pass: one dataset per skimmed dataset (datasets whose chunks
    * selected nothing included, with no files), each file with its entry count (no preparation
-   * needed), and each dataset's metadata as it was.
+   * needed), and each dataset's metadata as it was (with its type).
    */
-  toDataGroup(): DataGroup {
-    return new DataGroup({
+  toDataGroup(): DataGroup<M> {
+    return new DataGroup<M>({
       datasets: Object.keys(this.metadata)
         .sort()
         .map(
           (name) =>
-            new Dataset({
+            new Dataset<M>({
               name,
               metadata: this.metadata[name]!,
               files: this.files
@@ -86,20 +89,21 @@ export class SkimResult {
     });
   }
 
-  toJSON(): SkimResultJSON {
+  toJSON(): SkimResultJSON<M> {
     return { files: this.files, scanned: this.scanned, metadata: this.metadata };
   }
 }
 
 /**
  * The input of the next pass from a skim's result: a {@link SkimResult}, or the record of them
- * per dataset that a data group's computable returns.
+ * per dataset that a data group's computable returns. The metadata type `M` of the skimmed datasets
+ * carries over.
  */
-export function toDataGroup(result: SkimResult | Readonly<Record<string, SkimResult>>): DataGroup {
+export function toDataGroup<M extends object = Metadata>(result: SkimResult<M> | Readonly<Record<string, SkimResult<M>>>): DataGroup<M> {
   if (result instanceof SkimResult) return result.toDataGroup();
-  let all: SkimResult | undefined;
+  let all: SkimResult<M> | undefined;
   for (const value of Object.values(result)) all = all === undefined ? value : all.add(value);
-  return (all ?? new SkimResult({ files: [], scanned: {}, metadata: {} })).toDataGroup();
+  return (all ?? new SkimResult<M>({ files: [], scanned: {}, metadata: {} })).toDataGroup();
 }
 
 /** Carries a {@link SkimResult} across threads and machines as plain data. */

@@ -65,17 +65,21 @@ const CODECS: Record<SkimCompression, EncodeParquetOptions['codec']> = { zstd: '
  * `E_SKIM_OUT` before anything is computed. For the threads and cluster backends, export the
  * processor with `defineProcessor` so workers can load it.
  *
+ * `M` is the metadata type of the skimmed datasets: given (`skim<{ xsec: number }>(…)`), taken from
+ * the selector's `EventsInput<M>` annotation, or inferred from the group in `group.mapSteps(skim(…))`.
+ * The result is a `SkimResult<M>`, whose `toDataGroup()` is a `DataGroup<M>` for the next pass.
+ *
  * @example
  * ```ts
- * export const dimuons = defineProcessor(import.meta.url, 'dimuons', skim(
+ * export const dimuons = defineProcessor(import.meta.url, 'dimuons', skim<{ xsec: number }>(
  *   ({ events }) => Uint8Array.from(events.Muon.counts, (n) => (n >= 2 ? 1 : 0)),
  *   { out: 'skims', columns: ['Muon_*', 'MET_pt'] },
  * ));
  * const written = await backend.compute(group.mapSteps(dimuons)).result();
- * const next = toDataGroup(written); // the input of the next pass
+ * const next = toDataGroup(written); // the input of the next pass: a DataGroup<{ xsec: number }>
  * ```
  */
-export function skim<M extends object = Metadata>(selector: SkimSelector<M>, options: SkimOptions): ProcessorFn<EventsInput<M>, SkimResult> {
+export function skim<M extends object = Metadata>(selector: SkimSelector<M>, options: SkimOptions): ProcessorFn<EventsInput<M>, SkimResult<M>> {
   if (typeof selector !== 'function') throw new InvalidOptionsError(`Expected the skim selector to be a function, got ${typeof selector}`);
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw new InvalidOptionsError(`Invalid skim options: ${formatIssues('', parsed.error, options)}`);
@@ -113,7 +117,7 @@ export function skim<M extends object = Metadata>(selector: SkimSelector<M>, opt
     const out = outFor(context);
     const selection = await selector(input);
     const scanned = { [context.dataset]: context.range.stop - context.range.start };
-    const metadata = { [context.dataset]: context.metadata as Metadata };
+    const metadata = { [context.dataset]: context.metadata };
     const chosen = selected(events, selection, context.range);
     if (chosen.rows === 0) return new SkimResult({ files: [], scanned, metadata });
     const names = columnsToWrite(chosen.names, matchers, events);
