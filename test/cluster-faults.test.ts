@@ -156,8 +156,11 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     const client = redis.client();
     const keysBefore = await allKeys(client);
     await using backend = cluster({ redis: redis.url, ...FAST });
-    const task = backend.compute(fromFunction(countedSquare, inputs), { batchSize: 10 });
-    await firstValueFrom(task.progress$.pipe(filter((p) => p.elementsDone >= 10)));
+    // Enough batches (24 × 10 × 20 ms) that `a` is still taking them when the freeze below looks for
+    // one: with 60 elements, CI at its busiest ended the run before `a` was seen mid-batch, froze an
+    // idle worker, and no batch could run twice.
+    const many = Array.from({ length: 240 }, (_, i) => i);
+    const task = backend.compute(fromFunction(countedSquare, many), { batchSize: 10 });
     // Freeze `a` in the middle of a batch: just after it ran an element that is not among the last
     // of its batch (batches of 10 × 20 ms, elements 10k…10k+9), so that it holds the batch.
     const freezeBy = Date.now() + 15_000;
@@ -167,6 +170,7 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     };
     while (Date.now() < freezeBy && !midBatch()) await sleep(5);
     a.child.kill('SIGSTOP');
+    expect(midBatch(), 'worker a was frozen in the middle of a batch').toBe(true);
     // The lock (1 s) lapses, and BullMQ's stall check on b (two checks 1 s apart: one marks the job,
     // the next moves it) hands the frozen batch to b, which runs its elements again. That takes up to
     // ~3 s plus scheduling, so wait for b's rerun itself rather than for a fixed time.
@@ -174,8 +178,8 @@ describeWithRedis('cluster(): faults cost an attempt, not the run', () => {
     while (Date.now() < rerunBy && ![...runs().values()].some((n) => n > 1)) await sleep(50);
     a.child.kill('SIGCONT');
     expect([...runs().values()].some((n) => n > 1), 'the frozen batch ran again on the other worker').toBe(true);
-    expect(await task.result()).toBe(sumOfSquares(inputs));
-    expect(task.partial().completed).toEqual([[0, 60]]);
+    expect(await task.result()).toBe(sumOfSquares(many));
+    expect(task.partial().completed).toEqual([[0, 240]]);
     await backend.dispose();
     // The thawed worker finishes its stale copy (it must store nothing) and BullMQ's bookkeeping of
     // that job goes; wait for it rather than for a fixed time, which a loaded machine overruns.
