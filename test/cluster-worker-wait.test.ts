@@ -147,36 +147,38 @@ describe('watchFirstConnection', () => {
   beforeEach(() => void vi.useFakeTimers());
   afterEach(() => void vi.useRealTimers());
 
-  it('says it waits at the first error and every 10 s after, rejects after the timeout with the last error, and stops when done', async () => {
+  /** A connection watched from its start: the waiting lines it printed, and the rejection once it comes. */
+  const watched = (url: string, timeoutMs?: number) => {
     const connection = new EventEmitter();
     const lines: string[] = [];
-    const first = watchFirstConnection('redis://:pw@h:1', [connection], { timeoutMs: 25_000, waiting: (l) => lines.push(l) });
-    let rejected: unknown;
-    first.unreachable.catch((error: unknown) => (rejected = error));
+    const first = watchFirstConnection(url, [connection], { ...(timeoutMs === undefined ? {} : { timeoutMs }), waiting: (l) => lines.push(l) });
+    const outcome: { rejected?: unknown } = {};
+    first.unreachable.catch((error: unknown) => (outcome.rejected = error));
+    return { connection, lines, first, outcome };
+  };
+
+  it('says it waits at the first error and every 10 s after, rejects after the timeout with the last error, and stops when done', async () => {
+    const { connection, lines, first, outcome } = watched('redis://:pw@h:1', 25_000);
     connection.emit('error', new Error('connect ECONNREFUSED h:1'));
     for (let i = 0; i < 20; i++) connection.emit('error', new Error(`attempt ${i}`));
     expect(lines).toEqual(['Redis at redis://:***@h:1 is not answering (last error: connect ECONNREFUSED h:1); still trying, for up to 25 s more']);
     await vi.advanceTimersByTimeAsync(2 * WAITING_LINE_MS);
     expect(lines.slice(1)).toEqual(['Redis at redis://:***@h:1 is not answering (last error: attempt 19); still trying, for up to 15 s more', 'Redis at redis://:***@h:1 is not answering (last error: attempt 19); still trying, for up to 5 s more']);
     await vi.advanceTimersByTimeAsync(5000);
-    expect(rejected).toMatchObject({ code: 'E_CLUSTER_UNREACHABLE', message: expect.stringMatching(/^Redis at redis:\/\/:\*\*\*@h:1\/? did not answer within 25000 ms \(attempt 19\)/) });
+    expect(outcome.rejected).toMatchObject({ code: 'E_CLUSTER_UNREACHABLE', message: expect.stringMatching(/^Redis at redis:\/\/:\*\*\*@h:1\/? did not answer within 25000 ms \(attempt 19\)/) });
     first.done();
     expect(vi.getTimerCount()).toBe(0);
     expect(connection.listenerCount('error')).toBe(0);
   });
 
   it('names the errors of an AggregateError (a host tried at ::1 and 127.0.0.1), whose own message is empty', async () => {
-    const connection = new EventEmitter();
-    const lines: string[] = [];
-    const first = watchFirstConnection('redis://localhost:1', [connection], { timeoutMs: 5000, waiting: (l) => lines.push(l) });
-    let rejected: unknown;
-    first.unreachable.catch((error: unknown) => (rejected = error));
+    const { connection, lines, first, outcome } = watched('redis://localhost:1', 5000);
     // What Node (20+, autoSelectFamily) and ioredis give when no address of the host answers.
     connection.emit('error', new AggregateError([new Error('connect ECONNREFUSED ::1:1'), new Error('connect ECONNREFUSED 127.0.0.1:1')], ''));
     const tried = 'connect ECONNREFUSED ::1:1; connect ECONNREFUSED 127.0.0.1:1';
     expect(lines).toEqual([`Redis at redis://localhost:1 is not answering (last error: ${tried}); still trying, for up to 5 s more`]);
     await vi.advanceTimersByTimeAsync(5000);
-    expect(rejected).toMatchObject({ code: 'E_CLUSTER_UNREACHABLE', message: expect.stringContaining(`did not answer within 5000 ms (${tried})`) });
+    expect(outcome.rejected).toMatchObject({ code: 'E_CLUSTER_UNREACHABLE', message: expect.stringContaining(`did not answer within 5000 ms (${tried})`) });
     first.done();
   });
 
@@ -193,17 +195,13 @@ describe('watchFirstConnection', () => {
   });
 
   it('without a timeout: never rejects, and done() (Redis answered) stops the lines', async () => {
-    const connection = new EventEmitter();
-    const lines: string[] = [];
-    const first = watchFirstConnection('redis://h:1', [connection], { waiting: (l) => lines.push(l) });
-    let rejected = false;
-    first.unreachable.catch(() => (rejected = true));
+    const { lines, first, outcome } = watched('redis://h:1');
     await vi.advanceTimersByTimeAsync(WAITING_LINE_MS);
     expect(lines).toEqual(['Redis at redis://h:1 is not answering (no reply yet); still trying, with no time limit (--redis-connect-timeout <seconds> sets one)']);
     first.done();
     await vi.advanceTimersByTimeAsync(100 * WAITING_LINE_MS);
     expect(lines).toHaveLength(1);
-    expect(rejected).toBe(false);
+    expect('rejected' in outcome).toBe(false);
     expect(vi.getTimerCount()).toBe(0);
   });
 });
