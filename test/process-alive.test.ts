@@ -12,20 +12,29 @@ import { acquireLock } from '../src/journal/lock.ts';
 
 const linux = process.platform === 'linux' && existsSync('/proc/self/stat');
 
-/** A process that leaves a zombie child: `sh` starts `true` in the background, then becomes `sleep`, which never reaps it. */
+/**
+ * A process that leaves a zombie child: `sh` starts `sleep 1` in the background, then becomes
+ * `sleep 60`, which never reaps it. The child outlives the `exec` (a child that exited at once was
+ * sometimes reaped by `sh` itself before it became `sleep`, under load in CI).
+ */
 async function zombie(): Promise<{ parent: ChildProcess; pid: number }> {
-  const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const pid = await new Promise<number>((resolve, reject) => {
-    parent.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-    parent.once('error', reject);
-  });
-  // `true` exits at once; wait until the kernel shows it as a zombie.
-  for (let i = 0; i < 500; i++) {
-    const state = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0];
-    if (state === 'Z') return { parent, pid };
-    await new Promise((r) => setTimeout(r, 10));
+  const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const pid = await new Promise<number>((resolve, reject) => {
+      parent.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+      parent.once('error', reject);
+    });
+    // Wait until the kernel shows the child as a zombie.
+    for (let i = 0; i < 1000; i++) {
+      const state = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0];
+      if (state === 'Z') return { parent, pid };
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`process ${pid} did not become a zombie`);
+  } catch (error) {
+    parent.kill('SIGKILL');
+    throw error;
   }
-  throw new Error(`process ${pid} did not become a zombie`);
 }
 
 describe('isProcessAlive()', () => {
